@@ -1,0 +1,35 @@
+// String formats shared by the schemas, written to accept exactly what the CRDs accept on the apiserver.
+import { z } from 'zod';
+
+/**
+ * DNS-1123 subdomain (names of BatchSandboxes and Pools), the same expression as the CRDs' CEL rules;
+ * callers bound the length to 253.
+ */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+// The apiserver's `format: date-time` check (kube-openapi strfmt.IsDateTime): a calendar date, "t"/"T",
+// hh:mm:ss, an optional fraction introduced by any one character, then "z"/"Z" or ±hh:mm. The time zone is
+// required. Mirrored here so zod neither rejects a stored object nor accepts one the apiserver refuses; the
+// server writes e.g. 2026-11-28T17:45:57.348415+00:00.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[tT]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(.\d+)?([zZ]|[+-]\d{2}:\d{2})$/;
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps years 0-99 as written
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+export const dateTimeSchema = z.string().refine(
+  (value) => {
+    const match = DATE_TIME.exec(value);
+    return match !== null && isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  },
+  { message: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-28T17:45:57Z' },
+);
+
+/** `format: int32` fields: the apiserver refuses values outside the 32-bit range. */
+export const int32Schema = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);

@@ -1,0 +1,108 @@
+// Entry point of the operator process: `node dist/operator/main.js [--flag value ...]`.
+// One program, two roles: `watch` (informers) and `work` (the Temporal worker), both by default.
+// Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
+import { Runtime } from '@temporalio/worker';
+import { collectDefaultMetrics } from 'prom-client';
+import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
+import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
+import { temporalLogger } from '../workers/temporal-logger.js';
+import { ConfigError, loadProcessConfig, type OperatorConfig } from './config.js';
+import { startHttpServer } from './http-server.js';
+import { buildKubeConfig } from './kube-config.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** Everything must be down by then: Kubernetes' default termination grace period is 10 s. */
+const SHUTDOWN_TIMEOUT_MS = 9_000;
+const READY_POLL_MS = 250;
+
+function loadConfigOrExit(): OperatorConfig {
+  try {
+    return loadProcessConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // A user error: the message says what to fix; a stack trace would only bury it.
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}
+
+async function run(config: OperatorConfig, log: Logger): Promise<void> {
+  collectDefaultMetrics();
+  const kubeConfig = buildKubeConfig(config.kube);
+
+  let informers: OperatorInformers | undefined;
+  if (config.roles.has('watch')) {
+    informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
+  }
+  let operatorWorker: OperatorWorker | undefined;
+  if (config.roles.has('work')) {
+    // Signals are ours to handle (below), so the SDK must not shut the worker down on its own.
+    Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
+    operatorWorker = await createOperatorWorker({ config, kubeConfig, log });
+  }
+
+  const notReady = (): string[] => {
+    const pending = informers?.unsynced().map((kind) => `informer ${kind}: not synced`) ?? [];
+    const workerState = operatorWorker?.worker.getState();
+    if (workerState !== undefined && workerState !== 'RUNNING') pending.push(`temporal worker: ${workerState}`);
+    return pending;
+  };
+  const http = await startHttpServer({ address: config.httpAddress, notReady, log });
+
+  const readyPoll = setInterval(() => {
+    if (notReady().length > 0) return;
+    clearInterval(readyPoll);
+    log.info(
+      {
+        roles: [...config.roles],
+        httpAddress: http.address,
+        watchNamespace: config.watchNamespace || '(all)',
+        temporal: {
+          address: config.temporal.address,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+        },
+      },
+      'Operator ready',
+    );
+  }, READY_POLL_MS);
+
+  // A worker that stops by itself (fatal error) takes the process down: Kubernetes restarts it.
+  const workerDone = operatorWorker?.run().then(
+    () => void stop('temporal worker stopped', 1),
+    (err: unknown) => {
+      log.error({ err }, 'Temporal worker failed');
+      void stop('temporal worker failed', 1);
+    },
+  );
+  void informers?.start();
+
+  let stopping = false;
+  async function stop(reason: string, exitCode: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'Shutting down');
+    setTimeout(() => {
+      log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'Shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    clearInterval(readyPoll);
+    await informers?.stop();
+    if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();
+    await workerDone;
+    await http.close();
+    log.info({ exitCode }, 'Operator stopped');
+    process.exit(exitCode);
+  }
+  // `once`: a second signal gets the default action and kills the process at once.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal, 0));
+}
+
+const config = loadConfigOrExit();
+const log = createLogger(config.logLevel);
+try {
+  await run(config, log);
+} catch (err) {
+  log.fatal({ err }, 'Operator failed to start');
+  process.exit(1);
+}

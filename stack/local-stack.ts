@@ -1,0 +1,172 @@
+// The embedded local stack shared by the test harness and the dev command: etcd, kube-apiserver
+// (RBAC, token authn), kube-controller-manager (garbage collection, namespace deletion, Jobs),
+// kube-scheduler, kwok with fake nodes, and the Temporal dev server, all on free loopback ports
+// with data in one directory. `stop()` tears everything down, also after a failed start.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startControlPlaneComponent } from './control-plane-component.js';
+import { startEtcd } from './etcd.js';
+import { installCrds } from './install-crds.js';
+import { startKubeApiServer } from './kube-apiserver.js';
+import { writeAdminKubeconfig } from './kubeconfig.js';
+import { createFakeNodes, startKwok } from './kwok.js';
+import type { ManagedProcess } from './managed-process.js';
+import { startTemporalDevServer } from './temporal-dev-server.js';
+import { resolveToolchain } from './toolchain.js';
+
+export interface LocalStackOptions {
+  /** Where data and logs go; a fresh temp dir by default (removed on stop unless `keepDataDir`). */
+  dataDir?: string;
+  keepDataDir?: boolean;
+  fakeNodes?: number;
+  temporalUi?: boolean;
+  /** Persist Temporal state in `<dataDir>/temporal.db`. */
+  persistTemporal?: boolean;
+  installCrds?: boolean;
+  /** Per-component readiness timeout. */
+  timeoutMs?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface LocalStack {
+  dataDir: string;
+  kubeconfigPath: string;
+  apiServerUrl: string;
+  kubeConfig: KubeConfig;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalUiUrl: string | undefined;
+  nodeNames: string[];
+  /** Seconds from start to ready, per phase and in total. */
+  timings: Record<string, number>;
+  /** PIDs of every process the stack started (for leak checks). */
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const tools = resolveToolchain();
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'opensandbox-stack-'));
+  mkdirSync(dataDir, { recursive: true });
+  const progress = opts.onProgress ?? (() => {});
+  const started: ManagedProcess[] = [];
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const mark = (phase: string): void => {
+    timings[phase] = round((performance.now() - t0) / 1000);
+    progress(`${phase} ready after ${timings[phase]} s`);
+  };
+  const track = <T extends { process: ManagedProcess } | ManagedProcess>(value: T): T => {
+    started.push('process' in value ? value.process : value);
+    return value;
+  };
+
+  const stop = async (): Promise<void> => {
+    // Reverse start order: clients of the apiserver first, etcd last.
+    for (const p of [...started].reverse()) await p.stop();
+    if (!opts.keepDataDir && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  let temporalStarting: Promise<unknown> = Promise.resolve();
+  try {
+    const temporalPromise = startTemporalDevServer({
+      binary: tools.temporal,
+      dataDir,
+      ui: opts.temporalUi ?? false,
+      dbFile: opts.persistTemporal ? join(dataDir, 'temporal.db') : undefined,
+      timeoutMs,
+    }).then((t) => {
+      track(t);
+      mark('temporal');
+      return t;
+    });
+    // Keep a failure of the Temporal start from becoming an unhandled rejection while the
+    // Kubernetes side is still starting; it is rethrown by the await below.
+    temporalStarting = temporalPromise.catch(() => {});
+
+    const etcd = track(await startEtcd(tools.etcd, dataDir, timeoutMs));
+    mark('etcd');
+    const apiServer = track(await startKubeApiServer(tools.kubeApiserver, dataDir, etcd.clientUrl, timeoutMs));
+    mark('kube-apiserver');
+    const kubeconfigPath = join(dataDir, 'kubeconfig');
+    writeAdminKubeconfig(kubeconfigPath, apiServer.url, apiServer.caPath, apiServer.adminToken);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfigPath);
+
+    // allSettled, not all: on a failure every sibling must have finished (and be tracked) before stop().
+    const [, , , nodes] = await Promise.allSettled([
+      startControlPlaneComponent({
+        name: 'kube-controller-manager',
+        binary: tools.kubeControllerManager,
+        dataDir,
+        kubeconfigPath,
+        timeoutMs,
+        extraArgs: [
+          `--service-account-private-key-file=${apiServer.serviceAccountKeyPath}`,
+          `--root-ca-file=${apiServer.caPath}`,
+          '--use-service-account-credentials=false',
+          // Fake nodes get no pod CIDRs; kwok assigns pod IPs from its own range.
+          '--allocate-node-cidrs=false',
+          // Snappier garbage collection and job tracking for tests.
+          '--concurrent-gc-syncs=50',
+          '--kube-api-qps=500',
+          '--kube-api-burst=1000',
+        ],
+      }).then((p) => track(p)),
+      startControlPlaneComponent({
+        name: 'kube-scheduler',
+        binary: tools.kubeScheduler,
+        dataDir,
+        kubeconfigPath,
+        timeoutMs,
+        extraArgs: [],
+      }).then((p) => track(p)),
+      startKwok({ binary: tools.kwok, dataDir, kubeconfigPath, timeoutMs }).then((p) => track(p)),
+      createFakeNodes(kubeConfig, opts.fakeNodes ?? 2, timeoutMs),
+    ]).then(throwFirstRejection);
+    const nodeNames = (nodes as PromiseFulfilledResult<string[]>).value;
+    mark('kubernetes');
+
+    if (opts.installCrds ?? true) {
+      await installCrds(kubeConfig, timeoutMs);
+      mark('crds');
+    }
+    const temporal = await temporalPromise;
+    mark('total');
+
+    return {
+      dataDir,
+      kubeconfigPath,
+      apiServerUrl: apiServer.url,
+      kubeConfig,
+      temporalAddress: temporal.address,
+      temporalNamespace: temporal.namespace,
+      temporalUiUrl: temporal.uiUrl,
+      nodeNames,
+      timings,
+      get pids() {
+        return started.map((p) => p.pid);
+      },
+      stop,
+    };
+  } catch (err) {
+    // Whatever did start must not outlive a failed start: let a pending Temporal start settle so
+    // its process is tracked, then stop everything.
+    await temporalStarting;
+    await stop();
+    throw err;
+  }
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 100) / 100;
+}
+
+function throwFirstRejection<T extends PromiseSettledResult<unknown>[]>(results: T): T {
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results;
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, DEFAULT_WORKFLOW_BUNDLE_PATH, loadConfig, type OperatorConfig } from '../../operator/config.js';
+
+// Paths that "exist" for the fake filesystem; everything else is missing.
+const EXISTING = new Set([
+  '/home/op/.kube/config',
+  '/etc/kube/admin.conf',
+  DEFAULT_WORKFLOW_BUNDLE_PATH,
+  '/srv/bundle.js',
+  '/tls/client.crt',
+  '/tls/client.key',
+  '/tls/ca.crt',
+]);
+const files = { isFile: (path: string) => EXISTING.has(path) };
+const BASE_ENV = { HOME: '/home/op' };
+
+function load(argv: string[] = [], env: Record<string, string> = {}): OperatorConfig {
+  return loadConfig(argv, { ...BASE_ENV, ...env }, files);
+}
+
+function problemOf(argv: string[], env: Record<string, string> = {}): string {
+  try {
+    load(argv, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error(`expected a configuration error for ${JSON.stringify({ argv, env })}`);
+}
+
+describe('loadConfig defaults', () => {
+  it('runs both roles against a local Temporal with kubectl default kubeconfig', () => {
+    expect(load()).toEqual({
+      roles: new Set(['watch', 'work']),
+      kube: { kind: 'file', path: '/home/op/.kube/config' },
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'opensandbox-operator', tls: false },
+      httpAddress: { host: '0.0.0.0', port: 8081 },
+      logLevel: 'info',
+      watchNamespace: '',
+      workflowBundlePath: DEFAULT_WORKFLOW_BUNDLE_PATH,
+    });
+  });
+
+  it('uses the in-cluster service account inside a pod when no kubeconfig is given', () => {
+    expect(load([], { KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kube).toEqual({ kind: 'in-cluster' });
+  });
+});
+
+describe('loadConfig overrides', () => {
+  const cases: Array<{ name: string; argv?: string[]; env?: Record<string, string>; expected: Partial<OperatorConfig> }> = [
+    { name: 'roles from env', env: { OPERATOR_ROLES: 'work' }, expected: { roles: new Set(['work']) } },
+    { name: 'roles from flag', argv: ['--roles', 'watch'], expected: { roles: new Set(['watch']) } },
+    { name: 'flag wins over env', argv: ['--roles=watch'], env: { OPERATOR_ROLES: 'work' }, expected: { roles: new Set(['watch']) } },
+    { name: 'roles with spaces', argv: ['--roles', 'watch, work'], expected: { roles: new Set(['watch', 'work']) } },
+    {
+      name: 'explicit kubeconfig wins over in-cluster',
+      env: { KUBECONFIG: '/etc/kube/admin.conf', KUBERNETES_SERVICE_HOST: '10.96.0.1' },
+      expected: { kube: { kind: 'file', path: '/etc/kube/admin.conf' } },
+    },
+    { name: 'log level', argv: ['--log-level', 'debug'], expected: { logLevel: 'debug' } },
+    { name: 'watch namespace', env: { WATCH_NAMESPACE: 'sandboxes' }, expected: { watchNamespace: 'sandboxes' } },
+    { name: 'empty env counts as unset', env: { LOG_LEVEL: '' }, expected: { logLevel: 'info' } },
+    { name: 'http port 0', argv: ['--http-address', '127.0.0.1:0'], expected: { httpAddress: { host: '127.0.0.1', port: 0 } } },
+    { name: 'http address without host', argv: ['--http-address', ':9090'], expected: { httpAddress: { host: undefined, port: 9090 } } },
+    { name: 'http address IPv6', argv: ['--http-address=[::1]:9090'], expected: { httpAddress: { host: '::1', port: 9090 } } },
+    { name: 'workflow bundle', env: { OPERATOR_WORKFLOW_BUNDLE: '/srv/bundle.js' }, expected: { workflowBundlePath: '/srv/bundle.js' } },
+    {
+      name: 'watch-only does not need a workflow bundle',
+      argv: ['--roles', 'watch', '--workflow-bundle', '/missing/bundle.js'],
+      expected: { roles: new Set(['watch']), workflowBundlePath: '/missing/bundle.js' },
+    },
+  ];
+  it.each(cases)('$name', ({ argv, env, expected }) => {
+    expect(load(argv, env)).toMatchObject(expected);
+  });
+
+  it('reads the Temporal connection settings', () => {
+    const { temporal } = load(
+      ['--temporal-address', 'temporal.example.com:7233', '--temporal-namespace', 'ops.a1b2c', '--temporal-task-queue=q1'],
+      {},
+    );
+    expect(temporal).toEqual({ address: 'temporal.example.com:7233', namespace: 'ops.a1b2c', taskQueue: 'q1', tls: false });
+  });
+
+  it('builds mTLS from cert, key, CA and server name', () => {
+    const { temporal } = load([], {
+      TEMPORAL_TLS_CERT_PATH: '/tls/client.crt',
+      TEMPORAL_TLS_KEY_PATH: '/tls/client.key',
+      TEMPORAL_TLS_CA_PATH: '/tls/ca.crt',
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
+    expect(temporal.tls).toEqual({
+      clientCertPair: { certPath: '/tls/client.crt', keyPath: '/tls/client.key' },
+      caPath: '/tls/ca.crt',
+      serverName: 'temporal.internal',
+    });
+  });
+
+  it('turns TLS on with the bare flag and for an API key', () => {
+    expect(load(['--temporal-tls']).temporal.tls).toEqual({});
+    expect(load([], { TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
+    expect(load([], { TEMPORAL_API_KEY: 'secret' }).temporal).toMatchObject({ tls: {}, apiKey: 'secret' });
+    expect(load(['--temporal-tls=false']).temporal.tls).toBe(false);
+  });
+});
+
+describe('loadConfig rejects bad values, naming the key in both spellings', () => {
+  const cases: Array<{ argv?: string[]; env?: Record<string, string>; message: string }> = [
+    {
+      argv: ['--temporal-address', 'nope'],
+      message: 'invalid configuration: TEMPORAL_ADDRESS (--temporal-address): expected host:port, got "nope"',
+    },
+    { env: { TEMPORAL_ADDRESS: 'localhost:99999' }, message: 'TEMPORAL_ADDRESS (--temporal-address): expected host:port, got "localhost:99999"' },
+    { env: { LOG_LEVEL: 'loud' }, message: 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
+    { argv: ['--roles', 'dance'], message: 'OPERATOR_ROLES (--roles): expected a comma-separated list of watch, work, got "dance"' },
+    { argv: ['--roles', 'watch,'], message: 'OPERATOR_ROLES (--roles): expected a comma-separated list of watch, work, got "watch,"' },
+    { env: { OPERATOR_HTTP_ADDRESS: '8081' }, message: 'OPERATOR_HTTP_ADDRESS (--http-address): expected host:port or :port' },
+    { env: { WATCH_NAMESPACE: 'Team_A' }, message: 'WATCH_NAMESPACE (--watch-namespace): expected a namespace name' },
+    { env: { TEMPORAL_TLS: 'maybe' }, message: 'TEMPORAL_TLS (--temporal-tls): expected true or false, got "maybe"' },
+    { argv: ['--temporal-namespace', 'has space'], message: 'TEMPORAL_NAMESPACE (--temporal-namespace): expected a Temporal namespace name' },
+    { argv: ['--temporal-task-queue', ''], message: 'TEMPORAL_TASK_QUEUE (--temporal-task-queue): expected a task queue name' },
+    { argv: ['--kubeconfig', '/nowhere/config'], message: 'KUBECONFIG (--kubeconfig): expected a readable kubeconfig file, got "/nowhere/config"' },
+    { env: { HOME: '/home/nobody' }, message: 'KUBECONFIG (--kubeconfig): expected a readable kubeconfig file (the default' },
+    {
+      env: { OPERATOR_WORKFLOW_BUNDLE: '/missing/bundle.js' },
+      message: 'OPERATOR_WORKFLOW_BUNDLE (--workflow-bundle): expected an existing workflow bundle file',
+    },
+    {
+      env: { TEMPORAL_TLS_CERT_PATH: '/tls/client.crt' },
+      message: 'TEMPORAL_TLS_KEY_PATH (--temporal-tls-key-path): expected the path of a PEM client key, got nothing',
+    },
+    { env: { TEMPORAL_TLS_CA_PATH: '/tls/none.crt' }, message: 'TEMPORAL_TLS_CA_PATH (--temporal-tls-ca-path): expected a readable PEM CA certificate file' },
+    {
+      argv: ['--temporal-tls=false'],
+      env: { TEMPORAL_API_KEY: 'secret' },
+      message: 'TEMPORAL_TLS (--temporal-tls): expected true (or unset) when TEMPORAL_API_KEY',
+    },
+    { argv: ['--temporal-api-key', ''], message: 'TEMPORAL_API_KEY (--temporal-api-key): expected a non-empty API key, got a value (hidden)' },
+    { argv: ['--log-level'], message: 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got nothing' },
+    { argv: ['--colour', 'blue'], message: 'invalid configuration: unknown flag --colour (known flags: --roles,' },
+    { argv: ['serve'], message: 'invalid configuration: unexpected argument "serve"' },
+  ];
+  it.each(cases)('$message', ({ argv = [], env = {}, message }) => {
+    expect(problemOf(argv, env)).toContain(message);
+  });
+
+  it('reports every bad key at once', () => {
+    const lines = problemOf(['--roles', 'dance', '--log-level', 'loud']).split('\n');
+    expect(lines).toEqual([
+      expect.stringContaining('OPERATOR_ROLES (--roles)'),
+      expect.stringContaining('LOG_LEVEL (--log-level)'),
+    ]);
+  });
+
+  it('never echoes a secret', () => {
+    expect(problemOf(['--temporal-api-key', ''])).not.toContain('""');
+  });
+});

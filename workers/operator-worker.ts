@@ -1,0 +1,49 @@
+// The `work` role: one Temporal Worker on the operator's task queue, running the pre-built
+// workflow bundle and the activities bound to the real cluster.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createClusterActivities } from '../activities/cluster-activities.js';
+import type { OperatorConfig } from '../operator/config.js';
+import type { Logger } from '../operator/logger.js';
+import { temporalConnectionOptions } from '../operator/temporal-connection.js';
+
+export interface OperatorWorkerOptions {
+  config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath'>;
+  kubeConfig: KubeConfig;
+  log: Logger;
+}
+
+export interface OperatorWorker {
+  worker: Worker;
+  /** Polls until `worker.shutdown()` has drained it, then closes the connection it owns. */
+  run(): Promise<void>;
+}
+
+export async function createOperatorWorker({ config, kubeConfig, log }: OperatorWorkerOptions): Promise<OperatorWorker> {
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: { codePath: config.workflowBundlePath },
+      activities: { ...createClusterActivities({ kubeConfig, log }) },
+      // In-flight activities get this long after shutdown() before they are cancelled; it stays
+      // inside the pod's termination grace period.
+      shutdownGraceTime: '5 seconds',
+    });
+    return {
+      worker,
+      run: async () => {
+        try {
+          await worker.run();
+        } finally {
+          await connection.close();
+        }
+      },
+    };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}
