@@ -154,7 +154,7 @@ describe('operator process', () => {
     const exit = await withTimeout(operator.exited, 10_000, 'exit after SIGTERM');
     expect({ ...exit, stderr: operator.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(logLines(operator.stdout()).some((l) => l.msg === 'Operator stopped')).toBe(true);
-  });
+  }, 120_000);
 
   const badConfigs: Array<{ args?: string[]; env?: Record<string, string>; names: string }> = [
     { args: ['--temporal-address', 'nope'], names: 'TEMPORAL_ADDRESS (--temporal-address): expected host:port, got "nope"' },
@@ -169,5 +169,5 @@ describe('operator process', () => {
     expect(exit).toEqual({ code: 2, signal: null });
     expect(operator.stderr()).toContain(`invalid configuration: ${names}`);
     expect(operator.stderr()).not.toMatch(/^\s+at /m); // a message, not a stack trace
-  });
+  }, 30_000);
 });

@@ -40,14 +40,14 @@ describe('clusterSelfCheck through the production worker', () => {
     });
     workerRun = operatorWorker.run();
     client = await createTemporalClient(temporal);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();
     await workerRun;
     await client?.connection.close();
     rmSync(bundleDir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('reports the established CRDs and the API server version, and is findable by operation', async () => {
     const workflowId = `self-check/${randomUUID()}`;
@@ -84,5 +84,5 @@ describe('clusterSelfCheck through the production worker', () => {
       { what: `visibility query ${query}`, timeoutMs: 30_000, intervalMs: 250 },
     );
     expect(found).toEqual([workflowId]);
-  });
+  }, 120_000);
 });
