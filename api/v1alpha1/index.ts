@@ -10,3 +10,4 @@ export * from './task-template.js';
 export * from './batch-sandbox.js';
 export * from './pool.js';
 export * from './sandbox-snapshot.js';
+export * from './contract.js';

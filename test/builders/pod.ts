@@ -1,0 +1,82 @@
+// Test-object builder for Pods: aPod('p-1').inPool('pool').ready().build().
+import type { V1Pod } from '@kubernetes/client-node';
+import { LABELS } from '../../api/v1alpha1/contract.js';
+
+export class PodBuilder {
+  private readonly pod: V1Pod;
+
+  constructor(name: string, namespace = 'default') {
+    this.pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace,
+        uid: `uid-${name}`,
+        labels: {},
+        creationTimestamp: new Date('2026-01-01T00:00:00Z'),
+      },
+      spec: { containers: [{ name: 'sandbox', image: 'sandbox:1' }] },
+      status: { phase: 'Pending' },
+    };
+  }
+
+  inPool(pool: string, revision = 'rev1'): this {
+    this.pod.metadata!.labels![LABELS.poolName] = pool;
+    this.pod.metadata!.labels![LABELS.poolRevision] = revision;
+    return this;
+  }
+
+  label(key: string, value: string): this {
+    this.pod.metadata!.labels![key] = value;
+    return this;
+  }
+
+  createdAt(iso: string): this {
+    this.pod.metadata!.creationTimestamp = new Date(iso);
+    return this;
+  }
+
+  onNode(node: string): this {
+    this.pod.spec!.nodeName = node;
+    return this;
+  }
+
+  /** Running, PodReady=True, with an IP (what kwok's pod-becomes-ready stage produces). */
+  ready(ip = '10.244.0.10', readySince = '2026-01-01T00:00:10Z'): this {
+    this.pod.spec!.nodeName ??= 'kwok-node-0';
+    this.pod.status = {
+      phase: 'Running',
+      podIP: ip,
+      podIPs: [{ ip }],
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(readySince) }],
+    };
+    return this;
+  }
+
+  phase(phase: string): this {
+    this.pod.status = { ...this.pod.status, phase };
+    return this;
+  }
+
+  waiting(reason: string): this {
+    this.pod.status = {
+      ...this.pod.status,
+      containerStatuses: [
+        { name: 'sandbox', image: 'sandbox:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } },
+      ],
+    };
+    return this;
+  }
+
+  terminating(at = '2026-01-01T00:01:00Z'): this {
+    this.pod.metadata!.deletionTimestamp = new Date(at);
+    return this;
+  }
+
+  build(): V1Pod {
+    return structuredClone(this.pod);
+  }
+}
+
+export const aPod = (name: string, namespace?: string): PodBuilder => new PodBuilder(name, namespace);
