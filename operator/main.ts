@@ -1,12 +1,16 @@
 // Entry point of the operator process: `node dist/operator/main.js [--flag value ...]`.
 // One program, two roles: `watch` (informers) and `work` (the Temporal worker), both by default.
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
+import { BatchSandboxController } from '../watchers/batch-sandbox-controller.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
 import { temporalLogger } from '../workers/temporal-logger.js';
+import { systemClock } from './clock.js';
 import { ConfigError, loadProcessConfig, type OperatorConfig } from './config.js';
+import { createEventRecorder } from './events.js';
 import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -31,8 +35,20 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   const kubeConfig = buildKubeConfig(config.kube);
 
   let informers: OperatorInformers | undefined;
+  let batchSandboxController: BatchSandboxController | undefined;
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    batchSandboxController = new BatchSandboxController({
+      informers,
+      customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
+      core,
+      events: createEventRecorder({ core, log, clock: systemClock }),
+      log,
+      clock: systemClock,
+    });
+    // Subscribed before the informers start, so their initial list reaches it (and re-arms expiry timers).
+    batchSandboxController.start();
   }
   let operatorWorker: OperatorWorker | undefined;
   if (config.roles.has('work')) {
@@ -87,6 +103,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     clearInterval(readyPoll);
+    await batchSandboxController?.stop();
     await informers?.stop();
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();
     await workerDone;

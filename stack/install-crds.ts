@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
+  CustomObjectsApi,
   KubernetesObjectApi,
   loadAllYaml,
   PatchStrategy,
@@ -37,14 +38,23 @@ export async function installCrds(kc: KubeConfig, timeoutMs: number): Promise<st
   }
   const names = crds.map((c) => c.metadata!.name!);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   await waitUntil(
     async () => {
       const states = await Promise.all(names.map((name) => ext.readCustomResourceDefinition({ name })));
-      return states.every((crd) =>
-        crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
+      if (!states.every((crd) => crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))) {
+        return false;
+      }
+      // Established comes before the storage for the new kinds is ready (lists answer 429 for a moment);
+      // clients started right after this should not see that.
+      await Promise.all(
+        states.map((crd) =>
+          custom.listClusterCustomObject({ group: crd.spec.group, version: crd.spec.versions[0]!.name, plural: crd.spec.names.plural, limit: 1 }),
+        ),
       );
+      return true;
     },
-    { what: `CRDs Established: ${names.join(', ')}`, timeoutMs },
+    { what: `CRDs Established and served: ${names.join(', ')}`, timeoutMs },
   );
   return names;
 }

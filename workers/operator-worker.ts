@@ -3,6 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from '../activities/cluster-activities.js';
+import { createPoolActivities } from '../activities/pool-activities.js';
 import type { OperatorConfig } from '../operator/config.js';
 import type { Logger } from '../operator/logger.js';
 import { temporalConnectionOptions } from '../operator/temporal-connection.js';
@@ -27,7 +28,7 @@ export async function createOperatorWorker({ config, kubeConfig, log }: Operator
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: { codePath: config.workflowBundlePath },
-      activities: { ...createClusterActivities({ kubeConfig, log }) },
+      activities: { ...createClusterActivities({ kubeConfig, log }), ...createPoolActivities({ kubeConfig, log }) },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.
       shutdownGraceTime: '5 seconds',

@@ -1,5 +1,6 @@
 // Label, annotation and finalizer keys shared with the OpenSandbox server and the upstream Go operator
 // (spec/opensandbox-operator.md §1.5). The strings are the wire contract: never rename them.
+import { z } from 'zod';
 
 export const ANNOTATIONS = {
   /** BatchSandbox: `{"pods":[...]}` allocated to it, in allocation order (never pruned). */
@@ -42,4 +43,19 @@ export const FINALIZERS = {
 /** Shape of the alloc-status / alloc-release / alloc-released annotation values. */
 export interface AllocationAnnotation {
   pods: string[];
+}
+
+export const allocationAnnotationSchema = z.object({ pods: z.array(z.string()) });
+
+/** Parses an alloc-status / alloc-release / alloc-released value; throws with the reason when malformed. */
+export function parseAllocationAnnotation(value: string): AllocationAnnotation {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch (err) {
+    throw new Error(`not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = allocationAnnotationSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`expected {"pods":[<pod name>, ...]}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
 }

@@ -25,6 +25,11 @@ export class BatchSandboxBuilder {
     return this;
   }
 
+  generation(generation: number): this {
+    this.bs.metadata.generation = generation;
+    return this;
+  }
+
   poolRef(pool: string): this {
     this.bs.spec.poolRef = pool;
     return this;

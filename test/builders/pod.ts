@@ -32,6 +32,26 @@ export class PodBuilder {
     return this;
   }
 
+  annotation(key: string, value: string): this {
+    this.pod.metadata!.annotations = { ...this.pod.metadata!.annotations, [key]: value };
+    return this;
+  }
+
+  /** A controller owner reference, e.g. to the BatchSandbox of a non-pooled pod. */
+  controlledBy(owner: { apiVersion: string; kind: string; metadata: { name: string; uid?: string } }): this {
+    this.pod.metadata!.ownerReferences = [
+      {
+        apiVersion: owner.apiVersion,
+        kind: owner.kind,
+        name: owner.metadata.name,
+        uid: owner.metadata.uid ?? '',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+    return this;
+  }
+
   createdAt(iso: string): this {
     this.pod.metadata!.creationTimestamp = new Date(iso);
     return this;
@@ -64,6 +84,28 @@ export class PodBuilder {
       ...this.pod.status,
       containerStatuses: [
         { name: 'sandbox', image: 'sandbox:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } },
+      ],
+    };
+    return this;
+  }
+
+  /** Adds or replaces one container's status (call after ready(), which resets the whole status). */
+  container(name: string, state: { id?: string; running?: boolean; restarts?: number } = {}): this {
+    const { id = `containerd://${name}-1`, running = true, restarts = 0 } = state;
+    const others = (this.pod.status?.containerStatuses ?? []).filter((s) => s.name !== name);
+    this.pod.status = {
+      ...this.pod.status,
+      containerStatuses: [
+        ...others,
+        {
+          name,
+          image: 'sandbox:1',
+          imageID: '',
+          containerID: id,
+          ready: running,
+          restartCount: restarts,
+          state: running ? { running: { startedAt: new Date('2026-01-01T00:00:05Z') } } : { waiting: { reason: 'ContainerCreating' } },
+        },
       ],
     };
     return this;

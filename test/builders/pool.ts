@@ -2,6 +2,7 @@
 import { API_VERSION } from '../../api/v1alpha1/group.js';
 import type { CapacitySpec, Pool, RecycleStrategyType } from '../../api/v1alpha1/pool.js';
 import type { IntOrPercent } from '../../api/v1alpha1/int-or-percent.js';
+import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 import { SIMPLE_TEMPLATE } from './batch-sandbox.js';
 
 export class PoolBuilder {
@@ -36,6 +37,16 @@ export class PoolBuilder {
 
   recycle(type: RecycleStrategyType): this {
     this.pool.spec.recycleStrategy = { type };
+    return this;
+  }
+
+  generation(generation: number): this {
+    this.pool.metadata.generation = generation;
+    return this;
+  }
+
+  template(template: PodTemplate): this {
+    this.pool.spec.template = structuredClone(template);
     return this;
   }
 

@@ -1,0 +1,254 @@
+// Kubernetes I/O of the pool workflow: observe a pool, deliver allocations, create and delete pool pods,
+// record releases, write the pool status. Thin executors of plans made in the workflow; every call is
+// idempotent, because Temporal retries an activity that crashed half-way.
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
+import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
+import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
+import type { Pool } from '../api/v1alpha1/pool.js';
+import type { Logger } from '../operator/logger.js';
+import type { PoolObservation } from '../planners/pool-observation.js';
+import { buildPoolPod } from '../planners/pool-pod.js';
+import { templateRevision } from '../planners/pool-revision.js';
+import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
+import { httpStatus, MERGE_PATCH } from './kube-merge-patch.js';
+import { toSandboxView, trimPod, type RawBatchSandbox } from './pool-views.js';
+
+export interface PoolRef {
+  namespace: string;
+  pool: string;
+}
+
+export interface DeliveryOrder {
+  sandbox: string;
+  replicas: number;
+  status: BatchSandboxStatus | undefined;
+  /** The resourceVersion observed; the metadata patch is conditional on it (optimistic lock). */
+  resourceVersion: string;
+  allocStatus: string[];
+  finalizers: string[];
+  generation: number;
+  /** The sandbox's pods in alloc-status order, minus released ones, as observed. */
+  pods: V1Pod[];
+}
+
+export interface DeliveryResult {
+  delivered: string[];
+  /** Sandboxes that no longer exist: their pods go back to the pool. */
+  gone: string[];
+}
+
+export interface PoolActivitiesDeps {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  /** Parallel API calls per activity; bounded so a 1000-pod round does not flood the apiserver. */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export function createPoolActivities({ kubeConfig, log, concurrency = 64, now = () => new Date() }: PoolActivitiesDeps) {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
+
+  async function readPool({ namespace, pool }: PoolRef): Promise<Pool | undefined> {
+    try {
+      const obj = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POOL.plural, name: pool })) as Pool & { metadata: { deletionTimestamp?: string } };
+      return obj.metadata.deletionTimestamp ? undefined : obj;
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async function patchSandbox(namespace: string, name: string, body: object, subresource?: 'status'): Promise<void> {
+    const args = { ...bsApi, namespace, name, body };
+    if (subresource === 'status') await objects.patchNamespacedCustomObjectStatus(args, MERGE_PATCH);
+    else await objects.patchNamespacedCustomObject(args, MERGE_PATCH);
+  }
+
+  /** Writes alloc-status + endpoints + finalizer in one metadata patch, then the status in one status patch. */
+  async function deliverOne(namespace: string, order: DeliveryOrder): Promise<'delivered' | 'gone'> {
+    const sandbox: BatchSandbox = {
+      apiVersion: API_VERSION,
+      kind: 'BatchSandbox',
+      metadata: { name: order.sandbox, namespace, generation: order.generation },
+      spec: { replicas: order.replicas },
+      status: order.status,
+    };
+    const { status, endpoints } = computeRuntimeStatus({ sandbox, pods: order.pods, now: now() });
+    let resourceVersion = order.resourceVersion;
+    let allocStatus = order.allocStatus;
+    for (let attempt = 0; ; attempt++) {
+      const current = await readSandboxForPatch(namespace, order.sandbox, attempt === 0 ? undefined : resourceVersion);
+      if (current === 'gone') return 'gone';
+      if (current) {
+        // A conflict: merge with what is there now (never drop pods the annotation already lists).
+        resourceVersion = current.resourceVersion;
+        allocStatus = [...current.allocated, ...allocStatus.filter((p) => !current.allocated.includes(p))];
+      }
+      const finalizers = [...new Set([...(current?.finalizers ?? order.finalizers), FINALIZERS.poolAllocation])];
+      try {
+        await patchSandbox(namespace, order.sandbox, {
+          metadata: {
+            resourceVersion,
+            annotations: {
+              [ANNOTATIONS.allocStatus]: JSON.stringify({ pods: allocStatus }),
+              [ANNOTATIONS.endpoints]: JSON.stringify(endpoints),
+            },
+            finalizers,
+          },
+        });
+        break;
+      } catch (err) {
+        if (httpStatus(err) === 404) return 'gone';
+        if (httpStatus(err) !== 409 || attempt >= 5) throw err;
+      }
+    }
+    await patchSandbox(namespace, order.sandbox, { status }, 'status').catch((err: unknown) => {
+      if (httpStatus(err) !== 404) throw err;
+    });
+    return 'delivered';
+  }
+
+  /** On a retry after a conflict: the fresh object (or 'gone'); on the first attempt nothing is read. */
+  async function readSandboxForPatch(namespace: string, name: string, staleVersion: string | undefined) {
+    if (staleVersion === undefined) return undefined;
+    try {
+      const bs = (await objects.getNamespacedCustomObject({ ...bsApi, namespace, name })) as RawBatchSandbox;
+      const view = toSandboxView(bs);
+      return { resourceVersion: view.resourceVersion, allocated: view.allocated, finalizers: bs.metadata.finalizers ?? [] };
+    } catch (err) {
+      if (httpStatus(err) === 404) return 'gone' as const;
+      throw err;
+    }
+  }
+
+  async function deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await core.deleteNamespacedPod({ namespace, name });
+    } catch (err) {
+      if (httpStatus(err) !== 404) throw err;
+    }
+  }
+
+  return {
+    async observePool(ref: PoolRef): Promise<PoolObservation> {
+      const [pool, podList, sandboxList] = await Promise.all([
+        readPool(ref),
+        core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `${LABELS.poolName}=${ref.pool}` }),
+        objects.listNamespacedCustomObject({ ...bsApi, namespace: ref.namespace }) as Promise<{ items: RawBatchSandbox[] }>,
+      ]);
+      // Only pods owned by this Pool object: a same-named predecessor's pods may still be terminating.
+      const owned = podList.items.filter((p) =>
+        (p.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === pool?.metadata.uid),
+      );
+      const sandboxes = sandboxList.items.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
+      return {
+        pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
+        pods: owned.map(trimPod),
+        sandboxes: sandboxes.map(toSandboxView),
+      };
+    },
+
+    async deliverAllocations({ namespace, orders }: { namespace: string; orders: DeliveryOrder[] }): Promise<DeliveryResult> {
+      const outcomes = await mapBounded(orders, concurrency, async (order) => [order.sandbox, await deliverOne(namespace, order)] as const);
+      return {
+        delivered: outcomes.filter(([, o]) => o === 'delivered').map(([s]) => s),
+        gone: outcomes.filter(([, o]) => o === 'gone').map(([s]) => s),
+      };
+    },
+
+    /** Creates pool pods with the given (deterministic) names; an existing pod of that name counts as created. */
+    async createPoolPods({ namespace, pool, names }: PoolRef & { names: string[] }): Promise<void> {
+      const current = await readPool({ namespace, pool });
+      if (!current) return;
+      const revision = templateRevision(current.spec.template);
+      await mapBounded(names, concurrency, async (name) => {
+        try {
+          await core.createNamespacedPod({ namespace, body: buildPoolPod(current, revision, name) });
+        } catch (err) {
+          if (httpStatus(err) !== 409) throw err;
+        }
+      });
+      log.info({ kind: 'Pool', namespace, name: pool, created: names.length }, 'Created pool pods');
+    },
+
+    async deletePoolPods({ namespace, pool, names }: PoolRef & { names: string[] }): Promise<void> {
+      await mapBounded(names, concurrency, (name) => deletePod(namespace, name));
+      if (names.length > 0) log.info({ kind: 'Pool', namespace, name: pool, deleted: names.length }, 'Deleted pool pods');
+    },
+
+    /**
+     * Records completed releases: alloc-released grows by `pods`; a sandbox being deleted that has
+     * nothing left also loses the pool-allocation finalizer, so its deletion can finish.
+     */
+    async recordReleases({ namespace, releases }: { namespace: string; releases: { sandbox: string; pods: string[]; final: boolean }[] }): Promise<void> {
+      await mapBounded(releases, concurrency, async ({ sandbox, pods, final }) => {
+        try {
+          const bs = (await objects.getNamespacedCustomObject({ ...bsApi, namespace, name: sandbox })) as RawBatchSandbox;
+          const view = toSandboxView(bs);
+          const released = [...new Set([...view.released, ...pods])];
+          const finalizers = final ? view.finalizers.filter((f) => f !== FINALIZERS.poolAllocation) : view.finalizers;
+          await patchSandbox(namespace, sandbox, {
+            metadata: {
+              resourceVersion: view.resourceVersion,
+              annotations: { [ANNOTATIONS.allocReleased]: JSON.stringify({ pods: released }) },
+              finalizers,
+            },
+          });
+        } catch (err) {
+          // Gone: nothing to record. A conflict is retried by Temporal with a fresh read.
+          if (httpStatus(err) !== 404) throw err;
+        }
+      });
+    },
+
+    /** Labels allocated pods with their sandbox (off the delivery path) so label selectors find them. */
+    async labelAllocatedPods({ namespace, assignments }: { namespace: string; assignments: { pod: string; sandbox: string }[] }): Promise<void> {
+      await mapBounded(assignments, Math.min(concurrency, 32), async ({ pod, sandbox }) => {
+        try {
+          await core.patchNamespacedPod(
+            { namespace, name: pod, body: { metadata: { labels: { [LABELS.batchSandboxName]: sandbox } } } },
+            MERGE_PATCH,
+          );
+        } catch (err) {
+          if (httpStatus(err) !== 404) throw err;
+        }
+      });
+    },
+
+    async writePoolStatus({ namespace, pool, status }: PoolRef & { status: object }): Promise<void> {
+      try {
+        await objects.patchNamespacedCustomObjectStatus(
+          { group: GROUP, version: VERSION, namespace, plural: POOL.plural, name: pool, body: { status } },
+          MERGE_PATCH,
+        );
+      } catch (err) {
+        if (httpStatus(err) !== 404) throw err;
+      }
+    },
+  };
+}
+
+export type PoolActivities = ReturnType<typeof createPoolActivities>;
+
+/** The Pool without managedFields and status: what planning reads. */
+function trimPool(pool: Pool): Pool {
+  const { name, namespace, uid, generation, labels, annotations } = pool.metadata;
+  return { apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name, namespace, uid, generation, labels, annotations }, spec: pool.spec };
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight, keeping result order. */
+export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

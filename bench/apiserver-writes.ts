@@ -1,0 +1,41 @@
+// Counts writes as the kube-apiserver itself counts them (its apiserver_request_total metric), so the
+// benchmark's writes-per-batch figure does not depend on the operator's own bookkeeping.
+import { readFileSync } from 'node:fs';
+import { httpsGet } from '../stack/https-get.js';
+
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface WriteCounterTarget {
+  apiServerUrl: string;
+  caPath: string;
+  token: string;
+}
+
+/** Total successful-or-not write requests per `resource[/subresource]`. */
+export async function writeCounts(target: WriteCounterTarget): Promise<Map<string, number>> {
+  const res = await httpsGet(`${target.apiServerUrl}/metrics`, {
+    ca: readFileSync(target.caPath, 'utf8'),
+    bearerToken: target.token,
+    timeoutMs: 10_000,
+  });
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+  const counts = new Map<string, number>();
+  for (const line of res.body.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!WRITE_VERBS.has(labels.verb ?? '')) continue;
+    const key = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? '');
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+/** Writes per resource between two snapshots. */
+export function writeDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [key, value] of after) {
+    const d = value - (before.get(key) ?? 0);
+    if (d > 0) delta.set(key, d);
+  }
+  return delta;
+}

@@ -1,0 +1,20 @@
+// Time as a dependency: decision code reads `now()` from here and timers go through `schedule()`, so
+// tests drive both with a fake clock instead of waiting (anchors #10).
+
+export interface Clock {
+  now(): Date;
+  /** Calls `callback` once after `ms`; the returned function cancels it. */
+  schedule(callback: () => void, ms: number): () => void;
+}
+
+// setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); callers re-arm after an early wake-up.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  schedule: (callback, ms) => {
+    // unref: a pending timer (e.g. an expiry days away) must not keep the process alive.
+    const timer = setTimeout(callback, Math.min(Math.max(ms, 0), MAX_TIMER_MS)).unref();
+    return () => clearTimeout(timer);
+  },
+};

@@ -1,0 +1,151 @@
+// Kubernetes Events (core/v1) about the operator's decisions, so `kubectl describe` answers "why?".
+// Fire-and-forget: recording never throws into the caller and never delays it; a failed write is logged.
+// Like client-go's recorder, a repeat of the same event (same object, type, reason and message) bumps the
+// count and lastTimestamp of the Event already written instead of creating another one.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import type { Clock } from './clock.js';
+import { isApiStatus } from './kube-errors.js';
+import type { Logger } from './logger.js';
+
+export const EVENT_COMPONENT = 'opensandbox-operator';
+
+/** Reason strings; the first two are upstream's (spec §7.5). */
+export const EVENT_REASONS = {
+  SuccessfulCreate: 'SuccessfulCreate',
+  FailedCreate: 'FailedCreate',
+  SuccessfulDelete: 'SuccessfulDelete',
+  FailedDelete: 'FailedDelete',
+  Expired: 'Expired',
+  InvalidSpec: 'InvalidSpec',
+  InvalidAnnotation: 'InvalidAnnotation',
+} as const;
+
+export type EventType = 'Normal' | 'Warning';
+
+/** The object an Event is about; objects from typed pod lists lack kind/apiVersion, so pass them. */
+export interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+export interface EventRecorder {
+  record(object: InvolvedObject, type: EventType, reason: string, message: string): void;
+}
+
+export interface EventRecorderOptions {
+  core: Pick<CoreV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
+  log: Logger;
+  clock: Clock;
+}
+
+export interface KubeEventRecorder extends EventRecorder {
+  /** Resolves once every event recorded so far has been written (or has failed). */
+  flush(): Promise<void>;
+}
+
+// The apiserver does not bound core/v1 messages, but events.k8s.io caps its note at 1 KiB: stay within it.
+const MAX_MESSAGE = 1024;
+/** Series remembered for aggregation; the oldest is forgotten first (its next repeat starts a new Event). */
+const MAX_SERIES = 4096;
+const NAME_SUFFIX_LENGTH = 17; // "." + 16 hex digits
+const MAX_NAME = 253;
+
+interface Occurrence {
+  object: InvolvedObject;
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+interface Series {
+  name: string;
+  count: number;
+  firstTimestamp: Date;
+  /** The write in flight for this series; repeats chain on it so counts go up in order. */
+  pending: Promise<void>;
+}
+
+function eventName(objectName: string): string {
+  return `${objectName.slice(0, MAX_NAME - NAME_SUFFIX_LENGTH)}.${randomBytes(8).toString('hex')}`;
+}
+
+export function createEventRecorder({ core, log, clock }: EventRecorderOptions): KubeEventRecorder {
+  const instance = hostname();
+  const series = new Map<string, Series>();
+  const inFlight = new Set<Promise<void>>();
+
+  async function create({ object, type, reason, message }: Occurrence, entry: Series, count: number) {
+    const now = clock.now();
+    const namespace = object.metadata.namespace ?? 'default';
+    const body: CoreV1Event = {
+      metadata: { name: entry.name, namespace },
+      involvedObject: {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+      },
+      type,
+      reason,
+      message,
+      source: { component: EVENT_COMPONENT },
+      reportingComponent: EVENT_COMPONENT,
+      reportingInstance: instance,
+      firstTimestamp: entry.firstTimestamp,
+      lastTimestamp: now,
+      count,
+    };
+    await core.createNamespacedEvent({ namespace, body });
+  }
+
+  async function write(occurrence: Occurrence, entry: Series, count: number) {
+    const namespace = occurrence.object.metadata.namespace ?? 'default';
+    if (count === 1) return create(occurrence, entry, count);
+    try {
+      await core.patchNamespacedEvent(
+        { name: entry.name, namespace, body: { count, lastTimestamp: clock.now().toISOString() } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      // The Event expired (the apiserver keeps them for an hour): start the series again.
+      if (!isApiStatus(err, 404)) throw err;
+      entry.name = eventName(occurrence.object.metadata.name);
+      await create(occurrence, entry, count);
+    }
+  }
+
+  function record(object: InvolvedObject, type: EventType, reason: string, rawMessage: string): void {
+    const message = rawMessage.length > MAX_MESSAGE ? `${rawMessage.slice(0, MAX_MESSAGE - 3)}...` : rawMessage;
+    const key = JSON.stringify([object.metadata.namespace, object.metadata.uid ?? object.metadata.name, type, reason, message]);
+    let entry = series.get(key);
+    if (entry === undefined) {
+      entry = { name: eventName(object.metadata.name), count: 0, firstTimestamp: clock.now(), pending: Promise.resolve() };
+      if (series.size >= MAX_SERIES) series.delete(series.keys().next().value!);
+    } else {
+      series.delete(key); // re-inserted below: Map order doubles as least-recently-used order
+    }
+    series.set(key, entry);
+    const current = entry;
+    const count = ++current.count;
+    const done = current.pending
+      .then(() => write({ object, type, reason, message }, current, count))
+      .catch((err: unknown) =>
+        log.warn({ err, reason, involvedObject: object.metadata.name, namespace: object.metadata.namespace }, 'Could not record event'),
+      );
+    current.pending = done;
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  }
+
+  return {
+    record,
+    flush: async () => {
+      await Promise.all([...inFlight]);
+    },
+  };
+}

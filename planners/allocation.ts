@@ -1,0 +1,115 @@
+// Allocation planning for one pool round: which idle pods each pooled BatchSandbox gets, which pods go
+// back, and how much demand the pool could not serve. Pure and deterministic: it runs inside the pool
+// workflow, whose ledger (pod -> sandbox) is the single source of truth for ownership.
+import type { V1Pod } from '@kubernetes/client-node';
+import { podName } from './pod-state.js';
+import type { SandboxView } from './pool-observation.js';
+
+/** pod name -> sandbox name, for every pod of the pool that is not idle. */
+export type Ledger = Record<string, string>;
+
+export interface Delivery {
+  sandbox: string;
+  /** The full alloc-status list to write: what the annotation holds, then the pods not yet in it. */
+  allocStatus: string[];
+  /** Pods newly taken from the idle buffer this round. */
+  newPods: string[];
+}
+
+export interface Release {
+  sandbox: string;
+  pods: string[];
+  /** The sandbox is gone or being deleted: once released, nothing more is owed to it. */
+  final: boolean;
+}
+
+export interface AllocationPlan {
+  /** The ledger after this round's allocations (releases are applied when they complete). */
+  ledger: Ledger;
+  deliveries: Delivery[];
+  releases: Release[];
+  /** Pods still owed to sandboxes after this round (the pool is short by this many). */
+  shortfall: number;
+  /** Sandboxes skipped because an allocation annotation is malformed, with the reason. */
+  malformed: { sandbox: string; reason: string }[];
+}
+
+export interface AllocationInput {
+  ledger: Ledger;
+  /** Pool pods in list order: idle ones are handed out in this order. */
+  pods: readonly V1Pod[];
+  sandboxes: SandboxView[];
+  /** Whether an idle pod may be handed out (planners/pool-eviction.ts isAllocatable). */
+  allocatable: (pod: V1Pod) => boolean;
+}
+
+export function planAllocation({ ledger, pods, sandboxes, allocatable }: AllocationInput): AllocationPlan {
+  const next: Ledger = { ...ledger };
+  const podsOf = new Map<string, string[]>();
+  for (const [pod, sandbox] of Object.entries(next)) podsOf.set(sandbox, [...(podsOf.get(sandbox) ?? []), pod]);
+
+  const malformed = sandboxes.filter((s) => s.malformed).map((s) => ({ sandbox: s.name, reason: s.malformed! }));
+  const live = sandboxes.filter((s) => !s.malformed);
+  const releases: Release[] = [];
+
+  // Sandboxes that are deleting, or that the ledger knows but the cluster no longer lists, give
+  // everything back. A malformed sandbox keeps its pods: we cannot tell what it holds.
+  const listed = new Set(sandboxes.map((s) => s.name));
+  for (const [sandbox, held] of podsOf) {
+    if (!listed.has(sandbox)) releases.push({ sandbox, pods: [...held].sort(), final: true });
+  }
+  for (const s of live.filter((s) => s.deleting)) {
+    const held = union(podsOf.get(s.name) ?? [], without(s.allocated, s.released));
+    if (held.length > 0 || s.hasAllocationFinalizer) releases.push({ sandbox: s.name, pods: held, final: true });
+  }
+  // Requested releases of running sandboxes.
+  for (const s of live.filter((s) => !s.deleting)) {
+    const requested = without(s.releaseRequested, s.released).filter((p) => s.allocated.includes(p));
+    if (requested.length > 0) releases.push({ sandbox: s.name, pods: requested, final: false });
+  }
+
+  const taken = new Set(Object.keys(next));
+  const idle = pods.filter((p) => allocatable(p) && !taken.has(podName(p)));
+  let cursor = 0;
+  let shortfall = 0;
+  const deliveries: Delivery[] = [];
+  const demand = live.filter((s) => !s.deleting).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  for (const s of demand) {
+    // Pods the ledger gave this sandbox but its annotation does not show yet (a delivery that did not
+    // land, e.g. a crash mid-round) are delivered again, never replaced: that is what prevents
+    // handing out a second set.
+    const undelivered = (podsOf.get(s.name) ?? []).filter((p) => !s.allocated.includes(p)).sort();
+    const current = [...s.allocated, ...undelivered];
+    const need = Math.max(s.replicas - current.length, 0);
+    const newPods = idle.slice(cursor, cursor + need).map(podName);
+    cursor += newPods.length;
+    shortfall += need - newPods.length;
+    for (const pod of newPods) next[pod] = s.name;
+    if (newPods.length > 0 || undelivered.length > 0) {
+      deliveries.push({ sandbox: s.name, allocStatus: [...current, ...newPods], newPods });
+    }
+  }
+  return { ledger: next, deliveries, releases, shortfall, malformed };
+}
+
+/** Rebuilds a ledger from the cluster alone: alloc-status minus alloc-released of every pooled sandbox. */
+export function ledgerFromSandboxes(sandboxes: SandboxView[], poolPods: readonly V1Pod[]): Ledger {
+  const existing = new Set(poolPods.map(podName));
+  const ledger: Ledger = {};
+  for (const s of sandboxes) {
+    if (s.malformed) continue;
+    for (const pod of without(s.allocated, s.released)) {
+      if (existing.has(pod)) ledger[pod] = s.name;
+    }
+  }
+  return ledger;
+}
+
+function without(list: string[], remove: string[]): string[] {
+  const drop = new Set(remove);
+  return list.filter((x) => !drop.has(x));
+}
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}

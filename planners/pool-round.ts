@@ -1,0 +1,118 @@
+// Everything one pool round decides after allocation, as one plan: which released pods are recycled and
+// how, which idle pods are evicted or rolled to the new template, how many pods to create or remove, and
+// the resulting pool status. Pure: the pool workflow executes it.
+import type { V1Pod } from '@kubernetes/client-node';
+import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
+import type { PoolStatus } from '../api/v1alpha1/pool.js';
+import type { AllocationPlan, Ledger, Release } from './allocation.js';
+import { isTerminating, podName } from './pod-state.js';
+import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-eviction.js';
+import type { PoolObservation } from './pool-observation.js';
+import { planRollout } from './pool-rollout.js';
+import { planPoolScale } from './pool-scale.js';
+import { computePoolStatus } from './pool-status.js';
+import { planRecycle } from './recycle.js';
+
+export interface PoolRoundInput {
+  /** An observation of an existing pool. */
+  observation: PoolObservation & { pool: NonNullable<PoolObservation['pool']> };
+  allocation: AllocationPlan;
+  nextOrdinal: number;
+  now: Date;
+}
+
+export interface PoolRoundPlan {
+  /** Idle pods labelled for eviction: deleted now. */
+  evict: string[];
+  release: {
+    /** Released pods the recycle strategy deletes. */
+    deletePods: string[];
+    /** alloc-released updates to write once the recycling is done. */
+    records: Release[];
+    /** The ledger once those releases are recorded. */
+    ledgerAfter: Ledger;
+  };
+  scale: {
+    /** Names of the pods to create (deterministic: a retried create is a conflict, not a second pod). */
+    create: string[];
+    /** Rollout deletions, then surplus idle pods. */
+    deletePods: string[];
+  };
+  nextOrdinal: number;
+  status: PoolStatus;
+  /** Set when the Pool names an unknown eviction handler. */
+  warnings: string[];
+}
+
+export function planPoolRound({ observation, allocation, nextOrdinal, now }: PoolRoundInput): PoolRoundPlan {
+  const { object: pool, revision } = observation.pool;
+  const { handler, warning } = evictionHandlerFor(pool);
+  const live = observation.pods.filter((pod) => !isTerminating(pod));
+  const byName = new Map(observation.pods.map((pod) => [podName(pod), pod]));
+
+  const release = planReleases(allocation, byName, pool.spec.recycleStrategy, pool.metadata.annotations, now);
+  const allocatedPodNames = Object.keys(release.ledgerAfter);
+  const eviction = planEviction(live, allocatedPodNames, handler);
+  const schedulable = live.filter((pod) => !eviction.evict.includes(podName(pod)));
+  const rollout = planRollout({ spec: pool.spec, revision, schedulable, allocatedPodNames });
+  const scale = planPoolScale({
+    spec: pool.spec,
+    schedulable,
+    total: live.length,
+    allocatedPodNames,
+    supply: allocation.shortfall + rollout.supply,
+    toDelete: [...rollout.deletePods, ...release.deletePods],
+  });
+  const create = Array.from({ length: scale.create }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', nextOrdinal + i));
+  return {
+    evict: eviction.evict,
+    release,
+    // Released pods are deleted through the release step; the rest of scale's list is rollout and surplus.
+    scale: { create, deletePods: scale.deletePods.filter((name) => !release.deletePods.includes(name)) },
+    nextOrdinal: nextOrdinal + create.length,
+    status: computePoolStatus({
+      generation: pool.metadata.generation,
+      revision,
+      pods: observation.pods,
+      allocatedPodNames,
+      handler: handler satisfies EvictionHandler,
+    }),
+    warnings: warning ? [warning] : [],
+  };
+}
+
+function planReleases(
+  allocation: AllocationPlan,
+  pods: Map<string, V1Pod>,
+  strategy: Parameters<typeof planRecycle>[0]['strategy'],
+  poolAnnotations: Record<string, string> | undefined,
+  now: Date,
+): PoolRoundPlan['release'] {
+  const deletePods: string[] = [];
+  const records: Release[] = [];
+  const ledgerAfter: Ledger = { ...allocation.ledger };
+  for (const release of allocation.releases) {
+    const done: string[] = [];
+    for (const pod of release.pods) {
+      const plan = planRecycle({
+        strategy,
+        pod: pods.get(pod),
+        restartConfig: poolAnnotations?.[ANNOTATIONS.restartConfig],
+        sandboxName: release.sandbox,
+        now,
+      });
+      // Restarting containers needs pods/exec, which this operator does not run yet: such pods are
+      // deleted and replaced instead, as upstream does when a restart fails.
+      if (plan.outcome !== 'Succeeded') deletePods.push(pod);
+      done.push(pod);
+      delete ledgerAfter[pod];
+    }
+    records.push({ ...release, pods: done });
+  }
+  return { deletePods, records, ledgerAfter };
+}
+
+/** `<pool>-<4 chars of the Pool UID>-<ordinal>`: unique per Pool object, stable across retries. */
+export function poolPodName(pool: string, uid: string, ordinal: number): string {
+  return `${pool}-${uid.replace(/-/g, '').slice(0, 4)}-${ordinal.toString(36)}`;
+}

@@ -1,0 +1,160 @@
+// Pooled BatchSandboxes on the real stack: the per-pool workflow warms pods (kwok plays the kubelet:
+// they turn Running/Ready with an IP), hands them out, and takes them back on delete.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
+import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
+import { waitUntil } from '../../stack/wait-until.js';
+import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
+import { aBatchSandbox } from '../builders/batch-sandbox.js';
+import { aPool } from '../builders/pool.js';
+import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
+import { testKubeConfig } from '../support/stack.js';
+
+const namespace = `pooled-${Date.now().toString(36)}`;
+const crd = { group: GROUP, version: VERSION, namespace };
+let core: CoreV1Api;
+let objects: CustomObjectsApi;
+let operator: InProcessPoolOperator;
+
+interface Sandbox {
+  metadata: { name: string; annotations?: Record<string, string>; finalizers?: string[] };
+  status?: { replicas: number; allocated: number; ready: number; phase?: string };
+}
+
+beforeAll(async () => {
+  const kc = testKubeConfig();
+  core = kc.makeApiClient(CoreV1Api);
+  objects = kc.makeApiClient(CustomObjectsApi);
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  operator = await startInProcessPoolOperator(namespace);
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await core.deleteNamespace({ name: namespace }).catch(() => {});
+}, 60_000);
+
+const getSandbox = async (name: string) =>
+  (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as Sandbox;
+const getPool = async (name: string) =>
+  (await objects.getNamespacedCustomObject({ ...crd, plural: POOL.plural, name })) as {
+    status?: { total: number; allocated: number; available: number };
+  };
+const allocatedPods = (bs: Sandbox): string[] =>
+  JSON.parse(bs.metadata.annotations?.[ANNOTATIONS.allocStatus] ?? '{"pods":[]}').pods;
+
+async function createPool(name: string, capacity: { bufferMin: number; bufferMax: number; poolMin: number; poolMax: number }) {
+  const pool = aPool(name, namespace).capacity(capacity).scaleMaxUnavailable('100%').build();
+  await objects.createNamespacedCustomObject({ ...crd, plural: POOL.plural, body: pool });
+}
+
+async function waitForAvailable(pool: string, available: number) {
+  await waitUntil(async () => ((await getPool(pool)).status?.available ?? 0) >= available, {
+    what: `pool ${pool} with ${available} available pods`,
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+}
+
+describe('pooled BatchSandbox', () => {
+  it('warms the pool to its buffer with Running/Ready pods (kwok plays the kubelet) and reports status', async () => {
+    await createPool('warm', { bufferMin: 3, bufferMax: 3, poolMin: 0, poolMax: 10 });
+    await waitForAvailable('warm', 3);
+    const pool = await getPool('warm');
+    expect(pool.status).toMatchObject({ total: 3, allocated: 0, available: 3 });
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=warm` });
+    expect(pods.items).toHaveLength(3);
+    for (const pod of pods.items) {
+      expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Pool', name: 'warm', controller: true });
+      expect(pod.metadata?.labels?.[LABELS.poolRevision]).toMatch(/^[0-9a-f]{16}$/);
+    }
+  });
+
+  it('delivers a sandbox with alloc-status, endpoints, finalizer and status, labels its pods, and refills the buffer', async () => {
+    await objects.createNamespacedCustomObject({
+      ...crd,
+      plural: BATCH_SANDBOX.plural,
+      body: aBatchSandbox('two', namespace).poolRef('warm').replicas(2).build(),
+    });
+    await waitUntil(async () => ((await getSandbox('two')).status?.allocated ?? 0) >= 2, {
+      what: 'sandbox two delivered',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    const bs = await getSandbox('two');
+    const pods = allocatedPods(bs);
+    expect(pods).toHaveLength(2);
+    const endpoints = JSON.parse(bs.metadata.annotations![ANNOTATIONS.endpoints]!);
+    expect(endpoints).toHaveLength(2);
+    expect(endpoints.every((ip: string) => /^10\.244\./.test(ip))).toBe(true);
+    expect(bs.metadata.finalizers).toContain(FINALIZERS.poolAllocation);
+    expect(bs.status).toMatchObject({ replicas: 2, allocated: 2, ready: 2, phase: 'Succeed' });
+    await waitUntil(
+      async () => {
+        const labelled = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.batchSandboxName}=two` });
+        return labelled.items.length === 2;
+      },
+      { what: 'allocated pods labelled with their sandbox', timeoutMs: 30_000 },
+    );
+    await waitUntil(async () => (await getPool('warm')).status?.available === 3, {
+      what: 'buffer refilled to 3',
+      timeoutMs: 30_000,
+    });
+    expect((await getPool('warm')).status).toMatchObject({ allocated: 2, available: 3, total: 5 });
+  });
+
+  it('never gives one pod to two sandboxes when many are created at once', async () => {
+    await createPool('burst', { bufferMin: 4, bufferMax: 4, poolMin: 0, poolMax: 30 });
+    await waitForAvailable('burst', 4);
+    const names = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+    await Promise.all(
+      names.map((name) =>
+        objects.createNamespacedCustomObject({
+          ...crd,
+          plural: BATCH_SANDBOX.plural,
+          body: aBatchSandbox(name, namespace).poolRef('burst').replicas(2).build(),
+        }),
+      ),
+    );
+    // 24 pods wanted from a buffer of 4: the pool grows and the rest arrive as pods warm up.
+    await waitUntil(
+      async () => {
+        const all = await Promise.all(names.map(getSandbox));
+        return all.every((bs) => (bs.status?.allocated ?? 0) >= 2);
+      },
+      { what: 'every burst sandbox delivered', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const handedOut = (await Promise.all(names.map(getSandbox))).flatMap(allocatedPods);
+    expect(handedOut).toHaveLength(24);
+    expect(new Set(handedOut).size).toBe(24);
+  });
+
+  it('deletes released pods (Delete recycle) and lets the sandbox go when it is deleted', async () => {
+    const before = allocatedPods(await getSandbox('two'));
+    await objects.deleteNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name: 'two' });
+    await waitUntil(
+      async () => {
+        const list = (await objects.listNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural })) as {
+          items: Sandbox[];
+        };
+        return !list.items.some((bs) => bs.metadata.name === 'two');
+      },
+      { what: 'sandbox two gone (finalizer removed)', timeoutMs: 30_000 },
+    );
+    await waitUntil(
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=warm` });
+        return !pods.items.some((p) => before.includes(p.metadata!.name!) && !p.metadata?.deletionTimestamp);
+      },
+      { what: 'released pods deleted', timeoutMs: 30_000 },
+    );
+  });
+
+  it('answers a progress query on the pool workflow', async () => {
+    const handle = operator.client.workflow.getHandle(poolWorkflowId(namespace, 'warm'));
+    const progress = await handle.query(progressQuery);
+    expect(progress.rounds).toBeGreaterThan(0);
+    expect(typeof progress.step).toBe('string');
+  });
+});

@@ -1,0 +1,156 @@
+import { describe, expect, it } from '@jest/globals';
+import type { V1Pod } from '@kubernetes/client-node';
+import { ledgerFromSandboxes, planAllocation, type Ledger } from '../../planners/allocation.js';
+import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
+import type { SandboxView } from '../../planners/pool-observation.js';
+import { aPod } from '../builders/pod.js';
+import { sandboxView } from '../builders/sandbox-view.js';
+
+const readyPod = (name: string): V1Pod => aPod(name).inPool('p', 'rev1').ready().build();
+const podViews = (...names: string[]): V1Pod[] => names.map(readyPod);
+
+const plan = (ledger: Ledger, pods: V1Pod[], sandboxes: SandboxView[]) =>
+  planAllocation({ ledger, pods, sandboxes, allocatable: (pod) => isAllocatable(pod, 'rev1', defaultEvictionHandler) });
+
+describe('planAllocation', () => {
+  it.each([
+    {
+      name: 'hands the first N idle pods to a new sandbox',
+      ledger: {},
+      pods: podViews('p1', 'p2', 'p3'),
+      sandboxes: [sandboxView('a', { replicas: 2 })],
+      deliveries: [{ sandbox: 'a', allocStatus: ['p1', 'p2'], newPods: ['p1', 'p2'] }],
+      shortfall: 0,
+    },
+    {
+      name: 'serves the oldest sandbox first and reports the shortfall',
+      ledger: {},
+      pods: podViews('p1', 'p2'),
+      sandboxes: [
+        sandboxView('young', { replicas: 2, createdAt: '2026-01-01T00:00:05Z' }),
+        sandboxView('old', { replicas: 1, createdAt: '2026-01-01T00:00:01Z' }),
+      ],
+      deliveries: [
+        { sandbox: 'old', allocStatus: ['p1'], newPods: ['p1'] },
+        { sandbox: 'young', allocStatus: ['p2'], newPods: ['p2'] },
+      ],
+      shortfall: 1,
+    },
+    {
+      name: 'never hands out pods that are not ready, terminating, marked for eviction or of an old revision',
+      ledger: {},
+      pods: [
+        aPod('not-ready').inPool('p', 'rev1').build(),
+        aPod('terminating').inPool('p', 'rev1').ready().terminating().build(),
+        aPod('evicting').inPool('p', 'rev1').ready().label('pool.opensandbox.io/evict', '').build(),
+        aPod('old-revision').inPool('p', 'rev0').ready().build(),
+        readyPod('good'),
+      ],
+      sandboxes: [sandboxView('a', { replicas: 2 })],
+      deliveries: [{ sandbox: 'a', allocStatus: ['good'], newPods: ['good'] }],
+      shortfall: 1,
+    },
+    {
+      name: 'never hands out a pod the ledger already gives to someone else',
+      ledger: { p1: 'other' },
+      pods: podViews('p1', 'p2'),
+      sandboxes: [sandboxView('other', { allocated: ['p1'] }), sandboxView('a')],
+      deliveries: [{ sandbox: 'a', allocStatus: ['p2'], newPods: ['p2'] }],
+      shortfall: 0,
+    },
+    {
+      name: 'completes a short allocation later, appending to alloc-status',
+      ledger: { p1: 'a' },
+      pods: podViews('p1', 'p2'),
+      sandboxes: [sandboxView('a', { replicas: 2, allocated: ['p1'] })],
+      deliveries: [{ sandbox: 'a', allocStatus: ['p1', 'p2'], newPods: ['p2'] }],
+      shortfall: 0,
+    },
+    {
+      name: 're-delivers pods the ledger gave but the annotation lacks (a crash mid-delivery), taking no new ones',
+      ledger: { p2: 'a', p1: 'a' },
+      pods: podViews('p1', 'p2', 'p3'),
+      sandboxes: [sandboxView('a', { replicas: 2 })],
+      deliveries: [{ sandbox: 'a', allocStatus: ['p1', 'p2'], newPods: [] }],
+      shortfall: 0,
+    },
+    {
+      name: 'does nothing for a fully served sandbox',
+      ledger: { p1: 'a' },
+      pods: podViews('p1', 'p2'),
+      sandboxes: [sandboxView('a', { allocated: ['p1'] })],
+      deliveries: [],
+      shortfall: 0,
+    },
+    {
+      name: 'does not release pods when replicas go down (upstream semantics)',
+      ledger: { p1: 'a', p2: 'a' },
+      pods: podViews('p1', 'p2'),
+      sandboxes: [sandboxView('a', { replicas: 1, allocated: ['p1', 'p2'] })],
+      deliveries: [],
+      shortfall: 0,
+    },
+  ])('$name', ({ ledger, pods, sandboxes, deliveries, shortfall }) => {
+    const result = plan(ledger as Ledger, pods, sandboxes);
+    expect(result.deliveries).toEqual(deliveries);
+    expect(result.shortfall).toBe(shortfall);
+    for (const d of deliveries) for (const pod of d.newPods) expect(result.ledger[pod]).toBe(d.sandbox);
+  });
+
+  it('releases everything of a deleting sandbox and of one the cluster no longer lists', () => {
+    const result = plan(
+      { p1: 'deleting', p2: 'vanished', p3: 'alive' },
+      podViews('p1', 'p2', 'p3'),
+      [
+        sandboxView('deleting', { deleting: true, allocated: ['p1'], hasAllocationFinalizer: true }),
+        sandboxView('alive', { allocated: ['p3'] }),
+      ],
+    );
+    expect(result.releases).toEqual([
+      { sandbox: 'vanished', pods: ['p2'], final: true },
+      { sandbox: 'deleting', pods: ['p1'], final: true },
+    ]);
+    expect(result.deliveries).toEqual([]);
+  });
+
+  it('releases requested pods of a running sandbox, not the ones already released', () => {
+    const result = plan({ p1: 'a', p2: 'a' }, podViews('p1', 'p2'), [
+      sandboxView('a', { replicas: 2, allocated: ['p1', 'p2'], releaseRequested: ['p1', 'p2'], released: ['p2'] }),
+    ]);
+    expect(result.releases).toEqual([{ sandbox: 'a', pods: ['p1'], final: false }]);
+  });
+
+  it('skips a sandbox with a malformed annotation, reports it, and keeps serving the others', () => {
+    const result = plan({}, podViews('p1'), [
+      sandboxView('bad', { malformed: 'annotation sandbox.opensandbox.io/alloc-status is not valid' }),
+      sandboxView('good'),
+    ]);
+    expect(result.malformed).toEqual([{ sandbox: 'bad', reason: 'annotation sandbox.opensandbox.io/alloc-status is not valid' }]);
+    expect(result.deliveries).toEqual([{ sandbox: 'good', allocStatus: ['p1'], newPods: ['p1'] }]);
+    expect(result.releases).toEqual([]);
+  });
+
+  it('gives every pod to at most one sandbox over many sandboxes', () => {
+    const pods = podViews(...Array.from({ length: 50 }, (_, i) => `p${i}`));
+    const sandboxes = Array.from({ length: 30 }, (_, i) => sandboxView(`s${i}`, { replicas: 2 }));
+    const result = plan({}, pods, sandboxes);
+    const handedOut = result.deliveries.flatMap((d) => d.newPods);
+    expect(new Set(handedOut).size).toBe(handedOut.length);
+    expect(handedOut).toHaveLength(50);
+    expect(result.shortfall).toBe(10);
+  });
+});
+
+describe('ledgerFromSandboxes', () => {
+  it('rebuilds ownership from alloc-status minus alloc-released, for pods that still exist', () => {
+    const ledger = ledgerFromSandboxes(
+      [
+        sandboxView('a', { allocated: ['p1', 'p2', 'gone'], released: ['p2'] }),
+        sandboxView('b', { allocated: ['p3'] }),
+        sandboxView('bad', { allocated: ['p4'], malformed: 'x' }),
+      ],
+      podViews('p1', 'p2', 'p3', 'p4'),
+    );
+    expect(ledger).toEqual({ p1: 'a', p3: 'b' });
+  });
+});

@@ -1,0 +1,330 @@
+// The BatchSandbox controller against fake informers and a recording fake apiserver: the exact writes a
+// reconcile makes (anchors #11), pooled and non-pooled, expiry timers, bad objects, conflicts and a cache
+// that lags behind the controller's own writes.
+import { describe, expect, it } from '@jest/globals';
+import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
+import type { EventRecorder } from '../../operator/events.js';
+import { createLogger } from '../../operator/logger.js';
+import { BatchSandboxController, type BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
+import type { InformerEventType } from '../../watchers/resource-informer.js';
+import { aBatchSandbox } from '../builders/batch-sandbox.js';
+import { aPod } from '../builders/pod.js';
+import { FakeClock, settle } from '../support/fake-clock.js';
+
+type Json = Record<string, any>;
+
+class FakeInformer<T extends KubernetesObject> {
+  private readonly objects = new Map<string, T>();
+  private readonly handlers: { event: InformerEventType; handler: (obj: T) => void }[] = [];
+
+  on(event: InformerEventType, handler: (obj: T) => void): void {
+    this.handlers.push({ event, handler });
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.objects.get(`${namespace}/${name}`);
+  }
+
+  list(namespace?: string): T[] {
+    return [...this.objects.values()].filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  /** A watch event: the cache takes `obj` and the handlers hear of it. */
+  deliver(obj: T): void {
+    const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    const event = this.objects.has(key) ? 'update' : 'add';
+    this.objects.set(key, structuredClone(obj));
+    for (const h of this.handlers) if (h.event === event) h.handler(obj);
+  }
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const result: Json = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete result[k];
+    else result[k] = mergePatch(result[k], v);
+  }
+  return result;
+}
+
+interface Write {
+  verb: string;
+  name: string;
+  body?: Json;
+}
+
+/** The apiserver's copy of each sandbox, with resourceVersion preconditions; records every write. */
+function fakeApi() {
+  const sandboxes = new Map<string, Json>();
+  const writes: Write[] = [];
+  let rv = 100;
+  const failNext: { createPod?: unknown; patch?: unknown } = {};
+  const patch = (target: string) => async ({ name, body }: { name: string; body: Json }) => {
+    writes.push({ verb: `patch ${target}`, name, body: structuredClone(body) });
+    if (failNext.patch) {
+      const err = failNext.patch;
+      failNext.patch = undefined;
+      throw err;
+    }
+    const current = sandboxes.get(name)!;
+    if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
+    }
+    const { metadata: _, ...rest } = body;
+    const allowed = target === 'status' ? { status: rest.status } : { metadata: { annotations: body.metadata.annotations } };
+    const updated = mergePatch(current, allowed) as Json;
+    updated.metadata.resourceVersion = String(++rv);
+    sandboxes.set(name, updated);
+    return structuredClone(updated);
+  };
+  const customObjects = {
+    patchNamespacedCustomObject: patch('metadata'),
+    patchNamespacedCustomObjectStatus: patch('status'),
+    deleteNamespacedCustomObject: async ({ name, body }: { name: string; body: Json }) => {
+      writes.push({ verb: 'delete sandbox', name, body });
+      return {};
+    },
+  } as unknown as BatchSandboxControllerOptions['customObjects'];
+  const core = {
+    createNamespacedPod: async ({ body }: { body: V1Pod }) => {
+      writes.push({ verb: 'create pod', name: body.metadata!.name!, body: body as Json });
+      if (failNext.createPod) {
+        const err = failNext.createPod;
+        failNext.createPod = undefined;
+        throw err;
+      }
+      return body;
+    },
+    deleteNamespacedPod: async ({ name, body }: { name: string; body: Json }) => {
+      writes.push({ verb: 'delete pod', name, body });
+      return {};
+    },
+  } as unknown as BatchSandboxControllerOptions['core'];
+  return {
+    customObjects,
+    core,
+    writes,
+    failNext,
+    /** Stores a sandbox as created by a client (a new resourceVersion). */
+    put(bs: BatchSandbox): Json {
+      const stored = structuredClone(bs) as Json;
+      stored.metadata.resourceVersion = String(++rv);
+      sandboxes.set(bs.metadata.name, stored);
+      return stored;
+    },
+    get: (name: string) => sandboxes.get(name)!,
+  };
+}
+
+function setup() {
+  const clock = new FakeClock('2026-01-01T00:00:00Z');
+  const api = fakeApi();
+  const sandboxes = new FakeInformer<KubernetesObject>();
+  const pods = new FakeInformer<V1Pod>();
+  const events: { type: string; reason: string; message: string; name: string }[] = [];
+  const recorder: EventRecorder = {
+    record: (object, type, reason, message) => void events.push({ type, reason, message, name: object.metadata.name }),
+  };
+  const controller = new BatchSandboxController({
+    informers: { batchSandboxes: sandboxes, pods },
+    customObjects: api.customObjects,
+    core: api.core,
+    events: recorder,
+    log: createLogger('silent'),
+    clock,
+  });
+  controller.start();
+  return {
+    clock,
+    api,
+    pods,
+    events,
+    controller,
+    /** A client writes the sandbox; the watch delivers it. */
+    async apply(bs: BatchSandbox) {
+      sandboxes.deliver(api.put(bs) as KubernetesObject);
+      await settle();
+    },
+    /** The watch catches up with the apiserver's copy. */
+    async sync(name: string) {
+      sandboxes.deliver(structuredClone(api.get(name)) as KubernetesObject);
+      await settle();
+    },
+    async pod(pod: V1Pod) {
+      pods.deliver(pod);
+      await settle();
+    },
+    verbs: () => api.writes.map((w) => `${w.verb} ${w.name}`),
+  };
+}
+
+const nonPooled = (replicas: number) => aBatchSandbox('bs', 'ns').replicas(replicas).template();
+const ownPod = (bs: BatchSandbox, i: number) =>
+  aPod(`bs-${i}`, 'ns').label(LABELS.podIndex, String(i)).controlledBy(bs).ready(`10.0.0.${i + 1}`).build();
+
+describe('BatchSandboxController, non-pooled', () => {
+  it('creates the missing pods and writes no status before the first pod exists', async () => {
+    const t = setup();
+    await t.apply(nonPooled(2).build());
+    expect(t.verbs()).toEqual(['create pod bs-0', 'create pod bs-1']);
+    expect(t.events.map((e) => `${e.type} ${e.reason} ${e.message}`)).toEqual([
+      'Normal SuccessfulCreate succeed to create pod bs-0',
+      'Normal SuccessfulCreate succeed to create pod bs-1',
+    ]);
+  });
+
+  it('writes endpoints then status once the pods are ready, and nothing more while the cache lags or after', async () => {
+    const t = setup();
+    const bs = nonPooled(2).build();
+    await t.apply(bs);
+    t.api.writes.length = 0;
+    await t.pod(ownPod(bs, 0));
+    await t.pod(ownPod(bs, 1));
+    // bs-1 is created again (the fake apiserver does not feed the pod cache); a real one answers AlreadyExists.
+    expect(t.verbs()).toEqual(['create pod bs-1', 'patch metadata bs', 'patch status bs', 'patch metadata bs', 'patch status bs']);
+    const stored = t.api.get('bs');
+    expect(stored.metadata.annotations[ANNOTATIONS.endpoints]).toBe('["10.0.0.1","10.0.0.2"]');
+    expect(stored.status).toMatchObject({ replicas: 2, allocated: 2, ready: 2, phase: 'Succeed', observedGeneration: 1 });
+    // The cache has not seen these writes yet: another pod event must not repeat them; nor does catching up.
+    const written = t.api.writes.length;
+    await t.pod(ownPod(bs, 1));
+    await t.sync('bs');
+    expect(t.api.writes).toHaveLength(written);
+  });
+
+  it('guards every write with the resourceVersion it was computed from, and retries a conflict', async () => {
+    const t = setup();
+    const bs = nonPooled(1).build();
+    await t.apply(bs);
+    t.api.writes.length = 0;
+    t.api.failNext.patch = new ApiException(409, 'conflict', '{}', {});
+    await t.pod(ownPod(bs, 0));
+    expect(t.api.writes[0]!.body!.metadata.resourceVersion).toBe(t.api.get('bs').metadata.resourceVersion);
+    await t.clock.advance(5);
+    expect(t.verbs()).toEqual(['patch metadata bs', 'patch metadata bs', 'patch status bs']);
+  });
+
+  it('scales down from the highest index, with a uid precondition on each delete', async () => {
+    const t = setup();
+    const bs = nonPooled(3).build();
+    for (const i of [0, 1, 2]) t.pods.deliver(ownPod(bs, i));
+    await t.apply(aBatchSandbox('bs', 'ns').replicas(1).template().build());
+    expect(t.verbs().filter((v) => v.startsWith('delete'))).toEqual(['delete pod bs-2', 'delete pod bs-1']);
+    expect(t.api.writes.find((w) => w.verb === 'delete pod')!.body).toEqual({ preconditions: { uid: 'uid-bs-2' } });
+    expect(t.events.filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message)).toEqual([
+      'succeed to delete pod bs-2',
+      'succeed to delete pod bs-1',
+    ]);
+  });
+
+  it('reports a failed create, still writes the status of the pods that exist, and retries with backoff', async () => {
+    const t = setup();
+    const bs = nonPooled(2).build();
+    t.pods.deliver(ownPod(bs, 0));
+    t.api.failNext.createPod = new ApiException(403, 'forbidden', '{"message":"pods is forbidden: quota"}', {});
+    await t.apply(bs);
+    expect(t.verbs()).toEqual(['create pod bs-1', 'patch metadata bs', 'patch status bs']);
+    expect(t.events).toContainEqual({ type: 'Warning', reason: 'FailedCreate', message: 'failed to create pod bs-1: pods is forbidden: quota', name: 'bs' });
+    expect(t.clock.pendingDelays()).toEqual([5]);
+    await t.clock.advance(5);
+    expect(t.verbs().at(-1)).toBe('create pod bs-1');
+  });
+
+  it('names the bad field of a sandbox that does not parse, once per version, and serves the others', async () => {
+    const t = setup();
+    const bad = nonPooled(1).build();
+    bad.metadata.name = 'bad';
+    bad.spec.replicas = 2 ** 31;
+    await t.apply(bad);
+    await t.pod(aPod('bad-0', 'ns').label(LABELS.batchSandboxName, 'bad').build());
+    await t.apply(nonPooled(1).build());
+    expect(t.events.filter((e) => e.type === 'Warning')).toEqual([
+      { type: 'Warning', reason: 'InvalidSpec', message: 'spec.replicas: Too big: expected number to be <=2147483647', name: 'bad' },
+    ]);
+    expect(t.verbs()).toEqual(['create pod bs-0']);
+  });
+
+  it('reports a shard patch that cannot be applied and creates the pods before it', async () => {
+    const t = setup();
+    await t.apply(nonPooled(2).shardPatches([{}, { spec: { containers: [{ image: 'x' }] } }]).build());
+    expect(t.verbs()).toEqual(['create pod bs-0']);
+    expect(t.events).toContainEqual({
+      type: 'Warning',
+      reason: 'InvalidSpec',
+      message: 'spec.shardPatches[1]: spec.containers: list item has no merge key name',
+      name: 'bs',
+    });
+  });
+});
+
+describe('BatchSandboxController, expiry', () => {
+  it('deletes an expired sandbox (uid precondition) and does nothing else', async () => {
+    const t = setup();
+    await t.apply(nonPooled(2).expireTime('2025-12-31T23:59:59.999999+00:00').build());
+    expect(t.api.writes).toEqual([{ verb: 'delete sandbox', name: 'bs', body: { preconditions: { uid: 'uid-bs' } } }]);
+    expect(t.events).toEqual([
+      {
+        type: 'Normal',
+        reason: 'Expired',
+        message: 'expireTime 2025-12-31T23:59:59.999999+00:00 has passed: deleting the BatchSandbox',
+        name: 'bs',
+      },
+    ]);
+  });
+
+  it('arms a timer for a future expiry, follows a renewal, and deletes when the time comes', async () => {
+    const t = setup();
+    await t.apply(nonPooled(0).expireTime('2026-01-01T00:01:00+00:00').build());
+    expect(t.clock.pendingDelays()).toEqual([60_000]);
+    await t.apply(nonPooled(0).expireTime('2026-01-01T01:00:00+00:00').build());
+    await t.clock.advance(60_000); // the old deadline wakes the key, which re-arms the renewed one
+    expect(t.verbs().filter((v) => v.startsWith('delete'))).toEqual([]);
+    expect(t.clock.pendingDelays()).toEqual([3_540_000]);
+    await t.clock.advance(3_540_000);
+    expect(t.verbs().filter((v) => v.startsWith('delete'))).toEqual(['delete sandbox bs']);
+  });
+});
+
+describe('BatchSandboxController, pooled', () => {
+  const pooled = () => aBatchSandbox('bs', 'ns').replicas(2).poolRef('pool');
+  const poolPod = (name: string, ip: string) =>
+    aPod(name, 'ns').inPool('pool').label(LABELS.batchSandboxName, 'bs').ready(ip).build();
+
+  it('reports the pods of alloc-status minus alloc-release, in alloc-status order, and follows their events', async () => {
+    const t = setup();
+    for (const [name, ip] of [['p1', '10.0.0.1'], ['p2', '10.0.0.2'], ['p3', '10.0.0.3']] as const) t.pods.deliver(poolPod(name, ip));
+    await t.apply(pooled().allocated(['p3', 'p2', 'p1']).releaseRequested(['p2']).build());
+    expect(t.verbs()).toEqual(['patch metadata bs', 'patch status bs']);
+    expect(t.api.get('bs').metadata.annotations[ANNOTATIONS.endpoints]).toBe('["10.0.0.3","10.0.0.1"]');
+    expect(t.api.get('bs').status).toMatchObject({ replicas: 2, ready: 2, phase: 'Succeed' });
+    // A pooled pod losing readiness reaches its sandbox through the batch-sandbox name label.
+    await t.pod(aPod('p1', 'ns').inPool('pool').label(LABELS.batchSandboxName, 'bs').onNode('n').build());
+    expect(t.api.get('bs').status).toMatchObject({ replicas: 2, ready: 1 });
+  });
+
+  it('waits for the pool to deliver: no alloc-status, no write', async () => {
+    const t = setup();
+    await t.apply(pooled().build());
+    expect(t.api.writes).toEqual([]);
+  });
+
+  it('reports a malformed allocation annotation once and skips the sandbox', async () => {
+    const t = setup();
+    await t.apply(pooled().annotation(ANNOTATIONS.allocStatus, '{invalid json missing closing brace').build());
+    await t.pod(poolPod('p1', '10.0.0.1'));
+    expect(t.api.writes).toEqual([]);
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidAnnotation' });
+    expect(t.events[0]!.message).toMatch(/^sandbox\.opensandbox\.io\/alloc-status: not JSON: /);
+  });
+
+  it('leaves poolRef "*" to the auto-assigner', async () => {
+    const t = setup();
+    await t.apply(aBatchSandbox('bs', 'ns').poolRef('*').template().expireTime('2020-01-01T00:00:00Z').build());
+    expect(t.api.writes).toEqual([]);
+  });
+});

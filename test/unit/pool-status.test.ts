@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import type { V1Pod } from '@kubernetes/client-node';
+import { LABELS } from '../../api/v1alpha1/contract.js';
+import type { PoolStatus } from '../../api/v1alpha1/pool.js';
+import { defaultEvictionHandler } from '../../planners/pool-eviction.js';
+import { computePoolStatus, poolStatusChanged } from '../../planners/pool-status.js';
+import { aPod } from '../builders/pod.js';
+
+const REV = 'rev1';
+const pod = (name: string, revision = REV) => aPod(name).inPool('p', revision);
+
+function status(pods: V1Pod[], allocated: string[] = [], generation?: number): PoolStatus {
+  return computePoolStatus({ generation, revision: REV, pods, allocatedPodNames: allocated, handler: defaultEvictionHandler });
+}
+
+describe('computePoolStatus', () => {
+  it.each<[string, V1Pod[], string[], Omit<PoolStatus, 'observedGeneration' | 'revision'>]>([
+    ['an empty pool', [], [], { total: 0, allocated: 0, available: 0, updated: 0 }],
+    [
+      'steady: available + allocated == total',
+      [pod('a').ready().build(), pod('b').ready().build(), pod('c').ready().build()],
+      ['a'],
+      { total: 3, allocated: 1, available: 2, updated: 3 },
+    ],
+    ['a warming pod counts in total only', [pod('a').ready().build(), pod('w').build()], [], { total: 2, allocated: 0, available: 1, updated: 2 }],
+    ['terminating pods are left out', [pod('a').ready().build(), pod('t').ready().terminating().build()], ['t'], { total: 1, allocated: 0, available: 1, updated: 1 }],
+    [
+      'an evicting idle pod counts in total, not in available',
+      [pod('a').ready().build(), pod('e').ready().label(LABELS.evict, '').build()],
+      [],
+      { total: 2, allocated: 0, available: 1, updated: 2 },
+    ],
+    [
+      'a protected (allocated, evicting) pod counts as allocated',
+      [pod('e').ready().label(LABELS.evict, '').build()],
+      ['e'],
+      { total: 1, allocated: 1, available: 0, updated: 1 },
+    ],
+    [
+      'an idle old-revision pod is not available (it is never allocated) nor updated',
+      [pod('a').ready().build(), pod('o', 'rev0').ready().build(), pod('x', 'rev0').ready().build()],
+      ['x'],
+      { total: 3, allocated: 1, available: 1, updated: 1 },
+    ],
+    [
+      'B6 fix: ledger entries of pods that are gone are not allocated',
+      [pod('a').ready().build()],
+      ['gone-1', 'gone-2'],
+      { total: 1, allocated: 0, available: 1, updated: 1 },
+    ],
+  ])('%s', (_, pods, allocated, expected) => {
+    expect(status(pods, allocated, 3)).toEqual({ observedGeneration: 3, revision: REV, ...expected });
+  });
+
+  it('omits observedGeneration when the generation is unknown', () => {
+    expect(status([])).toEqual({ revision: REV, total: 0, allocated: 0, available: 0, updated: 0 });
+  });
+});
+
+describe('poolStatusChanged', () => {
+  const current: PoolStatus = { observedGeneration: 3, revision: REV, total: 3, allocated: 1, available: 2, updated: 3 };
+
+  it.each<[string, PoolStatus | undefined, PoolStatus, boolean]>([
+    ['no status yet', undefined, current, true],
+    ['the same status', current, { ...current }, false],
+    ['the same status, keys in another order', current, { updated: 3, available: 2, allocated: 1, total: 3, revision: REV, observedGeneration: 3 }, false],
+    ['a new generation', current, { ...current, observedGeneration: 4 }, true],
+    ['a new revision', current, { ...current, revision: 'rev2' }, true],
+    ['another total', current, { ...current, total: 4 }, true],
+    ['another allocated', current, { ...current, allocated: 2 }, true],
+    ['another available', current, { ...current, available: 1 }, true],
+    ['another updated', current, { ...current, updated: 2 }, true],
+    ['updated appears', { ...current, updated: undefined }, current, true],
+  ])('%s', (_, before, after, expected) => {
+    expect(poolStatusChanged(before, after)).toBe(expected);
+  });
+});

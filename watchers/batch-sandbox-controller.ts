@@ -1,0 +1,316 @@
+// The BatchSandbox controller of the `watch` role: cheap level-based reconciles, one serial queue key per
+// sandbox (spec §2). Each run observes the informer caches, asks the pure planners what to do and
+// performs only the writes they call for:
+// - every sandbox not being deleted: expiry (delete once spec.expireTime has passed, else a timer; the
+//   deadline lives in the object, so a restarted operator re-arms it from the relist);
+// - non-pooled (poolRef absent or ""): create missing pods `<bs>-<i>`, delete pods beyond spec.replicas;
+// - pooled (poolRef names a Pool): nothing to scale, the pool workflow allocates and writes the first
+//   delivery itself; pods are those named in alloc-status minus alloc-release;
+// - both: the endpoints annotation, then the status (merge patches, guarded by resourceVersion).
+// poolRef "*" (auto-assign) is left to the auto-assigner. An object that does not parse, or a malformed
+// allocation annotation, gets a Warning Event and is skipped: one bad object never stalls the others.
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Api,
+  type CustomObjectsApi,
+  type KubernetesObject,
+  type V1OwnerReference,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { AUTO_ASSIGN_POOL_REF, batchSandboxSchema, namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
+import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
+import type { Clock } from '../operator/clock.js';
+import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../operator/events.js';
+import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
+import type { Logger } from '../operator/logger.js';
+import { computeRuntimeStatus, endpointsPatchValue, statusPatchNeeded } from '../planners/batch-sandbox-status.js';
+import { expired, msUntilExpiry } from '../planners/expiry.js';
+import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
+import { podName } from '../planners/pod-state.js';
+import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
+import { RetryLater, SerialQueue } from './serial-queue.js';
+
+/** What the controller needs of an informer (tests pass fakes). */
+export type InformerView<T extends KubernetesObject> = Pick<ResourceInformer<T>, 'on' | 'get' | 'list'>;
+
+export interface BatchSandboxControllerOptions {
+  informers: { batchSandboxes: InformerView<KubernetesObject>; pods: InformerView<V1Pod> };
+  customObjects: Pick<
+    CustomObjectsApi,
+    'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'deleteNamespacedCustomObject'
+  >;
+  core: Pick<CoreV1Api, 'createNamespacedPod' | 'deleteNamespacedPod'>;
+  events: EventRecorder;
+  log: Logger;
+  clock: Clock;
+  /** Sandboxes reconciled at once; upstream's default is 32. */
+  concurrency?: number;
+  backoff?: Backoff;
+}
+
+const KIND = BATCH_SANDBOX.kind;
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function batchSandboxKey(namespace: string, name: string): string {
+  return `${KIND}/${namespace}/${name}`;
+}
+
+function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
+  return pod.metadata?.ownerReferences?.find((ref) => ref.controller === true);
+}
+
+/** A zod issue path as kubectl prints field paths: spec.template.spec.containers[0].name */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/** The sandbox as the apiserver answered our last write, and the cache versions older than that answer. */
+interface OwnWrite {
+  object: KubernetesObject;
+  staleVersions: Set<string>;
+}
+
+export class BatchSandboxController {
+  private readonly opts: BatchSandboxControllerOptions;
+  private readonly log: Logger;
+  private readonly queue: SerialQueue;
+  /** While the cache lags behind our own writes, reconciles start from the write's answer instead. */
+  private readonly ownWrites = new Map<string, OwnWrite>();
+  /** Last invalid-object report per key, so one bad version is reported once, not on every pod event. */
+  private readonly reported = new Map<string, string>();
+  private started = false;
+
+  constructor(opts: BatchSandboxControllerOptions) {
+    this.opts = opts;
+    this.log = opts.log.child({ controller: 'batchsandbox' });
+    this.queue = new SerialQueue({
+      name: 'batchsandbox',
+      worker: (key) => this.reconcile(key),
+      log: this.log,
+      clock: opts.clock,
+      concurrency: opts.concurrency ?? 32,
+      backoff: opts.backoff,
+    });
+  }
+
+  /** Subscribes to the informers; call before starting them so their initial list is reconciled. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const event of INFORMER_EVENT_TYPES) {
+      this.opts.informers.batchSandboxes.on(event, (obj) => {
+        const { namespace, name } = obj.metadata ?? {};
+        if (namespace && name) this.queue.enqueue(batchSandboxKey(namespace, name));
+      });
+      this.opts.informers.pods.on(event, (pod) => this.enqueueSandboxOf(pod));
+    }
+  }
+
+  /** Stops taking work and waits for the reconciles in flight. */
+  stop(): Promise<void> {
+    return this.queue.stop();
+  }
+
+  /** Non-pooled pods name their sandbox in their controller reference, pooled pods in a label. */
+  private enqueueSandboxOf(pod: V1Pod): void {
+    const owner = controllerOf(pod);
+    const name =
+      owner?.kind === KIND && owner.apiVersion === API_VERSION ? owner.name : pod.metadata?.labels?.[LABELS.batchSandboxName];
+    const namespace = pod.metadata?.namespace;
+    if (namespace && name) this.queue.enqueue(batchSandboxKey(namespace, name));
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [, namespace = '', name = ''] = key.split('/');
+    const raw = this.observe(key, namespace, name);
+    if (raw === undefined) {
+      this.ownWrites.delete(key);
+      this.reported.delete(key);
+      return;
+    }
+    const parsed = batchSandboxSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const object: InvolvedObject = {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { name, namespace, uid: raw.metadata?.uid, resourceVersion: raw.metadata?.resourceVersion },
+      };
+      this.reportInvalid(key, object, EVENT_REASONS.InvalidSpec, `${fieldPath(issue.path)}: ${issue.message}`);
+      return;
+    }
+    const sandbox = parsed.data;
+    if (sandbox.metadata.deletionTimestamp || sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) return;
+    if (await this.expireIfDue(key, sandbox)) return;
+    if (namesPool(sandbox.spec.poolRef)) {
+      const pods = this.pooledPods(key, sandbox);
+      if (pods !== undefined) await this.writeRuntimeStatus(key, sandbox, pods);
+      return;
+    }
+    const owned = this.opts.informers.pods.list(namespace).filter((pod) => controllerOf(pod)?.uid === sandbox.metadata.uid);
+    const pods = sortByIndex(owned);
+    // A failed pod write must not keep the status from reporting the pods that do exist: write it, then fail.
+    let scaleFailure: { err: unknown } | undefined;
+    await this.scale(key, sandbox, pods).catch((err: unknown) => {
+      scaleFailure = { err };
+    });
+    await this.writeRuntimeStatus(key, sandbox, pods);
+    if (scaleFailure) throw scaleFailure.err;
+  }
+
+  /** The informer's copy, unless it is older than the answer to our own last write. */
+  private observe(key: string, namespace: string, name: string): KubernetesObject | undefined {
+    const cached = this.opts.informers.batchSandboxes.get(name, namespace);
+    const own = this.ownWrites.get(key);
+    if (cached !== undefined && own?.staleVersions.has(cached.metadata?.resourceVersion ?? '')) return own.object;
+    this.ownWrites.delete(key);
+    return cached;
+  }
+
+  private reportInvalid(key: string, object: InvolvedObject, reason: string, message: string): void {
+    const report = `${object.metadata.resourceVersion}|${reason}|${message}`;
+    if (this.reported.get(key) === report) return;
+    this.reported.set(key, report);
+    this.log.warn({ kind: KIND, namespace: object.metadata.namespace, name: object.metadata.name, reason, message }, 'Skipping invalid BatchSandbox');
+    this.opts.events.record(object, 'Warning', reason, message);
+  }
+
+  /** Deletes the sandbox once spec.expireTime has passed (true), else arms a wake-up for it. */
+  private async expireIfDue(key: string, sandbox: BatchSandbox): Promise<boolean> {
+    const now = this.opts.clock.now();
+    if (!expired(sandbox, now)) {
+      const ms = msUntilExpiry(sandbox, now);
+      if (ms !== undefined) this.queue.enqueueAfter(key, ms);
+      return false;
+    }
+    const { name, namespace = '', uid } = sandbox.metadata;
+    try {
+      // The uid precondition spares a new sandbox created under the same name meanwhile.
+      await this.opts.customObjects.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: BATCH_SANDBOX.plural,
+        name,
+        body: { preconditions: { uid } },
+      });
+    } catch (err) {
+      if (isApiStatus(err, 404) || isApiStatus(err, 409)) return true;
+      throw err;
+    }
+    this.log.info({ kind: KIND, namespace, name, expireTime: sandbox.spec.expireTime }, 'Deleted expired BatchSandbox');
+    this.opts.events.record(sandbox, 'Normal', EVENT_REASONS.Expired, `expireTime ${sandbox.spec.expireTime} has passed: deleting the BatchSandbox`);
+    return true;
+  }
+
+  /** Pods in alloc-status minus alloc-release that the cache knows, in alloc-status order. */
+  private pooledPods(key: string, sandbox: BatchSandbox): V1Pod[] | undefined {
+    const annotations = sandbox.metadata.annotations ?? {};
+    // Before the pool's first delivery there is nothing to report: the pool workflow writes it itself.
+    if (annotations[ANNOTATIONS.allocStatus] === undefined) return undefined;
+    const read = (annotation: string): string[] | undefined => {
+      const value = annotations[annotation];
+      if (value === undefined) return [];
+      try {
+        return parseAllocationAnnotation(value).pods;
+      } catch (err) {
+        this.reportInvalid(key, sandbox, EVENT_REASONS.InvalidAnnotation, `${annotation}: ${(err as Error).message}`);
+        return undefined;
+      }
+    };
+    const allocated = read(ANNOTATIONS.allocStatus);
+    const release = read(ANNOTATIONS.allocRelease);
+    if (allocated === undefined || release === undefined) return undefined;
+    const released = new Set(release);
+    const namespace = sandbox.metadata.namespace;
+    return allocated.filter((name) => !released.has(name)).flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
+  }
+
+  /** Creates the missing pods, then deletes the extra ones; the first failure stops and is thrown. */
+  private async scale(key: string, sandbox: BatchSandbox, pods: readonly V1Pod[]): Promise<void> {
+    const plan = planNonPooledPods(sandbox, pods);
+    if (plan.invalidShardPatch) {
+      const { index, message } = plan.invalidShardPatch;
+      this.reportInvalid(key, sandbox, EVENT_REASONS.InvalidSpec, `spec.shardPatches[${index}]: ${message}`);
+    }
+    const namespace = sandbox.metadata.namespace ?? '';
+    for (const pod of plan.create) {
+      await this.podWrite(sandbox, pod, 'create', () => this.opts.core.createNamespacedPod({ namespace, body: pod }));
+    }
+    for (const pod of plan.delete) {
+      const body = { preconditions: { uid: pod.metadata?.uid } };
+      await this.podWrite(sandbox, pod, 'delete', () =>
+        this.opts.core.deleteNamespacedPod({ namespace, name: podName(pod), body }),
+      );
+    }
+  }
+
+  /**
+   * One pod create or delete, with its Event. A create that finds the pod already there (the cache has not
+   * seen it yet) or a delete that finds it gone is what we wanted: no Event, no error.
+   */
+  private async podWrite(sandbox: BatchSandbox, pod: V1Pod, verb: 'create' | 'delete', write: () => Promise<unknown>): Promise<void> {
+    const name = podName(pod);
+    const [done, failed, fine] =
+      verb === 'create'
+        ? [EVENT_REASONS.SuccessfulCreate, EVENT_REASONS.FailedCreate, 409]
+        : [EVENT_REASONS.SuccessfulDelete, EVENT_REASONS.FailedDelete, 404];
+    try {
+      await write();
+    } catch (err) {
+      if (isApiStatus(err, fine)) return;
+      this.opts.events.record(sandbox, 'Warning', failed, `failed to ${verb} pod ${name}: ${apiErrorMessage(err)}`);
+      throw err;
+    }
+    this.log.info({ kind: KIND, namespace: sandbox.metadata.namespace, name: sandbox.metadata.name, pod: name }, `Pod ${verb}d`);
+    this.opts.events.record(sandbox, 'Normal', done, `succeed to ${verb} pod ${name}`);
+  }
+
+  /** Endpoints first: a client that sees phase Succeed must find the IPs already there. */
+  private async writeRuntimeStatus(key: string, sandbox: BatchSandbox, pods: readonly V1Pod[]): Promise<void> {
+    const { status, endpoints } = computeRuntimeStatus({ sandbox, pods, now: this.opts.clock.now() });
+    let resourceVersion = sandbox.metadata.resourceVersion;
+    const annotation = endpointsPatchValue(sandbox, endpoints);
+    if (annotation !== undefined) {
+      const body = { metadata: { resourceVersion, annotations: { [ANNOTATIONS.endpoints]: annotation } } };
+      resourceVersion = await this.patch(key, sandbox, 'metadata', body);
+    }
+    if (statusPatchNeeded(sandbox, status)) {
+      // The whole status as one merge patch, as upstream: lists (conditions) are replaced.
+      await this.patch(key, sandbox, 'status', { metadata: { resourceVersion }, status });
+    }
+  }
+
+  /**
+   * A JSON merge patch carrying metadata.resourceVersion, so it applies only to the version it was
+   * computed from (another writer, e.g. a pause workflow, is never overwritten with stale data). Returns
+   * the new resourceVersion; a conflict is retried once the cache has caught up.
+   */
+  private async patch(
+    key: string,
+    sandbox: BatchSandbox,
+    target: 'metadata' | 'status',
+    body: { metadata: { resourceVersion?: string }; status?: unknown },
+  ): Promise<string | undefined> {
+    const { name, namespace = '' } = sandbox.metadata;
+    const request = { group: GROUP, version: VERSION, namespace, plural: BATCH_SANDBOX.plural, name, body };
+    let updated: KubernetesObject;
+    try {
+      updated =
+        target === 'status'
+          ? await this.opts.customObjects.patchNamespacedCustomObjectStatus(request, MERGE_PATCH)
+          : await this.opts.customObjects.patchNamespacedCustomObject(request, MERGE_PATCH);
+    } catch (err) {
+      if (!isApiStatus(err, 409) && !isApiStatus(err, 404)) throw err;
+      this.ownWrites.delete(key);
+      throw new RetryLater(`BatchSandbox ${namespace}/${name} changed or went away during the ${target} patch`, { cause: err });
+    }
+    const own = this.ownWrites.get(key) ?? { object: updated, staleVersions: new Set<string>() };
+    own.object = updated;
+    if (body.metadata.resourceVersion) own.staleVersions.add(body.metadata.resourceVersion);
+    this.ownWrites.set(key, own);
+    return updated.metadata?.resourceVersion;
+  }
+}

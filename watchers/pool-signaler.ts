@@ -1,0 +1,84 @@
+// Wakes pool workflows: any change to a Pool, to one of its pods, or to a BatchSandbox that uses it
+// becomes a `poolChanged` signal (signal-with-start, so the first event also starts the workflow).
+// Signals for one pool coalesce: while one is in flight, later events collapse into one follow-up.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import { namesPool } from '../api/v1alpha1/batch-sandbox.js';
+import { LABELS } from '../api/v1alpha1/contract.js';
+import type { Logger } from '../operator/logger.js';
+import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, POOL_ATTRIBUTE } from '../workflows/search-attributes.js';
+import {
+  POOL_WORKFLOW_OPERATION,
+  poolChangedSignal,
+  poolWorkflowId,
+  type poolWorkflow,
+} from '../workflows/pool-workflow.js';
+import type { OperatorInformers } from './operator-informers.js';
+
+export interface PoolSignalerOptions {
+  client: Client;
+  taskQueue: string;
+  informers: Pick<OperatorInformers, 'pools' | 'pods' | 'batchSandboxes'>;
+  log: Logger;
+}
+
+export class PoolSignaler {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly pending = new Set<string>();
+
+  constructor(private readonly opts: PoolSignalerOptions) {
+    const { informers } = opts;
+    for (const event of ['add', 'update', 'delete'] as const) {
+      informers.pools.on(event, (pool) => this.poolChanged(pool.metadata?.namespace, pool.metadata?.name));
+      informers.pods.on(event, (pod) => this.poolChanged(pod.metadata?.namespace, pod.metadata?.labels?.[LABELS.poolName]));
+      informers.batchSandboxes.on(event, (bs) => this.poolChanged(bs.metadata?.namespace, pooledPoolRef(bs)));
+    }
+  }
+
+  /** Signals (and if needed starts) the workflow of one pool; coalesces bursts. */
+  poolChanged(namespace: string | undefined, pool: string | undefined): void {
+    if (!namespace || !pool) return;
+    const key = `${namespace}/${pool}`;
+    if (this.inFlight.has(key)) {
+      this.pending.add(key);
+      return;
+    }
+    const send = this.signal(namespace, pool).finally(() => {
+      this.inFlight.delete(key);
+      if (this.pending.delete(key)) this.poolChanged(namespace, pool);
+    });
+    this.inFlight.set(key, send);
+  }
+
+  /** Resolves when no signal is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
+  }
+
+  private async signal(namespace: string, pool: string): Promise<void> {
+    const { client, taskQueue, log } = this.opts;
+    try {
+      await client.workflow.signalWithStart<typeof poolWorkflow, []>('poolWorkflow', {
+        workflowId: poolWorkflowId(namespace, pool),
+        taskQueue,
+        args: [{ namespace, pool }],
+        signal: poolChangedSignal,
+        signalArgs: [],
+        typedSearchAttributes: [
+          { key: NAMESPACE_ATTRIBUTE, value: namespace },
+          { key: POOL_ATTRIBUTE, value: pool },
+          { key: OPERATION_ATTRIBUTE, value: POOL_WORKFLOW_OPERATION },
+        ],
+      });
+    } catch (err) {
+      // The next event (or the workflow's own resync) catches up; a signal is a nudge, not state.
+      log.warn({ err, kind: 'Pool', namespace, name: pool }, 'Could not signal the pool workflow');
+    }
+  }
+}
+
+/** The pool a BatchSandbox is served by, when the pool workflow owns its allocation. */
+function pooledPoolRef(bs: KubernetesObject): string | undefined {
+  const spec = (bs as { spec?: { poolRef?: string; template?: unknown } }).spec;
+  return spec && namesPool(spec.poolRef) && spec.template === undefined ? spec.poolRef : undefined;
+}

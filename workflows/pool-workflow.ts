@@ -1,0 +1,175 @@
+// The pool entity workflow, one per Pool (id `pool/<namespace>/<name>`): the single writer of that
+// pool's allocations across every operator replica. Watchers signal it when anything about the pool
+// changes; each round observes the pool, plans (pure planners), and executes the plan:
+//   deliver allocations -> release -> replenish or shrink -> pool status.
+// The ledger (pod -> sandbox) lives in workflow state, so a pod cannot be handed out twice: the only
+// code that hands pods out runs here, one round at a time.
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DeliveryOrder, PoolActivities } from '../activities/pool-activities.js';
+import { ledgerFromSandboxes, planAllocation, type AllocationPlan, type Ledger } from '../planners/allocation.js';
+import { podName } from '../planners/pod-state.js';
+import type { PoolObservation } from '../planners/pool-observation.js';
+import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
+import { planPoolRound } from '../planners/pool-round.js';
+
+export const poolChangedSignal = defineSignal('poolChanged');
+
+export interface PoolProgress {
+  step: string;
+  rounds: number;
+  allocatedPods: number;
+  shortfall: number;
+}
+export const progressQuery = defineQuery<PoolProgress>('progress');
+
+export interface PoolWorkflowInput {
+  namespace: string;
+  pool: string;
+  /** Carried across continue-as-new; rebuilt from the cluster when absent. */
+  ledger?: Ledger;
+  /** Next ordinal for deterministic pool pod names. */
+  nextOrdinal?: number;
+}
+
+export const POOL_WORKFLOW_OPERATION = 'pool';
+
+export function poolWorkflowId(namespace: string, pool: string): string {
+  return `pool/${namespace}/${pool}`;
+}
+
+/** Without any signal, a round still runs this often (missed events, drift). */
+const RESYNC_INTERVAL = '30 seconds';
+/** Bounds the history; the ledger carries over. */
+const MAX_ROUNDS_PER_RUN = 500;
+
+// Observation and delivery are on the hot path: local activities skip the task-queue round trip.
+const hot = proxyLocalActivities<PoolActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+const bulk = proxyActivities<PoolActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
+  const { namespace, pool } = input;
+  let ledger = input.ledger;
+  let nextOrdinal = input.nextOrdinal ?? 0;
+  let changed = true;
+  let lastStatus: string | undefined;
+  const progress: PoolProgress = { step: 'starting', rounds: 0, allocatedPods: 0, shortfall: 0 };
+
+  setHandler(poolChangedSignal, () => {
+    changed = true;
+  });
+  setHandler(progressQuery, () => ({ ...progress, allocatedPods: Object.keys(ledger ?? {}).length }));
+
+  for (;;) {
+    progress.step = 'waiting for changes';
+    await condition(() => changed, RESYNC_INTERVAL);
+    changed = false;
+    progress.rounds++;
+
+    progress.step = 'observing';
+    const observation = await hot.observePool({ namespace, pool });
+    ledger ??= ledgerFromSandboxes(observation.sandboxes, observation.pods);
+
+    if (!observation.pool) {
+      // The Pool is gone (its pods go with it, by garbage collection): let sandboxes that are being
+      // deleted finish instead of waiting on a finalizer nobody will remove.
+      progress.step = 'releasing sandboxes of a deleted pool';
+      const plan = planAllocation({ ledger, pods: [], sandboxes: observation.sandboxes, allocatable: () => false });
+      await bulk.recordReleases({ namespace, releases: plan.releases.filter((r) => r.final) });
+      return;
+    }
+
+    const { object: poolObject, revision } = observation.pool;
+    const { handler } = evictionHandlerFor(poolObject);
+    const allocation = planAllocation({
+      ledger,
+      pods: observation.pods,
+      sandboxes: observation.sandboxes,
+      allocatable: (pod) => isAllocatable(pod, revision, handler),
+    });
+    ledger = allocation.ledger;
+    progress.shortfall = allocation.shortfall;
+
+    let labelling: Promise<void> | undefined;
+    if (allocation.deliveries.length > 0) {
+      progress.step = 'delivering';
+      const result = await hot.deliverAllocations({ namespace, orders: deliveryOrders(allocation, observation) });
+      // Pods planned for sandboxes that vanished meanwhile go back to the pool.
+      ledger = withoutSandboxes(ledger, result.gone);
+      const assignments = allocation.deliveries
+        .filter((d) => result.delivered.includes(d.sandbox))
+        .flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
+      if (assignments.length > 0) labelling = bulk.labelAllocatedPods({ namespace, assignments });
+    }
+
+    const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
+    const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
+    if (releasedOrEvicted.length > 0) {
+      progress.step = 'recycling released and evicted pods';
+      await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
+    }
+    if (round.release.records.length > 0) {
+      await bulk.recordReleases({ namespace, releases: round.release.records });
+      ledger = round.release.ledgerAfter;
+    }
+    if (round.scale.create.length > 0) {
+      progress.step = 'replenishing';
+      await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
+      nextOrdinal = round.nextOrdinal;
+    }
+    if (round.scale.deletePods.length > 0) {
+      progress.step = 'scaling down';
+      await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
+    }
+    const status = JSON.stringify(round.status);
+    if (status !== lastStatus) {
+      await bulk.writePoolStatus({ namespace, pool, status: round.status });
+      lastStatus = status;
+    }
+    await labelling;
+
+    if (progress.rounds >= MAX_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal });
+    }
+  }
+}
+
+function deliveryOrders(plan: AllocationPlan, observation: PoolObservation): DeliveryOrder[] {
+  const pods = new Map(observation.pods.map((p) => [podName(p), p]));
+  const sandboxes = new Map(observation.sandboxes.map((s) => [s.name, s]));
+  return plan.deliveries.map((d) => {
+    const s = sandboxes.get(d.sandbox)!;
+    return {
+      sandbox: d.sandbox,
+      replicas: s.replicas,
+      status: s.status,
+      resourceVersion: s.resourceVersion,
+      generation: s.generation,
+      finalizers: s.finalizers,
+      allocStatus: d.allocStatus,
+      pods: d.allocStatus
+        .filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name))
+        .flatMap((name) => pods.get(name) ?? []),
+    };
+  });
+}
+
+function withoutSandboxes(ledger: Ledger, gone: string[]): Ledger {
+  if (gone.length === 0) return ledger;
+  const drop = new Set(gone);
+  return Object.fromEntries(Object.entries(ledger).filter(([, sandbox]) => !drop.has(sandbox)));
+}
