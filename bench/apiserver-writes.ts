@@ -11,7 +11,7 @@ export interface WriteCounterTarget {
   token: string;
 }
 
-/** Total successful-or-not write requests per `resource[/subresource]`. */
+/** Write requests (successful or not) per `resource[/subresource] VERB code`. */
 export async function writeCounts(target: WriteCounterTarget): Promise<Map<string, number>> {
   const res = await httpsGet(`${target.apiServerUrl}/metrics`, {
     ca: readFileSync(target.caPath, 'utf8'),
@@ -24,13 +24,14 @@ export async function writeCounts(target: WriteCounterTarget): Promise<Map<strin
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!WRITE_VERBS.has(labels.verb ?? '')) continue;
-    const key = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? '');
+    const resource = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? '');
+    const key = `${resource} ${labels.verb} ${labels.code}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
 }
 
-/** Writes per resource between two snapshots. */
+/** Writes per key between two snapshots. */
 export function writeDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
   const delta = new Map<string, number>();
   for (const [key, value] of after) {
@@ -38,4 +39,11 @@ export function writeDelta(before: Map<string, number>, after: Map<string, numbe
     if (d > 0) delta.set(key, d);
   }
   return delta;
+}
+
+/** Writes (any verb, any code) to one resource[/subresource] in a delta. */
+export function writesTo(delta: Map<string, number>, resource: string): number {
+  let total = 0;
+  for (const [key, n] of delta) if (key.split(' ')[0] === resource) total += n;
+  return total;
 }

@@ -12,7 +12,7 @@ import { startLocalStack, type LocalStack } from '../stack/local-stack.js';
 import { ManagedProcess } from '../stack/managed-process.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
 import { waitUntil } from '../stack/wait-until.js';
-import { writeCounts, writeDelta, type WriteCounterTarget } from './apiserver-writes.js';
+import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
 
 interface Scenario {
   name: string;
@@ -30,6 +30,7 @@ const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
     trials: { type: 'string', default: '5' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const trials = Number(values.trials);
@@ -113,7 +114,8 @@ async function runScenario(kc: KubeConfig, scenario: Scenario) {
     // Let trailing writes land so they are counted too (a controller rewriting status would show here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const delta = writeDelta(before, await writeCounts(target));
-    const sandboxWrites = (delta.get(BATCH_SANDBOX.plural) ?? 0) + (delta.get(`${BATCH_SANDBOX.plural}/status`) ?? 0);
+    if (values.verbose) process.stderr.write(`${scenario.name} trial ${trial}: all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
+    const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
     // The create itself is the client's write, not the delivery path's.
     writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
     await deleteBatch(objects, namespace);
@@ -184,9 +186,10 @@ async function waitForWarmPool(objects: CustomObjectsApi, namespace: string, siz
   await waitUntil(
     async () => {
       const pool = (await objects.getNamespacedCustomObject({ ...crd, namespace, plural: POOL.plural, name: 'warm' })) as {
-        status?: { available?: number };
+        status?: { available?: number; total?: number };
       };
-      return (pool.status?.available ?? 0) >= size;
+      // Settled, not just big enough: a pool still replacing released pods would be measured busy.
+      return pool.status?.available === size && pool.status.total === size;
     },
     { what: `pool ${namespace}/warm with ${size} available pods`, timeoutMs: 300_000, intervalMs: 250 },
   );

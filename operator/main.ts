@@ -2,9 +2,11 @@
 // One program, two roles: `watch` (informers) and `work` (the Temporal worker), both by default.
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { BatchSandboxController } from '../watchers/batch-sandbox-controller.js';
+import { PoolSignaler } from '../watchers/pool-signaler.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
 import { temporalLogger } from '../workers/temporal-logger.js';
@@ -13,6 +15,7 @@ import { ConfigError, loadProcessConfig, type OperatorConfig } from './config.js
 import { createEventRecorder } from './events.js';
 import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
+import { createTemporalClient } from './temporal-client.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** Everything must be down by then: Kubernetes' default termination grace period is 10 s. */
@@ -36,6 +39,8 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
 
   let informers: OperatorInformers | undefined;
   let batchSandboxController: BatchSandboxController | undefined;
+  let temporalClient: Client | undefined;
+  let poolSignaler: PoolSignaler | undefined;
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -49,6 +54,9 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     });
     // Subscribed before the informers start, so their initial list reaches it (and re-arms expiry timers).
     batchSandboxController.start();
+    // Pool changes wake the pool workflows; same subscription timing as above.
+    temporalClient = await createTemporalClient(config.temporal);
+    poolSignaler = new PoolSignaler({ client: temporalClient, taskQueue: config.temporal.taskQueue, informers, log });
   }
   let operatorWorker: OperatorWorker | undefined;
   if (config.roles.has('work')) {
@@ -105,6 +113,8 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     clearInterval(readyPoll);
     await batchSandboxController?.stop();
     await informers?.stop();
+    await poolSignaler?.idle();
+    await temporalClient?.connection.close();
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();
     await workerDone;
     await http.close();

@@ -52,23 +52,26 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now }: Poo
 
   const release = planReleases(allocation, byName, pool.spec.recycleStrategy, pool.metadata.annotations, now);
   const allocatedPodNames = Object.keys(release.ledgerAfter);
-  const eviction = planEviction(live, allocatedPodNames, handler);
-  const schedulable = live.filter((pod) => !eviction.evict.includes(podName(pod)));
+  // Released pods that the recycle strategy deletes are already on their way out: sizing must not count
+  // them, or it would see a surplus and delete idle pods as well.
+  const recycled = new Set(release.deletePods);
+  const remaining = live.filter((pod) => !recycled.has(podName(pod)));
+  const eviction = planEviction(remaining, allocatedPodNames, handler);
+  const schedulable = remaining.filter((pod) => !eviction.evict.includes(podName(pod)));
   const rollout = planRollout({ spec: pool.spec, revision, schedulable, allocatedPodNames });
   const scale = planPoolScale({
     spec: pool.spec,
     schedulable,
-    total: live.length,
+    total: remaining.length,
     allocatedPodNames,
     supply: allocation.shortfall + rollout.supply,
-    toDelete: [...rollout.deletePods, ...release.deletePods],
+    toDelete: rollout.deletePods,
   });
   const create = Array.from({ length: scale.create }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', nextOrdinal + i));
   return {
     evict: eviction.evict,
     release,
-    // Released pods are deleted through the release step; the rest of scale's list is rollout and surplus.
-    scale: { create, deletePods: scale.deletePods.filter((name) => !release.deletePods.includes(name)) },
+    scale: { create, deletePods: scale.deletePods },
     nextOrdinal: nextOrdinal + create.length,
     status: computePoolStatus({
       generation: pool.metadata.generation,

@@ -97,10 +97,13 @@ describe('pooled BatchSandbox', () => {
       },
       { what: 'allocated pods labelled with their sandbox', timeoutMs: 30_000 },
     );
-    await waitUntil(async () => (await getPool('warm')).status?.available === 3, {
-      what: 'buffer refilled to 3',
-      timeoutMs: 30_000,
-    });
+    await waitUntil(
+      async () => {
+        const status = (await getPool('warm')).status;
+        return status?.allocated === 2 && status.available === 3;
+      },
+      { what: 'buffer refilled to 3 next to the 2 allocated pods', timeoutMs: 30_000 },
+    );
     expect((await getPool('warm')).status).toMatchObject({ allocated: 2, available: 3, total: 5 });
   });
 
