@@ -1,7 +1,8 @@
 // Kubernetes I/O of the pool workflow: observe a pool, deliver allocations, create and delete pool pods,
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
@@ -38,15 +39,28 @@ export interface DeliveryResult {
   gone: string[];
 }
 
+/** Read side of the watch role's informers, when they run in the same process. */
+export interface ClusterCache {
+  pools: Pick<ResourceInformer<KubernetesObject>, 'get' | 'hasSynced'>;
+  pods: Pick<ResourceInformer<V1Pod>, 'list' | 'hasSynced'>;
+  batchSandboxes: Pick<ResourceInformer<KubernetesObject>, 'list' | 'hasSynced'>;
+}
+
 export interface PoolActivitiesDeps {
   kubeConfig: KubeConfig;
   log: Logger;
+  /**
+   * Serves observations from memory instead of three API lists (the hot path's largest cost). Safe:
+   * ownership comes from the workflow's ledger, not from the cache, and the signal that starts a round
+   * is sent only after the same informers have seen the change.
+   */
+  cache?: ClusterCache;
   /** Parallel API calls per activity; bounded so a 1000-pod round does not flood the apiserver. */
   concurrency?: number;
   now?: () => Date;
 }
 
-export function createPoolActivities({ kubeConfig, log, concurrency = 64, now = () => new Date() }: PoolActivitiesDeps) {
+export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64, now = () => new Date() }: PoolActivitiesDeps) {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const objects = kubeConfig.makeApiClient(CustomObjectsApi);
   const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
@@ -124,6 +138,15 @@ export function createPoolActivities({ kubeConfig, log, concurrency = 64, now = 
     }
   }
 
+  async function observeApi(ref: PoolRef): Promise<ObservedObjects> {
+    const [pool, podList, sandboxList] = await Promise.all([
+      readPool(ref),
+      core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `${LABELS.poolName}=${ref.pool}` }),
+      objects.listNamespacedCustomObject({ ...bsApi, namespace: ref.namespace }) as Promise<{ items: RawBatchSandbox[] }>,
+    ]);
+    return { pool, pods: podList.items, sandboxes: sandboxList.items };
+  }
+
   async function deletePod(namespace: string, name: string): Promise<void> {
     try {
       await core.deleteNamespacedPod({ namespace, name });
@@ -134,25 +157,26 @@ export function createPoolActivities({ kubeConfig, log, concurrency = 64, now = 
 
   return {
     async observePool(ref: PoolRef): Promise<PoolObservation> {
-      const [pool, podList, sandboxList] = await Promise.all([
-        readPool(ref),
-        core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `${LABELS.poolName}=${ref.pool}` }),
-        objects.listNamespacedCustomObject({ ...bsApi, namespace: ref.namespace }) as Promise<{ items: RawBatchSandbox[] }>,
-      ]);
+      const started = performance.now();
+      const { pool, pods, sandboxes } = cache && cacheSynced(cache) ? observeCache(cache, ref) : await observeApi(ref);
       // Only pods owned by this Pool object: a same-named predecessor's pods may still be terminating.
-      const owned = podList.items.filter((p) =>
+      const owned = pods.filter((p) =>
         (p.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === pool?.metadata.uid),
       );
-      const sandboxes = sandboxList.items.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
-      return {
+      const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
+      const observation = {
         pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
         pods: owned.map(trimPod),
-        sandboxes: sandboxes.map(toSandboxView),
+        sandboxes: pooled.map(toSandboxView),
       };
+      log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, ms: performance.now() - started }, 'Observed pool');
+      return observation;
     },
 
     async deliverAllocations({ namespace, orders }: { namespace: string; orders: DeliveryOrder[] }): Promise<DeliveryResult> {
+      const started = performance.now();
       const outcomes = await mapBounded(orders, concurrency, async (order) => [order.sandbox, await deliverOne(namespace, order)] as const);
+      log.debug({ kind: 'BatchSandbox', namespace, sandboxes: orders.length, ms: performance.now() - started }, 'Delivered allocations');
       return {
         delivered: outcomes.filter(([, o]) => o === 'delivered').map(([s]) => s),
         gone: outcomes.filter(([, o]) => o === 'gone').map(([s]) => s),
@@ -232,6 +256,25 @@ export function createPoolActivities({ kubeConfig, log, concurrency = 64, now = 
 }
 
 export type PoolActivities = ReturnType<typeof createPoolActivities>;
+
+interface ObservedObjects {
+  pool: Pool | undefined;
+  pods: readonly V1Pod[];
+  sandboxes: readonly RawBatchSandbox[];
+}
+
+function cacheSynced(cache: ClusterCache): boolean {
+  return cache.pools.hasSynced() && cache.pods.hasSynced() && cache.batchSandboxes.hasSynced();
+}
+
+function observeCache(cache: ClusterCache, { namespace, pool }: PoolRef): ObservedObjects {
+  const object = cache.pools.get(pool, namespace) as (Pool & { metadata: { deletionTimestamp?: unknown } }) | undefined;
+  return {
+    pool: object && !object.metadata.deletionTimestamp ? object : undefined,
+    pods: cache.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABELS.poolName] === pool),
+    sandboxes: cache.batchSandboxes.list(namespace) as unknown as RawBatchSandbox[],
+  };
+}
 
 /** The Pool without managedFields and status: what planning reads. */
 function trimPool(pool: Pool): Pool {

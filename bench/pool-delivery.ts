@@ -31,6 +31,8 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
     trials: { type: 'string', default: '5' },
     verbose: { type: 'boolean', default: false },
+    // Keep the stack's data dir (component and operator logs) for a look afterwards.
+    keep: { type: 'boolean', default: false },
   },
 });
 const trials = Number(values.trials);
@@ -43,7 +45,8 @@ const chosen = values.scenario.split(',').map((name) => {
 const crd = { group: GROUP, version: VERSION };
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ fakeNodes: 2 });
+  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep });
+  if (values.keep) process.stderr.write(`stack data: ${stack.dataDir}\n`);
   const operator = await startOperator(stack);
   try {
     for (const scenario of chosen) {
@@ -108,13 +111,13 @@ async function runScenario(kc: KubeConfig, scenario: Scenario) {
   for (let trial = 0; trial < trials; trial++) {
     await waitForWarmPool(objects, namespace, size);
     const before = await writeCounts(target);
-    const { perSandbox, all } = await deliverBatch(kc, namespace, scenario, trial);
+    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial);
     latencies.push(...perSandbox);
     allDelivered.push(all);
     // Let trailing writes land so they are counted too (a controller rewriting status would show here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const delta = writeDelta(before, await writeCounts(target));
-    if (values.verbose) process.stderr.write(`${scenario.name} trial ${trial}: all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
+    if (values.verbose) process.stderr.write(`${scenario.name} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
     const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
     // The create itself is the client's write, not the delivery path's.
     writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
@@ -179,7 +182,11 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: Scenari
     watch.abort();
   }
   const perSandbox = [...createdAt].map(([name, t]) => Math.max(0, deliveredAt.get(name)! - t));
-  return { perSandbox, all: Math.max(...deliveredAt.values()) - start };
+  return {
+    perSandbox,
+    all: Math.max(...deliveredAt.values()) - start,
+    createsTook: Math.max(...createdAt.values()) - start,
+  };
 }
 
 async function waitForWarmPool(objects: CustomObjectsApi, namespace: string, size: number): Promise<void> {

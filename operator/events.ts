@@ -121,10 +121,11 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
 
   function record(object: InvolvedObject, type: EventType, reason: string, rawMessage: string): void {
     const message = rawMessage.length > MAX_MESSAGE ? `${rawMessage.slice(0, MAX_MESSAGE - 3)}...` : rawMessage;
-    const key = JSON.stringify([object.metadata.namespace, object.metadata.uid ?? object.metadata.name, type, reason, message]);
+    const { name, namespace, uid } = object.metadata;
+    const key = JSON.stringify([namespace, uid ?? name, type, reason, message]);
     let entry = series.get(key);
     if (entry === undefined) {
-      entry = { name: eventName(object.metadata.name), count: 0, firstTimestamp: clock.now(), pending: Promise.resolve() };
+      entry = { name: eventName(name), count: 0, firstTimestamp: clock.now(), pending: Promise.resolve() };
       if (series.size >= MAX_SERIES) series.delete(series.keys().next().value!);
     } else {
       series.delete(key); // re-inserted below: Map order doubles as least-recently-used order
@@ -135,7 +136,7 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
     const done = current.pending
       .then(() => write({ object, type, reason, message }, current, count))
       .catch((err: unknown) =>
-        log.warn({ err, reason, involvedObject: object.metadata.name, namespace: object.metadata.namespace }, 'Could not record event'),
+        log.warn({ err, reason, involvedObject: name, namespace }, 'Could not record event'),
       );
     current.pending = done;
     inFlight.add(done);

@@ -62,7 +62,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   if (config.roles.has('work')) {
     // Signals are ours to handle (below), so the SDK must not shut the worker down on its own.
     Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
-    operatorWorker = await createOperatorWorker({ config, kubeConfig, log });
+    operatorWorker = await createOperatorWorker({ config, kubeConfig, log, cache: informers });
   }
 
   const notReady = (): string[] => {

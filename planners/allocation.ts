@@ -113,3 +113,32 @@ function without(list: string[], remove: string[]): string[] {
 function union(a: string[], b: string[]): string[] {
   return [...new Set([...a, ...b])].sort();
 }
+
+/** Annotation writes the pool workflow knows have landed, per sandbox. */
+export interface LandedWrites {
+  allocStatus: Record<string, string[]>;
+  released: Record<string, string[]>;
+}
+
+/**
+ * Overlays writes that are known to have landed on views that may predate them (an informer cache lags
+ * the API by a few milliseconds): without it, a round right after a delivery would deliver again.
+ * Returns the overlaid views and the writes still not visible in them.
+ */
+export function overlayLandedWrites(
+  sandboxes: SandboxView[],
+  landed: LandedWrites,
+): { sandboxes: SandboxView[]; stillPending: LandedWrites } {
+  const stillPending: LandedWrites = { allocStatus: {}, released: {} };
+  const overlaid = sandboxes.map((s) => {
+    const allocStatus = landed.allocStatus[s.name] ?? [];
+    const released = landed.released[s.name] ?? [];
+    const missingAllocated = allocStatus.filter((p) => !s.allocated.includes(p));
+    const missingReleased = released.filter((p) => !s.released.includes(p));
+    if (missingAllocated.length > 0) stillPending.allocStatus[s.name] = allocStatus;
+    if (missingReleased.length > 0) stillPending.released[s.name] = released;
+    if (missingAllocated.length === 0 && missingReleased.length === 0) return s;
+    return { ...s, allocated: [...s.allocated, ...missingAllocated], released: [...s.released, ...missingReleased] };
+  });
+  return { sandboxes: overlaid, stillPending };
+}

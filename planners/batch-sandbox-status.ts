@@ -10,8 +10,13 @@
 // planner neither moves them nor acknowledges pauseObservedGeneration.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import type { BatchSandboxCondition, BatchSandboxConditionType, BatchSandboxPhase } from '../api/v1alpha1/conditions.js';
+import type {
+  BatchSandboxCondition,
+  BatchSandboxConditionType,
+  BatchSandboxPhase,
+} from '../api/v1alpha1/conditions.js';
 import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
+import { parseDateTime } from '../api/v1alpha1/formats.js';
 import { failingReason, isAssigned, isReady, isTerminating, podName } from './pod-state.js';
 
 export interface RuntimeStatusInput {
@@ -61,11 +66,11 @@ function podFailedCondition(pods: readonly V1Pod[]): ConditionInput | undefined 
   for (const { reason } of failing) counts.set(reason, (counts.get(reason) ?? 0) + 1);
   // Map iteration is insertion order, so ties go to the reason seen first in view order.
   const primary = [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
-  const sample = failing.find((f) => f.reason === primary)!.pod;
+  const sample = podName(failing.find((f) => f.reason === primary)!.pod);
   return {
     type: 'PodFailed',
     reason: primary,
-    message: `${failing.length}/${pods.length} observed pods failed; primary reason=${primary}; sample pod=${podName(sample)}`,
+    message: `${failing.length}/${pods.length} observed pods failed; primary reason=${primary}; sample pod=${sample}`,
   };
 }
 
@@ -84,7 +89,10 @@ function steadyState(
   }
   if (podFailed) return { phase: 'Failed', conditions: [...kept, podFailed] };
   if (ready > 0) {
-    return { phase: 'Succeed', conditions: [{ type: 'Ready', reason: 'PodsReady', message: 'Sandbox is running' }, ...kept] };
+    return {
+      phase: 'Succeed',
+      conditions: [{ type: 'Ready', reason: 'PodsReady', message: 'Sandbox is running' }, ...kept],
+    };
   }
   return {
     phase: 'Pending',
@@ -149,7 +157,7 @@ function comparable(status: BatchSandboxStatus): unknown {
       status: c.status,
       reason: c.reason ?? '',
       message: c.message ?? '',
-      lastTransitionTime: c.lastTransitionTime === undefined ? undefined : Date.parse(c.lastTransitionTime),
+      lastTransitionTime: c.lastTransitionTime === undefined ? undefined : parseDateTime(c.lastTransitionTime),
     }))
     .sort((a, b) => a.type.localeCompare(b.type));
   return { ...status, conditions };
@@ -177,7 +185,8 @@ function sortKeys(value: unknown): unknown {
  * unallocated state (no status yet, no pod in view, replicas wanted), in which nothing is written.
  */
 export function statusPatchNeeded(sandbox: BatchSandbox, computed: BatchSandboxStatus): boolean {
-  const initialUnallocated = sandbox.status?.phase === undefined && computed.replicas === 0 && sandbox.spec.replicas > 0;
+  const initialUnallocated =
+    sandbox.status?.phase === undefined && computed.replicas === 0 && sandbox.spec.replicas > 0;
   return !initialUnallocated && !sameStatus(sandbox.status, computed);
 }
 

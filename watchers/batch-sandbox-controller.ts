@@ -18,7 +18,12 @@ import {
   type V1OwnerReference,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { AUTO_ASSIGN_POOL_REF, batchSandboxSchema, namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import {
+  AUTO_ASSIGN_POOL_REF,
+  batchSandboxSchema,
+  namesPool,
+  type BatchSandbox,
+} from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
 import type { Clock } from '../operator/clock.js';
@@ -116,8 +121,8 @@ export class BatchSandboxController {
   /** Non-pooled pods name their sandbox in their controller reference, pooled pods in a label. */
   private enqueueSandboxOf(pod: V1Pod): void {
     const owner = controllerOf(pod);
-    const name =
-      owner?.kind === KIND && owner.apiVersion === API_VERSION ? owner.name : pod.metadata?.labels?.[LABELS.batchSandboxName];
+    const ownedBySandbox = owner?.kind === KIND && owner.apiVersion === API_VERSION;
+    const name = ownedBySandbox ? owner.name : pod.metadata?.labels?.[LABELS.batchSandboxName];
     const namespace = pod.metadata?.namespace;
     if (namespace && name) this.queue.enqueue(batchSandboxKey(namespace, name));
   }
@@ -149,7 +154,8 @@ export class BatchSandboxController {
       if (pods !== undefined) await this.writeRuntimeStatus(key, sandbox, pods);
       return;
     }
-    const owned = this.opts.informers.pods.list(namespace).filter((pod) => controllerOf(pod)?.uid === sandbox.metadata.uid);
+    const uid = sandbox.metadata.uid;
+    const owned = this.opts.informers.pods.list(namespace).filter((pod) => controllerOf(pod)?.uid === uid);
     const pods = sortByIndex(owned);
     // A failed pod write must not keep the status from reporting the pods that do exist: write it, then fail.
     let scaleFailure: { err: unknown } | undefined;
@@ -173,7 +179,8 @@ export class BatchSandboxController {
     const report = `${object.metadata.resourceVersion}|${reason}|${message}`;
     if (this.reported.get(key) === report) return;
     this.reported.set(key, report);
-    this.log.warn({ kind: KIND, namespace: object.metadata.namespace, name: object.metadata.name, reason, message }, 'Skipping invalid BatchSandbox');
+    const { namespace, name } = object.metadata;
+    this.log.warn({ kind: KIND, namespace, name, reason, message }, 'Skipping invalid BatchSandbox');
     this.opts.events.record(object, 'Warning', reason, message);
   }
 
@@ -201,7 +208,8 @@ export class BatchSandboxController {
       throw err;
     }
     this.log.info({ kind: KIND, namespace, name, expireTime: sandbox.spec.expireTime }, 'Deleted expired BatchSandbox');
-    this.opts.events.record(sandbox, 'Normal', EVENT_REASONS.Expired, `expireTime ${sandbox.spec.expireTime} has passed: deleting the BatchSandbox`);
+    const message = `expireTime ${sandbox.spec.expireTime} has passed: deleting the BatchSandbox`;
+    this.opts.events.record(sandbox, 'Normal', EVENT_REASONS.Expired, message);
     return true;
   }
 
@@ -223,9 +231,14 @@ export class BatchSandboxController {
     const allocated = read(ANNOTATIONS.allocStatus);
     const release = read(ANNOTATIONS.allocRelease);
     if (allocated === undefined || release === undefined) return undefined;
+    // The delivery writes the annotation and then the first status; refreshing in between would race
+    // that status write (a wasted, conflicting write on the delivery path).
+    if (sandbox.status?.phase === undefined) return undefined;
     const released = new Set(release);
     const namespace = sandbox.metadata.namespace;
-    return allocated.filter((name) => !released.has(name)).flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
+    return allocated
+      .filter((name) => !released.has(name))
+      .flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
   }
 
   /** Creates the missing pods, then deletes the extra ones; the first failure stops and is thrown. */
@@ -251,7 +264,12 @@ export class BatchSandboxController {
    * One pod create or delete, with its Event. A create that finds the pod already there (the cache has not
    * seen it yet) or a delete that finds it gone is what we wanted: no Event, no error.
    */
-  private async podWrite(sandbox: BatchSandbox, pod: V1Pod, verb: 'create' | 'delete', write: () => Promise<unknown>): Promise<void> {
+  private async podWrite(
+    sandbox: BatchSandbox,
+    pod: V1Pod,
+    verb: 'create' | 'delete',
+    write: () => Promise<unknown>,
+  ): Promise<void> {
     const name = podName(pod);
     const [done, failed, fine] =
       verb === 'create'
@@ -264,7 +282,8 @@ export class BatchSandboxController {
       this.opts.events.record(sandbox, 'Warning', failed, `failed to ${verb} pod ${name}: ${apiErrorMessage(err)}`);
       throw err;
     }
-    this.log.info({ kind: KIND, namespace: sandbox.metadata.namespace, name: sandbox.metadata.name, pod: name }, `Pod ${verb}d`);
+    const { namespace, name: sandboxName } = sandbox.metadata;
+    this.log.info({ kind: KIND, namespace, name: sandboxName, pod: name, verb }, 'Pod written');
     this.opts.events.record(sandbox, 'Normal', done, `succeed to ${verb} pod ${name}`);
   }
 
@@ -305,7 +324,8 @@ export class BatchSandboxController {
     } catch (err) {
       if (!isApiStatus(err, 409) && !isApiStatus(err, 404)) throw err;
       this.ownWrites.delete(key);
-      throw new RetryLater(`BatchSandbox ${namespace}/${name} changed or went away during the ${target} patch`, { cause: err });
+      const message = `BatchSandbox ${namespace}/${name} changed or went away during the ${target} patch`;
+      throw new RetryLater(message, { cause: err });
     }
     const own = this.ownWrites.get(key) ?? { object: updated, staleVersions: new Set<string>() };
     own.object = updated;

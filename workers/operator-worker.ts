@@ -3,7 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from '../activities/cluster-activities.js';
-import { createPoolActivities } from '../activities/pool-activities.js';
+import { createPoolActivities, type ClusterCache } from '../activities/pool-activities.js';
 import type { OperatorConfig } from '../operator/config.js';
 import type { Logger } from '../operator/logger.js';
 import { temporalConnectionOptions } from '../operator/temporal-connection.js';
@@ -12,6 +12,8 @@ export interface OperatorWorkerOptions {
   config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath'>;
   kubeConfig: KubeConfig;
   log: Logger;
+  /** The watch role's informers, when both roles run in this process (see createPoolActivities). */
+  cache?: ClusterCache;
 }
 
 export interface OperatorWorker {
@@ -20,7 +22,7 @@ export interface OperatorWorker {
   run(): Promise<void>;
 }
 
-export async function createOperatorWorker({ config, kubeConfig, log }: OperatorWorkerOptions): Promise<OperatorWorker> {
+export async function createOperatorWorker({ config, kubeConfig, log, cache }: OperatorWorkerOptions): Promise<OperatorWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
     const worker = await Worker.create({
@@ -28,7 +30,7 @@ export async function createOperatorWorker({ config, kubeConfig, log }: Operator
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: { codePath: config.workflowBundlePath },
-      activities: { ...createClusterActivities({ kubeConfig, log }), ...createPoolActivities({ kubeConfig, log }) },
+      activities: { ...createClusterActivities({ kubeConfig, log }), ...createPoolActivities({ kubeConfig, log, cache }) },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.
       shutdownGraceTime: '5 seconds',

@@ -15,11 +15,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryOrder, PoolActivities } from '../activities/pool-activities.js';
-import { ledgerFromSandboxes, planAllocation, type AllocationPlan, type Ledger } from '../planners/allocation.js';
+import {
+  ledgerFromSandboxes,
+  overlayLandedWrites,
+  planAllocation,
+  type AllocationPlan,
+  type LandedWrites,
+  type Ledger,
+} from '../planners/allocation.js';
 import { podName } from '../planners/pod-state.js';
 import type { PoolObservation } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
-import { planPoolRound } from '../planners/pool-round.js';
+import { planPoolRound, type PoolRoundPlan } from '../planners/pool-round.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
 
@@ -67,7 +74,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
   let lastStatus: string | undefined;
+  // Writes this run made that the (possibly cached) observation may not show yet.
+  let landed: LandedWrites = { allocStatus: {}, released: {} };
   const progress: PoolProgress = { step: 'starting', rounds: 0, allocatedPods: 0, shortfall: 0 };
+  let maintaining = false;
+  const inFlight = new Set<Promise<void>>();
 
   setHandler(poolChangedSignal, () => {
     changed = true;
@@ -81,13 +92,17 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     progress.rounds++;
 
     progress.step = 'observing';
-    const observation = await hot.observePool({ namespace, pool });
+    const observed = await hot.observePool({ namespace, pool });
+    const overlay = overlayLandedWrites(observed.sandboxes, landed);
+    landed = overlay.stillPending;
+    const observation = { ...observed, sandboxes: overlay.sandboxes };
     ledger ??= ledgerFromSandboxes(observation.sandboxes, observation.pods);
 
     if (!observation.pool) {
       // The Pool is gone (its pods go with it, by garbage collection): let sandboxes that are being
       // deleted finish instead of waiting on a finalizer nobody will remove.
       progress.step = 'releasing sandboxes of a deleted pool';
+      await Promise.all(inFlight);
       const plan = planAllocation({ ledger, pods: [], sandboxes: observation.sandboxes, allocatable: () => false });
       await bulk.recordReleases({ namespace, releases: plan.releases.filter((r) => r.final) });
       return;
@@ -104,47 +119,65 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     ledger = allocation.ledger;
     progress.shortfall = allocation.shortfall;
 
-    let labelling: Promise<void> | undefined;
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
       const result = await hot.deliverAllocations({ namespace, orders: deliveryOrders(allocation, observation) });
       // Pods planned for sandboxes that vanished meanwhile go back to the pool.
       ledger = withoutSandboxes(ledger, result.gone);
+      for (const d of allocation.deliveries) {
+        if (result.delivered.includes(d.sandbox)) landed.allocStatus[d.sandbox] = d.allocStatus;
+      }
       const assignments = allocation.deliveries
         .filter((d) => result.delivered.includes(d.sandbox))
         .flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
-      if (assignments.length > 0) labelling = bulk.labelAllocatedPods({ namespace, assignments });
+      // Off the delivery path: the sandbox is already served.
+      if (assignments.length > 0) track(bulk.labelAllocatedPods({ namespace, assignments }));
     }
 
-    const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
-    const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
-    if (releasedOrEvicted.length > 0) {
-      progress.step = 'recycling released and evicted pods';
-      await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
+    // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
+    // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
+    if (!maintaining) {
+      const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
+      nextOrdinal = round.nextOrdinal;
+      maintaining = true;
+      track(
+        maintain(round).finally(() => {
+          maintaining = false;
+          changed = true;
+        }),
+      );
     }
+
+    if (progress.rounds >= MAX_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await Promise.all(inFlight);
+      await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal });
+    }
+  }
+
+  async function maintain(round: PoolRoundPlan): Promise<void> {
+    const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
+    if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
       await bulk.recordReleases({ namespace, releases: round.release.records });
-      ledger = round.release.ledgerAfter;
+      const released = round.release.records.flatMap((r) => r.pods);
+      // A delta, not the planned ledger: rounds that ran meanwhile may have allocated other pods.
+      ledger = Object.fromEntries(Object.entries(ledger ?? {}).filter(([pod]) => !released.includes(pod)));
+      for (const r of round.release.records) {
+        landed.released[r.sandbox] = [...(landed.released[r.sandbox] ?? []), ...r.pods];
+      }
     }
-    if (round.scale.create.length > 0) {
-      progress.step = 'replenishing';
-      await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
-      nextOrdinal = round.nextOrdinal;
-    }
-    if (round.scale.deletePods.length > 0) {
-      progress.step = 'scaling down';
-      await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
-    }
+    if (round.scale.create.length > 0) await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
+    if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
     const status = JSON.stringify(round.status);
     if (status !== lastStatus) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = status;
     }
-    await labelling;
+  }
 
-    if (progress.rounds >= MAX_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal });
-    }
+  function track(work: Promise<void>): void {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
   }
 }
 

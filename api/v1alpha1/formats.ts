@@ -31,8 +31,9 @@ export function parseDateTime(value: string): number | undefined {
   const [hour, minute, second] = [Number(match[4]), Number(match[5]), Number(match[6])];
   const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
   const zone = match[8]!;
-  const offsetMinutes =
-    zone === 'z' || zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const sign = zone[0] === '-' ? -1 : 1;
+  const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const offsetMinutes = zone === 'z' || zone === 'Z' ? 0 : offset;
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute - offsetMinutes, second, millis);

@@ -80,7 +80,8 @@ async function sandboxGone(name: string): Promise<boolean> {
 /** Pods of a sandbox that are not on their way out, by name. */
 async function livePods(name: string): Promise<V1Pod[]> {
   const list = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.batchSandboxName}=${name}` });
-  return list.items.filter((p) => !p.metadata?.deletionTimestamp).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
+  const live = list.items.filter((p) => !p.metadata?.deletionTimestamp);
+  return live.sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
 }
 
 const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -153,7 +154,14 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
     pods.forEach((pod, i) => {
       expect(pod.metadata?.labels).toMatchObject({ [LABELS.podIndex]: String(i), [LABELS.batchSandboxName]: 'basic' });
       expect(pod.metadata?.ownerReferences).toEqual([
-        { apiVersion: API_VERSION, kind: 'BatchSandbox', name: 'basic', uid: bs.metadata.uid, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: API_VERSION,
+          kind: 'BatchSandbox',
+          name: 'basic',
+          uid: bs.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ]);
       expect(testStackInfo().nodeNames).toContain(pod.spec?.nodeName);
       expect(pod.status?.phase).toBe('Running');
@@ -165,7 +173,7 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
       expect.objectContaining({ type: 'Ready', status: 'True', reason: 'PodsReady', message: 'Sandbox is running' }),
     ]);
     const created = (await eventsOf('basic')).filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message);
-    expect(created).toEqual(expect.arrayContaining(['succeed to create pod basic-0', 'succeed to create pod basic-1', 'succeed to create pod basic-2']));
+    expect(created).toEqual(expect.arrayContaining([0, 1, 2].map((i) => `succeed to create pod basic-${i}`)));
 
   });
 
@@ -189,7 +197,10 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
         .replicas(3)
         .template(template)
         .shardPatches([
-          { metadata: { labels: { shard: 'zero' } }, spec: { containers: [{ name: 'sandbox', env: [{ name: 'SHARD', value: '0' }] }] } },
+          {
+            metadata: { labels: { shard: 'zero' } },
+            spec: { containers: [{ name: 'sandbox', env: [{ name: 'SHARD', value: '0' }] }] },
+          },
           { spec: { containers: [{ name: 'sandbox', image: 'sandbox:2' }] } },
         ])
         .build(),

@@ -228,7 +228,12 @@ describe('BatchSandboxController, non-pooled', () => {
     t.api.failNext.createPod = new ApiException(403, 'forbidden', '{"message":"pods is forbidden: quota"}', {});
     await t.apply(bs);
     expect(t.verbs()).toEqual(['create pod bs-1', 'patch metadata bs', 'patch status bs']);
-    expect(t.events).toContainEqual({ type: 'Warning', reason: 'FailedCreate', message: 'failed to create pod bs-1: pods is forbidden: quota', name: 'bs' });
+    expect(t.events).toContainEqual({
+      type: 'Warning',
+      reason: 'FailedCreate',
+      message: 'failed to create pod bs-1: pods is forbidden: quota',
+      name: 'bs',
+    });
     expect(t.clock.pendingDelays()).toEqual([5]);
     await t.clock.advance(5);
     expect(t.verbs().at(-1)).toBe('create pod bs-1');
@@ -243,7 +248,12 @@ describe('BatchSandboxController, non-pooled', () => {
     await t.pod(aPod('bad-0', 'ns').label(LABELS.batchSandboxName, 'bad').build());
     await t.apply(nonPooled(1).build());
     expect(t.events.filter((e) => e.type === 'Warning')).toEqual([
-      { type: 'Warning', reason: 'InvalidSpec', message: 'spec.replicas: Too big: expected number to be <=2147483647', name: 'bad' },
+      {
+        type: 'Warning',
+        reason: 'InvalidSpec',
+        message: 'spec.replicas: Too big: expected number to be <=2147483647',
+        name: 'bad',
+      },
     ]);
     expect(t.verbs()).toEqual(['create pod bs-0']);
   });
@@ -296,14 +306,28 @@ describe('BatchSandboxController, pooled', () => {
 
   it('reports the pods of alloc-status minus alloc-release, in alloc-status order, and follows their events', async () => {
     const t = setup();
-    for (const [name, ip] of [['p1', '10.0.0.1'], ['p2', '10.0.0.2'], ['p3', '10.0.0.3']] as const) t.pods.deliver(poolPod(name, ip));
-    await t.apply(pooled().allocated(['p3', 'p2', 'p1']).releaseRequested(['p2']).build());
+    for (const i of [1, 2, 3]) t.pods.deliver(poolPod(`p${i}`, `10.0.0.${i}`));
+    // As after the pool's delivery: alloc-status and a first status, which now needs refreshing.
+    await t.apply(
+      pooled()
+        .allocated(['p3', 'p2', 'p1'])
+        .releaseRequested(['p2'])
+        .status({ phase: 'Pending', replicas: 3 })
+        .build(),
+    );
     expect(t.verbs()).toEqual(['patch metadata bs', 'patch status bs']);
     expect(t.api.get('bs').metadata.annotations[ANNOTATIONS.endpoints]).toBe('["10.0.0.3","10.0.0.1"]');
     expect(t.api.get('bs').status).toMatchObject({ replicas: 2, ready: 2, phase: 'Succeed' });
     // A pooled pod losing readiness reaches its sandbox through the batch-sandbox name label.
     await t.pod(aPod('p1', 'ns').inPool('pool').label(LABELS.batchSandboxName, 'bs').onNode('n').build());
     expect(t.api.get('bs').status).toMatchObject({ replicas: 2, ready: 1 });
+  });
+
+  it('leaves the first status to the pool delivery: alloc-status without a status phase, no write', async () => {
+    const t = setup();
+    t.pods.deliver(poolPod('p1', '10.0.0.1'));
+    await t.apply(pooled().allocated(['p1']).build());
+    expect(t.verbs()).toEqual([]);
   });
 
   it('waits for the pool to deliver: no alloc-status, no write', async () => {

@@ -32,6 +32,7 @@ const condition = (
 const READY = condition('Ready', 'PodsReady', 'Sandbox is running');
 const PROGRESSING = condition('Progressing', 'Creating', 'Sandbox is being created');
 const PAUSE_FAILED = condition('PauseFailed', 'SnapshotFailed', 'push failed', T0);
+const RESUME_FAILED = condition('ResumeFailed', 'SnapshotNotReady', 'x', T0);
 
 const sandbox = () => aBatchSandbox('bs').replicas(2).template().generation(3);
 
@@ -74,7 +75,7 @@ const CASES: Case[] = [
   },
   {
     name: 'failing pods: Failed with PodFailed naming the most frequent reason and a sample pod',
-    sandbox: sandbox().status({ phase: 'Succeed', replicas: 1, conditions: [condition('Ready', 'PodsReady', 'Sandbox is running', T0)] }),
+    sandbox: sandbox().status({ phase: 'Succeed', replicas: 1, conditions: [{ ...READY, lastTransitionTime: T0 }] }),
     pods: [ready(0), failing(1, 'ImagePullBackOff'), failing(2, 'CrashLoopBackOff'), failing(3, 'CrashLoopBackOff')],
     expected: {
       counters: [4, 4, 1],
@@ -111,11 +112,11 @@ const CASES: Case[] = [
   },
   {
     name: 'PauseFailed and ResumeFailed survive runtime writes',
-    sandbox: sandbox().status({ phase: 'Succeed', conditions: [PAUSE_FAILED, condition('ResumeFailed', 'SnapshotNotReady', 'x', T0)] }),
+    sandbox: sandbox().status({ phase: 'Succeed', conditions: [PAUSE_FAILED, RESUME_FAILED] }),
     pods: [],
     expected: {
       phase: 'Pending',
-      conditions: [PROGRESSING, PAUSE_FAILED, condition('ResumeFailed', 'SnapshotNotReady', 'x', T0)],
+      conditions: [PROGRESSING, PAUSE_FAILED, RESUME_FAILED],
     },
   },
   ...(['Pausing', 'Paused', 'Resuming'] as const).map((phase) => ({

@@ -51,7 +51,7 @@ describe('event recorder', () => {
     const body = (calls[0] as { body: CoreV1Event }).body;
     expect(body).toMatchObject({
       metadata: { namespace: 'ns' },
-      involvedObject: { apiVersion: SANDBOX.apiVersion, kind: 'BatchSandbox', name: 'bs', namespace: 'ns', uid: 'uid-bs', resourceVersion: '7' },
+      involvedObject: { ...SANDBOX.metadata, apiVersion: SANDBOX.apiVersion, kind: 'BatchSandbox' },
       type: 'Normal',
       reason: 'SuccessfulCreate',
       message: 'succeed to create pod bs-0',

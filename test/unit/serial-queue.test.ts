@@ -125,8 +125,8 @@ describe('SerialQueue', () => {
     h.queue.enqueue('k');
     await settle();
     await h.clock.advance(5);
-    const levels = h.lines.map((line) => JSON.parse(line) as { level: string; msg: string }).filter((l) => l.msg === 'Reconcile failed');
-    expect(levels.map((l) => l.level)).toEqual(['debug', 'warn']);
+    const logged = h.lines.map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(logged.filter((l) => l.msg === 'Reconcile failed').map((l) => l.level)).toEqual(['debug', 'warn']);
   });
 
   it('wakes a key after a delay; the earliest pending wake-up wins', async () => {

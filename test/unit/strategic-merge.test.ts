@@ -13,6 +13,7 @@ type Json = Record<string, unknown>;
 
 const main = { name: 'main', image: 'app:1', command: ['sleep', '3600'], env: [{ name: 'A', value: '1' }] };
 const podWith = (spec: Json, metadata: Json = {}): Json => ({ metadata, spec });
+const env = (name: string, value: string) => ({ name, value });
 
 describe('strategicMerge on Pods', () => {
   it.each<[string, Json, Json, Json]>([
@@ -48,15 +49,17 @@ describe('strategicMerge on Pods', () => {
     ],
     [
       'env merges by name inside a container, a null value deletes a field of one item',
-      podWith({ containers: [{ ...main, env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], resources: { limits: {} } }] }),
-      { spec: { containers: [{ name: 'main', env: [{ name: 'B', value: '3' }, { name: 'C', value: '4' }], resources: null }] } },
-      podWith({ containers: [{ ...main, env: [{ name: 'A', value: '1' }, { name: 'B', value: '3' }, { name: 'C', value: '4' }] }] }),
+      podWith({ containers: [{ ...main, env: [env('A', '1'), env('B', '2')], resources: { limits: {} } }] }),
+      { spec: { containers: [{ name: 'main', env: [env('B', '3'), env('C', '4')], resources: null }] } },
+      podWith({ containers: [{ ...main, env: [env('A', '1'), env('B', '3'), env('C', '4')] }] }),
     ],
     [
       'initContainers, volumes, volumeMounts (by mountPath), ports (by containerPort), imagePullSecrets merge',
       podWith({
         initContainers: [{ name: 'init', image: 'init:1' }],
-        containers: [{ name: 'main', volumeMounts: [{ name: 'v', mountPath: '/data' }], ports: [{ containerPort: 80, name: 'http' }] }],
+        containers: [
+          { name: 'main', volumeMounts: [{ name: 'v', mountPath: '/data' }], ports: [{ containerPort: 80, name: 'http' }] },
+        ],
         volumes: [{ name: 'v', emptyDir: {} }],
         imagePullSecrets: [{ name: 'pull' }],
       }),
