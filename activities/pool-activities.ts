@@ -12,8 +12,9 @@ import type { PoolObservation } from '../planners/pool-observation.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
-import { httpStatus, MERGE_PATCH } from './kube-merge-patch.js';
-import { toSandboxView, trimPod, type RawBatchSandbox } from './pool-views.js';
+import { isApiStatus } from '../operator/kube-errors.js';
+import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
+import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
 
 export interface PoolRef {
   namespace: string;
@@ -70,7 +71,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const obj = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POOL.plural, name: pool })) as Pool & { metadata: { deletionTimestamp?: string } };
       return obj.metadata.deletionTimestamp ? undefined : obj;
     } catch (err) {
-      if (httpStatus(err) === 404) return undefined;
+      if (isApiStatus(err, 404)) return undefined;
       throw err;
     }
   }
@@ -115,12 +116,12 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         });
         break;
       } catch (err) {
-        if (httpStatus(err) === 404) return 'gone';
-        if (httpStatus(err) !== 409 || attempt >= 5) throw err;
+        if (isApiStatus(err, 404)) return 'gone';
+        if (!isApiStatus(err, 409) || attempt >= 5) throw err;
       }
     }
     await patchSandbox(namespace, order.sandbox, { status }, 'status').catch((err: unknown) => {
-      if (httpStatus(err) !== 404) throw err;
+      if (!isApiStatus(err, 404)) throw err;
     });
     return 'delivered';
   }
@@ -133,7 +134,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const view = toSandboxView(bs);
       return { resourceVersion: view.resourceVersion, allocated: view.allocated, finalizers: bs.metadata.finalizers ?? [] };
     } catch (err) {
-      if (httpStatus(err) === 404) return 'gone' as const;
+      if (isApiStatus(err, 404)) return 'gone' as const;
       throw err;
     }
   }
@@ -151,7 +152,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     try {
       await core.deleteNamespacedPod({ namespace, name });
     } catch (err) {
-      if (httpStatus(err) !== 404) throw err;
+      if (!isApiStatus(err, 404)) throw err;
     }
   }
 
@@ -166,7 +167,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
       const observation = {
         pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
-        pods: owned.map(trimPod),
+        pods: owned.map(digestPod),
         sandboxes: pooled.map(toSandboxView),
       };
       log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, ms: performance.now() - started }, 'Observed pool');
@@ -192,7 +193,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         try {
           await core.createNamespacedPod({ namespace, body: buildPoolPod(current, revision, name) });
         } catch (err) {
-          if (httpStatus(err) !== 409) throw err;
+          if (!isApiStatus(err, 409)) throw err;
         }
       });
       log.info({ kind: 'Pool', namespace, name: pool, created: names.length }, 'Created pool pods');
@@ -223,7 +224,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
           });
         } catch (err) {
           // Gone: nothing to record. A conflict is retried by Temporal with a fresh read.
-          if (httpStatus(err) !== 404) throw err;
+          if (!isApiStatus(err, 404)) throw err;
         }
       });
     },
@@ -237,7 +238,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
             MERGE_PATCH,
           );
         } catch (err) {
-          if (httpStatus(err) !== 404) throw err;
+          if (!isApiStatus(err, 404)) throw err;
         }
       });
     },
@@ -249,7 +250,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
           MERGE_PATCH,
         );
       } catch (err) {
-        if (httpStatus(err) !== 404) throw err;
+        if (!isApiStatus(err, 404)) throw err;
       }
     },
   };

@@ -1,40 +1,30 @@
 // Turns API objects into the compact views a pool round plans with (planners/pool-observation.ts).
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import type { SandboxView } from '../planners/pool-observation.js';
+import { failingReason, isReady } from '../planners/pod-state.js';
+import type { PodDigest, SandboxView } from '../planners/pool-observation.js';
 
-/**
- * A pod with only the fields the pool planners read: observations are recorded in workflow history,
- * and a full pod is ten times larger.
- */
-export function trimPod(pod: V1Pod): V1Pod {
-  const { metadata = {}, spec, status = {} } = pod;
-  return {
-    metadata: {
-      name: metadata.name,
-      uid: metadata.uid,
-      labels: metadata.labels,
-      annotations: metadata.annotations,
-      creationTimestamp: metadata.creationTimestamp,
-      deletionTimestamp: metadata.deletionTimestamp,
-    },
-    spec: { containers: [], nodeName: spec?.nodeName },
-    status: {
-      phase: status.phase,
-      podIP: status.podIP,
-      conditions: status.conditions?.map(({ type, status: s, lastTransitionTime }) => ({ type, status: s, lastTransitionTime })),
-      containerStatuses: status.containerStatuses?.map(({ name, containerID, ready, restartCount, state, image, imageID }) => ({
-        name,
-        containerID,
-        ready,
-        restartCount,
-        state,
-        image,
-        imageID,
-      })),
-    },
+export function digestPod(pod: V1Pod): PodDigest {
+  const labels = pod.metadata?.labels ?? {};
+  const ready = isReady(pod) ? pod.status?.conditions?.find((c) => c.type === 'Ready') : undefined;
+  const restarts = Math.max(0, ...(pod.status?.containerStatuses ?? []).map((c) => c.restartCount));
+  const digest: PodDigest = {
+    name: pod.metadata?.name ?? '',
+    revision: labels[LABELS.poolRevision],
+    evict: LABELS.evict in labels ? true : undefined,
+    createdAt: isoString(pod.metadata?.creationTimestamp),
+    deletingSince: pod.metadata?.deletionTimestamp ? isoString(pod.metadata.deletionTimestamp) : undefined,
+    phase: pod.status?.phase,
+    ip: pod.status?.podIP || undefined,
+    node: pod.spec?.nodeName || undefined,
+    // A Ready pod always reports since when; the creation time stands in for a condition without one.
+    readySince: ready ? isoString(ready.lastTransitionTime ?? pod.metadata?.creationTimestamp) : undefined,
+    restarts: restarts > 0 ? restarts : undefined,
+    failing: failingReason(pod),
   };
+  // Absent, not undefined: undefined fields would still cost bytes in some encoders and clutter history.
+  return Object.fromEntries(Object.entries(digest).filter(([, v]) => v !== undefined)) as unknown as PodDigest;
 }
 
 /** A BatchSandbox as a raw API object (validated by the controllers, not here). */
@@ -59,9 +49,12 @@ export function toSandboxView(bs: RawBatchSandbox): SandboxView {
   const read = (key: string): string[] => {
     const value = annotations[key];
     if (value === undefined || value === '') return [];
-    const parsed = parseAllocation(value);
-    if (parsed === undefined) problems.push(`annotation ${key} is not valid {"pods":[...]} JSON: ${truncate(value)}`);
-    return parsed ?? [];
+    try {
+      return parseAllocationAnnotation(value).pods;
+    } catch (err) {
+      problems.push(`${key}: ${(err as Error).message} (value ${truncate(value)})`);
+      return [];
+    }
   };
   return {
     name: bs.metadata.name,
@@ -79,21 +72,6 @@ export function toSandboxView(bs: RawBatchSandbox): SandboxView {
     status: bs.status,
     malformed: problems.length > 0 ? problems.join('; ') : undefined,
   };
-}
-
-/** `{"pods":["a","b"]}` -> ["a","b"]; anything else -> undefined. */
-export function parseAllocation(value: string): string[] | undefined {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    const pods = (parsed as { pods?: unknown }).pods;
-    // `{}` and `{"pods":null}` are what Go writes for an empty list.
-    if (pods === undefined || pods === null) return [];
-    if (Array.isArray(pods) && pods.every((p) => typeof p === 'string')) return pods;
-    return undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function isoString(value: string | Date | undefined): string {

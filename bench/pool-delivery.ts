@@ -124,6 +124,11 @@ async function runScenario(kc: KubeConfig, scenario: Scenario) {
     await deleteBatch(objects, namespace);
   }
   await core.deleteNamespace({ name: namespace });
+  // The next scenario must not share the machine with this one's garbage collection.
+  await waitUntil(
+    async () => !(await core.listNamespace()).items.some((n) => n.metadata?.name === namespace),
+    { what: `namespace ${namespace} deleted`, timeoutMs: 600_000, intervalMs: 500 },
+  );
   return {
     scenario: scenario.name,
     n: size,

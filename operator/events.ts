@@ -4,7 +4,8 @@
 // count and lastTimestamp of the Event already written instead of creating another one.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
+import { MERGE_PATCH } from './kube-merge-patch.js';
 import type { Clock } from './clock.js';
 import { isApiStatus } from './kube-errors.js';
 import type { Logger } from './logger.js';
@@ -109,7 +110,7 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
     try {
       await core.patchNamespacedEvent(
         { name: entry.name, namespace, body: { count, lastTimestamp: clock.now().toISOString() } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        MERGE_PATCH,
       );
     } catch (err) {
       // The Event expired (the apiserver keeps them for an hour): start the series again.

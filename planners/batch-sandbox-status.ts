@@ -10,10 +10,11 @@
 // planner neither moves them nor acknowledges pauseObservedGeneration.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import type {
-  BatchSandboxCondition,
-  BatchSandboxConditionType,
-  BatchSandboxPhase,
+import {
+  batchSandboxConditionTypeSchema,
+  type BatchSandboxCondition,
+  type BatchSandboxConditionType,
+  type BatchSandboxPhase,
 } from '../api/v1alpha1/conditions.js';
 import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
 import { parseDateTime } from '../api/v1alpha1/formats.js';
@@ -36,14 +37,7 @@ const LIFECYCLE_PHASES: ReadonlySet<BatchSandboxPhase | undefined> = new Set(['P
 /** Owned by the pause/resume flows: kept whatever the pods do. */
 const LIFECYCLE_CONDITIONS: readonly BatchSandboxConditionType[] = ['PauseFailed', 'ResumeFailed'];
 /** Storage order (the CRD's enum order), so equal statuses serialise alike. */
-const CONDITION_ORDER: readonly BatchSandboxConditionType[] = [
-  'Ready',
-  'Progressing',
-  'Paused',
-  'PauseFailed',
-  'ResumeFailed',
-  'PodFailed',
-];
+const CONDITION_ORDER: readonly BatchSandboxConditionType[] = batchSandboxConditionTypeSchema.options;
 
 /** metav1.Time precision: whole seconds, UTC. */
 function formatTime(date: Date): string {

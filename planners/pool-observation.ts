@@ -1,9 +1,9 @@
 // What one pool round observes, in a compact, JSON-serialisable form: it crosses the activity/workflow
-// boundary and is recorded in the pool workflow's history, so it holds only what planning reads
-// (pods are trimmed to the fields the planners look at).
+// boundary and is recorded in the pool workflow's history, so it holds only what planning reads.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
+import { LABELS } from '../api/v1alpha1/contract.js';
 
 /** A pooled BatchSandbox (poolRef = this pool, no template) as the planners see it. */
 export interface SandboxView {
@@ -30,10 +30,70 @@ export interface SandboxView {
   malformed: string | undefined;
 }
 
-export interface PoolObservation {
+/**
+ * A pool pod reduced to what the planners read, about 150 bytes: a 1000-pod observation must fit in
+ * Temporal payload and gRPC limits many times over. `podFromDigest` turns it back into the (minimal)
+ * V1Pod the planners take.
+ */
+export interface PodDigest {
+  name: string;
+  revision?: string;
+  /** Labelled `pool.opensandbox.io/evict` (any value). */
+  evict?: true;
+  /** RFC 3339. */
+  createdAt?: string;
+  deletingSince?: string;
+  phase?: string;
+  ip?: string;
+  node?: string;
+  /** RFC 3339 time PodReady turned True; absent when the pod is not Ready. */
+  readySince?: string;
+  restarts?: number;
+  /** The first failing container waiting reason (CrashLoopBackOff, ...), if any. */
+  failing?: string;
+}
+
+export interface PoolObservation<Pod = PodDigest> {
   /** Absent when the Pool no longer exists (or is being deleted). */
   pool: { object: Pool; revision: string } | undefined;
-  /** Pods of this Pool object (owner UID), trimmed. */
-  pods: V1Pod[];
+  /** Pods of this Pool object (owner UID). */
+  pods: Pod[];
   sandboxes: SandboxView[];
+}
+
+/** An observation with its pods as V1Pods, as the planners take them. */
+export type PoolSnapshot = PoolObservation<V1Pod>;
+
+export function snapshotOf(observation: PoolObservation): PoolSnapshot {
+  return { ...observation, pods: observation.pods.map(podFromDigest) };
+}
+
+export function podFromDigest(d: PodDigest): V1Pod {
+  const labels: Record<string, string> = {};
+  if (d.revision !== undefined) labels[LABELS.poolRevision] = d.revision;
+  if (d.evict) labels[LABELS.evict] = '';
+  return {
+    metadata: {
+      name: d.name,
+      labels,
+      creationTimestamp: d.createdAt as unknown as Date,
+      deletionTimestamp: d.deletingSince as unknown as Date,
+    },
+    spec: { containers: [], nodeName: d.node },
+    status: {
+      phase: d.phase,
+      podIP: d.ip,
+      conditions: d.readySince ? [{ type: 'Ready', status: 'True', lastTransitionTime: d.readySince as unknown as Date }] : [],
+      containerStatuses: [
+        {
+          name: 'digest',
+          image: '',
+          imageID: '',
+          ready: d.readySince !== undefined,
+          restartCount: d.restarts ?? 0,
+          state: d.failing ? { waiting: { reason: d.failing } } : {},
+        },
+      ],
+    },
+  };
 }

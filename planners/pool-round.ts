@@ -7,7 +7,7 @@ import type { PoolStatus } from '../api/v1alpha1/pool.js';
 import type { AllocationPlan, Ledger, Release } from './allocation.js';
 import { isTerminating, podName } from './pod-state.js';
 import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-eviction.js';
-import type { PoolObservation } from './pool-observation.js';
+import type { PoolSnapshot } from './pool-observation.js';
 import { planRollout } from './pool-rollout.js';
 import { planPoolScale } from './pool-scale.js';
 import { computePoolStatus } from './pool-status.js';
@@ -15,7 +15,7 @@ import { planRecycle } from './recycle.js';
 
 export interface PoolRoundInput {
   /** An observation of an existing pool. */
-  observation: PoolObservation & { pool: NonNullable<PoolObservation['pool']> };
+  observation: PoolSnapshot & { pool: NonNullable<PoolSnapshot['pool']> };
   allocation: AllocationPlan;
   nextOrdinal: number;
   now: Date;

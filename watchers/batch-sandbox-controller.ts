@@ -10,8 +10,6 @@
 // poolRef "*" (auto-assign) is left to the auto-assigner. An object that does not parse, or a malformed
 // allocation annotation, gets a Warning Event and is skipped: one bad object never stalls the others.
 import {
-  PatchStrategy,
-  setHeaderOptions,
   type CoreV1Api,
   type CustomObjectsApi,
   type KubernetesObject,
@@ -29,6 +27,7 @@ import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/grou
 import type { Clock } from '../operator/clock.js';
 import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../operator/events.js';
 import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
+import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
 import { computeRuntimeStatus, endpointsPatchValue, statusPatchNeeded } from '../planners/batch-sandbox-status.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
@@ -56,7 +55,6 @@ export interface BatchSandboxControllerOptions {
 }
 
 const KIND = BATCH_SANDBOX.kind;
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function batchSandboxKey(namespace: string, name: string): string {
   return `${KIND}/${namespace}/${name}`;

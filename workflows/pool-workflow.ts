@@ -12,6 +12,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryOrder, PoolActivities } from '../activities/pool-activities.js';
@@ -24,7 +25,7 @@ import {
   type Ledger,
 } from '../planners/allocation.js';
 import { podName } from '../planners/pod-state.js';
-import type { PoolObservation } from '../planners/pool-observation.js';
+import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { planPoolRound, type PoolRoundPlan } from '../planners/pool-round.js';
 
@@ -90,12 +91,13 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     await condition(() => changed, RESYNC_INTERVAL);
     changed = false;
     progress.rounds++;
+    const roundStartHistoryLength = workflowInfo().historyLength;
 
     progress.step = 'observing';
     const observed = await hot.observePool({ namespace, pool });
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
-    const observation = { ...observed, sandboxes: overlay.sandboxes };
+    const observation = { ...snapshotOf(observed), sandboxes: overlay.sandboxes };
     ledger ??= ledgerFromSandboxes(observation.sandboxes, observation.pods);
 
     if (!observation.pool) {
@@ -148,6 +150,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       );
     }
 
+    // Local activity results reach history when the workflow task completes; never run a second round
+    // in the same task, or their results could pile up into one oversized completion. (Rarely taken: new
+    // signals and upkeep results arrive in new tasks. A timer costs up to a second on the server.)
+    if (changed && workflowInfo().historyLength === roundStartHistoryLength) await sleep(1);
+
     if (progress.rounds >= MAX_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await Promise.all(inFlight);
       await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal });
@@ -181,7 +188,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   }
 }
 
-function deliveryOrders(plan: AllocationPlan, observation: PoolObservation): DeliveryOrder[] {
+function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): DeliveryOrder[] {
   const pods = new Map(observation.pods.map((p) => [podName(p), p]));
   const sandboxes = new Map(observation.sandboxes.map((s) => [s.name, s]));
   return plan.deliveries.map((d) => {

@@ -45,7 +45,13 @@ export interface AllocationAnnotation {
   pods: string[];
 }
 
-export const allocationAnnotationSchema = z.object({ pods: z.array(z.string()) });
+// `{}` and `{"pods":null}` are what Go's encoding/json writes for an empty list: they mean no pods.
+export const allocationAnnotationSchema = z.object({
+  pods: z
+    .array(z.string())
+    .nullish()
+    .transform((pods) => pods ?? []),
+});
 
 /** Parses an alloc-status / alloc-release / alloc-released value; throws with the reason when malformed. */
 export function parseAllocationAnnotation(value: string): AllocationAnnotation {

@@ -3,7 +3,8 @@
 // IP. Ports the upstream non-pooled e2e cases (spec §8: 8, 10) in meaning, plus what we do beyond upstream
 // (scale-down, pod recreation, expiry across a controller restart, bad objects reported and skipped).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../../api/v1alpha1/group.js';
@@ -65,7 +66,7 @@ type Json = Record<string, any>;
 const createSandbox = async (body: BatchSandbox | Json) => objects.createNamespacedCustomObject({ ...crd, body });
 const getSandbox = async (name: string) => (await objects.getNamespacedCustomObject({ ...crd, name })) as BatchSandbox;
 const patchSandbox = (name: string, body: Json) =>
-  objects.patchNamespacedCustomObject({ ...crd, name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  objects.patchNamespacedCustomObject({ ...crd, name, body }, MERGE_PATCH);
 
 async function sandboxGone(name: string): Promise<boolean> {
   try {
