@@ -16,6 +16,8 @@ import { isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
 
+const LABELLING_CONCURRENCY = 4;
+
 export interface PoolRef {
   namespace: string;
   pool: string;
@@ -229,9 +231,12 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       });
     },
 
-    /** Labels allocated pods with their sandbox (off the delivery path) so label selectors find them. */
+    /**
+     * Labels allocated pods with their sandbox (off the delivery path) so label selectors find them. Few
+     * at a time: these writes compete with deliveries for the apiserver.
+     */
     async labelAllocatedPods({ namespace, assignments }: { namespace: string; assignments: { pod: string; sandbox: string }[] }): Promise<void> {
-      await mapBounded(assignments, Math.min(concurrency, 32), async ({ pod, sandbox }) => {
+      await mapBounded(assignments, LABELLING_CONCURRENCY, async ({ pod, sandbox }) => {
         try {
           await core.patchNamespacedPod(
             { namespace, name: pod, body: { metadata: { labels: { [LABELS.batchSandboxName]: sandbox } } } },

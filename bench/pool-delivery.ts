@@ -3,6 +3,7 @@
 // Prints one JSON line per scenario: {"scenario","n","trials","p50_ms","p95_ms","writes_per_batch",...}.
 // Latency runs from the create call returning to a watching client seeing status.allocated >= replicas;
 // writes are counted by the kube-apiserver (apiserver_request_total), not by the operator.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   const operator = await startOperator(stack);
   try {
     for (const scenario of chosen) {
-      process.stdout.write(`${JSON.stringify(await runScenario(stack.kubeConfig, scenario))}\n`);
+      process.stdout.write(`${JSON.stringify(await runScenario(stack.kubeConfig, scenario, operator.pid))}\n`);
     }
   } finally {
     await operator.stop(10_000);
@@ -81,7 +82,7 @@ async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
   return operator;
 }
 
-async function runScenario(kc: KubeConfig, scenario: Scenario) {
+async function runScenario(kc: KubeConfig, scenario: Scenario, operatorPid: number) {
   const core = kc.makeApiClient(CoreV1Api);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const namespace = `bench-${scenario.name}`;
@@ -123,6 +124,9 @@ async function runScenario(kc: KubeConfig, scenario: Scenario) {
     writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
     await deleteBatch(objects, namespace);
   }
+  // The operator's memory with the pool warm again (n pods cached and planned over).
+  await waitForWarmPool(objects, namespace, size);
+  const rssMb = residentMb(operatorPid);
   await core.deleteNamespace({ name: namespace });
   // The next scenario must not share the machine with this one's garbage collection.
   await waitUntil(
@@ -137,6 +141,7 @@ async function runScenario(kc: KubeConfig, scenario: Scenario) {
     p95_ms: percentile(latencies, 95),
     all_delivered_p50_ms: percentile(allDelivered, 50),
     writes_per_batch: Math.max(...writesPerBatch),
+    operator_rss_mb: rssMb,
   };
 }
 
@@ -225,6 +230,11 @@ function writeTarget(kc: KubeConfig): WriteCounterTarget {
   const token = kc.getCurrentUser()?.token;
   if (!cluster?.caFile || !token) throw new Error('the bench needs the local stack admin kubeconfig');
   return { apiServerUrl: cluster.server, caPath: cluster.caFile, token };
+}
+
+function residentMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line?.match(/\d+/)?.[0] ?? 0) / 1024);
 }
 
 function percentile(samples: number[], p: number): number {

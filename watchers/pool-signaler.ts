@@ -1,10 +1,11 @@
 // Wakes pool workflows: any change to a Pool, to one of its pods, or to a BatchSandbox that uses it
 // becomes a `poolChanged` signal (signal-with-start, so the first event also starts the workflow).
 // Signals for one pool coalesce: while one is in flight, later events collapse into one follow-up.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { namesPool } from '../api/v1alpha1/batch-sandbox.js';
-import { LABELS } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, LABELS } from '../api/v1alpha1/contract.js';
+import { failingReason, isReady, isTerminating } from '../planners/pod-state.js';
 import type { Logger } from '../operator/logger.js';
 import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, POOL_ATTRIBUTE } from '../workflows/search-attributes.js';
 import {
@@ -14,6 +15,7 @@ import {
   type poolWorkflow,
 } from '../workflows/pool-workflow.js';
 import type { OperatorInformers } from './operator-informers.js';
+import type { ResourceInformer } from './resource-informer.js';
 
 export interface PoolSignalerOptions {
   client: Client;
@@ -26,13 +28,36 @@ export class PoolSignaler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Set<string>();
 
+  /** Last seen planning-relevant fingerprint per object: updates that leave it alone wake nobody. */
+  private readonly fingerprints = new Map<string, string>();
+
   constructor(private readonly opts: PoolSignalerOptions) {
     const { informers } = opts;
-    for (const event of ['add', 'update', 'delete'] as const) {
-      informers.pools.on(event, (pool) => this.poolChanged(pool.metadata?.namespace, pool.metadata?.name));
-      informers.pods.on(event, (pod) => this.poolChanged(pod.metadata?.namespace, pod.metadata?.labels?.[LABELS.poolName]));
-      informers.batchSandboxes.on(event, (bs) => this.poolChanged(bs.metadata?.namespace, pooledPoolRef(bs)));
-    }
+    this.follow(informers.pools, (pool) => pool.metadata?.name, poolFingerprint);
+    this.follow(informers.pods, (pod) => pod.metadata?.labels?.[LABELS.poolName], podFingerprint);
+    this.follow(informers.batchSandboxes, pooledPoolRef, sandboxFingerprint);
+  }
+
+  private follow<T extends KubernetesObject>(
+    informer: Pick<ResourceInformer<T>, 'on'>,
+    poolOf: (obj: T) => string | undefined,
+    fingerprint: (obj: T) => string,
+  ): void {
+    const key = (obj: T) => `${obj.kind ?? ''}/${obj.metadata?.namespace}/${obj.metadata?.name}/${obj.metadata?.uid}`;
+    informer.on('add', (obj) => {
+      this.fingerprints.set(key(obj), fingerprint(obj));
+      this.poolChanged(obj.metadata?.namespace, poolOf(obj));
+    });
+    informer.on('update', (obj) => {
+      const next = fingerprint(obj);
+      if (this.fingerprints.get(key(obj)) === next) return;
+      this.fingerprints.set(key(obj), next);
+      this.poolChanged(obj.metadata?.namespace, poolOf(obj));
+    });
+    informer.on('delete', (obj) => {
+      this.fingerprints.delete(key(obj));
+      this.poolChanged(obj.metadata?.namespace, poolOf(obj));
+    });
   }
 
   /** Signals (and if needed starts) the workflow of one pool; coalesces bursts. */
@@ -81,4 +106,36 @@ export class PoolSignaler {
 function pooledPoolRef(bs: KubernetesObject): string | undefined {
   const spec = (bs as { spec?: { poolRef?: string; template?: unknown } }).spec;
   return spec && namesPool(spec.poolRef) && spec.template === undefined ? spec.poolRef : undefined;
+}
+
+// What the pool workflow plans with, per kind. Everything else (status written by the operator itself,
+// the sandbox label it puts on allocated pods, ...) changes nothing for the pool.
+function poolFingerprint(pool: KubernetesObject): string {
+  const { generation, deletionTimestamp, labels, annotations } = pool.metadata ?? {};
+  return JSON.stringify([generation, Boolean(deletionTimestamp), labels?.[LABELS.evictionHandler], annotations?.[ANNOTATIONS.restartConfig]]);
+}
+
+function podFingerprint(pod: V1Pod): string {
+  const labels = pod.metadata?.labels ?? {};
+  return JSON.stringify([
+    isReady(pod),
+    isTerminating(pod),
+    pod.status?.phase,
+    pod.status?.podIP,
+    failingReason(pod),
+    labels[LABELS.poolRevision],
+    LABELS.evict in labels,
+  ]);
+}
+
+function sandboxFingerprint(bs: KubernetesObject): string {
+  const { spec } = bs as { spec?: { poolRef?: string; replicas?: number; template?: unknown } };
+  const { deletionTimestamp, annotations } = bs.metadata ?? {};
+  return JSON.stringify([
+    spec?.poolRef,
+    spec?.template === undefined,
+    spec?.replicas,
+    Boolean(deletionTimestamp),
+    annotations?.[ANNOTATIONS.allocRelease],
+  ]);
 }
