@@ -1,0 +1,28 @@
+// Replays recorded histories against the production workflow bundle: a change that would break running
+// workflows (non-determinism) fails here. Histories come from real runs on the local stack (see
+// test/integration/pooled-batch-sandbox.test.ts) and live in test/histories/. The replay runs as its own
+// process (workers/replay-histories.ts): the SDK's history decoding does not survive jest's module
+// sandbox.
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from '@jest/globals';
+import { REPO_ROOT } from '../../stack/toolchain.js';
+
+const HISTORIES = join(REPO_ROOT, 'test', 'histories');
+const histories = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+
+describe('workflow replay', () => {
+  it('has recorded histories to replay', () => {
+    expect(histories).toContain('pool-workflow.json');
+  });
+
+  it.each(histories)('replays %s against dist/workflow-bundle.js without non-determinism', async (file) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(REPO_ROOT, 'dist', 'workers', 'replay-histories.js'),
+      join(HISTORIES, file),
+    ]);
+    expect(stdout).toContain(`replayed ${join(HISTORIES, file)}`);
+  }, 60_000);
+});
