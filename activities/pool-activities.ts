@@ -289,7 +289,7 @@ function trimPool(pool: Pool): Pool {
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight, keeping result order. */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

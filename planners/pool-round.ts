@@ -92,10 +92,8 @@ function planReleases(
   now: Date,
 ): PoolRoundPlan['release'] {
   const deletePods: string[] = [];
-  const records: Release[] = [];
   const ledgerAfter: Ledger = { ...allocation.ledger };
   for (const release of allocation.releases) {
-    const done: string[] = [];
     for (const pod of release.pods) {
       const plan = planRecycle({
         strategy,
@@ -107,11 +105,11 @@ function planReleases(
       // Restarting containers needs pods/exec, which this operator does not run yet: such pods are
       // deleted and replaced instead, as upstream does when a restart fails.
       if (plan.outcome !== 'Succeeded') deletePods.push(pod);
-      done.push(pod);
       delete ledgerAfter[pod];
     }
-    records.push({ ...release, pods: done });
   }
+  // Every planned release completes this round (deleting a pod counts as done, as upstream).
+  const records = allocation.releases;
   return { deletePods, records, ledgerAfter };
 }
 

@@ -10,6 +10,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { apiErrorMessage } from '../operator/kube-errors.js';
 import { REPO_ROOT } from './toolchain.js';
 import { waitUntil } from './wait-until.js';
 
@@ -33,7 +34,7 @@ export async function installCrds(kc: KubeConfig, timeoutMs: number): Promise<st
     try {
       await objects.patch(crd, undefined, undefined, 'opensandbox-local-stack', true, PatchStrategy.ServerSideApply);
     } catch (err) {
-      throw new Error(`applying CRD ${crd.metadata?.name} from ${CRD_DIR}: ${statusMessage(err)}`);
+      throw new Error(`applying CRD ${crd.metadata?.name} from ${CRD_DIR}: ${apiErrorMessage(err)}`);
     }
   }
   const names = crds.map((c) => c.metadata!.name!);
@@ -57,17 +58,4 @@ export async function installCrds(kc: KubeConfig, timeoutMs: number): Promise<st
     { what: `CRDs Established and served: ${names.join(', ')}`, timeoutMs },
   );
   return names;
-}
-
-/** The apiserver's Status message of a failed request, or the error itself. */
-function statusMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
 }
