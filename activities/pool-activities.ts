@@ -14,6 +14,10 @@ import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
+import type { EventRecorder } from '../operator/events.js';
+import type { PoolMetrics } from '../operator/operator-metrics.js';
+import type { LedgerDrift } from '../planners/ledger-audit.js';
+import type { PlannedEvent } from '../planners/pool-events.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
 
 const LABELLING_CONCURRENCY = 4;
@@ -34,6 +38,10 @@ export interface DeliveryOrder {
   generation: number;
   /** The sandbox's pods in alloc-status order, minus released ones, as observed. */
   pods: V1Pod[];
+  /** RFC 3339 creation time, for the allocation latency metric. */
+  createdAt: string;
+  /** Whether this delivery hands out the sandbox's last missing pods (it is then observed in the latency metric). */
+  completes: boolean;
 }
 
 export interface DeliveryResult {
@@ -61,9 +69,11 @@ export interface PoolActivitiesDeps {
   /** Parallel API calls per activity; bounded so a 1000-pod round does not flood the apiserver. */
   concurrency?: number;
   now?: () => Date;
+  events: EventRecorder;
+  metrics: PoolMetrics;
 }
 
-export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64, now = () => new Date() }: PoolActivitiesDeps) {
+export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64, now = () => new Date(), events, metrics }: PoolActivitiesDeps) {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const objects = kubeConfig.makeApiClient(CustomObjectsApi);
   const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
@@ -84,8 +94,11 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     else await objects.patchNamespacedCustomObject(args, MERGE_PATCH);
   }
 
-  /** Writes alloc-status + endpoints + finalizer in one metadata patch, then the status in one status patch. */
-  async function deliverOne(namespace: string, order: DeliveryOrder): Promise<'delivered' | 'gone'> {
+  /**
+   * Writes alloc-status + endpoints + finalizer in one metadata patch, then the status in one status patch;
+   * returns the outcome and the number of API writes it took.
+   */
+  async function deliverOne(namespace: string, order: DeliveryOrder): Promise<{ outcome: 'delivered' | 'gone'; writes: number }> {
     const sandbox: BatchSandbox = {
       apiVersion: API_VERSION,
       kind: 'BatchSandbox',
@@ -96,9 +109,11 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     const { status, endpoints } = computeRuntimeStatus({ sandbox, pods: order.pods, now: now() });
     let resourceVersion = order.resourceVersion;
     let allocStatus = order.allocStatus;
+    let writes = 0;
+    const gone = () => ({ outcome: 'gone' as const, writes });
     for (let attempt = 0; ; attempt++) {
       const current = await readSandboxForPatch(namespace, order.sandbox, attempt === 0 ? undefined : resourceVersion);
-      if (current === 'gone') return 'gone';
+      if (current === 'gone') return gone();
       if (current) {
         // A conflict: merge with what is there now (never drop pods the annotation already lists).
         resourceVersion = current.resourceVersion;
@@ -106,6 +121,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       }
       const finalizers = [...new Set([...(current?.finalizers ?? order.finalizers), FINALIZERS.poolAllocation])];
       try {
+        writes++;
         await patchSandbox(namespace, order.sandbox, {
           metadata: {
             resourceVersion,
@@ -118,14 +134,15 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         });
         break;
       } catch (err) {
-        if (isApiStatus(err, 404)) return 'gone';
+        if (isApiStatus(err, 404)) return gone();
         if (!isApiStatus(err, 409) || attempt >= 5) throw err;
       }
     }
+    writes++;
     await patchSandbox(namespace, order.sandbox, { status }, 'status').catch((err: unknown) => {
       if (!isApiStatus(err, 404)) throw err;
     });
-    return 'delivered';
+    return { outcome: 'delivered', writes };
   }
 
   /** On a retry after a conflict: the fresh object (or 'gone'); on the first attempt nothing is read. */
@@ -176,9 +193,17 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       return observation;
     },
 
-    async deliverAllocations({ namespace, orders }: { namespace: string; orders: DeliveryOrder[] }): Promise<DeliveryResult> {
+    async deliverAllocations({ namespace, pool, orders }: PoolRef & { orders: DeliveryOrder[] }): Promise<DeliveryResult> {
       const started = performance.now();
-      const outcomes = await mapBounded(orders, concurrency, async (order) => [order.sandbox, await deliverOne(namespace, order)] as const);
+      const labels = { namespace, pool };
+      const outcomes = await mapBounded(orders, concurrency, async (order) => {
+        const { outcome, writes } = await deliverOne(namespace, order);
+        metrics.deliveryWrites.observe(labels, writes);
+        if (outcome === 'delivered' && order.completes) {
+          metrics.allocationLatency.observe(labels, Math.max(now().getTime() - Date.parse(order.createdAt), 0) / 1000);
+        }
+        return [order.sandbox, outcome] as const;
+      });
       log.debug({ kind: 'BatchSandbox', namespace, sandboxes: orders.length, ms: performance.now() - started }, 'Delivered allocations');
       return {
         delivered: outcomes.filter(([, o]) => o === 'delivered').map(([s]) => s),
@@ -246,6 +271,20 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
           if (!isApiStatus(err, 404)) throw err;
         }
       });
+    },
+
+    /** Records planned Events; returns at once (the recorder writes them in the background). */
+    async recordEvents({ events: planned }: { events: PlannedEvent[] }): Promise<void> {
+      for (const e of planned) {
+        log.debug({ kind: e.object.kind, namespace: e.object.metadata.namespace, name: e.object.metadata.name, reason: e.reason, message: e.message }, 'Recording event');
+        events.record(e.object, e.type, e.reason, e.message);
+      }
+    },
+
+    /** Counts and logs what the ledger audit found (the workflow has already repaired what it can). */
+    async recordLedgerDrift({ namespace, pool, drift }: PoolRef & { drift: LedgerDrift[] }): Promise<void> {
+      for (const d of drift) metrics.ledgerDrift.inc({ namespace, pool, kind: d.kind });
+      log.warn({ kind: 'Pool', namespace, name: pool, drift }, 'Pool ledger drift');
     },
 
     async writePoolStatus({ namespace, pool, status }: PoolRef & { status: object }): Promise<void> {

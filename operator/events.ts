@@ -20,7 +20,6 @@ export const EVENT_REASONS = {
   FailedDelete: 'FailedDelete',
   Expired: 'Expired',
   InvalidSpec: 'InvalidSpec',
-  InvalidAnnotation: 'InvalidAnnotation',
 } as const;
 
 export type EventType = 'Normal' | 'Warning';

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { BatchSandboxController } from '../watchers/batch-sandbox-controller.js';
+import { registerPoolGauges } from '../watchers/pool-gauges.js';
 import { PoolSignaler } from '../watchers/pool-signaler.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
@@ -43,6 +44,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   let poolSignaler: PoolSignaler | undefined;
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
+    registerPoolGauges(informers.pools);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     batchSandboxController = new BatchSandboxController({
       informers,

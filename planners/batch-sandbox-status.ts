@@ -39,12 +39,29 @@ const LIFECYCLE_CONDITIONS: readonly BatchSandboxConditionType[] = ['PauseFailed
 /** Storage order (the CRD's enum order), so equal statuses serialise alike. */
 const CONDITION_ORDER: readonly BatchSandboxConditionType[] = batchSandboxConditionTypeSchema.options;
 
+/** The required status counters of a sandbox with no pods and no tasks. */
+export const ZERO_COUNTERS = {
+  replicas: 0,
+  allocated: 0,
+  ready: 0,
+  taskRunning: 0,
+  taskSucceed: 0,
+  taskFailed: 0,
+  taskPending: 0,
+  taskUnknown: 0,
+} as const satisfies Partial<BatchSandboxStatus>;
+
+/** Sorts into storage order, in place. */
+export function sortConditions<T extends { type: BatchSandboxConditionType }>(conditions: T[]): T[] {
+  return conditions.sort((a, b) => CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type));
+}
+
 /** metav1.Time precision: whole seconds, UTC. */
-function formatTime(date: Date): string {
+export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-interface ConditionInput {
+export interface ConditionInput {
   type: BatchSandboxConditionType;
   reason: string;
   message: string;
@@ -121,18 +138,14 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
       };
     });
   }
-  conditions.sort((a, b) => CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type));
+  sortConditions(conditions);
 
   const status: BatchSandboxStatus = {
+    // Task counters belong to the task dispatcher, which does not exist yet.
+    ...ZERO_COUNTERS,
     replicas: pods.length,
     allocated: pods.filter(isAssigned).length,
     ready,
-    // Task counters belong to the task dispatcher, which does not exist yet.
-    taskRunning: 0,
-    taskSucceed: 0,
-    taskFailed: 0,
-    taskPending: 0,
-    taskUnknown: 0,
     phase,
     conditions,
   };

@@ -7,8 +7,9 @@
 // - pooled (poolRef names a Pool): nothing to scale, the pool workflow allocates and writes the first
 //   delivery itself; pods are those named in alloc-status minus alloc-release;
 // - both: the endpoints annotation, then the status (merge patches, guarded by resourceVersion).
-// poolRef "*" (auto-assign) is left to the auto-assigner. An object that does not parse, or a malformed
-// allocation annotation, gets a Warning Event and is skipped: one bad object never stalls the others.
+// poolRef "*" (auto-assign) is left to the auto-assigner. An object that does not parse gets a Warning
+// Event and is skipped; a pooled sandbox whose Pool is missing or whose allocation annotation does not
+// parse gets a condition saying so and one Warning Event: one bad object never stalls the others.
 import {
   type CoreV1Api,
   type CustomObjectsApi,
@@ -29,7 +30,12 @@ import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../opera
 import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
-import { computeRuntimeStatus, endpointsPatchValue, statusPatchNeeded } from '../planners/batch-sandbox-status.js';
+import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../planners/batch-sandbox-status.js';
+import {
+  pooledSandboxProblem,
+  withPooledSandboxProblem,
+  type PooledSandboxProblem,
+} from '../planners/pooled-sandbox-problem.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
 import { podName } from '../planners/pod-state.js';
@@ -40,7 +46,12 @@ import { RetryLater, SerialQueue } from './serial-queue.js';
 export type InformerView<T extends KubernetesObject> = Pick<ResourceInformer<T>, 'on' | 'get' | 'list'>;
 
 export interface BatchSandboxControllerOptions {
-  informers: { batchSandboxes: InformerView<KubernetesObject>; pods: InformerView<V1Pod> };
+  informers: {
+    batchSandboxes: InformerView<KubernetesObject>;
+    pods: InformerView<V1Pod>;
+    /** hasSynced: until the first list is in, a pool missing from the cache may still exist. */
+    pools: InformerView<KubernetesObject> & Pick<ResourceInformer<KubernetesObject>, 'hasSynced'>;
+  };
   customObjects: Pick<
     CustomObjectsApi,
     'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'deleteNamespacedCustomObject'
@@ -83,6 +94,8 @@ export class BatchSandboxController {
   private readonly ownWrites = new Map<string, OwnWrite>();
   /** Last invalid-object report per key, so one bad version is reported once, not on every pod event. */
   private readonly reported = new Map<string, string>();
+  /** Current problem (reason|message) per pooled sandbox key, so its Event is recorded once. */
+  private readonly problems = new Map<string, string>();
   private started = false;
 
   constructor(opts: BatchSandboxControllerOptions) {
@@ -108,6 +121,7 @@ export class BatchSandboxController {
         if (namespace && name) this.queue.enqueue(batchSandboxKey(namespace, name));
       });
       this.opts.informers.pods.on(event, (pod) => this.enqueueSandboxOf(pod));
+      this.opts.informers.pools.on(event, (pool) => this.enqueueSandboxesOfPool(pool));
     }
   }
 
@@ -125,12 +139,23 @@ export class BatchSandboxController {
     if (namespace && name) this.queue.enqueue(batchSandboxKey(namespace, name));
   }
 
+  /** A Pool that appears or goes changes whether its sandboxes are reported PoolNotFound. */
+  private enqueueSandboxesOfPool(pool: KubernetesObject): void {
+    const { namespace, name } = pool.metadata ?? {};
+    if (!namespace || !name) return;
+    for (const bs of this.opts.informers.batchSandboxes.list(namespace)) {
+      const spec = (bs as { spec?: { poolRef?: unknown } }).spec;
+      if (spec?.poolRef === name && bs.metadata?.name) this.queue.enqueue(batchSandboxKey(namespace, bs.metadata.name));
+    }
+  }
+
   private async reconcile(key: string): Promise<void> {
     const [, namespace = '', name = ''] = key.split('/');
     const raw = this.observe(key, namespace, name);
     if (raw === undefined) {
       this.ownWrites.delete(key);
       this.reported.delete(key);
+      this.problems.delete(key);
       return;
     }
     const parsed = batchSandboxSchema.safeParse(raw);
@@ -148,8 +173,7 @@ export class BatchSandboxController {
     if (sandbox.metadata.deletionTimestamp || sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) return;
     if (await this.expireIfDue(key, sandbox)) return;
     if (namesPool(sandbox.spec.poolRef)) {
-      const pods = this.pooledPods(key, sandbox);
-      if (pods !== undefined) await this.writeRuntimeStatus(key, sandbox, pods);
+      await this.reconcilePooled(key, sandbox, sandbox.spec.poolRef);
       return;
     }
     const uid = sandbox.metadata.uid;
@@ -211,32 +235,52 @@ export class BatchSandboxController {
     return true;
   }
 
-  /** Pods in alloc-status minus alloc-release that the cache knows, in alloc-status order. */
-  private pooledPods(key: string, sandbox: BatchSandbox): V1Pod[] | undefined {
+  /**
+   * Pooled: the pool workflow allocates and writes the first status with its delivery; this refreshes the
+   * status from the pods in alloc-status minus alloc-release, and reports what keeps the sandbox from being
+   * served (a missing Pool, a malformed allocation annotation) as a condition and a Warning Event.
+   */
+  private async reconcilePooled(key: string, sandbox: BatchSandbox, poolRef: string): Promise<void> {
     const annotations = sandbox.metadata.annotations ?? {};
-    // Before the pool's first delivery there is nothing to report: the pool workflow writes it itself.
-    if (annotations[ANNOTATIONS.allocStatus] === undefined) return undefined;
-    const read = (annotation: string): string[] | undefined => {
-      const value = annotations[annotation];
-      if (value === undefined) return [];
-      try {
-        return parseAllocationAnnotation(value).pods;
-      } catch (err) {
-        this.reportInvalid(key, sandbox, EVENT_REASONS.InvalidAnnotation, `${annotation}: ${(err as Error).message}`);
-        return undefined;
-      }
-    };
-    const allocated = read(ANNOTATIONS.allocStatus);
-    const release = read(ANNOTATIONS.allocRelease);
-    if (allocated === undefined || release === undefined) return undefined;
-    // The delivery writes the annotation and then the first status; refreshing in between would race
-    // that status write (a wasted, conflicting write on the delivery path).
-    if (sandbox.status?.phase === undefined) return undefined;
-    const released = new Set(release);
-    const namespace = sandbox.metadata.namespace;
-    return allocated
-      .filter((name) => !released.has(name))
-      .flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
+    const namespace = sandbox.metadata.namespace ?? '';
+    const allocation = readAllocation(annotations);
+    const pool = this.opts.informers.pools.get(poolRef, namespace);
+    const problem = pooledSandboxProblem({
+      namespace,
+      poolRef,
+      poolExists: !this.opts.informers.pools.hasSynced() || (pool !== undefined && !pool.metadata?.deletionTimestamp),
+      malformedAnnotation: 'malformed' in allocation ? allocation.malformed : undefined,
+    });
+    this.reportProblem(key, sandbox, problem);
+    // Before the delivery has written alloc-status and the first status (phase), a refresh would race that
+    // status write (a wasted, conflicting write on the delivery path): only a problem is reported then.
+    const delivered = 'allocated' in allocation && annotations[ANNOTATIONS.allocStatus] !== undefined && sandbox.status?.phase !== undefined;
+    if (delivered) {
+      const released = new Set(allocation.release);
+      const pods = allocation.allocated
+        .filter((name) => !released.has(name))
+        .flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
+      await this.writeRuntimeStatus(key, sandbox, pods, problem);
+      return;
+    }
+    const status = withPooledSandboxProblem(sandbox.status, problem, this.opts.clock.now());
+    if (status !== undefined && !sameStatus(sandbox.status, status)) {
+      await this.patch(key, sandbox, 'status', { metadata: { resourceVersion: sandbox.metadata.resourceVersion }, status });
+    }
+  }
+
+  /** One Warning Event per problem as it starts (the condition carries it meanwhile). */
+  private reportProblem(key: string, sandbox: BatchSandbox, problem: PooledSandboxProblem | undefined): void {
+    const report = problem && `${problem.reason}|${problem.message}`;
+    if (this.problems.get(key) === report) return;
+    if (report === undefined) {
+      this.problems.delete(key);
+      return;
+    }
+    this.problems.set(key, report);
+    const { namespace, name } = sandbox.metadata;
+    this.log.warn({ kind: KIND, namespace, name, reason: problem!.reason, message: problem!.message }, 'BatchSandbox cannot be served');
+    this.opts.events.record(sandbox, 'Warning', problem!.reason, problem!.message);
   }
 
   /** Creates the missing pods, then deletes the extra ones; the first failure stops and is thrown. */
@@ -286,8 +330,16 @@ export class BatchSandboxController {
   }
 
   /** Endpoints first: a client that sees phase Succeed must find the IPs already there. */
-  private async writeRuntimeStatus(key: string, sandbox: BatchSandbox, pods: readonly V1Pod[]): Promise<void> {
-    const { status, endpoints } = computeRuntimeStatus({ sandbox, pods, now: this.opts.clock.now() });
+  private async writeRuntimeStatus(
+    key: string,
+    sandbox: BatchSandbox,
+    pods: readonly V1Pod[],
+    problem?: PooledSandboxProblem,
+  ): Promise<void> {
+    const now = this.opts.clock.now();
+    const runtime = computeRuntimeStatus({ sandbox, pods, now });
+    const endpoints = runtime.endpoints;
+    const status = problem ? withPooledSandboxProblem(runtime.status, problem, now)! : runtime.status;
     let resourceVersion = sandbox.metadata.resourceVersion;
     const annotation = endpointsPatchValue(sandbox, endpoints);
     if (annotation !== undefined) {
@@ -331,4 +383,20 @@ export class BatchSandboxController {
     this.ownWrites.set(key, own);
     return updated.metadata?.resourceVersion;
   }
+}
+
+/** alloc-status and alloc-release, or why one of the allocation annotations does not parse. */
+function readAllocation(
+  annotations: Record<string, string>,
+): { allocated: string[]; release: string[] } | { malformed: string } {
+  const lists = new Map<string, string[]>();
+  for (const annotation of [ANNOTATIONS.allocStatus, ANNOTATIONS.allocRelease, ANNOTATIONS.allocReleased]) {
+    const value = annotations[annotation];
+    try {
+      lists.set(annotation, value === undefined ? [] : parseAllocationAnnotation(value).pods);
+    } catch (err) {
+      return { malformed: `${annotation}: ${(err as Error).message}` };
+    }
+  }
+  return { allocated: lists.get(ANNOTATIONS.allocStatus)!, release: lists.get(ANNOTATIONS.allocRelease)! };
 }

@@ -1,11 +1,14 @@
 // The `work` role: one Temporal Worker on the operator's task queue, running the pre-built
 // workflow bundle and the activities bound to the real cluster.
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from '../activities/cluster-activities.js';
 import { createPoolActivities, type ClusterCache } from '../activities/pool-activities.js';
 import type { OperatorConfig } from '../operator/config.js';
+import { systemClock } from '../operator/clock.js';
+import { createEventRecorder } from '../operator/events.js';
 import type { Logger } from '../operator/logger.js';
+import { poolMetrics } from '../operator/operator-metrics.js';
 import { temporalConnectionOptions } from '../operator/temporal-connection.js';
 
 export interface OperatorWorkerOptions {
@@ -24,13 +27,17 @@ export interface OperatorWorker {
 
 export async function createOperatorWorker({ config, kubeConfig, log, cache }: OperatorWorkerOptions): Promise<OperatorWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  const events = createEventRecorder({ core: kubeConfig.makeApiClient(CoreV1Api), log, clock: systemClock });
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: { codePath: config.workflowBundlePath },
-      activities: { ...createClusterActivities({ kubeConfig, log }), ...createPoolActivities({ kubeConfig, log, cache }) },
+      activities: {
+        ...createClusterActivities({ kubeConfig, log }),
+        ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
+      },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.
       shutdownGraceTime: '5 seconds',

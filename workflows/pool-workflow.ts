@@ -28,6 +28,8 @@ import { podName } from '../planners/pod-state.js';
 import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { planPoolRound, type PoolRoundPlan } from '../planners/pool-round.js';
+import { auditLedger } from '../planners/ledger-audit.js';
+import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
 
@@ -75,6 +77,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
   let lastStatus: string | undefined;
+  /** Shortfall at the last upkeep, so its event marks the start of a shortage, not every round of it. */
+  let lastShortfall = 0;
+  let lastRoundHistoryLength = -1;
   // Writes this run made that the (possibly cached) observation may not show yet.
   let landed: LandedWrites = { allocStatus: {}, released: {} };
   const progress: PoolProgress = { step: 'starting', rounds: 0, allocatedPods: 0, shortfall: 0 };
@@ -89,9 +94,14 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   for (;;) {
     progress.step = 'waiting for changes';
     await condition(() => changed, RESYNC_INTERVAL);
+    // Local activity results reach history when the workflow task completes; never run a second round
+    // in the same task (whatever woke it: a signal, or upkeep finishing on a local activity), or their
+    // results pile up into one oversized completion and the task outlives its timeout. (Rarely taken:
+    // signals and upkeep results mostly arrive in new tasks. A timer costs up to a second on the server.)
+    if (workflowInfo().historyLength === lastRoundHistoryLength) await sleep(1);
+    lastRoundHistoryLength = workflowInfo().historyLength;
     changed = false;
     progress.rounds++;
-    const roundStartHistoryLength = workflowInfo().historyLength;
 
     progress.step = 'observing';
     const observed = await hot.observePool({ namespace, pool });
@@ -107,10 +117,22 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       await Promise.all(inFlight);
       const plan = planAllocation({ ledger, pods: [], sandboxes: observation.sandboxes, allocatable: () => false });
       await bulk.recordReleases({ namespace, releases: plan.releases.filter((r) => r.final) });
+      // A Pool created meanwhile signalled this run: ending now would lose that signal. Go round again,
+      // with a ledger rebuilt for the new Pool object.
+      if (changed) {
+        ledger = undefined;
+        continue;
+      }
       return;
     }
 
     const { object: poolObject, revision } = observation.pool;
+    const audit = auditLedger(ledger, observation.sandboxes, observation.pods);
+    if (audit.drift.length > 0) {
+      ledger = audit.ledger;
+      track(hot.recordLedgerDrift({ namespace, pool, drift: audit.drift }));
+      track(hot.recordEvents({ events: driftEvent(poolObject, audit.drift) }));
+    }
     const { handler } = evictionHandlerFor(poolObject);
     const allocation = planAllocation({
       ledger,
@@ -123,7 +145,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
-      const result = await hot.deliverAllocations({ namespace, orders: deliveryOrders(allocation, observation) });
+      const result = await hot.deliverAllocations({ namespace, pool, orders: deliveryOrders(allocation, observation) });
       // Pods planned for sandboxes that vanished meanwhile go back to the pool.
       ledger = withoutSandboxes(ledger, result.gone);
       for (const d of allocation.deliveries) {
@@ -134,6 +156,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         .flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
       if (assignments.length > 0) track(bulk.labelAllocatedPods({ namespace, assignments }));
+      const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
+      const events = allocationEvents(poolObject, delivered, observation.sandboxes);
+      if (events.length > 0) track(hot.recordEvents({ events }));
     }
 
     // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
@@ -141,19 +166,19 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (!maintaining) {
       const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
       nextOrdinal = round.nextOrdinal;
+      const events = [
+        ...shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total),
+        ...upkeepEvents(poolObject, round),
+      ];
+      lastShortfall = allocation.shortfall;
       maintaining = true;
       track(
-        maintain(round).finally(() => {
+        maintain(round, events).finally(() => {
           maintaining = false;
           changed = true;
         }),
       );
     }
-
-    // Local activity results reach history when the workflow task completes; never run a second round
-    // in the same task, or their results could pile up into one oversized completion. (Rarely taken: new
-    // signals and upkeep results arrive in new tasks. A timer costs up to a second on the server.)
-    if (changed && workflowInfo().historyLength === roundStartHistoryLength) await sleep(1);
 
     if (progress.rounds >= MAX_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await Promise.all(inFlight);
@@ -161,7 +186,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  async function maintain(round: PoolRoundPlan): Promise<void> {
+  /** Carries out the upkeep part of a round, then records its events. */
+  async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<void> {
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
@@ -180,6 +206,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = status;
     }
+    // Not awaited: upkeep is done, and its end wakes the next round.
+    if (events.length > 0) track(hot.recordEvents({ events }));
   }
 
   function track(work: Promise<void>): void {
@@ -201,6 +229,8 @@ function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): Delive
       generation: s.generation,
       finalizers: s.finalizers,
       allocStatus: d.allocStatus,
+      createdAt: s.createdAt,
+      completes: d.newPods.length > 0 && d.allocStatus.length - s.released.length >= s.replicas,
       pods: d.allocStatus
         .filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name))
         .flatMap((name) => pods.get(name) ?? []),

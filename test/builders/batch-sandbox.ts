@@ -1,4 +1,5 @@
 // Test-object builder for BatchSandboxes: aBatchSandbox('bs').replicas(100).poolRef('p').build().
+import { ZERO_COUNTERS } from '../../planners/batch-sandbox-status.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION } from '../../api/v1alpha1/group.js';
@@ -68,17 +69,7 @@ export class BatchSandboxBuilder {
   }
 
   status(status: Partial<NonNullable<BatchSandbox['status']>>): this {
-    this.bs.status = {
-      replicas: 0,
-      allocated: 0,
-      ready: 0,
-      taskRunning: 0,
-      taskSucceed: 0,
-      taskFailed: 0,
-      taskPending: 0,
-      taskUnknown: 0,
-      ...status,
-    };
+    this.bs.status = { ...ZERO_COUNTERS, ...status };
     return this;
   }
 

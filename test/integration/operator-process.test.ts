@@ -165,7 +165,8 @@ describe('operator process', () => {
   ];
   it.each(badConfigs)('refuses to start: $names', async ({ args = [], env = {}, names }) => {
     const operator = startOperator(['--kubeconfig', testStackInfo().kubeconfigPath, ...args], env);
-    const exit = await withTimeout(operator.exited, 10_000, 'exit on bad configuration');
+    // Generous: a loaded CI machine takes seconds just to load the operator's modules.
+    const exit = await withTimeout(operator.exited, 30_000, 'exit on bad configuration');
     expect(exit).toEqual({ code: 2, signal: null });
     expect(operator.stderr()).toContain(`invalid configuration: ${names}`);
     expect(operator.stderr()).not.toMatch(/^\s+at /m); // a message, not a stack trace

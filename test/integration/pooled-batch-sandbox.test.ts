@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import { REPO_ROOT, resolveToolchain } from '../../stack/toolchain.js';
@@ -53,6 +54,12 @@ async function createPool(name: string, capacity: { bufferMin: number; bufferMax
   await objects.createNamespacedCustomObject({ ...crd, plural: POOL.plural, body: pool });
 }
 
+/** A series of one of the operator's histograms for pool warm of this test's namespace. */
+async function histogramOf(name: string, suffix: '_sum' | '_count'): Promise<number | undefined> {
+  const { values } = (await register.getSingleMetric(name)!.get()) as { values: { metricName?: string; labels: Record<string, unknown>; value: number }[] };
+  return values.find((v) => v.metricName === `${name}${suffix}` && v.labels.namespace === namespace && v.labels.pool === 'warm')?.value;
+}
+
 async function waitForAvailable(pool: string, available: number) {
   await waitUntil(async () => ((await getPool(pool)).status?.available ?? 0) >= available, {
     what: `pool ${pool} with ${available} available pods`,
@@ -73,6 +80,14 @@ describe('pooled BatchSandbox', () => {
       expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Pool', name: 'warm', controller: true });
       expect(pod.metadata?.labels?.[LABELS.poolRevision]).toMatch(/^[0-9a-f]{16}$/);
     }
+    // One SuccessfulCreate event on the Pool for the batch of pods, not one per pod.
+    await waitUntil(
+      async () => {
+        const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=Pool,involvedObject.name=warm' });
+        return events.items.some((e) => e.reason === 'SuccessfulCreate' && /^Created 3 pool pod\(s\): /.test(e.message ?? ''));
+      },
+      { what: 'SuccessfulCreate event on pool warm', timeoutMs: 30_000 },
+    );
   });
 
   it('delivers a sandbox with alloc-status, endpoints, finalizer and status, labels its pods, and refills the buffer', async () => {
@@ -94,6 +109,17 @@ describe('pooled BatchSandbox', () => {
     expect(endpoints.every((ip: string) => /^10\.244\./.test(ip))).toBe(true);
     expect(bs.metadata.finalizers).toContain(FINALIZERS.poolAllocation);
     expect(bs.status).toMatchObject({ replicas: 2, allocated: 2, ready: 2, phase: 'Succeed' });
+    // Observable: an Allocated event on the sandbox, and the delivery in the operator's metrics.
+    await waitUntil(
+      async () => {
+        const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=BatchSandbox,involvedObject.name=two' });
+        return events.items.some((e) => e.reason === 'Allocated' && e.message === `Allocated 2 pod(s) from Pool warm: ${pods.join(', ')}`);
+      },
+      { what: 'Allocated event on sandbox two', timeoutMs: 30_000 },
+    );
+    expect(await histogramOf('opensandbox_allocation_latency_seconds', '_count')).toBe(1);
+    expect(await histogramOf('opensandbox_delivery_api_writes', '_sum')).toBe(2);
+    expect(await histogramOf('opensandbox_delivery_api_writes', '_count')).toBe(1);
     await waitUntil(
       async () => {
         const labelled = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.batchSandboxName}=two` });

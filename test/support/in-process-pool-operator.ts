@@ -1,14 +1,19 @@
 // The pooled-allocation half of the operator, in-process for integration tests: the production worker
-// (pre-built bundle, real activities) on a private task queue, the informers, and the pool signaler.
+// (pre-built bundle, real activities) on a private task queue, the informers, and the pool signaler; with
+// `batchSandboxController`, also the watch role's BatchSandbox controller on the same informers.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
+import { systemClock } from '../../operator/clock.js';
+import { createEventRecorder } from '../../operator/events.js';
 import type { TemporalConfig } from '../../operator/config.js';
 import { createLogger } from '../../operator/logger.js';
 import { createTemporalClient } from '../../operator/temporal-client.js';
 import { waitUntil } from '../../stack/wait-until.js';
+import { BatchSandboxController } from '../../watchers/batch-sandbox-controller.js';
 import { createOperatorInformers, type OperatorInformers } from '../../watchers/operator-informers.js';
 import { PoolSignaler } from '../../watchers/pool-signaler.js';
 import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
@@ -22,10 +27,19 @@ export interface InProcessPoolOperator {
   stop(): Promise<void>;
 }
 
-export async function startInProcessPoolOperator(namespace: string): Promise<InProcessPoolOperator> {
+export interface InProcessPoolOperatorOptions {
+  /** Also run the watch role's BatchSandbox controller (status refresh, conditions, expiry). */
+  batchSandboxController?: boolean;
+}
+
+export async function startInProcessPoolOperator(
+  namespace: string,
+  options: InProcessPoolOperatorOptions = {},
+): Promise<InProcessPoolOperator> {
   const stack = testStackInfo();
   const kubeConfig = testKubeConfig();
-  const log = createLogger('warn');
+  // TEST_OPERATOR_LOG=debug shows what the in-process operator does (default: warnings only).
+  const log = createLogger((process.env.TEST_OPERATOR_LOG as 'debug' | undefined) ?? 'warn');
   const bundleDir = mkdtempSync(join(tmpdir(), 'opensandbox-bundle-'));
   const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
   await bundleOperatorWorkflows(workflowBundlePath);
@@ -40,6 +54,12 @@ export async function startInProcessPoolOperator(namespace: string): Promise<InP
   const client = await createTemporalClient(temporal);
   const informers = createOperatorInformers({ kubeConfig, namespace, log });
   const signaler = new PoolSignaler({ client, taskQueue: temporal.taskQueue, informers, log });
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const events = createEventRecorder({ core, log, clock: systemClock });
+  const controller = options.batchSandboxController
+    ? new BatchSandboxController({ informers, customObjects: kubeConfig.makeApiClient(CustomObjectsApi), core, events, log, clock: systemClock })
+    : undefined;
+  controller?.start();
   void informers.start();
   await waitUntil(async () => informers.unsynced().length === 0, { what: 'informers synced', timeoutMs: 30_000 });
   return {
@@ -47,7 +67,9 @@ export async function startInProcessPoolOperator(namespace: string): Promise<InP
     informers,
     taskQueue: temporal.taskQueue,
     stop: async () => {
+      await controller?.stop();
       await informers.stop();
+      await events.flush();
       await signaler.idle();
       if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await workerRun;

@@ -11,6 +11,7 @@ import { BatchSandboxController, type BatchSandboxControllerOptions } from '../.
 import type { InformerEventType } from '../../watchers/resource-informer.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
+import { aPool } from '../builders/pool.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 
 type Json = Record<string, any>;
@@ -21,6 +22,12 @@ class FakeInformer<T extends KubernetesObject> {
 
   on(event: InformerEventType, handler: (obj: T) => void): void {
     this.handlers.push({ event, handler });
+  }
+
+  synced = true;
+
+  hasSynced(): boolean {
+    return this.synced;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -125,12 +132,13 @@ function setup() {
   const api = fakeApi();
   const sandboxes = new FakeInformer<KubernetesObject>();
   const pods = new FakeInformer<V1Pod>();
+  const pools = new FakeInformer<KubernetesObject>();
   const events: { type: string; reason: string; message: string; name: string }[] = [];
   const recorder: EventRecorder = {
     record: (object, type, reason, message) => void events.push({ type, reason, message, name: object.metadata.name }),
   };
   const controller = new BatchSandboxController({
-    informers: { batchSandboxes: sandboxes, pods },
+    informers: { batchSandboxes: sandboxes, pods, pools },
     customObjects: api.customObjects,
     core: api.core,
     events: recorder,
@@ -144,6 +152,7 @@ function setup() {
     pods,
     events,
     controller,
+    pools,
     /** A client writes the sandbox; the watch delivers it. */
     async apply(bs: BatchSandbox) {
       sandboxes.deliver(api.put(bs) as KubernetesObject);
@@ -156,6 +165,10 @@ function setup() {
     },
     async pod(pod: V1Pod) {
       pods.deliver(pod);
+      await settle();
+    },
+    async pool(name: string) {
+      pools.deliver(aPool(name, 'ns').build() as KubernetesObject);
       await settle();
     },
     verbs: () => api.writes.map((w) => `${w.verb} ${w.name}`),
@@ -306,6 +319,7 @@ describe('BatchSandboxController, pooled', () => {
 
   it('reports the pods of alloc-status minus alloc-release, in alloc-status order, and follows their events', async () => {
     const t = setup();
+    await t.pool('pool');
     for (const i of [1, 2, 3]) t.pods.deliver(poolPod(`p${i}`, `10.0.0.${i}`));
     // As after the pool's delivery: alloc-status and a first status, which now needs refreshing.
     await t.apply(
@@ -325,6 +339,7 @@ describe('BatchSandboxController, pooled', () => {
 
   it('leaves the first status to the pool delivery: alloc-status without a status phase, no write', async () => {
     const t = setup();
+    await t.pool('pool');
     t.pods.deliver(poolPod('p1', '10.0.0.1'));
     await t.apply(pooled().allocated(['p1']).build());
     expect(t.verbs()).toEqual([]);
@@ -332,18 +347,57 @@ describe('BatchSandboxController, pooled', () => {
 
   it('waits for the pool to deliver: no alloc-status, no write', async () => {
     const t = setup();
+    await t.pool('pool');
     await t.apply(pooled().build());
     expect(t.api.writes).toEqual([]);
   });
 
-  it('reports a malformed allocation annotation once and skips the sandbox', async () => {
+  it('reports a malformed allocation annotation as Progressing/AllocationAnnotationInvalid and one Warning Event, and writes nothing else', async () => {
     const t = setup();
+    await t.pool('pool');
     await t.apply(pooled().annotation(ANNOTATIONS.allocStatus, '{invalid json missing closing brace').build());
+    await t.sync('bs');
     await t.pod(poolPod('p1', '10.0.0.1'));
-    expect(t.api.writes).toEqual([]);
+    expect(t.verbs()).toEqual(['patch status bs']);
+    const conditions = t.api.get('bs').status.conditions;
+    expect(conditions).toEqual([expect.objectContaining({ type: 'Progressing', status: 'True', reason: 'AllocationAnnotationInvalid' })]);
+    expect(conditions[0].message).toMatch(/^sandbox\.opensandbox\.io\/alloc-status: not JSON: /);
+    expect(t.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'AllocationAnnotationInvalid' })]);
+  });
+
+  it('reports a missing pool as Progressing/PoolNotFound and one Warning Event, and clears it when the pool appears', async () => {
+    const t = setup();
+    await t.apply(pooled().build());
+    await t.sync('bs');
+    expect(t.verbs()).toEqual(['patch status bs']);
+    expect(t.api.get('bs').status).toMatchObject({
+      phase: 'Pending',
+      conditions: [{ type: 'Progressing', status: 'True', reason: 'PoolNotFound', message: expect.stringContaining('Pool ns/pool does not exist') }],
+    });
+    expect(t.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'PoolNotFound', name: 'bs' })]);
+    await t.pool('pool');
+    await t.sync('bs');
+    expect(t.verbs()).toEqual(['patch status bs', 'patch status bs']);
+    expect(t.api.get('bs').status.conditions).toEqual([]);
     expect(t.events).toHaveLength(1);
-    expect(t.events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidAnnotation' });
-    expect(t.events[0]!.message).toMatch(/^sandbox\.opensandbox\.io\/alloc-status: not JSON: /);
+  });
+
+  it('does not call a pool missing before the pool cache has its first list', async () => {
+    const t = setup();
+    t.pools.synced = false;
+    await t.apply(pooled().build());
+    expect(t.api.writes).toEqual([]);
+    expect(t.events).toEqual([]);
+  });
+
+  it('reports PoolNotFound on a delivered sandbox whose pool went away, beside its runtime status', async () => {
+    const t = setup();
+    t.pods.deliver(poolPod('p1', '10.0.0.1'));
+    await t.apply(pooled().allocated(['p1']).status({ phase: 'Pending', replicas: 1 }).build());
+    expect(t.api.get('bs').status).toMatchObject({
+      phase: 'Succeed',
+      conditions: [expect.objectContaining({ type: 'Ready' }), expect.objectContaining({ type: 'Progressing', reason: 'PoolNotFound' })],
+    });
   });
 
   it('leaves poolRef "*" to the auto-assigner', async () => {

@@ -1,0 +1,157 @@
+// Pooled sandboxes that cannot be served, on the real stack with both halves of the operator: a sandbox
+// naming a missing Pool, and one whose allocation annotation does not parse (upstream exits the whole
+// operator on the latter, spec §4.4 / e2e 17; we report it on that sandbox and keep serving the others).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { register } from 'prom-client';
+import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
+import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
+import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { waitUntil } from '../../stack/wait-until.js';
+import { aBatchSandbox } from '../builders/batch-sandbox.js';
+import { aPool } from '../builders/pool.js';
+import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
+import { testKubeConfig } from '../support/stack.js';
+
+const namespace = `pooled-bad-${Date.now().toString(36)}`;
+const crd = { group: GROUP, version: VERSION, namespace };
+const kubeConfig = testKubeConfig();
+const core = kubeConfig.makeApiClient(CoreV1Api);
+const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+let operator: InProcessPoolOperator;
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  operator = await startInProcessPoolOperator(namespace, { batchSandboxController: true });
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await core.deleteNamespace({ name: namespace }).catch(() => {});
+}, 60_000);
+
+const getSandbox = async (name: string) =>
+  (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as BatchSandbox;
+const createSandbox = (bs: BatchSandbox) => objects.createNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, body: bs });
+const createPool = (name: string) =>
+  objects.createNamespacedCustomObject({
+    ...crd,
+    plural: POOL.plural,
+    body: aPool(name, namespace).capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 10 }).scaleMaxUnavailable('100%').build(),
+  });
+const condition = (bs: BatchSandbox, type: string) => bs.status?.conditions?.find((c) => c.type === type);
+
+async function waitForSandbox(name: string, what: string, test: (bs: BatchSandbox) => boolean): Promise<BatchSandbox> {
+  let last: BatchSandbox | undefined;
+  await waitUntil(
+    async () => {
+      last = await getSandbox(name);
+      return test(last);
+    },
+    { what: `${name}: ${what}`, timeoutMs: 60_000, intervalMs: 200 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${JSON.stringify({ status: last?.status, annotations: last?.metadata.annotations })}`);
+  });
+  return last!;
+}
+
+async function driftCount(pool: string): Promise<number> {
+  const metric = (await register.getSingleMetric('opensandbox_ledger_drift_total')?.get())?.values ?? [];
+  return metric.filter((v) => v.labels.namespace === namespace && v.labels.pool === pool).reduce((sum, v) => sum + v.value, 0);
+}
+
+async function warningEvents(name: string) {
+  const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+  return list.items.filter((e) => e.type === 'Warning');
+}
+
+describe('pooled BatchSandbox bad input', () => {
+  it('reports a sandbox naming a missing pool (Progressing/PoolNotFound, Warning Event) and serves it once the pool exists', async () => {
+    await createSandbox(aBatchSandbox('early', namespace).poolRef('late').replicas(2).build());
+    const waiting = await waitForSandbox('early', 'reported PoolNotFound', (bs) => condition(bs, 'Progressing')?.reason === 'PoolNotFound');
+    expect(waiting.status?.phase).toBe('Pending');
+    expect(condition(waiting, 'Progressing')?.message).toContain(`Pool ${namespace}/late does not exist`);
+    await waitUntil(async () => (await warningEvents('early')).some((e) => e.reason === 'PoolNotFound'), {
+      what: 'PoolNotFound Warning Event',
+      timeoutMs: 30_000,
+    });
+
+    await createPool('late');
+    const served = await waitForSandbox('early', 'delivered', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 2);
+    expect(served.status?.conditions?.some((c) => c.reason === 'PoolNotFound')).toBe(false);
+    expect(JSON.parse(served.metadata.annotations![ANNOTATIONS.allocStatus]!).pods).toHaveLength(2);
+  });
+
+  it('reports a malformed alloc-status on one sandbox (condition, Warning Event) and keeps serving the others (upstream e2e 17 exits instead)', async () => {
+    await createPool('shared');
+    await createSandbox(
+      aBatchSandbox('broken', namespace).poolRef('shared').replicas(1).annotation(ANNOTATIONS.allocStatus, '{"pods": [').build(),
+    );
+    const broken = await waitForSandbox('broken', 'reported AllocationAnnotationInvalid', (bs) =>
+      condition(bs, 'Progressing')?.reason === 'AllocationAnnotationInvalid',
+    );
+    expect(condition(broken, 'Progressing')?.message).toMatch(new RegExp(`^${ANNOTATIONS.allocStatus.replace(/[./]/g, '\\$&')}: `));
+    await waitUntil(async () => (await warningEvents('broken')).some((e) => e.reason === 'AllocationAnnotationInvalid'), {
+      what: 'AllocationAnnotationInvalid Warning Event',
+      timeoutMs: 30_000,
+    });
+
+    // The same pool keeps serving: a sandbox created after the broken one is delivered.
+    await createSandbox(aBatchSandbox('fine', namespace).poolRef('shared').replicas(1).build());
+    await waitForSandbox('fine', 'delivered', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1);
+    // The broken one got nothing: the pool cannot tell what it holds, so it hands it nothing more.
+    expect((await getSandbox('broken')).metadata.annotations?.[ANNOTATIONS.allocStatus]).toBe('{"pods": [');
+
+    // Fixed by hand: served, and the condition goes.
+    await objects.patchNamespacedCustomObject(
+      { ...crd, plural: BATCH_SANDBOX.plural, name: 'broken', body: { metadata: { annotations: { [ANNOTATIONS.allocStatus]: '{"pods":[]}' } } } },
+      MERGE_PATCH,
+    );
+    const fixed = await waitForSandbox('broken', 'delivered after the fix', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1);
+    expect(fixed.status?.conditions?.some((c) => c.reason === 'AllocationAnnotationInvalid')).toBe(false);
+  });
+
+  it('adopts a pod that a hand-edited alloc-status claims (ledger drift: counted, Warning Event) and never hands it to another sandbox', async () => {
+    await createPool('audited');
+    await waitUntil(
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=audited` });
+        return pods.items.filter((p) => p.status?.podIP).length >= 2;
+      },
+      { what: 'two warm pods in pool audited', timeoutMs: 60_000 },
+    );
+    await createSandbox(aBatchSandbox('holder', namespace).poolRef('audited').replicas(1).build());
+    const holder = await waitForSandbox('holder', 'delivered', (bs) => bs.status?.ready === 1);
+    const held = JSON.parse(holder.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=audited` });
+    const idle = pods.items.map((p) => p.metadata!.name!).find((name) => !held.includes(name))!;
+
+    // Someone writes an idle pod into the holder's alloc-status by hand.
+    await objects.patchNamespacedCustomObject(
+      {
+        ...crd,
+        plural: BATCH_SANDBOX.plural,
+        name: 'holder',
+        body: { metadata: { annotations: { [ANNOTATIONS.allocStatus]: JSON.stringify({ pods: [...held, idle] }) } } },
+      },
+      MERGE_PATCH,
+    );
+    await waitUntil(async () => (await driftCount('audited')) >= 1, { what: 'ledger drift counted', timeoutMs: 30_000 });
+    await waitUntil(
+      async () =>
+        (await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=audited' })).items.some(
+          (e) => e.reason === 'LedgerDrift' && e.type === 'Warning' && (e.message ?? '').includes(`${idle} (claimed by holder, adopted)`),
+        ),
+      { what: `LedgerDrift event naming ${idle}`, timeoutMs: 30_000 },
+    );
+
+    // The adopted pod is the holder's now: a new sandbox gets another one.
+    await createSandbox(aBatchSandbox('newcomer', namespace).poolRef('audited').replicas(1).build());
+    const newcomer = await waitForSandbox('newcomer', 'delivered', (bs) => bs.status?.ready === 1);
+    const given = JSON.parse(newcomer.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
+    expect(given).toHaveLength(1);
+    expect(given).not.toContain(idle);
+    expect(held).not.toContain(given[0]);
+  });
+});
