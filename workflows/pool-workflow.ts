@@ -17,7 +17,6 @@ import {
 } from '@temporalio/workflow';
 import type { DeliveryOrder, PoolActivities } from '../activities/pool-activities.js';
 import {
-  ledgerFromSandboxes,
   overlayLandedWrites,
   planAllocation,
   type AllocationPlan,
@@ -71,7 +70,9 @@ const bulk = proxyActivities<PoolActivities>({
 
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
-  let ledger = input.ledger;
+  let ledger: Ledger = input.ledger ?? {};
+  // The worker process that made the last observation: a change means the workflow moved (see observePool).
+  let observer: string | undefined;
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
   let lastStatus: string | undefined;
@@ -84,7 +85,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   setHandler(poolChangedSignal, () => {
     changed = true;
   });
-  setHandler(progressQuery, () => ({ ...progress, allocatedPods: Object.keys(ledger ?? {}).length }));
+  setHandler(progressQuery, () => ({ ...progress, allocatedPods: Object.keys(ledger).length }));
 
   for (;;) {
     progress.step = 'waiting for changes';
@@ -94,11 +95,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     const roundStartHistoryLength = workflowInfo().historyLength;
 
     progress.step = 'observing';
-    const observed = await hot.observePool({ namespace, pool });
+    const observed = await hot.observePool({ namespace, pool, previousObserver: observer });
+    observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
     const observation = { ...snapshotOf(observed), sandboxes: overlay.sandboxes };
-    ledger ??= ledgerFromSandboxes(observation.sandboxes, observation.pods);
 
     if (!observation.pool) {
       // The Pool is gone (its pods go with it, by garbage collection): let sandboxes that are being
@@ -117,6 +118,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       pods: observation.pods,
       sandboxes: observation.sandboxes,
       allocatable: (pod) => isAllocatable(pod, revision, handler),
+      delivered: new Set(Object.keys(landed.allocStatus)),
     });
     ledger = allocation.ledger;
     progress.shortfall = allocation.shortfall;
@@ -124,8 +126,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
       const result = await hot.deliverAllocations({ namespace, orders: deliveryOrders(allocation, observation) });
-      // Pods planned for sandboxes that vanished meanwhile go back to the pool.
+      // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
+      // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
       ledger = withoutSandboxes(ledger, result.gone);
+      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
+      if (result.stale.length > 0) changed = true;
       for (const d of allocation.deliveries) {
         if (result.delivered.includes(d.sandbox)) landed.allocStatus[d.sandbox] = d.allocStatus;
       }
@@ -142,11 +147,16 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
       nextOrdinal = round.nextOrdinal;
       maintaining = true;
+      // An upkeep that wrote something is followed by a round; one that had nothing to do must not be,
+      // or idle rounds would chain within one workflow task forever (nothing in between awaits history).
       track(
-        maintain(round).finally(() => {
-          maintaining = false;
-          changed = true;
-        }),
+        maintain(round)
+          .then((wrote) => {
+            if (wrote) changed = true;
+          })
+          .finally(() => {
+            maintaining = false;
+          }),
       );
     }
 
@@ -161,25 +171,30 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  async function maintain(round: PoolRoundPlan): Promise<void> {
+  /** Executes the upkeep part of a round; true when it wrote anything. */
+  async function maintain(round: PoolRoundPlan): Promise<boolean> {
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
+    const status = JSON.stringify(round.status);
+    const wrote =
+      releasedOrEvicted.length + round.release.records.length + round.scale.create.length + round.scale.deletePods.length > 0 ||
+      status !== lastStatus;
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
       await bulk.recordReleases({ namespace, releases: round.release.records });
       const released = round.release.records.flatMap((r) => r.pods);
       // A delta, not the planned ledger: rounds that ran meanwhile may have allocated other pods.
-      ledger = Object.fromEntries(Object.entries(ledger ?? {}).filter(([pod]) => !released.includes(pod)));
+      ledger = withoutPods(ledger, released);
       for (const r of round.release.records) {
         landed.released[r.sandbox] = [...(landed.released[r.sandbox] ?? []), ...r.pods];
       }
     }
     if (round.scale.create.length > 0) await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
     if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
-    const status = JSON.stringify(round.status);
     if (status !== lastStatus) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = status;
     }
+    return wrote;
   }
 
   function track(work: Promise<void>): void {
@@ -206,6 +221,12 @@ function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): Delive
         .flatMap((name) => pods.get(name) ?? []),
     };
   });
+}
+
+function withoutPods(ledger: Ledger, pods: string[]): Ledger {
+  if (pods.length === 0) return ledger;
+  const drop = new Set(pods);
+  return Object.fromEntries(Object.entries(ledger).filter(([pod]) => !drop.has(pod)));
 }
 
 function withoutSandboxes(ledger: Ledger, gone: string[]): Ledger {
