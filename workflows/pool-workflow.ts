@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  patched,
   defineSignal,
   proxyActivities,
   proxyLocalActivities,
@@ -52,6 +53,9 @@ export const POOL_WORKFLOW_OPERATION = 'pool';
 export function poolWorkflowId(namespace: string, pool: string): string {
   return `pool/${namespace}/${pool}`;
 }
+
+/** Patch id (workflow versioning): an upkeep with nothing to do no longer triggers another round. */
+const IDLE_UPKEEP_ENDS_ROUNDS = 'idle-upkeep-ends-rounds';
 
 /** Without any signal, a round still runs this often (missed events, drift). */
 const RESYNC_INTERVAL = '30 seconds';
@@ -128,9 +132,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       const result = await hot.deliverAllocations({ namespace, orders: deliveryOrders(allocation, observation) });
       // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
       // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
+      const stale = result.stale ?? [];
       ledger = withoutSandboxes(ledger, result.gone);
-      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
-      if (result.stale.length > 0) changed = true;
+      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => stale.includes(d.sandbox)).flatMap((d) => d.newPods));
+      if (stale.length > 0) changed = true;
       for (const d of allocation.deliveries) {
         if (result.delivered.includes(d.sandbox)) landed.allocStatus[d.sandbox] = d.allocStatus;
       }
@@ -149,10 +154,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       maintaining = true;
       // An upkeep that wrote something is followed by a round; one that had nothing to do must not be,
       // or idle rounds would chain within one workflow task forever (nothing in between awaits history).
+      // Histories recorded before the fix replay with the old behaviour.
       track(
         maintain(round)
           .then((wrote) => {
-            if (wrote) changed = true;
+            if (wrote || !patched(IDLE_UPKEEP_ENDS_ROUNDS)) changed = true;
           })
           .finally(() => {
             maintaining = false;
