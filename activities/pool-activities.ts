@@ -1,6 +1,7 @@
 // Kubernetes I/O of the pool workflow: observe a pool, deliver allocations, create and delete pool pods,
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
+import { randomUUID } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
@@ -48,6 +49,16 @@ export interface DeliveryResult {
   delivered: string[];
   /** Sandboxes that no longer exist: their pods go back to the pool. */
   gone: string[];
+  /**
+   * Sandboxes whose alloc-status changed to pods the plan did not know: nothing written, plan again.
+   * Optional: results recorded in histories from before it existed lack it.
+   */
+  stale?: string[];
+}
+
+/** An observation, and which worker process made it (see observePool). */
+export interface ObservedPool extends PoolObservation {
+  observer: string;
 }
 
 /** Read side of the watch role's informers, when they run in the same process. */
@@ -77,6 +88,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const objects = kubeConfig.makeApiClient(CustomObjectsApi);
   const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
+  const observer = randomUUID();
 
   async function readPool({ namespace, pool }: PoolRef): Promise<Pool | undefined> {
     try {
@@ -98,7 +110,10 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
    * Writes alloc-status + endpoints + finalizer in one metadata patch, then the status in one status patch;
    * returns the outcome and the number of API writes it took.
    */
-  async function deliverOne(namespace: string, order: DeliveryOrder): Promise<{ outcome: 'delivered' | 'gone'; writes: number }> {
+  async function deliverOne(
+    namespace: string,
+    order: DeliveryOrder,
+  ): Promise<{ outcome: 'delivered' | 'gone' | 'stale'; writes: number }> {
     const sandbox: BatchSandbox = {
       apiVersion: API_VERSION,
       kind: 'BatchSandbox',
@@ -115,7 +130,10 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const current = await readSandboxForPatch(namespace, order.sandbox, attempt === 0 ? undefined : resourceVersion);
       if (current === 'gone') return gone();
       if (current) {
-        // A conflict: merge with what is there now (never drop pods the annotation already lists).
+        // A conflict. Pods the plan did not know were handed out by a round this one never saw (its
+        // worker died before recording it, or it is still running as a zombie): the plan is stale.
+        if (current.allocated.some((p) => !order.allocStatus.includes(p))) return { outcome: 'stale', writes };
+        // Otherwise merge with what is there now (never drop pods the annotation already lists).
         resourceVersion = current.resourceVersion;
         allocStatus = [...current.allocated, ...allocStatus.filter((p) => !current.allocated.includes(p))];
       }
@@ -176,9 +194,15 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
   }
 
   return {
-    async observePool(ref: PoolRef): Promise<PoolObservation> {
+    /**
+     * The cache is trusted only when this process also made the workflow's previous observation. After the
+     * workflow moved here (its worker died mid-round), the dead worker's last writes may not have reached
+     * this cache yet, and a round planned without them could hand their pods out again: read the API.
+     */
+    async observePool({ previousObserver, ...ref }: PoolRef & { previousObserver?: string }): Promise<ObservedPool> {
       const started = performance.now();
-      const { pool, pods, sandboxes } = cache && cacheSynced(cache) ? observeCache(cache, ref) : await observeApi(ref);
+      const fromCache = cache && cacheSynced(cache) && previousObserver === observer;
+      const { pool, pods, sandboxes } = fromCache ? observeCache(cache, ref) : await observeApi(ref);
       // Only pods owned by this Pool object: a same-named predecessor's pods may still be terminating.
       const owned = pods.filter((p) =>
         (p.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === pool?.metadata.uid),
@@ -188,8 +212,9 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
         pods: owned.map(digestPod),
         sandboxes: pooled.map(toSandboxView),
+        observer,
       };
-      log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, ms: performance.now() - started }, 'Observed pool');
+      log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, fromCache, ms: performance.now() - started }, 'Observed pool');
       return observation;
     },
 
@@ -208,6 +233,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       return {
         delivered: outcomes.filter(([, o]) => o === 'delivered').map(([s]) => s),
         gone: outcomes.filter(([, o]) => o === 'gone').map(([s]) => s),
+        stale: outcomes.filter(([, o]) => o === 'stale').map(([s]) => s),
       };
     },
 

@@ -41,10 +41,15 @@ export interface AllocationInput {
   sandboxes: SandboxView[];
   /** Whether an idle pod may be handed out (planners/pool-eviction.ts isAllocatable). */
   allocatable: (pod: V1Pod) => boolean;
+  /** Sandboxes this workflow delivered whose status the observation may not show yet (overlayLandedWrites). */
+  delivered?: ReadonlySet<string>;
 }
 
-export function planAllocation({ ledger, pods, sandboxes, allocatable }: AllocationInput): AllocationPlan {
-  const next: Ledger = { ...ledger };
+export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered = new Set() }: AllocationInput): AllocationPlan {
+  // A delivery can land and still be missing from the ledger: its worker died before the round's
+  // results were recorded, and the round that replaced it planned afresh. Pods a sandbox holds in the
+  // cluster are therefore never idle; where the two disagree, the ledger wins.
+  const next: Ledger = { ...ledgerFromSandboxes(sandboxes, pods), ...ledger };
   const podsOf = new Map<string, string[]>();
   for (const [pod, sandbox] of Object.entries(next)) podsOf.set(sandbox, [...(podsOf.get(sandbox) ?? []), pod]);
 
@@ -76,16 +81,22 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable }: Allocat
   const demand = live.filter((s) => !s.deleting).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
   for (const s of demand) {
     // Pods the ledger gave this sandbox but its annotation does not show yet (a delivery that did not
-    // land, e.g. a crash mid-round) are delivered again, never replaced: that is what prevents
-    // handing out a second set.
-    const undelivered = (podsOf.get(s.name) ?? []).filter((p) => !s.allocated.includes(p)).sort();
+    // land) are delivered again, never replaced: that is what prevents handing out a second set. Only
+    // as many as it still lacks, though: if its annotation filled up meanwhile (a delivery refused as
+    // stale), the rest go back to the pool.
+    const notShown = (podsOf.get(s.name) ?? []).filter((p) => !s.allocated.includes(p)).sort();
+    const undelivered = notShown.slice(0, Math.max(s.replicas - s.allocated.length, 0));
+    for (const pod of notShown.slice(undelivered.length)) delete next[pod];
     const current = [...s.allocated, ...undelivered];
     const need = Math.max(s.replicas - current.length, 0);
     const newPods = idle.slice(cursor, cursor + need).map(podName);
     cursor += newPods.length;
     shortfall += need - newPods.length;
     for (const pod of newPods) next[pod] = s.name;
-    if (newPods.length > 0 || undelivered.length > 0) {
+    // Pods but no status: the round that delivered them died between its two writes (annotation, then
+    // status), and only a delivery writes the first status. Deliver the same pods again.
+    const statusMissing = s.allocated.length > 0 && s.status?.phase === undefined && !delivered.has(s.name);
+    if (newPods.length > 0 || undelivered.length > 0 || statusMissing) {
       deliveries.push({ sandbox: s.name, allocStatus: [...current, ...newPods], newPods });
     }
   }
@@ -123,7 +134,8 @@ export interface LandedWrites {
 /**
  * Overlays writes that are known to have landed on views that may predate them (an informer cache lags
  * the API by a few milliseconds): without it, a round right after a delivery would deliver again.
- * Returns the overlaid views and the writes still not visible in them.
+ * Returns the overlaid views and the writes still not visible in them; a delivery stays pending until
+ * its status shows too (planAllocation's `delivered`).
  */
 export function overlayLandedWrites(
   sandboxes: SandboxView[],
@@ -135,7 +147,9 @@ export function overlayLandedWrites(
     const released = landed.released[s.name] ?? [];
     const missingAllocated = allocStatus.filter((p) => !s.allocated.includes(p));
     const missingReleased = released.filter((p) => !s.released.includes(p));
-    if (missingAllocated.length > 0) stillPending.allocStatus[s.name] = allocStatus;
+    if (missingAllocated.length > 0 || (allocStatus.length > 0 && s.status?.phase === undefined)) {
+      stillPending.allocStatus[s.name] = allocStatus;
+    }
     if (missingReleased.length > 0) stillPending.released[s.name] = released;
     if (missingAllocated.length === 0 && missingReleased.length === 0) return s;
     return { ...s, allocated: [...s.allocated, ...missingAllocated], released: [...s.released, ...missingReleased] };

@@ -17,7 +17,6 @@ import {
 } from '@temporalio/workflow';
 import type { DeliveryOrder, PoolActivities } from '../activities/pool-activities.js';
 import {
-  ledgerFromSandboxes,
   overlayLandedWrites,
   planAllocation,
   type AllocationPlan,
@@ -73,7 +72,11 @@ const bulk = proxyActivities<PoolActivities>({
 
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
-  let ledger = input.ledger;
+  let ledger: Ledger = input.ledger ?? {};
+  // A run that starts without a ledger builds it from the cluster in its first round: that is not drift.
+  let ledgerKnown = input.ledger !== undefined;
+  // The worker process that made the last observation: a change means the workflow moved (see observePool).
+  let observer: string | undefined;
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
   let lastStatus: string | undefined;
@@ -89,7 +92,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   setHandler(poolChangedSignal, () => {
     changed = true;
   });
-  setHandler(progressQuery, () => ({ ...progress, allocatedPods: Object.keys(ledger ?? {}).length }));
+  setHandler(progressQuery, () => ({ ...progress, allocatedPods: Object.keys(ledger).length }));
 
   for (;;) {
     progress.step = 'waiting for changes';
@@ -104,11 +107,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     progress.rounds++;
 
     progress.step = 'observing';
-    const observed = await hot.observePool({ namespace, pool });
+    const observed = await hot.observePool({ namespace, pool, previousObserver: observer });
+    observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
     const observation = { ...snapshotOf(observed), sandboxes: overlay.sandboxes };
-    ledger ??= ledgerFromSandboxes(observation.sandboxes, observation.pods);
 
     if (!observation.pool) {
       // The Pool is gone (its pods go with it, by garbage collection): let sandboxes that are being
@@ -120,7 +123,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       // A Pool created meanwhile signalled this run: ending now would lose that signal. Go round again,
       // with a ledger rebuilt for the new Pool object.
       if (changed) {
-        ledger = undefined;
+        ledger = {};
+        ledgerKnown = false;
         continue;
       }
       return;
@@ -128,17 +132,19 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     const { object: poolObject, revision } = observation.pool;
     const audit = auditLedger(ledger, observation.sandboxes, observation.pods);
-    if (audit.drift.length > 0) {
-      ledger = audit.ledger;
+    ledger = audit.ledger;
+    if (ledgerKnown && audit.drift.length > 0) {
       track(hot.recordLedgerDrift({ namespace, pool, drift: audit.drift }));
       track(hot.recordEvents({ events: driftEvent(poolObject, audit.drift) }));
     }
+    ledgerKnown = true;
     const { handler } = evictionHandlerFor(poolObject);
     const allocation = planAllocation({
       ledger,
       pods: observation.pods,
       sandboxes: observation.sandboxes,
       allocatable: (pod) => isAllocatable(pod, revision, handler),
+      delivered: new Set(Object.keys(landed.allocStatus)),
     });
     ledger = allocation.ledger;
     progress.shortfall = allocation.shortfall;
@@ -146,8 +152,12 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
       const result = await hot.deliverAllocations({ namespace, pool, orders: deliveryOrders(allocation, observation) });
-      // Pods planned for sandboxes that vanished meanwhile go back to the pool.
+      // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
+      // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
+      const stale = result.stale ?? [];
       ledger = withoutSandboxes(ledger, result.gone);
+      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => stale.includes(d.sandbox)).flatMap((d) => d.newPods));
+      if (stale.length > 0) changed = true;
       for (const d of allocation.deliveries) {
         if (result.delivered.includes(d.sandbox)) landed.allocStatus[d.sandbox] = d.allocStatus;
       }
@@ -172,11 +182,15 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       ];
       lastShortfall = allocation.shortfall;
       maintaining = true;
+      // An upkeep that wrote something is followed by a round (to see its effect); an idle one is not.
       track(
-        maintain(round, events).finally(() => {
-          maintaining = false;
-          changed = true;
-        }),
+        maintain(round, events)
+          .then((wrote) => {
+            if (wrote) changed = true;
+          })
+          .finally(() => {
+            maintaining = false;
+          }),
       );
     }
 
@@ -186,28 +200,31 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  /** Carries out the upkeep part of a round, then records its events. */
-  async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<void> {
+  /** Carries out the upkeep part of a round and records its events; true when it wrote anything. */
+  async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<boolean> {
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
+    const status = JSON.stringify(round.status);
+    const wrote =
+      releasedOrEvicted.length + round.release.records.length + round.scale.create.length + round.scale.deletePods.length > 0 ||
+      status !== lastStatus;
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
       await bulk.recordReleases({ namespace, releases: round.release.records });
       const released = round.release.records.flatMap((r) => r.pods);
       // A delta, not the planned ledger: rounds that ran meanwhile may have allocated other pods.
-      ledger = Object.fromEntries(Object.entries(ledger ?? {}).filter(([pod]) => !released.includes(pod)));
+      ledger = withoutPods(ledger, released);
       for (const r of round.release.records) {
         landed.released[r.sandbox] = [...(landed.released[r.sandbox] ?? []), ...r.pods];
       }
     }
     if (round.scale.create.length > 0) await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
     if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
-    const status = JSON.stringify(round.status);
     if (status !== lastStatus) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = status;
     }
-    // Not awaited: upkeep is done, and its end wakes the next round.
     if (events.length > 0) track(hot.recordEvents({ events }));
+    return wrote;
   }
 
   function track(work: Promise<void>): void {
@@ -236,6 +253,12 @@ function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): Delive
         .flatMap((name) => pods.get(name) ?? []),
     };
   });
+}
+
+function withoutPods(ledger: Ledger, pods: string[]): Ledger {
+  if (pods.length === 0) return ledger;
+  const drop = new Set(pods);
+  return Object.fromEntries(Object.entries(ledger).filter(([pod]) => !drop.has(pod)));
 }
 
 function withoutSandboxes(ledger: Ledger, gone: string[]): Ledger {

@@ -1,7 +1,16 @@
 // Builder for the sandbox view a pool round plans with (planners/pool-observation.ts).
+import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import type { SandboxView } from '../../planners/pool-observation.js';
 
+/** The status a finished delivery of `pods` pods writes (all Ready). */
+export function deliveredStatus(pods: number): BatchSandboxStatus {
+  const tasks = { taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskPending: 0, taskUnknown: 0 };
+  return { replicas: pods, allocated: pods, ready: pods, ...tasks, phase: 'Succeed' };
+}
+
+/** A view with pods has been delivered (it carries a status) unless `status: undefined` is given. */
 export function sandboxView(name: string, overrides: Partial<SandboxView> = {}): SandboxView {
+  const allocated = overrides.allocated ?? [];
   return {
     name,
     uid: `uid-${name}`,
@@ -15,7 +24,7 @@ export function sandboxView(name: string, overrides: Partial<SandboxView> = {}):
     released: [],
     hasAllocationFinalizer: false,
     finalizers: [],
-    status: undefined,
+    status: allocated.length > 0 ? deliveredStatus(allocated.length) : undefined,
     malformed: undefined,
     ...overrides,
   };

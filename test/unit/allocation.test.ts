@@ -97,6 +97,44 @@ describe('planAllocation', () => {
     for (const d of deliveries) for (const pod of d.newPods) expect(result.ledger[pod]).toBe(d.sandbox);
   });
 
+  it('never hands out a pod a sandbox holds in the cluster but the ledger lacks (a round lost with its worker)', () => {
+    const result = plan({}, podViews('p1', 'p2', 'p3'), [
+      sandboxView('served', { replicas: 2, allocated: ['p1', 'p2'], createdAt: '2026-01-01T00:00:05Z' }),
+      sandboxView('older', { replicas: 1, createdAt: '2026-01-01T00:00:01Z' }),
+    ]);
+    expect(result.deliveries).toEqual([{ sandbox: 'older', allocStatus: ['p3'], newPods: ['p3'] }]);
+    expect(result.ledger).toEqual({ p1: 'served', p2: 'served', p3: 'older' });
+  });
+
+  it('delivers the same pods again to a sandbox that shows them without a status (a round died between its writes)', () => {
+    const unfinished = sandboxView('a', { replicas: 2, allocated: ['p1', 'p2'], status: undefined });
+    expect(plan({}, podViews('p1', 'p2', 'p3'), [unfinished]).deliveries).toEqual([
+      { sandbox: 'a', allocStatus: ['p1', 'p2'], newPods: [] },
+    ]);
+    // Unless this workflow delivered it itself, and only the status write is not visible yet.
+    const known = planAllocation({
+      ledger: { p1: 'a', p2: 'a' },
+      pods: podViews('p1', 'p2', 'p3'),
+      sandboxes: [unfinished],
+      allocatable: () => true,
+      delivered: new Set(['a']),
+    });
+    expect(known.deliveries).toEqual([]);
+  });
+
+  it('keeps the ledger when it and the cluster disagree about a pod', () => {
+    const result = plan({ p1: 'a' }, podViews('p1', 'p2'), [sandboxView('a', { allocated: ['p1'] }), sandboxView('b', { allocated: ['p1'] })]);
+    expect(result.ledger.p1).toBe('a');
+  });
+
+  it('returns pods it could not deliver to a sandbox whose annotation filled up meanwhile', () => {
+    const result = plan({ p3: 'a', p4: 'a' }, podViews('p1', 'p2', 'p3', 'p4'), [
+      sandboxView('a', { replicas: 3, allocated: ['p1', 'p2'] }),
+    ]);
+    expect(result.deliveries).toEqual([{ sandbox: 'a', allocStatus: ['p1', 'p2', 'p3'], newPods: [] }]);
+    expect(result.ledger).toEqual({ p1: 'a', p2: 'a', p3: 'a' });
+  });
+
   it('releases everything of a deleting sandbox and of one the cluster no longer lists', () => {
     const result = plan(
       { p1: 'deleting', p2: 'vanished', p3: 'alive' },

@@ -99,6 +99,12 @@ describe('overlayLandedWrites', () => {
     expect(fresh.stillPending).toEqual({ allocStatus: {}, released: {} });
   });
 
+  it('keeps a delivery pending while its pods show but its status does not yet', () => {
+    const landed = { allocStatus: { s: ['a'] }, released: {} };
+    const result = overlayLandedWrites([sandboxView('s', { allocated: ['a'], status: undefined })], landed);
+    expect(result.stillPending).toEqual(landed);
+  });
+
   it('drops writes for sandboxes that are gone', () => {
     const result = overlayLandedWrites([], { allocStatus: { gone: ['a'] }, released: {} });
     expect(result.stillPending).toEqual({ allocStatus: {}, released: {} });
