@@ -21,6 +21,8 @@ export const EVENT_REASONS = {
   Expired: 'Expired',
   InvalidSpec: 'InvalidSpec',
   InvalidAnnotation: 'InvalidAnnotation',
+  PoolAssigned: 'PoolAssigned',
+  NoEligiblePool: 'NoEligiblePool',
 } as const;
 
 export type EventType = 'Normal' | 'Warning';
