@@ -5,6 +5,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
+import { AssignProfileSource } from '../watchers/assign-profile-source.js';
 import { BatchSandboxController } from '../watchers/batch-sandbox-controller.js';
 import { PoolSignaler } from '../watchers/pool-signaler.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
@@ -41,10 +42,17 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   let batchSandboxController: BatchSandboxController | undefined;
   let temporalClient: Client | undefined;
   let poolSignaler: PoolSignaler | undefined;
+  let assignProfiles: AssignProfileSource | undefined;
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    // Without POD_NAMESPACE (as in upstream's shipped manifests) only the built-in profile is used.
+    const profiles = config.podNamespace
+      ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log })
+      : undefined;
+    assignProfiles = profiles;
     batchSandboxController = new BatchSandboxController({
+      assignProfile: profiles && (() => profiles.current()),
       informers,
       customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
       core,
@@ -67,6 +75,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
 
   const notReady = (): string[] => {
     const pending = informers?.unsynced().map((kind) => `informer ${kind}: not synced`) ?? [];
+    if (assignProfiles && !assignProfiles.hasSynced()) pending.push('informer ConfigMap: not synced');
     const workerState = operatorWorker?.worker.getState();
     if (workerState !== undefined && workerState !== 'RUNNING') pending.push(`temporal worker: ${workerState}`);
     return pending;
@@ -100,6 +109,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     },
   );
   void informers?.start();
+  void assignProfiles?.start();
 
   let stopping = false;
   async function stop(reason: string, exitCode: number): Promise<void> {
@@ -113,6 +123,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     clearInterval(readyPoll);
     await batchSandboxController?.stop();
     await informers?.stop();
+    await assignProfiles?.stop();
     await poolSignaler?.idle();
     await temporalClient?.connection.close();
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();

@@ -1,6 +1,6 @@
 // An auto-assign profile (spec §5): the predicates every candidate Pool must pass and the weighted scorers
-// that rank the survivors. Only the built-in default is used: upstream reads other profiles from a
-// ConfigMap but can only ever select "default" (§10 B15), and the shipped manifests never set it up.
+// that rank the survivors. The built-in default below applies unless ConfigMap pool-assign-profiles
+// redefines "default" (pool-assign-profile-config.ts); as upstream, no other profile can be selected.
 import type { MatchedTemplate } from './pool-assign-template.js';
 import type { Labels } from './node-selector-terms.js';
 import { imagePredicate, nodeSelectorPredicate, resourcePredicate } from './pool-assign-predicates.js';

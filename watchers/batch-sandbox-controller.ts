@@ -37,6 +37,7 @@ import { computeRuntimeStatus, endpointsPatchValue, statusPatchNeeded } from '..
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
 import { podName } from '../planners/pod-state.js';
+import type { AssignProfile } from '../planners/pool-assign-profile.js';
 import { choosePool } from '../planners/pool-auto-assign.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
 import { RetryLater, SerialQueue } from './serial-queue.js';
@@ -59,6 +60,8 @@ export interface BatchSandboxControllerOptions {
   events: EventRecorder;
   log: Logger;
   clock: Clock;
+  /** The auto-assign profile in force (AssignProfileSource); the built-in default when absent. */
+  assignProfile?: () => AssignProfile;
   /** Sandboxes reconciled at once; upstream's default is 32. */
   concurrency?: number;
   backoff?: Backoff;
@@ -229,7 +232,7 @@ export class BatchSandboxController {
       const parsed = poolSchema.safeParse(raw);
       return parsed.success ? [parsed.data] : [];
     });
-    const choice = choosePool({ sandbox, pools });
+    const choice = choosePool({ sandbox, pools, profile: this.opts.assignProfile?.() });
     if (choice.kind === 'none') {
       // No retry loop: a Pool event re-enqueues this sandbox (enqueueAutoAssigned).
       const message = `no eligible pool found for BatchSandbox ${name}: ${choice.reason}`;

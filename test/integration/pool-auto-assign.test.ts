@@ -13,7 +13,11 @@ import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 import { EVENT_REASONS } from '../../operator/events.js';
+import { createLogger } from '../../operator/logger.js';
+import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { ASSIGN_PROFILES_CONFIGMAP, ASSIGN_PROFILES_KEY } from '../../planners/pool-assign-profile-config.js';
 import { waitUntil } from '../../stack/wait-until.js';
+import { AssignProfileSource } from '../../watchers/assign-profile-source.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
 import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
@@ -174,5 +178,31 @@ describe('pool auto-assign (poolRef "*")', () => {
     expect((await resolved('bs-late')).spec.poolRef).toBe('late-match');
     // A "*" sandbox with a template is served like any pooled one (upstream never allocates it, §10 B3).
     await waitForAllocated('bs-late', 1);
+  });
+});
+
+describe('auto-assign profile from ConfigMap pool-assign-profiles', () => {
+  it('uses its "default" profile and follows edits (this namespace stands in for the operator\'s)', async () => {
+    const source = new AssignProfileSource({ kubeConfig, namespace, log: createLogger('silent') });
+    await source.start();
+    try {
+      const predicates = () => source.current().predicates.map((p) => p.name);
+      expect(predicates()).toEqual(['image', 'resource', 'nodeselector']);
+      const profiles = (predicate: string[]) => ({
+        [ASSIGN_PROFILES_KEY]: JSON.stringify([{ name: 'default', plugins: { predicate, score: [{ name: 'resbalance', weight: 1 }] } }]),
+      });
+      await core.createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name: ASSIGN_PROFILES_CONFIGMAP }, data: profiles(['image']) },
+      });
+      await waitUntil(async () => predicates().join() === 'image', { what: 'profile from the ConfigMap', timeoutMs: 30_000 });
+      await core.patchNamespacedConfigMap(
+        { name: ASSIGN_PROFILES_CONFIGMAP, namespace, body: { data: profiles(['image', 'resource']) } },
+        MERGE_PATCH,
+      );
+      await waitUntil(async () => predicates().join() === 'image,resource', { what: 'edited profile', timeoutMs: 30_000 });
+    } finally {
+      await source.stop();
+    }
   });
 });

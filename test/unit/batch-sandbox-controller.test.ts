@@ -8,6 +8,7 @@ import type { Pool } from '../../api/v1alpha1/pool.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import type { EventRecorder } from '../../operator/events.js';
 import { createLogger } from '../../operator/logger.js';
+import { resourceBalanceScorer } from '../../planners/pool-assign-scorers.js';
 import { BatchSandboxController, type BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
 import type { InformerEventType } from '../../watchers/resource-informer.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -124,7 +125,7 @@ function fakeApi() {
   };
 }
 
-function setup() {
+function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile'> = {}) {
   const clock = new FakeClock('2026-01-01T00:00:00Z');
   const api = fakeApi();
   const sandboxes = new FakeInformer<KubernetesObject>();
@@ -141,6 +142,7 @@ function setup() {
     events: recorder,
     log: createLogger('silent'),
     clock,
+    ...options,
   });
   controller.start();
   return {
@@ -403,6 +405,25 @@ describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
     ]);
     await t.pool(aPool('match', 'ns').image('sandbox:1').build());
     expect(t.api.writes.map((w) => w.body?.spec)).toEqual([{ poolRef: 'match', template: null }]);
+  });
+
+  it('chooses with the profile in force (a configured MostAllocated instead of the default LeastAllocated)', async () => {
+    const withStatus = (name: string, allocated: number) => {
+      const pool = aPool(name, 'ns').build();
+      pool.status = { revision: 'r', total: 4, allocated, available: 4 - allocated };
+      return pool;
+    };
+    const pack = { name: 'default', predicates: [], scorers: [{ scorer: resourceBalanceScorer('MostAllocated'), weight: 1 }] };
+    const t = setup({ assignProfile: () => pack });
+    await t.pool(withStatus('empty', 0));
+    await t.pool(withStatus('full', 3));
+    await t.apply(star().build());
+    expect(t.api.get('bs').spec.poolRef).toBe('full');
+    const u = setup();
+    await u.pool(withStatus('empty', 0));
+    await u.pool(withStatus('full', 3));
+    await u.apply(star().build());
+    expect(u.api.get('bs').spec.poolRef).toBe('empty');
   });
 
   it('reports an empty namespace as such', async () => {
