@@ -228,7 +228,7 @@ export class BatchSandboxController {
   private async assignPool(key: string, sandbox: BatchSandbox): Promise<void> {
     const { name, namespace = '', resourceVersion } = sandbox.metadata;
     const pools = this.opts.informers.pools.list(namespace).flatMap((raw): Pool[] => {
-      // A Pool that does not parse cannot be matched; its own workflow reports it.
+      // A Pool that does not parse cannot be matched: it is no candidate.
       const parsed = poolSchema.safeParse(raw);
       return parsed.success ? [parsed.data] : [];
     });
