@@ -46,6 +46,8 @@ export interface OperatorConfig {
   logLevel: LogLevel;
   /** '' = all namespaces. */
   watchNamespace: string;
+  /** The operator's own namespace, where ConfigMap pool-assign-profiles is read; '' = built-in profile only. */
+  podNamespace: string;
   workflowBundlePath: string;
 }
 
@@ -191,6 +193,14 @@ const KEYS = {
     env: 'WATCH_NAMESPACE',
     flag: '--watch-namespace',
     expected: "a namespace name, or '' for all namespaces",
+    default: '',
+    schema: z.string().regex(/^$|^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/),
+  },
+  podNamespace: {
+    // Upstream's name: set from the downward API (metadata.namespace).
+    env: 'POD_NAMESPACE',
+    flag: '--pod-namespace',
+    expected: "the operator's namespace, or '' to use only the built-in auto-assign profile",
     default: '',
     schema: z.string().regex(/^$|^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/),
   },
@@ -349,6 +359,7 @@ export function loadConfig(
     httpAddress: parsed.httpAddress!,
     logLevel: parsed.logLevel!,
     watchNamespace: parsed.watchNamespace!,
+    podNamespace: parsed.podNamespace!,
     workflowBundlePath,
   };
 }

@@ -20,6 +20,8 @@ export const EVENT_REASONS = {
   FailedDelete: 'FailedDelete',
   Expired: 'Expired',
   InvalidSpec: 'InvalidSpec',
+  PoolAssigned: 'PoolAssigned',
+  NoEligiblePool: 'NoEligiblePool',
 } as const;
 
 export type EventType = 'Normal' | 'Warning';

@@ -5,6 +5,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
+import { AssignProfileSource } from '../watchers/assign-profile-source.js';
 import { BatchSandboxController } from '../watchers/batch-sandbox-controller.js';
 import { registerPoolGauges } from '../watchers/pool-gauges.js';
 import { PoolSignaler } from '../watchers/pool-signaler.js';
@@ -42,11 +43,18 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   let batchSandboxController: BatchSandboxController | undefined;
   let temporalClient: Client | undefined;
   let poolSignaler: PoolSignaler | undefined;
+  let assignProfiles: AssignProfileSource | undefined;
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
     registerPoolGauges(informers.pools);
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    // Without POD_NAMESPACE (as in upstream's shipped manifests) only the built-in profile is used.
+    const profiles = config.podNamespace
+      ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log })
+      : undefined;
+    assignProfiles = profiles;
     batchSandboxController = new BatchSandboxController({
+      assignProfile: profiles && (() => profiles.current()),
       informers,
       customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
       core,
@@ -69,6 +77,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
 
   const notReady = (): string[] => {
     const pending = informers?.unsynced().map((kind) => `informer ${kind}: not synced`) ?? [];
+    if (assignProfiles && !assignProfiles.hasSynced()) pending.push('informer ConfigMap: not synced');
     const workerState = operatorWorker?.worker.getState();
     if (workerState !== undefined && workerState !== 'RUNNING') pending.push(`temporal worker: ${workerState}`);
     return pending;
@@ -102,6 +111,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     },
   );
   void informers?.start();
+  void assignProfiles?.start();
 
   let stopping = false;
   async function stop(reason: string, exitCode: number): Promise<void> {
@@ -115,6 +125,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     clearInterval(readyPoll);
     await batchSandboxController?.stop();
     await informers?.stop();
+    await assignProfiles?.stop();
     await poolSignaler?.idle();
     await temporalClient?.connection.close();
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();

@@ -6,10 +6,13 @@
 // - non-pooled (poolRef absent or ""): create missing pods `<bs>-<i>`, delete pods beyond spec.replicas;
 // - pooled (poolRef names a Pool): nothing to scale, the pool workflow allocates and writes the first
 //   delivery itself; pods are those named in alloc-status minus alloc-release;
-// - both: the endpoints annotation, then the status (merge patches, guarded by resourceVersion).
-// poolRef "*" (auto-assign) is left to the auto-assigner. An object that does not parse gets a Warning
-// Event and is skipped; a pooled sandbox whose Pool is missing or whose allocation annotation does not
-// parse gets a condition saying so and one Warning Event: one bad object never stalls the others.
+// - both: the endpoints annotation, then the status (merge patches, guarded by resourceVersion);
+// - poolRef "*" (auto-assign, spec §5): one merge patch resolving it to the Pool the planner chooses, after
+//   which the sandbox is pooled like any other. With no eligible Pool a Warning Event says why, and Pool
+//   events re-enqueue the waiting sandboxes of their namespace (no retry loop).
+// An object that does not parse gets a Warning Event and is skipped; a pooled sandbox whose Pool is
+// missing or whose allocation annotation does not parse gets a condition saying so and one Warning Event:
+// one bad object never stalls the others.
 import {
   type CoreV1Api,
   type CustomObjectsApi,
@@ -25,6 +28,7 @@ import {
 } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
+import { poolSchema, type Pool } from '../api/v1alpha1/pool.js';
 import type { Clock } from '../operator/clock.js';
 import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../operator/events.js';
 import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
@@ -39,6 +43,8 @@ import {
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
 import { podName } from '../planners/pod-state.js';
+import type { AssignProfile } from '../planners/pool-assign-profile.js';
+import { choosePool } from '../planners/pool-auto-assign.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
 import { RetryLater, SerialQueue } from './serial-queue.js';
 
@@ -49,7 +55,10 @@ export interface BatchSandboxControllerOptions {
   informers: {
     batchSandboxes: InformerView<KubernetesObject>;
     pods: InformerView<V1Pod>;
-    /** hasSynced: until the first list is in, a pool missing from the cache may still exist. */
+    /**
+     * Candidates for poolRef "*", and whether a named pool exists; their events wake the sandboxes that
+     * wait on them. hasSynced: until the first list is in, a pool missing from the cache may still exist.
+     */
     pools: InformerView<KubernetesObject> & Pick<ResourceInformer<KubernetesObject>, 'hasSynced'>;
   };
   customObjects: Pick<
@@ -60,6 +69,8 @@ export interface BatchSandboxControllerOptions {
   events: EventRecorder;
   log: Logger;
   clock: Clock;
+  /** The auto-assign profile in force (AssignProfileSource); the built-in default when absent. */
+  assignProfile?: () => AssignProfile;
   /** Sandboxes reconciled at once; upstream's default is 32. */
   concurrency?: number;
   backoff?: Backoff;
@@ -139,13 +150,17 @@ export class BatchSandboxController {
     if (namespace && name) this.queue.enqueue(batchSandboxKey(namespace, name));
   }
 
-  /** A Pool that appears or goes changes whether its sandboxes are reported PoolNotFound. */
+  /**
+   * A Pool appeared, changed or left: sandboxes naming it may see it appear or go (PoolNotFound), and a
+   * sandbox waiting for an eligible Pool ("*") may now have one.
+   */
   private enqueueSandboxesOfPool(pool: KubernetesObject): void {
     const { namespace, name } = pool.metadata ?? {};
     if (!namespace || !name) return;
     for (const bs of this.opts.informers.batchSandboxes.list(namespace)) {
-      const spec = (bs as { spec?: { poolRef?: unknown } }).spec;
-      if (spec?.poolRef === name && bs.metadata?.name) this.queue.enqueue(batchSandboxKey(namespace, bs.metadata.name));
+      const { spec, metadata } = bs as { spec?: { poolRef?: string }; metadata?: { name?: string } };
+      const waits = spec?.poolRef === name || spec?.poolRef === AUTO_ASSIGN_POOL_REF;
+      if (waits && metadata?.name) this.queue.enqueue(batchSandboxKey(namespace, metadata.name));
     }
   }
 
@@ -170,8 +185,12 @@ export class BatchSandboxController {
       return;
     }
     const sandbox = parsed.data;
-    if (sandbox.metadata.deletionTimestamp || sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) return;
+    if (sandbox.metadata.deletionTimestamp) return;
     if (await this.expireIfDue(key, sandbox)) return;
+    if (sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) {
+      await this.assignPool(key, sandbox);
+      return;
+    }
     if (namesPool(sandbox.spec.poolRef)) {
       await this.reconcilePooled(key, sandbox, sandbox.spec.poolRef);
       return;
@@ -198,12 +217,50 @@ export class BatchSandboxController {
   }
 
   private reportInvalid(key: string, object: InvolvedObject, reason: string, message: string): void {
+    this.warnOnce(key, object, reason, message, 'Skipping invalid BatchSandbox');
+  }
+
+  /** A Warning Event and log line, unless this very one was the last reported for this version of the object. */
+  private warnOnce(key: string, object: InvolvedObject, reason: string, message: string, logMessage: string): void {
     const report = `${object.metadata.resourceVersion}|${reason}|${message}`;
     if (this.reported.get(key) === report) return;
     this.reported.set(key, report);
     const { namespace, name } = object.metadata;
-    this.log.warn({ kind: KIND, namespace, name, reason, message }, 'Skipping invalid BatchSandbox');
+    this.log.warn({ kind: KIND, namespace, name, reason, message }, logMessage);
     this.opts.events.record(object, 'Warning', reason, message);
+  }
+
+  /**
+   * Resolves poolRef "*" to the Pool the planner chooses: one merge patch, guarded by the resourceVersion
+   * the choice was made from. The pool signaler then sees a pooled sandbox and wakes that Pool's workflow.
+   *
+   * A sandbox with "*" and a template: upstream keeps the template, and since the pool controller skips
+   * sandboxes with a template, such a sandbox is never allocated (spec §10 B3). What its user asked for is
+   * a warm pod from a Pool that matches the template (image, requests, node selection), so the template
+   * has served its purpose once a Pool is chosen: it is removed in the same write, as our CRD requires
+   * (template and a named poolRef are exclusive), and the Pool's pods are allocated as for any pooled
+   * sandbox. The Event says so, since the pods run the Pool's template, not the sandbox's.
+   */
+  private async assignPool(key: string, sandbox: BatchSandbox): Promise<void> {
+    const { name, namespace = '', resourceVersion } = sandbox.metadata;
+    const pools = this.opts.informers.pools.list(namespace).flatMap((raw): Pool[] => {
+      // A Pool that does not parse cannot be matched: it is no candidate.
+      const parsed = poolSchema.safeParse(raw);
+      return parsed.success ? [parsed.data] : [];
+    });
+    const choice = choosePool({ sandbox, pools, profile: this.opts.assignProfile?.() });
+    if (choice.kind === 'none') {
+      // No retry loop: a Pool event re-enqueues this sandbox (enqueueSandboxesOfPool).
+      const message = `no eligible pool found for BatchSandbox ${name}: ${choice.reason}`;
+      this.warnOnce(key, sandbox, EVENT_REASONS.NoEligiblePool, message, 'No eligible Pool for BatchSandbox');
+      return;
+    }
+    const hadTemplate = sandbox.spec.template !== undefined;
+    const spec = { poolRef: choice.pool, ...(hadTemplate && { template: null }) };
+    await this.patch(key, sandbox, 'metadata', { metadata: { resourceVersion }, spec });
+    this.log.info({ kind: KIND, namespace, name, pool: choice.pool, score: choice.score }, 'Assigned BatchSandbox to Pool');
+    const removed = hadTemplate ? '; spec.template served only to choose it and was removed' : '';
+    this.opts.events.record(sandbox, 'Normal', EVENT_REASONS.PoolAssigned, `assigned to pool ${choice.pool}${removed}`);
   }
 
   /** Deletes the sandbox once spec.expireTime has passed (true), else arms a wake-up for it. */
@@ -361,7 +418,7 @@ export class BatchSandboxController {
     key: string,
     sandbox: BatchSandbox,
     target: 'metadata' | 'status',
-    body: { metadata: { resourceVersion?: string }; status?: unknown },
+    body: { metadata: { resourceVersion?: string }; spec?: unknown; status?: unknown },
   ): Promise<string | undefined> {
     const { name, namespace = '' } = sandbox.metadata;
     const request = { group: GROUP, version: VERSION, namespace, plural: BATCH_SANDBOX.plural, name, body };

@@ -4,9 +4,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import type { Pool } from '../../api/v1alpha1/pool.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import type { EventRecorder } from '../../operator/events.js';
 import { createLogger } from '../../operator/logger.js';
+import { resourceBalanceScorer } from '../../planners/pool-assign-scorers.js';
 import { BatchSandboxController, type BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
 import type { InformerEventType } from '../../watchers/resource-informer.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -82,8 +84,10 @@ function fakeApi() {
       throw new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
     }
     const { metadata: _, ...rest } = body;
-    const allowed = target === 'status' ? { status: rest.status } : { metadata: { annotations: body.metadata.annotations } };
-    const updated = mergePatch(current, allowed) as Json;
+    const allowed =
+      target === 'status' ? { status: rest.status } : { metadata: { annotations: body.metadata.annotations }, spec: rest.spec };
+    // Through JSON: absent parts of the patch (undefined) must not touch the object.
+    const updated = mergePatch(current, JSON.parse(JSON.stringify(allowed))) as Json;
     updated.metadata.resourceVersion = String(++rv);
     sandboxes.set(name, updated);
     return structuredClone(updated);
@@ -127,7 +131,7 @@ function fakeApi() {
   };
 }
 
-function setup() {
+function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile'> = {}) {
   const clock = new FakeClock('2026-01-01T00:00:00Z');
   const api = fakeApi();
   const sandboxes = new FakeInformer<KubernetesObject>();
@@ -144,6 +148,7 @@ function setup() {
     events: recorder,
     log: createLogger('silent'),
     clock,
+    ...options,
   });
   controller.start();
   return {
@@ -167,8 +172,8 @@ function setup() {
       pods.deliver(pod);
       await settle();
     },
-    async pool(name: string) {
-      pools.deliver(aPool(name, 'ns').build() as KubernetesObject);
+    async pool(pool: Pool | string) {
+      pools.deliver((typeof pool === 'string' ? aPool(pool, 'ns').build() : pool) as KubernetesObject);
       await settle();
     },
     verbs: () => api.writes.map((w) => `${w.verb} ${w.name}`),
@@ -400,9 +405,101 @@ describe('BatchSandboxController, pooled', () => {
     });
   });
 
-  it('leaves poolRef "*" to the auto-assigner', async () => {
+});
+
+describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
+  const star = () => aBatchSandbox('bs', 'ns').poolRef('*');
+
+  it('resolves "*" to the chosen pool in one merge patch guarded by resourceVersion, then serves it as pooled', async () => {
     const t = setup();
-    await t.apply(aBatchSandbox('bs', 'ns').poolRef('*').template().expireTime('2020-01-01T00:00:00Z').build());
+    await t.pool(aPool('b', 'ns').build());
+    await t.pool(aPool('a', 'ns').build());
+    await t.apply(star().replicas(2).build());
+    const rv = t.api.writes[0]?.body?.metadata.resourceVersion;
+    expect(t.api.writes).toEqual([{ verb: 'patch metadata', name: 'bs', body: { metadata: { resourceVersion: rv }, spec: { poolRef: 'a' } } }]);
+    expect(t.api.get('bs').spec).toEqual({ replicas: 2, poolRef: 'a' });
+    expect(t.events).toEqual([{ type: 'Normal', reason: 'PoolAssigned', message: 'assigned to pool a', name: 'bs' }]);
+    // The resolved sandbox waits for the pool's delivery like any pooled one: nothing more to write.
+    await t.sync('bs');
+    expect(t.api.writes).toHaveLength(1);
+  });
+
+  it('removes the template that served to choose the pool in the same write (spec §10 B3: otherwise never allocated)', async () => {
+    const t = setup();
+    await t.pool(aPool('busybox', 'ns').image('busybox:1.36').build());
+    await t.pool(aPool('match', 'ns').image('sandbox:1').build());
+    await t.apply(star().template().build());
+    expect(t.api.writes.map((w) => w.body?.spec)).toEqual([{ poolRef: 'match', template: null }]);
+    expect(t.api.get('bs').spec).toEqual({ replicas: 1, poolRef: 'match' });
+    expect(t.events.map((e) => e.message)).toEqual([
+      'assigned to pool match; spec.template served only to choose it and was removed',
+    ]);
+  });
+
+  it('with no eligible pool: one Warning saying why, no write, and a Pool event retries it', async () => {
+    const t = setup();
+    await t.pool(aPool('other', 'ns').image('busybox:1.36').build());
+    await t.apply(star().template().build());
+    await t.pool(aPool('elsewhere', 'ns2').image('sandbox:1').build());
+    await t.sync('bs');
     expect(t.api.writes).toEqual([]);
+    expect(t.events).toEqual([
+      {
+        type: 'Warning',
+        reason: 'NoEligiblePool',
+        message: 'no eligible pool found for BatchSandbox bs: no Pool qualifies: other (image: the pool runs none of sandbox:1)',
+        name: 'bs',
+      },
+    ]);
+    await t.pool(aPool('match', 'ns').image('sandbox:1').build());
+    expect(t.api.writes.map((w) => w.body?.spec)).toEqual([{ poolRef: 'match', template: null }]);
+  });
+
+  it('chooses with the profile in force (a configured MostAllocated instead of the default LeastAllocated)', async () => {
+    const withStatus = (name: string, allocated: number) => {
+      const pool = aPool(name, 'ns').build();
+      pool.status = { revision: 'r', total: 4, allocated, available: 4 - allocated };
+      return pool;
+    };
+    const pack = { name: 'default', predicates: [], scorers: [{ scorer: resourceBalanceScorer('MostAllocated'), weight: 1 }] };
+    const t = setup({ assignProfile: () => pack });
+    await t.pool(withStatus('empty', 0));
+    await t.pool(withStatus('full', 3));
+    await t.apply(star().build());
+    expect(t.api.get('bs').spec.poolRef).toBe('full');
+    const u = setup();
+    await u.pool(withStatus('empty', 0));
+    await u.pool(withStatus('full', 3));
+    await u.apply(star().build());
+    expect(u.api.get('bs').spec.poolRef).toBe('empty');
+  });
+
+  it('reports an empty namespace as such', async () => {
+    const t = setup();
+    await t.apply(star().build());
+    expect(t.events.map((e) => `${e.reason} ${e.message}`)).toEqual([
+      'NoEligiblePool no eligible pool found for BatchSandbox bs: there is no Pool in namespace ns',
+    ]);
+  });
+
+  it('retries a conflicting write once the cache has caught up', async () => {
+    const t = setup();
+    await t.pool(aPool('a', 'ns').build());
+    t.api.failNext.patch = new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
+    await t.apply(star().build());
+    expect(t.api.get('bs').spec.poolRef).toBe('*');
+    await t.clock.advance(5);
+    expect(t.api.get('bs').spec.poolRef).toBe('a');
+  });
+
+  it('expires an expired "*" sandbox instead of assigning it, and leaves a deleting one alone', async () => {
+    const t = setup();
+    await t.pool(aPool('a', 'ns').build());
+    await t.apply(star().expireTime('2020-01-01T00:00:00Z').build());
+    expect(t.verbs()).toEqual(['delete sandbox bs']);
+    const u = setup();
+    await u.pool(aPool('a', 'ns').build());
+    await u.apply(star().deleting().build());
+    expect(u.api.writes).toEqual([]);
   });
 });

@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
       httpAddress: { host: '0.0.0.0', port: 8081 },
       logLevel: 'info',
       watchNamespace: '',
+      podNamespace: '',
       workflowBundlePath: DEFAULT_WORKFLOW_BUNDLE_PATH,
     });
   });
@@ -59,6 +60,7 @@ describe('loadConfig overrides', () => {
     },
     { name: 'log level', argv: ['--log-level', 'debug'], expected: { logLevel: 'debug' } },
     { name: 'watch namespace', env: { WATCH_NAMESPACE: 'sandboxes' }, expected: { watchNamespace: 'sandboxes' } },
+    { name: 'pod namespace (downward API)', env: { POD_NAMESPACE: 'opensandbox-system' }, expected: { podNamespace: 'opensandbox-system' } },
     { name: 'empty env counts as unset', env: { LOG_LEVEL: '' }, expected: { logLevel: 'info' } },
     { name: 'http port 0', argv: ['--http-address', '127.0.0.1:0'], expected: { httpAddress: { host: '127.0.0.1', port: 0 } } },
     { name: 'http address without host', argv: ['--http-address', ':9090'], expected: { httpAddress: { host: undefined, port: 9090 } } },
@@ -116,6 +118,7 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
     { argv: ['--roles', 'watch,'], message: 'OPERATOR_ROLES (--roles): expected a comma-separated list of watch, work, got "watch,"' },
     { env: { OPERATOR_HTTP_ADDRESS: '8081' }, message: 'OPERATOR_HTTP_ADDRESS (--http-address): expected host:port or :port' },
     { env: { WATCH_NAMESPACE: 'Team_A' }, message: 'WATCH_NAMESPACE (--watch-namespace): expected a namespace name' },
+    { argv: ['--pod-namespace', 'Sys'], message: "POD_NAMESPACE (--pod-namespace): expected the operator's namespace" },
     { env: { TEMPORAL_TLS: 'maybe' }, message: 'TEMPORAL_TLS (--temporal-tls): expected true or false, got "maybe"' },
     { argv: ['--temporal-namespace', 'has space'], message: 'TEMPORAL_NAMESPACE (--temporal-namespace): expected a Temporal namespace name' },
     { argv: ['--temporal-task-queue', ''], message: 'TEMPORAL_TASK_QUEUE (--temporal-task-queue): expected a task queue name' },
