@@ -113,6 +113,23 @@ function planReleases(
   return { deletePods, records, ledgerAfter };
 }
 
+/**
+ * Whether executing `plan` writes anything: pods to delete or create, releases to record, or a status that
+ * differs from the last one written (`lastStatus`, as JSON). The pool workflow runs upkeep only then, and
+ * re-plans after upkeep only then: otherwise an idle pool would re-plan forever, one observation after
+ * another, without ever waiting for a change.
+ */
+export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: string | undefined): boolean {
+  return (
+    plan.evict.length > 0 ||
+    plan.release.deletePods.length > 0 ||
+    plan.release.records.length > 0 ||
+    plan.scale.create.length > 0 ||
+    plan.scale.deletePods.length > 0 ||
+    JSON.stringify(plan.status) !== lastStatus
+  );
+}
+
 /** `<pool>-<4 chars of the Pool UID>-<ordinal>`: unique per Pool object, stable across retries. */
 export function poolPodName(pool: string, uid: string, ordinal: number): string {
   return `${pool}-${uid.replace(/-/g, '').slice(0, 4)}-${ordinal.toString(36)}`;

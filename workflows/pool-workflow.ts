@@ -27,7 +27,7 @@ import {
 import { podName } from '../planners/pod-state.js';
 import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
-import { planPoolRound, type PoolRoundPlan } from '../planners/pool-round.js';
+import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
 
@@ -138,8 +138,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
-    if (!maintaining) {
-      const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
+    const round = maintaining
+      ? undefined
+      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
+    if (round && upkeepNeeded(round, lastStatus)) {
       nextOrdinal = round.nextOrdinal;
       maintaining = true;
       track(
