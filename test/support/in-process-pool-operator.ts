@@ -20,6 +20,20 @@ import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import { createOperatorWorker, type OperatorWorker } from '../../workers/operator-worker.js';
 import { testKubeConfig, testStackInfo } from './stack.js';
 
+let bundled: Promise<string> | undefined;
+
+/** Bundles the workflows from source once per test file (webpack takes seconds): restarts reuse it. */
+function workflowBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opensandbox-bundle-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'workflow-bundle.js');
+    await bundleOperatorWorkflows(path);
+    return path;
+  })();
+  return bundled;
+}
+
 export interface InProcessPoolOperator {
   client: Client;
   informers: OperatorInformers;
@@ -44,9 +58,7 @@ export async function startInProcessPoolOperator(
   const stack = testStackInfo();
   const kubeConfig = testKubeConfig();
   const log = createLogger('warn');
-  const bundleDir = mkdtempSync(join(tmpdir(), 'opensandbox-bundle-'));
-  const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
-  await bundleOperatorWorkflows(workflowBundlePath);
+  const workflowBundlePath = await workflowBundle();
   const temporal: TemporalConfig = {
     address: stack.temporalAddress,
     namespace: stack.temporalNamespace,
@@ -86,7 +98,6 @@ export async function startInProcessPoolOperator(
       if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await workerRun;
       await client.connection.close();
-      rmSync(bundleDir, { recursive: true, force: true });
     },
   };
 }

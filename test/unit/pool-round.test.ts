@@ -31,6 +31,13 @@ describe('planPoolRound', () => {
     expect(plan.status).toMatchObject({ total: 0, allocated: 0, available: 0, revision: REV });
   });
 
+  it('names new pods past the ordinals existing pods carry (a workflow started afresh counts from 0)', () => {
+    const existing = [0, 1, 11].map((n) => ready(poolPodName('p', 'uid-p', n)));
+    const { plan } = round(aPool('p').capacity({ bufferMin: 5, bufferMax: 5, poolMin: 0, poolMax: 10 }).scaleMaxUnavailable('100%'), existing, [], {}, 0);
+    expect(plan.scale.create).toEqual([poolPodName('p', 'uid-p', 12), poolPodName('p', 'uid-p', 13)]);
+    expect(plan.nextOrdinal).toBe(14);
+  });
+
   it('deletes the pods of a deleted sandbox (Delete recycle) without also trimming idle pods for them', () => {
     const pods = ['a', 'b', 'i1', 'i2'].map(ready);
     const { plan } = round(
