@@ -126,8 +126,9 @@ describe('upstream e2e Pool cases (kwok plays the kubelet)', () => {
   it('lets a settled pool workflow wait for changes instead of re-planning without end', async () => {
     // Beyond upstream: the workflow used to re-plan after every upkeep, even one that wrote nothing, so an
     // idle pool observed the cluster back to back for ever (and its worker took a minute to drain).
-    const { allocated } = await ns.waitForStablePool('expiry');
-    const handle = operator.client.workflow.getHandle(poolWorkflowId(ns.namespace, 'expiry'));
+    await ns.createPool(aPool('settled', ns.namespace).capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 4 }).build());
+    const { allocated } = await ns.waitForStablePool('settled', (s) => s.available === 2);
+    const handle = operator.client.workflow.getHandle(poolWorkflowId(ns.namespace, 'settled'));
     let before = await handle.query(progressQuery);
     await waitUntil(
       async () => {
