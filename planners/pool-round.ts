@@ -67,12 +67,15 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now }: Poo
     supply: allocation.shortfall + rollout.supply,
     toDelete: rollout.deletePods,
   });
-  const create = Array.from({ length: scale.create }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', nextOrdinal + i));
+  // A workflow started afresh (its ledger rebuilt from the cluster) counts from 0 again: skip the names
+  // its pods already carry, or every create would be a conflict taken for success.
+  const firstOrdinal = Math.max(nextOrdinal, ordinalAfter(pool.metadata.name, pool.metadata.uid ?? '', observation.pods));
+  const create = Array.from({ length: scale.create }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', firstOrdinal + i));
   return {
     evict: eviction.evict,
     release,
     scale: { create, deletePods: scale.deletePods },
-    nextOrdinal: nextOrdinal + create.length,
+    nextOrdinal: firstOrdinal + create.length,
     status: computePoolStatus({
       generation: pool.metadata.generation,
       revision,
@@ -113,7 +116,41 @@ function planReleases(
   return { deletePods, records, ledgerAfter };
 }
 
+/**
+ * Whether executing `plan` writes anything: pods to delete or create, releases to record, or a status that
+ * differs from the last one written (`lastStatus`, as JSON). The pool workflow runs upkeep only then, and
+ * re-plans after upkeep only then: otherwise an idle pool would re-plan forever, one observation after
+ * another, without ever waiting for a change.
+ */
+export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: string | undefined): boolean {
+  return (
+    plan.evict.length > 0 ||
+    plan.release.deletePods.length > 0 ||
+    plan.release.records.length > 0 ||
+    plan.scale.create.length > 0 ||
+    plan.scale.deletePods.length > 0 ||
+    JSON.stringify(plan.status) !== lastStatus
+  );
+}
+
 /** `<pool>-<4 chars of the Pool UID>-<ordinal>`: unique per Pool object, stable across retries. */
 export function poolPodName(pool: string, uid: string, ordinal: number): string {
-  return `${pool}-${uid.replace(/-/g, '').slice(0, 4)}-${ordinal.toString(36)}`;
+  return `${poolPodPrefix(pool, uid)}${ordinal.toString(36)}`;
+}
+
+function poolPodPrefix(pool: string, uid: string): string {
+  return `${pool}-${uid.replace(/-/g, '').slice(0, 4)}-`;
+}
+
+/** One past the highest ordinal among `pods` named by poolPodName (0 when there is none). */
+function ordinalAfter(pool: string, uid: string, pods: readonly V1Pod[]): number {
+  const prefix = poolPodPrefix(pool, uid);
+  let next = 0;
+  for (const pod of pods) {
+    const name = podName(pod);
+    if (!name.startsWith(prefix)) continue;
+    const ordinal = parseInt(name.slice(prefix.length), 36);
+    if (Number.isSafeInteger(ordinal)) next = Math.max(next, ordinal + 1);
+  }
+  return next;
 }

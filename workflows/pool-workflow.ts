@@ -26,7 +26,7 @@ import {
 import { podName } from '../planners/pod-state.js';
 import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
-import { planPoolRound, type PoolRoundPlan } from '../planners/pool-round.js';
+import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
 
@@ -173,24 +173,24 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
-    if (!maintaining) {
-      const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
-      nextOrdinal = round.nextOrdinal;
-      const events = [
-        ...shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total),
-        ...upkeepEvents(poolObject, round),
-      ];
+    const round = maintaining
+      ? undefined
+      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
+    if (round) {
+      const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;
+      if (shortage.length > 0) track(hot.recordEvents({ events: shortage }));
+    }
+    // Only an upkeep that writes something runs, and a round follows it to see its effect: an idle pool
+    // waits for the next change instead of re-planning back to back.
+    if (round && upkeepNeeded(round, lastStatus)) {
+      nextOrdinal = round.nextOrdinal;
       maintaining = true;
-      // An upkeep that wrote something is followed by a round (to see its effect); an idle one is not.
       track(
-        maintain(round, events)
-          .then((wrote) => {
-            if (wrote) changed = true;
-          })
-          .finally(() => {
-            maintaining = false;
-          }),
+        maintain(round, upkeepEvents(poolObject, round)).finally(() => {
+          maintaining = false;
+          changed = true;
+        }),
       );
     }
 
@@ -200,13 +200,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  /** Carries out the upkeep part of a round and records its events; true when it wrote anything. */
-  async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<boolean> {
+  /** Carries out the upkeep part of a round, then records its events. */
+  async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<void> {
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
     const status = JSON.stringify(round.status);
-    const wrote =
-      releasedOrEvicted.length + round.release.records.length + round.scale.create.length + round.scale.deletePods.length > 0 ||
-      status !== lastStatus;
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
       await bulk.recordReleases({ namespace, releases: round.release.records });
@@ -224,7 +221,6 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       lastStatus = status;
     }
     if (events.length > 0) track(hot.recordEvents({ events }));
-    return wrote;
   }
 
   function track(work: Promise<void>): void {

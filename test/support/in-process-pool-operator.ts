@@ -1,12 +1,12 @@
 // The pooled-allocation half of the operator, in-process for integration tests: the production worker
-// (pre-built bundle, real activities) on a private task queue, the informers, and the pool signaler.
-// Optionally the `watch` role's BatchSandbox controller on the same informers too (auto-assign needs both).
+// (pre-built bundle, real activities) on a private task queue, the informers, and the pool signaler;
+// optionally also the watch role's BatchSandbox controller on the same informers (sandbox status, expiry).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
 import { systemClock } from '../../operator/clock.js';
 import type { TemporalConfig } from '../../operator/config.js';
 import { createEventRecorder } from '../../operator/events.js';
@@ -17,9 +17,22 @@ import { BatchSandboxController } from '../../watchers/batch-sandbox-controller.
 import { createOperatorInformers, type OperatorInformers } from '../../watchers/operator-informers.js';
 import { PoolSignaler } from '../../watchers/pool-signaler.js';
 import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
-import { poolWorkflowId } from '../../workflows/pool-workflow.js';
 import { createOperatorWorker, type OperatorWorker } from '../../workers/operator-worker.js';
 import { testKubeConfig, testStackInfo } from './stack.js';
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles the workflows from source once per test file (webpack takes seconds): restarts reuse it. */
+function workflowBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opensandbox-bundle-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'workflow-bundle.js');
+    await bundleOperatorWorkflows(path);
+    return path;
+  })();
+  return bundled;
+}
 
 export interface InProcessPoolOperator {
   client: Client;
@@ -29,25 +42,28 @@ export interface InProcessPoolOperator {
 }
 
 export interface InProcessPoolOperatorOptions {
-  /** Also run the BatchSandbox controller (status, expiry, auto-assign) on the same informers. */
+  /**
+   * The task queue of a stopped instance, to stand in for a restarted operator: the pool workflows it
+   * left running in Temporal are served by the new worker. Default: a fresh private queue.
+   */
+  taskQueue?: string;
+  /** Also run the BatchSandbox controller (sandbox status, endpoints, expiry), as the `watch` role does. */
   batchSandboxController?: boolean;
 }
 
 export async function startInProcessPoolOperator(
   namespace: string,
-  { batchSandboxController = false }: InProcessPoolOperatorOptions = {},
+  options: InProcessPoolOperatorOptions = {},
 ): Promise<InProcessPoolOperator> {
   const stack = testStackInfo();
   const kubeConfig = testKubeConfig();
   // TEST_OPERATOR_LOG=debug shows what the in-process operator does (default: warnings only).
   const log = createLogger((process.env.TEST_OPERATOR_LOG as 'debug' | undefined) ?? 'warn');
-  const bundleDir = mkdtempSync(join(tmpdir(), 'opensandbox-bundle-'));
-  const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
-  await bundleOperatorWorkflows(workflowBundlePath);
+  const workflowBundlePath = await workflowBundle();
   const temporal: TemporalConfig = {
     address: stack.temporalAddress,
     namespace: stack.temporalNamespace,
-    taskQueue: `pool-test-${randomUUID()}`,
+    taskQueue: options.taskQueue ?? `pool-test-${randomUUID()}`,
     tls: false,
   };
   const worker: OperatorWorker = await createOperatorWorker({ config: { temporal, workflowBundlePath }, kubeConfig, log });
@@ -56,18 +72,18 @@ export async function startInProcessPoolOperator(
   const informers = createOperatorInformers({ kubeConfig, namespace, log });
   const signaler = new PoolSignaler({ client, taskQueue: temporal.taskQueue, informers, log });
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const events = createEventRecorder({ core, log, clock: systemClock });
-  const controller = batchSandboxController
-    ? new BatchSandboxController({
-        informers,
-        customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-        core,
-        events,
-        log,
-        clock: systemClock,
-      })
-    : undefined;
-  // Subscribed before the informers start, so their initial list reaches it.
+  const events = options.batchSandboxController ? createEventRecorder({ core, log, clock: systemClock }) : undefined;
+  const controller =
+    events &&
+    new BatchSandboxController({
+      informers,
+      customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
+      core,
+      events,
+      log,
+      clock: systemClock,
+    });
+  // Subscribed before the informers start, so their initial list reaches it (as in operator/main.ts).
   controller?.start();
   void informers.start();
   await waitUntil(async () => informers.unsynced().length === 0, { what: 'informers synced', timeoutMs: 30_000 });
@@ -77,24 +93,12 @@ export async function startInProcessPoolOperator(
     taskQueue: temporal.taskQueue,
     stop: async () => {
       await controller?.stop();
-      const pools = informers.pools.list(namespace).flatMap((pool) => pool.metadata?.name ?? []);
       await informers.stop();
-      await events.flush();
+      await events?.flush();
       await signaler.idle();
-      // The pool workflows of this namespace never end on their own (one per Pool, for the Pool's life);
-      // left running, a worker shutdown waits for their workflow tasks. The test is over: end them.
-      await Promise.all(
-        pools.map((pool) =>
-          client.workflow
-            .getHandle(poolWorkflowId(namespace, pool))
-            .terminate('in-process operator stopped')
-            .catch(() => {}),
-        ),
-      );
       if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await workerRun;
       await client.connection.close();
-      rmSync(bundleDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/allocation.js';
 import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
 import type { PoolSnapshot } from '../../planners/pool-observation.js';
-import { planPoolRound, poolPodName } from '../../planners/pool-round.js';
+import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool-round.js';
 import { aPod } from '../builders/pod.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';
@@ -29,6 +29,13 @@ describe('planPoolRound', () => {
     expect(plan.scale.create).toEqual([poolPodName('p', 'uid-p', 7), poolPodName('p', 'uid-p', 8)]);
     expect(plan.nextOrdinal).toBe(9);
     expect(plan.status).toMatchObject({ total: 0, allocated: 0, available: 0, revision: REV });
+  });
+
+  it('names new pods past the ordinals existing pods carry (a workflow started afresh counts from 0)', () => {
+    const existing = [0, 1, 11].map((n) => ready(poolPodName('p', 'uid-p', n)));
+    const { plan } = round(aPool('p').capacity({ bufferMin: 5, bufferMax: 5, poolMin: 0, poolMax: 10 }).scaleMaxUnavailable('100%'), existing, [], {}, 0);
+    expect(plan.scale.create).toEqual([poolPodName('p', 'uid-p', 12), poolPodName('p', 'uid-p', 13)]);
+    expect(plan.nextOrdinal).toBe(14);
   });
 
   it('deletes the pods of a deleted sandbox (Delete recycle) without also trimming idle pods for them', () => {
@@ -85,6 +92,35 @@ describe('planPoolRound', () => {
   it('reports an unknown eviction handler as a warning', () => {
     const { plan } = round(aPool('p').label('pool.opensandbox.io/eviction-handler', 'nope'), [], [], {});
     expect(plan.warnings).toEqual([expect.stringContaining('"nope"')]);
+  });
+});
+
+describe('upkeepNeeded', () => {
+  // The pool workflow re-plans after every upkeep; an upkeep that writes nothing must not run, or an idle
+  // pool re-plans forever (it did: one observation after another, in workflow tasks of 8 s).
+  const settled = () =>
+    round(aPool('p').capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 5 }), [ready('a'), ready('b')], [], {}).plan;
+
+  it('is false for a settled pool whose status was already written', () => {
+    const plan = settled();
+    expect(upkeepNeeded(plan, JSON.stringify(plan.status))).toBe(false);
+  });
+
+  it('is true when the status differs from the last one written', () => {
+    const plan = settled();
+    expect(upkeepNeeded(plan, undefined)).toBe(true);
+    expect(upkeepNeeded(plan, JSON.stringify({ ...plan.status, available: 1 }))).toBe(true);
+  });
+
+  it.each([
+    ['pods to create', { scale: { create: ['p-x'], deletePods: [] } }],
+    ['pods to delete', { scale: { create: [], deletePods: ['a'] } }],
+    ['pods to evict', { evict: ['a'] }],
+    ['releases to record', { release: { deletePods: [], records: [{ sandbox: 's', pods: ['a'], final: true }], ledgerAfter: {} } }],
+    ['released pods to delete', { release: { deletePods: ['a'], records: [], ledgerAfter: {} } }],
+  ])('is true with %s', (_, change) => {
+    const plan = settled();
+    expect(upkeepNeeded({ ...plan, ...change }, JSON.stringify(plan.status))).toBe(true);
   });
 });
 
