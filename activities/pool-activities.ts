@@ -1,7 +1,7 @@
 // Kubernetes I/O of the pool workflow: observe a pool, deliver allocations, create and delete pool pods,
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
@@ -12,11 +12,15 @@ import type { PoolObservation } from '../planners/pool-observation.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
-import { isApiStatus } from '../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
+import type { RestartAttempt } from '../planners/pool-round.js';
+import { execInContainer } from './pod-exec.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
 
 const LABELLING_CONCURRENCY = 4;
+/** As upstream: an exec that has not finished by then is abandoned (the next round checks the pod). */
+const RESTART_EXEC_TIMEOUT_MS = 10_000;
 
 export interface PoolRef {
   namespace: string;
@@ -66,6 +70,7 @@ export interface PoolActivitiesDeps {
 export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64, now = () => new Date() }: PoolActivitiesDeps) {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const exec = new Exec(kubeConfig);
   const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
 
   async function readPool({ namespace, pool }: PoolRef): Promise<Pool | undefined> {
@@ -169,7 +174,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
       const observation = {
         pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
-        pods: owned.map(digestPod),
+        pods: owned.map((p) => digestPod(p, pool?.spec.recycleStrategy?.type === 'Restart')),
         sandboxes: pooled.map(toSandboxView),
       };
       log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, ms: performance.now() - started }, 'Observed pool');
@@ -245,6 +250,39 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         } catch (err) {
           if (!isApiStatus(err, 404)) throw err;
         }
+      });
+    },
+
+    /**
+     * One Restart recycle attempt per pod: records it on the pod (only if the pod is still the version
+     * the attempt was planned from), then runs the restart command in each recorded container.
+     */
+    async restartPoolPods({ namespace, pool, attempts }: PoolRef & { attempts: RestartAttempt[] }): Promise<void> {
+      await mapBounded(attempts, concurrency, async ({ pod, resourceVersion, record, containers, command }) => {
+        const fields = { kind: 'Pod', namespace, name: pod, pool };
+        try {
+          await core.patchNamespacedPod(
+            { namespace, name: pod, body: { metadata: { resourceVersion, annotations: { [ANNOTATIONS.restartRecord]: record } } } },
+            MERGE_PATCH,
+          );
+        } catch (err) {
+          // The pod changed (or went) since it was observed, e.g. this attempt is already recorded by an
+          // earlier try of this activity: the next round plans from the pod as it is now.
+          if (isApiStatus(err, 409) || isApiStatus(err, 404)) {
+            log.info({ ...fields, reason: apiErrorMessage(err) }, 'Skipped a restart attempt: the pod changed since it was observed');
+            return;
+          }
+          throw err;
+        }
+        log.info({ ...fields, containers, record }, 'Restarting pool pod containers');
+        await Promise.all(
+          containers.map((container) =>
+            execInContainer(exec, { namespace, pod, container }, command, RESTART_EXEC_TIMEOUT_MS).catch((err: unknown) => {
+              // Not fatal (as upstream): the next round sees whether the container restarted anyway.
+              log.warn({ ...fields, container, err: apiErrorMessage(err) }, 'Restart command failed');
+            }),
+          ),
+        );
       });
     },
 

@@ -9,6 +9,8 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -55,7 +57,9 @@ export function poolWorkflowId(namespace: string, pool: string): string {
 }
 
 /** Without any signal, a round still runs this often (missed events, drift). */
-const RESYNC_INTERVAL = '30 seconds';
+const RESYNC_INTERVAL_MS = 30_000;
+/** Patch id: an upkeep that wrote nothing no longer triggers another round. */
+const IDLE_UPKEEP_ENDS_QUIETLY = 'idle-upkeep-ends-quietly';
 /** Bounds the history; the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
 
@@ -79,6 +83,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let landed: LandedWrites = { allocStatus: {}, released: {} };
   const progress: PoolProgress = { step: 'starting', rounds: 0, allocatedPods: 0, shortfall: 0 };
   let maintaining = false;
+  /** A round found upkeep running and planned none: the upkeep's end must be followed by a round. */
+  let upkeepDeferred = false;
+  /** Workflow time at which a restarting pod's retry interval runs out (a round must run then). */
+  let recheckAt: number | undefined;
   const inFlight = new Set<Promise<void>>();
 
   setHandler(poolChangedSignal, () => {
@@ -88,8 +96,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
   for (;;) {
     progress.step = 'waiting for changes';
-    await condition(() => changed, RESYNC_INTERVAL);
+    await condition(() => changed, untilNextRound(recheckAt));
     changed = false;
+    // Consumed: the round that plans upkeep sets it again (one that does not is followed by one that does,
+    // when the running upkeep ends).
+    recheckAt = undefined;
     progress.rounds++;
     const roundStartHistoryLength = workflowInfo().historyLength;
 
@@ -141,13 +152,26 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (!maintaining) {
       const round = planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
       nextOrdinal = round.nextOrdinal;
+      const { recheckAfterMs } = round.release;
+      recheckAt = recheckAfterMs === undefined ? undefined : Date.now() + recheckAfterMs;
       maintaining = true;
+      upkeepDeferred = false;
+      let wrote = true; // unless the upkeep completes and says otherwise: a failed one may have written part of its plan
       track(
-        maintain(round).finally(() => {
-          maintaining = false;
-          changed = true;
-        }),
+        maintain(round)
+          .then((w) => {
+            wrote = w;
+          })
+          .finally(() => {
+            maintaining = false;
+            // Plan again from what the upkeep changed, or for rounds that skipped upkeep meanwhile. An
+            // upkeep that wrote nothing changed nothing: another round now would only repeat this one.
+            // (Histories recorded before this rule planned again after every upkeep: they replay unpatched.)
+            if (wrote || upkeepDeferred || !patched(IDLE_UPKEEP_ENDS_QUIETLY)) changed = true;
+          }),
       );
+    } else {
+      upkeepDeferred = true;
     }
 
     // Local activity results reach history when the workflow task completes; never run a second round
@@ -161,7 +185,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  async function maintain(round: PoolRoundPlan): Promise<void> {
+  /** Executes the round's plan; resolves to whether it wrote anything. */
+  async function maintain(round: PoolRoundPlan): Promise<boolean> {
+    for (const { pod, message } of round.release.restartFailures) {
+      log.warn('Restart recycle gave up: deleting the pod instead', { kind: 'Pod', namespace, name: pod, pool, reason: message });
+    }
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
@@ -176,16 +204,27 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (round.scale.create.length > 0) await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
     if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
     const status = JSON.stringify(round.status);
-    if (status !== lastStatus) {
+    const statusChanged = status !== lastStatus;
+    if (statusChanged) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = status;
     }
+    // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
+    if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });
+    const { release, scale } = round;
+    return statusChanged || [releasedOrEvicted, release.records, release.restart, scale.create, scale.deletePods].some((writes) => writes.length > 0);
   }
 
   function track(work: Promise<void>): void {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }
+}
+
+/** How long to wait for a signal before the next round: the resync interval, or less if a restart retry falls due sooner. */
+function untilNextRound(recheckAt: number | undefined): number {
+  if (recheckAt === undefined) return RESYNC_INTERVAL_MS;
+  return Math.min(RESYNC_INTERVAL_MS, Math.max(1, recheckAt - Date.now()));
 }
 
 function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): DeliveryOrder[] {

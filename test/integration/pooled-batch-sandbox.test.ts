@@ -1,19 +1,16 @@
 // Pooled BatchSandboxes on the real stack: the per-pool workflow warms pods (kwok plays the kubelet:
 // they turn Running/Ready with an IP), hands them out, and takes them back on delete.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
-import { REPO_ROOT, resolveToolchain } from '../../stack/toolchain.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
-import { testKubeConfig, testStackInfo } from '../support/stack.js';
+import { testKubeConfig } from '../support/stack.js';
+import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
 const namespace = `pooled-${Date.now().toString(36)}`;
 const crd = { group: GROUP, version: VERSION, namespace };
@@ -163,16 +160,7 @@ describe('pooled BatchSandbox', () => {
     const progress = await handle.query(progressQuery);
     expect(progress.rounds).toBeGreaterThan(0);
     expect(typeof progress.step).toBe('string');
-    // `RECORD_WORKFLOW_HISTORIES=1 ./scripts/test --selectProjects integration --testPathPatterns pooled`
-    // refreshes the history that test/integration/workflow-replay.test.ts replays.
-    if (process.env.RECORD_WORKFLOW_HISTORIES) {
-      const { temporalAddress } = testStackInfo();
-      const json = execFileSync(
-        resolveToolchain().temporal,
-        ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', temporalAddress, '--output', 'json'],
-        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-      );
-      writeFileSync(join(REPO_ROOT, 'test', 'histories', 'pool-workflow.json'), json);
-    }
+    // Refreshes the history that test/integration/workflow-replay.test.ts replays (see test/support/workflow-history.ts).
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow.json');
   });
 });
