@@ -42,6 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // Those a failed test left running (stop() is idempotent).
   await Promise.all(kubelets.map((k) => k.stop()));
   await operator?.stop();
   await core.deleteNamespace({ name: namespace }).catch(() => {});
@@ -182,8 +183,11 @@ describe('pool recycle strategies', () => {
     expect(restartCount(after)).toBe(restartCount(before) + 1);
     expect(JSON.parse(after.metadata!.annotations![ANNOTATIONS.restartRecord]!)).toMatchObject({ id: 'restart-1', retryCount: 1 });
     await keptAlive(pod!, before.metadata!.uid!);
+    // kwok left the simulated kubelet's status alone meanwhile.
+    expect(restartCount(await readPod(pod!))).toBe(restartCount(before) + 1);
     await waitForPool('restart', 'restarted pod available again', (s) => s.allocated === 0 && s.available >= 1);
     await allocate('restart-2', 'restart');
+    await kubelet.stop();
     // A replayed history of the Restart path (test/integration/workflow-replay.test.ts).
     if (recordingWorkflowHistories()) saveWorkflowHistory(poolWorkflowId(namespace, 'restart'), 'pool-workflow-restart.json');
   });
@@ -243,5 +247,6 @@ describe('pool recycle strategies', () => {
     expect(pools.map((s) => s?.allocated)).toEqual([1, 2, 0]);
     const labelled = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=mix-restart` });
     expect(labelled.items.some((p) => p.metadata?.name === r1![0] && !p.metadata?.deletionTimestamp)).toBe(true);
+    await kubelet.stop();
   });
 });
