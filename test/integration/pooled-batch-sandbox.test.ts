@@ -163,4 +163,18 @@ describe('pooled BatchSandbox', () => {
     // Refreshes the history that test/integration/workflow-replay.test.ts replays (see test/support/workflow-history.ts).
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow.json');
   });
+
+  it('lets an idle pool rest: no rounds while nothing changes', async () => {
+    const handle = operator.client.workflow.getHandle(poolWorkflowId(namespace, 'burst'));
+    // Once the pool has settled, two seconds pass without a round (an upkeep that writes nothing does not
+    // start another round; only the 30 s resync might, hence the retries).
+    await waitUntil(
+      async () => {
+        const before = (await handle.query(progressQuery)).rounds;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return (await handle.query(progressQuery)).rounds === before;
+      },
+      { what: 'two seconds without a pool round', timeoutMs: 60_000 },
+    );
+  });
 });
