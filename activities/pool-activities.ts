@@ -2,7 +2,7 @@
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
 import { randomUUID } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
@@ -13,15 +13,19 @@ import type { PoolObservation } from '../planners/pool-observation.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
-import { isApiStatus } from '../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { EventRecorder } from '../operator/events.js';
 import type { PoolMetrics } from '../operator/operator-metrics.js';
 import type { LedgerDrift } from '../planners/ledger-audit.js';
 import type { PlannedEvent } from '../planners/pool-events.js';
+import type { RestartAttempt } from '../planners/pool-round.js';
+import { execInContainer } from './pod-exec.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
 
 const LABELLING_CONCURRENCY = 4;
+/** As upstream: an exec that has not finished by then is abandoned (the next round checks the pod). */
+const RESTART_EXEC_TIMEOUT_MS = 10_000;
 
 export interface PoolRef {
   namespace: string;
@@ -87,6 +91,7 @@ export interface PoolActivitiesDeps {
 export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64, now = () => new Date(), events, metrics }: PoolActivitiesDeps) {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const exec = new Exec(kubeConfig);
   const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
   const observer = randomUUID();
 
@@ -210,7 +215,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
       const observation = {
         pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
-        pods: owned.map(digestPod),
+        pods: owned.map((p) => digestPod(p, pool?.spec.recycleStrategy?.type === 'Restart')),
         sandboxes: pooled.map(toSandboxView),
         observer,
       };
@@ -311,6 +316,39 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     async recordLedgerDrift({ namespace, pool, drift }: PoolRef & { drift: LedgerDrift[] }): Promise<void> {
       for (const d of drift) metrics.ledgerDrift.inc({ namespace, pool, kind: d.kind });
       log.warn({ kind: 'Pool', namespace, name: pool, drift }, 'Pool ledger drift');
+    },
+
+    /**
+     * One Restart recycle attempt per pod: records it on the pod (only if the pod is still the version
+     * the attempt was planned from), then runs the restart command in each recorded container.
+     */
+    async restartPoolPods({ namespace, pool, attempts }: PoolRef & { attempts: RestartAttempt[] }): Promise<void> {
+      await mapBounded(attempts, concurrency, async ({ pod, resourceVersion, record, containers, command }) => {
+        const fields = { kind: 'Pod', namespace, name: pod, pool };
+        try {
+          await core.patchNamespacedPod(
+            { namespace, name: pod, body: { metadata: { resourceVersion, annotations: { [ANNOTATIONS.restartRecord]: record } } } },
+            MERGE_PATCH,
+          );
+        } catch (err) {
+          // The pod changed (or went) since it was observed, e.g. this attempt is already recorded by an
+          // earlier try of this activity: the next round plans from the pod as it is now.
+          if (isApiStatus(err, 409) || isApiStatus(err, 404)) {
+            log.info({ ...fields, reason: apiErrorMessage(err) }, 'Skipped a restart attempt: the pod changed since it was observed');
+            return;
+          }
+          throw err;
+        }
+        log.info({ ...fields, containers, record }, 'Restarting pool pod containers');
+        await Promise.all(
+          containers.map((container) =>
+            execInContainer(exec, { namespace, pod, container }, command, RESTART_EXEC_TIMEOUT_MS).catch((err: unknown) => {
+              // Not fatal (as upstream): the next round sees whether the container restarted anyway.
+              log.warn({ ...fields, container, err: apiErrorMessage(err) }, 'Restart command failed');
+            }),
+          ),
+        );
+      });
     },
 
     async writePoolStatus({ namespace, pool, status }: PoolRef & { status: object }): Promise<void> {

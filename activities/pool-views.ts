@@ -3,9 +3,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import { failingReason, isReady } from '../planners/pod-state.js';
-import type { PodDigest, SandboxView } from '../planners/pool-observation.js';
+import type { PodDigest, RestartFacts, SandboxView } from '../planners/pool-observation.js';
 
-export function digestPod(pod: V1Pod): PodDigest {
+/** `restartFacts`: the pod's pool recycles by Restart (see RestartFacts). */
+export function digestPod(pod: V1Pod, restartFacts = false): PodDigest {
   const labels = pod.metadata?.labels ?? {};
   const ready = isReady(pod) ? pod.status?.conditions?.find((c) => c.type === 'Ready') : undefined;
   const restarts = Math.max(0, ...(pod.status?.containerStatuses ?? []).map((c) => c.restartCount));
@@ -22,9 +23,19 @@ export function digestPod(pod: V1Pod): PodDigest {
     readySince: ready ? isoString(ready.lastTransitionTime ?? pod.metadata?.creationTimestamp) : undefined,
     restarts: restarts > 0 ? restarts : undefined,
     failing: failingReason(pod),
+    restart: restartFacts ? restartFactsOf(pod) : undefined,
   };
   // Absent, not undefined: undefined fields would still cost bytes in some encoders and clutter history.
   return Object.fromEntries(Object.entries(digest).filter(([, v]) => v !== undefined)) as unknown as PodDigest;
+}
+
+function restartFactsOf(pod: V1Pod): RestartFacts {
+  const running: Record<string, string> = {};
+  for (const status of pod.status?.containerStatuses ?? []) {
+    if (status.state?.running) running[status.name] = status.containerID ?? '';
+  }
+  const record = pod.metadata?.annotations?.[ANNOTATIONS.restartRecord];
+  return { resourceVersion: pod.metadata?.resourceVersion ?? '', running, ...(record === undefined ? {} : { record }) };
 }
 
 /** A BatchSandbox as a raw API object (validated by the controllers, not here). */

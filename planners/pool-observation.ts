@@ -3,7 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
-import { LABELS } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, LABELS } from '../api/v1alpha1/contract.js';
 
 /** A pooled BatchSandbox (poolRef = this pool, no template) as the planners see it. */
 export interface SandboxView {
@@ -51,6 +51,21 @@ export interface PodDigest {
   restarts?: number;
   /** The first failing container waiting reason (CrashLoopBackOff, ...), if any. */
   failing?: string;
+  /** Restart recycle only (Pools with that strategy; see RestartFacts). */
+  restart?: RestartFacts;
+}
+
+/**
+ * What the Restart recycle reads of a pod (planners/recycle.ts), carried only for pods of Restart pools:
+ * container IDs are long and other pools never need them.
+ */
+export interface RestartFacts {
+  /** Guards the restart-record write: a stale observation must not start a second attempt. */
+  resourceVersion: string;
+  /** Running containers: name -> container ID ('' when the runtime reports none). */
+  running: Record<string, string>;
+  /** The pod's restart-record annotation, if set. */
+  record?: string;
 }
 
 export interface PoolObservation<Pod = PodDigest> {
@@ -78,6 +93,8 @@ export function podFromDigest(d: PodDigest): V1Pod {
       labels,
       creationTimestamp: d.createdAt as unknown as Date,
       deletionTimestamp: d.deletingSince as unknown as Date,
+      resourceVersion: d.restart?.resourceVersion,
+      annotations: d.restart?.record === undefined ? undefined : { [ANNOTATIONS.restartRecord]: d.restart.record },
     },
     spec: { containers: [], nodeName: d.node },
     status: {
@@ -85,6 +102,16 @@ export function podFromDigest(d: PodDigest): V1Pod {
       podIP: d.ip,
       conditions: d.readySince ? [{ type: 'Ready', status: 'True', lastTransitionTime: d.readySince as unknown as Date }] : [],
       containerStatuses: [
+        // Real containers first: a container named like the summary below must still be found by name.
+        ...Object.entries(d.restart?.running ?? {}).map(([name, containerID]) => ({
+          name,
+          containerID,
+          image: '',
+          imageID: '',
+          ready: d.readySince !== undefined,
+          restartCount: 0,
+          state: { running: {} },
+        })),
         {
           name: 'digest',
           image: '',

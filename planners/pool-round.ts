@@ -25,9 +25,18 @@ export interface PoolRoundPlan {
   /** Idle pods labelled for eviction: deleted now. */
   evict: string[];
   release: {
-    /** Released pods the recycle strategy deletes. */
+    /** Released pods the recycle strategy deletes (Delete, or a Restart that gave up). */
     deletePods: string[];
-    /** alloc-released updates to write once the recycling is done. */
+    /** Restart recycle attempts to make this round. */
+    restart: RestartAttempt[];
+    /** Pods whose Restart gave up (they are in deletePods), with why: for logs. */
+    restartFailures: { pod: string; message: string }[];
+    /**
+     * Some pod is restarting: plan again after this long even if nothing changes (the retry interval
+     * runs out without any pod event; spec §10 B9).
+     */
+    recheckAfterMs?: number;
+    /** alloc-released updates to write: pods whose recycling is done (a restarting pod stays allocated). */
     records: Release[];
     /** The ledger once those releases are recorded. */
     ledgerAfter: Ledger;
@@ -42,6 +51,16 @@ export interface PoolRoundPlan {
   status: PoolStatus;
   /** Set when the Pool names an unknown eviction handler. */
   warnings: string[];
+}
+
+/** One Restart recycle attempt: write `record` as the pod's restart-record, then exec `command` in `containers`. */
+export interface RestartAttempt {
+  pod: string;
+  /** The pod version the attempt was planned from: the record write is conditional on it. */
+  resourceVersion: string;
+  record: string;
+  containers: string[];
+  command: string[];
 }
 
 export function planPoolRound({ observation, allocation, nextOrdinal, now }: PoolRoundInput): PoolRoundPlan {
@@ -94,26 +113,43 @@ function planReleases(
   poolAnnotations: Record<string, string> | undefined,
   now: Date,
 ): PoolRoundPlan['release'] {
-  const deletePods: string[] = [];
-  const ledgerAfter: Ledger = { ...allocation.ledger };
+  const plan: PoolRoundPlan['release'] = { deletePods: [], restart: [], restartFailures: [], records: [], ledgerAfter: { ...allocation.ledger } };
   for (const release of allocation.releases) {
+    const done: string[] = [];
     for (const pod of release.pods) {
-      const plan = planRecycle({
+      const observed = pods.get(pod);
+      const recycle = planRecycle({
         strategy,
-        pod: pods.get(pod),
+        pod: observed,
         restartConfig: poolAnnotations?.[ANNOTATIONS.restartConfig],
         sandboxName: release.sandbox,
         now,
       });
-      // Restarting containers needs pods/exec, which this operator does not run yet: such pods are
-      // deleted and replaced instead, as upstream does when a restart fails.
-      if (plan.outcome !== 'Succeeded') deletePods.push(pod);
-      delete ledgerAfter[pod];
+      if (recycle.outcome === 'Restarting') {
+        // Stays allocated (not available) until its containers run again; this release comes back
+        // every round until then.
+        if (recycle.recordToWrite !== undefined && recycle.execCommand !== undefined) {
+          plan.restart.push({
+            pod,
+            resourceVersion: observed?.metadata?.resourceVersion ?? '',
+            record: recycle.recordToWrite,
+            ...recycle.execCommand,
+          });
+        }
+        if (recycle.retryAfterMs !== undefined) plan.recheckAfterMs = Math.min(plan.recheckAfterMs ?? Infinity, recycle.retryAfterMs);
+        continue;
+      }
+      // Deleting a pod counts as done, as upstream: it is gone from the pool either way.
+      if (recycle.outcome === 'Failed') plan.restartFailures.push({ pod, message: recycle.message });
+      if (recycle.outcome === 'Failed' || recycle.outcome === 'NeedDelete') plan.deletePods.push(pod);
+      delete plan.ledgerAfter[pod];
+      done.push(pod);
     }
+    // A sandbox that is going away is owed nothing more only once every one of its pods is back.
+    const complete = done.length === release.pods.length;
+    if (done.length > 0 || complete) plan.records.push({ sandbox: release.sandbox, pods: done, final: release.final && complete });
   }
-  // Every planned release completes this round (deleting a pod counts as done, as upstream).
-  const records = allocation.releases;
-  return { deletePods, records, ledgerAfter };
+  return plan;
 }
 
 /**
@@ -127,6 +163,7 @@ export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: string | undefined
     plan.evict.length > 0 ||
     plan.release.deletePods.length > 0 ||
     plan.release.records.length > 0 ||
+    plan.release.restart.length > 0 ||
     plan.scale.create.length > 0 ||
     plan.scale.deletePods.length > 0 ||
     JSON.stringify(plan.status) !== lastStatus

@@ -117,7 +117,12 @@ function poolFingerprint(pool: KubernetesObject): string {
 
 function podFingerprint(pod: V1Pod): string {
   const labels = pod.metadata?.labels ?? {};
+  // The Restart recycle waits for new container IDs of running containers (restart counts go along),
+  // and reads its own record back.
+  const containers = (pod.status?.containerStatuses ?? []).map((c) => [c.name, c.state?.running ? c.containerID ?? '' : null, c.restartCount]);
   return JSON.stringify([
+    containers,
+    pod.metadata?.annotations?.[ANNOTATIONS.restartRecord],
     isReady(pod),
     isTerminating(pod),
     pod.status?.phase,

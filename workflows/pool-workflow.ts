@@ -9,6 +9,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -56,7 +57,7 @@ export function poolWorkflowId(namespace: string, pool: string): string {
 }
 
 /** Without any signal, a round still runs this often (missed events, drift). */
-const RESYNC_INTERVAL = '30 seconds';
+const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history; the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
 
@@ -87,6 +88,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let landed: LandedWrites = { allocStatus: {}, released: {} };
   const progress: PoolProgress = { step: 'starting', rounds: 0, allocatedPods: 0, shortfall: 0 };
   let maintaining = false;
+  /** Workflow time at which a restarting pod's retry interval runs out (a round must run then). */
+  let recheckAt: number | undefined;
   const inFlight = new Set<Promise<void>>();
 
   setHandler(poolChangedSignal, () => {
@@ -96,7 +99,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
   for (;;) {
     progress.step = 'waiting for changes';
-    await condition(() => changed, RESYNC_INTERVAL);
+    await condition(() => changed, untilNextRound(recheckAt));
     // Local activity results reach history when the workflow task completes; never run a second round
     // in the same task (whatever woke it: a signal, or upkeep finishing on a local activity), or their
     // results pile up into one oversized completion and the task outlives its timeout. (Rarely taken:
@@ -104,6 +107,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (workflowInfo().historyLength === lastRoundHistoryLength) await sleep(1);
     lastRoundHistoryLength = workflowInfo().historyLength;
     changed = false;
+    // Consumed: every round that plans upkeep sets it again (one that cannot, because upkeep is running,
+    // is followed by one that can when the upkeep ends).
+    recheckAt = undefined;
     progress.rounds++;
 
     progress.step = 'observing';
@@ -180,6 +186,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;
       if (shortage.length > 0) track(hot.recordEvents({ events: shortage }));
+      // A pod waiting out its restart retry interval needs a round then, even if nothing else changes.
+      const { recheckAfterMs } = round.release;
+      recheckAt = recheckAfterMs === undefined ? undefined : Date.now() + recheckAfterMs;
     }
     // Only an upkeep that writes something runs, and a round follows it to see its effect: an idle pool
     // waits for the next change instead of re-planning back to back.
@@ -202,6 +211,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
   /** Carries out the upkeep part of a round, then records its events. */
   async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<void> {
+    for (const { pod, message } of round.release.restartFailures) {
+      log.warn('Restart recycle gave up: deleting the pod instead', { kind: 'Pod', namespace, name: pod, pool, reason: message });
+    }
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
     const status = JSON.stringify(round.status);
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
@@ -220,6 +232,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = status;
     }
+    // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
+    if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });
     if (events.length > 0) track(hot.recordEvents({ events }));
   }
 
@@ -227,6 +241,12 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }
+}
+
+/** How long to wait for a signal before the next round: the resync interval, or less if a restart retry falls due sooner. */
+function untilNextRound(recheckAt: number | undefined): number {
+  if (recheckAt === undefined) return RESYNC_INTERVAL_MS;
+  return Math.min(RESYNC_INTERVAL_MS, Math.max(1, recheckAt - Date.now()));
 }
 
 function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): DeliveryOrder[] {

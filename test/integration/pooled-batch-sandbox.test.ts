@@ -1,20 +1,17 @@
 // Pooled BatchSandboxes on the real stack: the per-pool workflow warms pods (kwok plays the kubelet:
 // they turn Running/Ready with an IP), hands them out, and takes them back on delete.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
-import { REPO_ROOT, resolveToolchain } from '../../stack/toolchain.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
-import { testKubeConfig, testStackInfo } from '../support/stack.js';
+import { testKubeConfig } from '../support/stack.js';
+import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
 const namespace = `pooled-${Date.now().toString(36)}`;
 const crd = { group: GROUP, version: VERSION, namespace };
@@ -189,16 +186,21 @@ describe('pooled BatchSandbox', () => {
     const progress = await handle.query(progressQuery);
     expect(progress.rounds).toBeGreaterThan(0);
     expect(typeof progress.step).toBe('string');
-    // `RECORD_WORKFLOW_HISTORIES=1 ./scripts/test --selectProjects integration --testPathPatterns pooled`
-    // refreshes the history that test/integration/workflow-replay.test.ts replays.
-    if (process.env.RECORD_WORKFLOW_HISTORIES) {
-      const { temporalAddress } = testStackInfo();
-      const json = execFileSync(
-        resolveToolchain().temporal,
-        ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', temporalAddress, '--output', 'json'],
-        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-      );
-      writeFileSync(join(REPO_ROOT, 'test', 'histories', 'pool-workflow.json'), json);
-    }
+    // Refreshes the history that test/integration/workflow-replay.test.ts replays (see test/support/workflow-history.ts).
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow.json');
+  });
+
+  it('lets an idle pool rest: no rounds while nothing changes', async () => {
+    const handle = operator.client.workflow.getHandle(poolWorkflowId(namespace, 'burst'));
+    // Once the pool has settled, two seconds pass without a round (an upkeep that writes nothing does not
+    // start another round; only the 30 s resync might, hence the retries).
+    await waitUntil(
+      async () => {
+        const before = (await handle.query(progressQuery)).rounds;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return (await handle.query(progressQuery)).rounds === before;
+      },
+      { what: 'two seconds without a pool round', timeoutMs: 60_000 },
+    );
   });
 });

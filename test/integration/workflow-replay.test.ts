@@ -1,6 +1,6 @@
 // Replays recorded histories against the production workflow bundle: a change that would break running
 // workflows (non-determinism) fails here. Histories come from real runs on the local stack (see
-// test/integration/pooled-batch-sandbox.test.ts) and live in test/histories/. The replay runs as its own
+// test/support/workflow-history.ts) and live in test/histories/. The replay runs as its own
 // process (workers/replay-histories.ts): the SDK's history decoding does not survive jest's module
 // sandbox.
 import { execFile } from 'node:child_process';

@@ -12,7 +12,7 @@ const poolRef = { apiVersion: 'sandbox.opensandbox.io/v1alpha1', kind: 'Pool', m
 function roundPlan(overrides: Partial<PoolRoundPlan> = {}): PoolRoundPlan {
   return {
     evict: [],
-    release: { deletePods: [], records: [], ledgerAfter: {} },
+    release: { deletePods: [], restart: [], restartFailures: [], records: [], ledgerAfter: {} },
     scale: { create: [], deletePods: [] },
     nextOrdinal: 0,
     status: { total: 0, allocated: 0, available: 0 } as PoolRoundPlan['status'],
@@ -70,7 +70,7 @@ describe('upkeepEvents', () => {
       pool,
       roundPlan({
         evict: ['e1', 'e2'],
-        release: { deletePods: ['r1'], records: [{ sandbox: 'bs', pods: ['r1'], final: true }], ledgerAfter: {} },
+        release: { deletePods: ['r1'], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: true }], ledgerAfter: {} },
         scale: { create: ['c1', 'c2', 'c3'], deletePods: ['d1'] },
         warnings: ['unknown eviction handler "x": using the default'],
       }),
@@ -87,7 +87,7 @@ describe('upkeepEvents', () => {
 
   it('a Noop release is back in the pool; a round with nothing done has no events', () => {
     const noop = aPool('p', 'ns').recycle('Noop').build();
-    const events = upkeepEvents(noop, roundPlan({ release: { deletePods: [], records: [{ sandbox: 'bs', pods: ['r1'], final: false }], ledgerAfter: {} } }));
+    const events = upkeepEvents(noop, roundPlan({ release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: false }], ledgerAfter: {} } }));
     expect(events.map((e) => e.message)).toEqual(['Recycled 1 pod(s) released by BatchSandbox bs (strategy Noop): back in the pool']);
     expect(upkeepEvents(pool, roundPlan())).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
+import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/allocation.js';
 import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
 import type { PoolSnapshot } from '../../planners/pool-observation.js';
@@ -116,11 +117,85 @@ describe('upkeepNeeded', () => {
     ['pods to create', { scale: { create: ['p-x'], deletePods: [] } }],
     ['pods to delete', { scale: { create: [], deletePods: ['a'] } }],
     ['pods to evict', { evict: ['a'] }],
-    ['releases to record', { release: { deletePods: [], records: [{ sandbox: 's', pods: ['a'], final: true }], ledgerAfter: {} } }],
-    ['released pods to delete', { release: { deletePods: ['a'], records: [], ledgerAfter: {} } }],
+    ['releases to record', { release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 's', pods: ['a'], final: true }], ledgerAfter: {} } }],
+    ['released pods to delete', { release: { deletePods: ['a'], restart: [], restartFailures: [], records: [], ledgerAfter: {} } }],
+    ['restart attempts to make', { release: { deletePods: [], restart: [{ pod: 'a', resourceVersion: '1', record: '{}', containers: ['c'], command: ['kill', '1'] }], restartFailures: [], records: [], ledgerAfter: {} } }],
   ])('is true with %s', (_, change) => {
     const plan = settled();
     expect(upkeepNeeded({ ...plan, ...change }, JSON.stringify(plan.status))).toBe(true);
+  });
+});
+
+describe('planPoolRound: Restart recycle', () => {
+  const pool = () => aPool('p').capacity({ bufferMin: 0, bufferMax: 5, poolMin: 0, poolMax: 10 }).recycle('Restart');
+  /** A released pod of sandbox `gone` running one container, restart-record as given. */
+  const released = (name: string, id = `cri://${name}-1`, record?: object) => {
+    const pod = aPod(name).inPool('p', REV).ready().container('sandbox', { id });
+    if (record) pod.annotation(ANNOTATIONS.restartRecord, JSON.stringify({ id: 'gone', startTime: '2026-01-01T00:59:00Z', ...record }));
+    const built = pod.build();
+    built.metadata!.resourceVersion = `rv-${name}`;
+    return built;
+  };
+  const attemptOne = (name: string) => ({ containers: { sandbox: `cri://${name}-1` }, retryCount: 1, lastRetryTime: '2026-01-01T00:59:50Z' });
+  const deleting = (allocated: string[]) => [sandboxView('gone', { deleting: true, allocated, hasAllocationFinalizer: true })];
+
+  type Expected = Partial<Record<'restart' | 'deletePods' | 'records' | 'ledgerAfter' | 'recheckAfterMs' | 'allocated', unknown>>;
+  it.each<[string, V1Pod[], Expected]>([
+    [
+      'first round: records attempt 1 guarded by the observed version, keeps the pod allocated, rechecks after the interval',
+      [released('a')],
+      {
+        restart: [
+          {
+            pod: 'a',
+            resourceVersion: 'rv-a',
+            record: JSON.stringify({ id: 'gone', startTime: '2026-01-01T01:00:00Z', containers: { sandbox: 'cri://a-1' }, lastRetryTime: '2026-01-01T01:00:00Z', retryCount: 1 }),
+            containers: ['sandbox'],
+            command: ['kill', '1'],
+          },
+        ],
+        deletePods: [],
+        records: [],
+        ledgerAfter: { a: 'gone' },
+        recheckAfterMs: 30_000,
+        allocated: 1,
+      },
+    ],
+    [
+      'within the retry interval: no attempt, recheck when it runs out',
+      [released('a', 'cri://a-1', attemptOne('a'))],
+      { restart: [], records: [], ledgerAfter: { a: 'gone' }, recheckAfterMs: 20_000, allocated: 1 },
+    ],
+    [
+      'restarted: released (the sandbox may go), back to the buffer',
+      [released('a', 'cri://a-2', attemptOne('a'))],
+      { restart: [], deletePods: [], records: [{ sandbox: 'gone', pods: ['a'], final: true }], ledgerAfter: {}, recheckAfterMs: undefined, allocated: 0 },
+    ],
+    [
+      'retries spent: the pod is deleted and released',
+      [released('a', 'cri://a-1', { ...attemptOne('a'), retryCount: 3, lastRetryTime: '2026-01-01T00:59:00Z' })],
+      { restart: [], deletePods: ['a'], records: [{ sandbox: 'gone', pods: ['a'], final: true }], ledgerAfter: {} },
+    ],
+    [
+      'one pod restarted, one still restarting: only the first is released, and not finally',
+      [released('a', 'cri://a-2', attemptOne('a')), released('b', 'cri://b-1', attemptOne('b'))],
+      { restart: [], records: [{ sandbox: 'gone', pods: ['a'], final: false }], ledgerAfter: { b: 'gone' }, recheckAfterMs: 20_000, allocated: 1 },
+    ],
+  ])('%s', (_, pods, expected) => {
+    const names = pods.map((p) => p.metadata!.name!);
+    const { plan } = round(pool(), pods, deleting(names), Object.fromEntries(names.map((n) => [n, 'gone'])));
+    const { allocated, recheckAfterMs, ...release } = expected;
+    expect(plan.release).toMatchObject(release);
+    if ('recheckAfterMs' in expected) expect(plan.release.recheckAfterMs).toBe(recheckAfterMs);
+    if (allocated !== undefined) expect(plan.status.allocated).toBe(allocated);
+  });
+
+  it('a restarting pod is neither evicted nor counted as surplus', () => {
+    const pod = aPod('a').inPool('p', REV).ready().container('sandbox').label('pool.opensandbox.io/evict', '').build();
+    const { plan } = round(pool().capacity({ bufferMin: 0, bufferMax: 0 }), [pod], deleting(['a']), { a: 'gone' });
+    expect(plan.evict).toEqual([]);
+    expect(plan.scale.deletePods).toEqual([]);
+    expect(plan.release.restart.map((r) => r.pod)).toEqual(['a']);
   });
 });
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { digestPod, toSandboxView } from '../../activities/pool-views.js';
 import { failingReason, isReady, isTerminating } from '../../planners/pod-state.js';
 import { podFromDigest } from '../../planners/pool-observation.js';
+import { planRecycle } from '../../planners/recycle.js';
+import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { podRevision } from '../../planners/pool-pod.js';
 import { defaultEvictionHandler } from '../../planners/pool-eviction.js';
 import { aPod } from '../builders/pod.js';
@@ -26,6 +28,33 @@ describe('pod digests', () => {
   it('stays small: a ready pod digests to under 250 bytes of JSON', () => {
     const pod = aPod('warm-abcd-1rs').inPool('warm', '0123456789abcdef').ready('10.244.3.200').build();
     expect(JSON.stringify(digestPod(pod)).length).toBeLessThan(250);
+  });
+});
+
+describe('pod digests of Restart pools', () => {
+  const restarting = () =>
+    aPod('p').inPool('pool', 'r1').ready().container('sandbox', { id: 'cri://sandbox-1' }).container('sidecar', { id: 'cri://sidecar-1' });
+  const record = JSON.stringify({ id: 'bs', startTime: '2026-01-01T00:59:00Z', containers: { sandbox: 'cri://sandbox-1', sidecar: 'cri://sidecar-1' }, lastRetryTime: '2026-01-01T00:59:00Z', retryCount: 1 });
+  const NOW = new Date('2026-01-01T01:00:00Z');
+
+  it.each([
+    ['no record yet', restarting()],
+    ['restarted', restarting().container('sandbox', { id: 'cri://sandbox-2' }).container('sidecar', { id: 'cri://sidecar-2' }).annotation(ANNOTATIONS.restartRecord, record)],
+    ['one container not running', restarting().container('sidecar', { id: 'cri://sidecar-2', running: false }).annotation(ANNOTATIONS.restartRecord, record)],
+    ['kwok reports no container IDs', aPod('p').inPool('pool', 'r1').ready().container('digest', { id: '' })],
+  ])('keep what the Restart recycle reads (%s)', (_name, builder) => {
+    const pod = builder.build();
+    pod.metadata!.resourceVersion = '42';
+    const back = podFromDigest(JSON.parse(JSON.stringify(digestPod(pod, true))));
+    const plan = (p: typeof pod) => planRecycle({ strategy: { type: 'Restart' }, pod: p, restartConfig: undefined, sandboxName: 'bs', now: NOW });
+    expect(plan(back)).toEqual(plan(pod));
+    expect(back.metadata?.resourceVersion).toBe('42');
+  });
+
+  it('are carried only for Restart pools', () => {
+    const pod = restarting().annotation(ANNOTATIONS.restartRecord, record).build();
+    expect(digestPod(pod)).not.toHaveProperty('restart');
+    expect(digestPod(pod, true)).toHaveProperty('restart.running.sandbox', 'cri://sandbox-1');
   });
 });
 
