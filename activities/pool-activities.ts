@@ -2,6 +2,7 @@
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
 import { randomUUID } from 'node:crypto';
+import { activityInfo, heartbeat } from '@temporalio/activity';
 import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
@@ -391,14 +392,20 @@ function trimPool(pool: Pool): Pool {
   return { apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name, namespace, uid, generation, labels, annotations }, spec: pool.spec };
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight, keeping result order. */
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, keeping result order. Heartbeats after each
+ * item, so a worker that dies mid-batch is noticed within the heartbeat timeout, not the start-to-close one
+ * (local activities cannot heartbeat, and need not: they die with their workflow task).
+ */
 async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
+  const beat = activityInfo().isLocal ? () => {} : () => heartbeat();
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
       results[i] = await fn(items[i]!);
+      beat();
     }
   });
   await Promise.all(workers);

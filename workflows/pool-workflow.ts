@@ -66,8 +66,11 @@ const hot = proxyLocalActivities<PoolActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
+// Heartbeats (per pod written) let a retry start soon after the worker running one dies; a single write
+// (pool status) finishes well within the heartbeat timeout.
 const bulk = proxyActivities<PoolActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
