@@ -74,10 +74,11 @@ export function resumeSpecPatch(sandbox: BatchSandbox, restores: readonly Replic
   let rewritten = false;
   for (let index = 0; index < Math.max(sandbox.spec.replicas, existing.length); index++) {
     const patch = existing[index];
-    const names = new Set([...templateNames, ...patchContainerNames(patch)]);
+    // Replica 0 gets its images from the template; its patch is touched only for containers it names
+    // (it may pin an image). Other replicas get theirs for every container pod i has.
+    const names = new Set([...(index === 0 ? [] : templateNames), ...patchContainerNames(patch)]);
     const images = new Map([...imagesOf(byIndex.get(index))].filter(([name]) => names.has(name)));
-    // Replica 0 needs its shard patch touched only when the patch exists (it may pin an image).
-    if (images.size > 0 && (index > 0 || patch !== undefined)) {
+    if (images.size > 0) {
       shardPatches.push(withImages(patch, images));
       rewritten = true;
     } else {
