@@ -67,7 +67,11 @@ export interface ConditionInput {
   message: string;
 }
 
-function podFailedCondition(pods: readonly V1Pod[]): ConditionInput | undefined {
+/**
+ * PodFailed when a pod in view is failing: the most frequent failing reason, how many failed, a sample.
+ * `during` qualifies the failure in the message ("during resume" for ResumeFailed, spec §2.6).
+ */
+export function podFailedCondition(pods: readonly V1Pod[], during?: string): ConditionInput | undefined {
   const failing = pods.flatMap((pod) => {
     const reason = failingReason(pod);
     return reason === undefined ? [] : [{ pod, reason }];
@@ -81,7 +85,7 @@ function podFailedCondition(pods: readonly V1Pod[]): ConditionInput | undefined 
   return {
     type: 'PodFailed',
     reason: primary,
-    message: `${failing.length}/${pods.length} observed pods failed; primary reason=${primary}; sample pod=${sample}`,
+    message: `${failing.length}/${pods.length} observed pods failed${during ? ` ${during}` : ''}; primary reason=${primary}; sample pod=${sample}`,
   };
 }
 

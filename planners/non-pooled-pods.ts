@@ -95,11 +95,12 @@ export interface NonPooledPodPlan {
  * What to create and delete so that `pods` (the sandbox's own pods, terminating ones included) match
  * spec.replicas. A terminating pod still holds its index: its name is taken until it is gone, and its
  * deletion event brings the sandbox back here. While Paused the pods are deliberately gone (spec §2.2
- * step 8), so nothing is planned.
+ * step 8), and while Resuming the resume workflow recreates them itself once it has rewritten the template
+ * (pods made here from the template before that rewrite would run the old images), so nothing is planned.
  */
 export function planNonPooledPods(sandbox: BatchSandbox, pods: readonly V1Pod[]): NonPooledPodPlan {
   const plan: NonPooledPodPlan = { create: [], delete: [] };
-  if (sandbox.status?.phase === 'Paused') return plan;
+  if (sandbox.status?.phase === 'Paused' || sandbox.status?.phase === 'Resuming') return plan;
   const replicas = sandbox.spec.replicas;
   const taken = new Set(pods.map(podIndexOf));
   for (let index = 0; index < replicas; index++) {

@@ -1,6 +1,6 @@
 // Pod predicates every planner shares (spec/opensandbox-operator.md §12): "ready" is phase Running with
 // PodReady=True; "assigned" is bound to a node or given an IP; "terminating" has a deletionTimestamp.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 
 export function isTerminating(pod: V1Pod): boolean {
   return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
@@ -15,6 +15,11 @@ export function isReady(pod: V1Pod): boolean {
 
 export function isAssigned(pod: V1Pod): boolean {
   return Boolean(pod.spec?.nodeName) || Boolean(pod.status?.podIP);
+}
+
+/** The owner reference with controller=true, if any. */
+export function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
+  return pod.metadata?.ownerReferences?.find((ref) => ref.controller === true);
 }
 
 export function podName(pod: V1Pod): string {

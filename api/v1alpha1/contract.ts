@@ -15,6 +15,8 @@ export const ANNOTATIONS = {
   restartRecord: 'sandbox.opensandbox.io/restart-record',
   /** Pool: Restart recycle configuration. */
   restartConfig: 'sandbox.opensandbox.io/restart-config',
+  /** SandboxSnapshot (internal pause snapshot): the BatchSandbox generation whose pause it belongs to. */
+  pauseGeneration: 'sandbox.opensandbox.io/pause-generation',
 } as const;
 
 export const LABELS = {
@@ -32,6 +34,10 @@ export const LABELS = {
   evictionHandler: 'pool.opensandbox.io/eviction-handler',
   /** BatchSandbox (set by the server): sandbox id. */
   sandboxId: 'opensandbox.io/id',
+  /** Job (commit / unpause): the SandboxSnapshot it works for. */
+  sandboxSnapshotName: 'sandbox.opensandbox.io/sandbox-snapshot-name',
+  /** Job (commit / unpause): `"true"`, so admission policies can single out host-socket Jobs. */
+  privilegedNodeAccess: 'sandbox.opensandbox.io/privileged-node-access',
 } as const;
 
 export const FINALIZERS = {

@@ -4,6 +4,17 @@ import { z } from 'zod';
 
 export const stringMapSchema = z.record(z.string(), z.string());
 
+/** The owner references the operator follows: internal pause snapshots are controlled by their BatchSandbox. */
+export const ownerReferenceSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  controller: z.boolean().optional(),
+  blockOwnerDeletion: z.boolean().optional(),
+});
+export type OwnerReference = z.infer<typeof ownerReferenceSchema>;
+
 export const objectMetaSchema = z.looseObject({
   // Required: these kinds are never created with generateName.
   name: z.string().min(1),
@@ -14,5 +25,6 @@ export const objectMetaSchema = z.looseObject({
   labels: stringMapSchema.optional(),
   annotations: stringMapSchema.optional(),
   finalizers: z.array(z.string()).optional(),
+  ownerReferences: z.array(ownerReferenceSchema).optional(),
 });
 export type ObjectMeta = z.infer<typeof objectMetaSchema>;

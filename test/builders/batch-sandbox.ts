@@ -46,6 +46,18 @@ export class BatchSandboxBuilder {
     return this;
   }
 
+  /** spec.pause: true pause, false resume, undefined no intent (what a merge patch of null leaves). */
+  pause(intent: boolean | undefined): this {
+    if (intent === undefined) delete this.bs.spec.pause;
+    else this.bs.spec.pause = intent;
+    return this;
+  }
+
+  finalizers(finalizers: string[]): this {
+    this.bs.metadata.finalizers = [...finalizers];
+    return this;
+  }
+
   expireTime(iso: string): this {
     this.bs.spec.expireTime = iso;
     return this;

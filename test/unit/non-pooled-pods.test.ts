@@ -121,8 +121,8 @@ describe('planNonPooledPods', () => {
     expect(names(planNonPooledPods(sandbox(0).build(), [podOf(0).build()]).delete)).toEqual(['bs-0']);
   });
 
-  it('does nothing while Paused: the pods are gone on purpose', () => {
-    const plan = planNonPooledPods(sandbox(2).status({ phase: 'Paused' }).build(), [podOf(5).build()]);
+  it.each(['Paused', 'Resuming'] as const)('does nothing while %s: the pause/resume workflows own the pods', (phase) => {
+    const plan = planNonPooledPods(sandbox(2).status({ phase }).build(), [podOf(5).build()]);
     expect(plan).toEqual({ create: [], delete: [] });
   });
 

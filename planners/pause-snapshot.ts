@@ -1,0 +1,63 @@
+// The internal pause SandboxSnapshot of one replica (spec §6.1, §6.3): `<bs>-pause` (replica 0) controlled
+// by the BatchSandbox, annotated with the generation whose pause it belongs to, and what a pause does
+// with the one it finds.
+//
+// Upstream deletes and recreates the snapshot whenever a pause starts, even while Paused, which loses
+// the only restore point (spec §10 R1). Here a pause starts only from Succeed (planners/pause-intent.ts),
+// so a snapshot found then is either this pause's own (a retried step: keep it and carry on) or left over
+// from an earlier operation of a sandbox that is running again, whose pods are newer than the snapshot.
+// Only the latter is replaced. While Paused, nothing replaces or deletes a snapshot; resume deletes it only
+// once the resumed pods are Ready.
+import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
+import { API_VERSION, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
+import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
+import { controllerReference } from './non-pooled-pods.js';
+import { pauseSnapshotName } from './snapshot-names.js';
+
+/** The pause snapshot of replica `index` for the pause of `generation`. */
+export function buildPauseSnapshot(sandbox: BatchSandbox, index: number, generation: number): SandboxSnapshot {
+  return {
+    apiVersion: API_VERSION,
+    kind: SANDBOX_SNAPSHOT.kind,
+    metadata: {
+      name: pauseSnapshotName(sandbox.metadata.name, index),
+      namespace: sandbox.metadata.namespace,
+      annotations: { [ANNOTATIONS.pauseGeneration]: String(generation) },
+      ownerReferences: [{ ...controllerReference(sandbox) }],
+    },
+    spec: { sandboxName: sandbox.metadata.name },
+  };
+}
+
+/** The pause generation a snapshot was created for, if it says. */
+export function pauseGenerationOf(snapshot: SandboxSnapshot): number | undefined {
+  const value = snapshot.metadata.annotations?.[ANNOTATIONS.pauseGeneration];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+export type PauseSnapshotAction =
+  /** No snapshot: create it. */
+  | { action: 'create' }
+  /** This pause's own snapshot (a retried step): wait for it, whatever its phase. */
+  | { action: 'use' }
+  /** Another operation's snapshot, or another sandbox's of the same name: delete it, then create. */
+  | { action: 'replace'; why: string };
+
+/** What the pause of `generation` does with the snapshot of its replica that it found (if any). */
+export function pauseSnapshotAction(
+  sandbox: BatchSandbox,
+  generation: number,
+  existing: SandboxSnapshot | undefined,
+): PauseSnapshotAction {
+  if (existing === undefined) return { action: 'create' };
+  const uid = sandbox.metadata.uid;
+  const ours = (existing.metadata.ownerReferences ?? []).some((ref) => ref.controller === true && ref.uid === uid);
+  if (!ours) return { action: 'replace', why: 'it belongs to an earlier sandbox of the same name' };
+  const snapshotGeneration = pauseGenerationOf(existing);
+  if (snapshotGeneration === generation) return { action: 'use' };
+  return {
+    action: 'replace',
+    why: `it is left from the pause of generation ${snapshotGeneration ?? 'unknown'} (phase ${existing.status?.phase ?? 'unset'})`,
+  };
+}

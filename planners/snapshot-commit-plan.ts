@@ -1,0 +1,72 @@
+// What a Pending SandboxSnapshot commits (spec §6.6 handlePending): the source pod and node, and the
+// image every container is committed to; or why the snapshot fails before any Job exists (§8 case 42:
+// a snapshot of a missing sandbox fails naming it and creates no Job).
+//
+// The source comes from planners/pause-source.ts (current ownership, never a stale alloc-status). Internal
+// pause snapshots commit the replica their name says; public snapshots (the server's `osb-snap-*`)
+// commit replica 0, the server's only one. Containers are the source pod's own: the pod is what runs,
+// including containers a shard patch added (upstream reads the template).
+import type { V1Pod } from '@kubernetes/client-node';
+import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
+import type { CommitTarget } from './commit-job.js';
+import { selectPauseSources } from './pause-source.js';
+import { pauseGenerationOf } from './pause-snapshot.js';
+import { isPauseSnapshot, pauseSnapshotIndex, snapshotImageTag, snapshotImageUri } from './snapshot-names.js';
+
+export interface SnapshotCommitInput {
+  snapshot: SandboxSnapshot;
+  /** The BatchSandbox spec.sandboxName names; undefined when it does not exist. */
+  sandbox: BatchSandbox | undefined;
+  /** Pods of the namespace. */
+  pods: readonly V1Pod[];
+  /** UID of the Pool the sandbox names, when pooled. */
+  poolUid?: string;
+  /** The snapshot registry (operator setting); '' when not configured. */
+  registry: string;
+}
+
+export type SnapshotFailureReason =
+  | 'RegistryNotConfigured'
+  | 'BatchSandboxLookupFailed'
+  | 'SourcePodNotFound'
+  | 'MalformedAllocation'
+  | 'NoContainers';
+
+export type SnapshotCommitPlan =
+  | { ok: true; target: CommitTarget }
+  | { ok: false; reason: SnapshotFailureReason; message: string };
+
+export function planSnapshotCommit({ snapshot, sandbox, pods, poolUid, registry }: SnapshotCommitInput): SnapshotCommitPlan {
+  const sandboxName = snapshot.spec.sandboxName;
+  if (registry === '') {
+    return { ok: false, reason: 'RegistryNotConfigured', message: 'snapshot registry not configured in the operator (--snapshot-registry)' };
+  }
+  if (sandbox === undefined) {
+    return { ok: false, reason: 'BatchSandboxLookupFailed', message: `failed to get BatchSandbox ${sandboxName}: not found` };
+  }
+  const internal = isPauseSnapshot(snapshot);
+  const index = internal ? (pauseSnapshotIndex(sandboxName, snapshot.metadata.name) ?? 0) : 0;
+  const sources = selectPauseSources({ sandbox, pods, ...(poolUid === undefined ? {} : { poolUid }) });
+  if (!sources.ok) return sources;
+  const source = sources.sources.find((s) => s.index === index);
+  if (source === undefined) {
+    return { ok: false, reason: 'SourcePodNotFound', message: `source pod not found: BatchSandbox ${sandboxName} has no replica ${index}` };
+  }
+  if (source.containers.length === 0) {
+    return { ok: false, reason: 'NoContainers', message: `pod ${source.podName} has no containers to commit` };
+  }
+  const generation = pauseGenerationOf(snapshot) ?? sandbox.metadata.generation ?? 0;
+  const tag = snapshotImageTag(snapshot, generation, index);
+  return {
+    ok: true,
+    target: {
+      podName: source.podName,
+      nodeName: source.nodeName,
+      containers: source.containers.map((containerName) => ({
+        containerName,
+        imageUri: snapshotImageUri(registry, sandboxName, containerName, tag),
+      })),
+    },
+  };
+}
