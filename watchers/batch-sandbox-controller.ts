@@ -17,7 +17,6 @@ import {
   type CoreV1Api,
   type CustomObjectsApi,
   type KubernetesObject,
-  type V1OwnerReference,
   type V1Pod,
 } from '@kubernetes/client-node';
 import {
@@ -42,7 +41,7 @@ import {
 } from '../planners/pooled-sandbox-problem.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
-import { podName } from '../planners/pod-state.js';
+import { controllerOf, podName } from '../planners/pod-state.js';
 import type { AssignProfile } from '../planners/pool-assign-profile.js';
 import { choosePool } from '../planners/pool-auto-assign.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
@@ -80,10 +79,6 @@ const KIND = BATCH_SANDBOX.kind;
 
 export function batchSandboxKey(namespace: string, name: string): string {
   return `${KIND}/${namespace}/${name}`;
-}
-
-function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
-  return pod.metadata?.ownerReferences?.find((ref) => ref.controller === true);
 }
 
 /** A zod issue path as kubectl prints field paths: spec.template.spec.containers[0].name */
