@@ -71,7 +71,8 @@ async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
       KUBECONFIG: stack.kubeconfigPath,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
-      LOG_LEVEL: 'warn',
+      // BENCH_OPERATOR_LOG_LEVEL=debug (with --keep) leaves the operator's decisions in operator.log.
+      LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',
     },
   });
   await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
@@ -152,17 +153,39 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: Scenari
   const deliveredAt = new Map<string, number>();
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const watch = await new Watch(kc).watch(
-    `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${BATCH_SANDBOX.plural}`,
-    {},
-    (_type, obj: { metadata: { name: string }; spec: { replicas: number }; status?: { allocated?: number } }) => {
-      if ((obj.status?.allocated ?? 0) >= obj.spec.replicas && !deliveredAt.has(obj.metadata.name)) {
-        deliveredAt.set(obj.metadata.name, performance.now());
-        if (deliveredAt.size === scenario.sandboxes) resolveDone();
-      }
-    },
-    () => {},
-  );
+  type Observed = { metadata: { name: string; resourceVersion?: string }; spec: { replicas: number }; status?: { allocated?: number } };
+  const observe = (obj: Observed) => {
+    if ((obj.status?.allocated ?? 0) >= obj.spec.replicas && !deliveredAt.has(obj.metadata.name)) {
+      deliveredAt.set(obj.metadata.name, performance.now());
+      if (deliveredAt.size === scenario.sandboxes) resolveDone();
+    }
+  };
+  const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${BATCH_SANDBOX.plural}`;
+  let watch: AbortController | undefined;
+  let stopped = false;
+  // A watch can end early (a dropped connection, a server-side timeout): pick up with a list, then watch
+  // on from the list's version, so a delivery is never missed (it is then timed at the list, later).
+  const startWatch = async (resourceVersion: string | undefined): Promise<void> => {
+    watch = await new Watch(kc).watch(
+      path,
+      resourceVersion ? { resourceVersion } : {},
+      (_type, obj: Observed) => observe(obj),
+      (err: unknown) => {
+        if (stopped) return;
+        process.stderr.write(`bench watch ended (${err ? String(err) : 'closed'}): resuming with a list\n`);
+        void resume();
+      },
+    );
+  };
+  const resume = async (): Promise<void> => {
+    const list = (await objects.listNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural })) as {
+      metadata: { resourceVersion: string };
+      items: Observed[];
+    };
+    list.items.forEach(observe);
+    await startWatch(list.metadata.resourceVersion);
+  };
+  await startWatch(undefined);
   const start = performance.now();
   try {
     await Promise.all(
@@ -189,7 +212,8 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: Scenari
       ),
     ]);
   } finally {
-    watch.abort();
+    stopped = true;
+    watch?.abort();
   }
   const perSandbox = [...createdAt].map(([name, t]) => Math.max(0, deliveredAt.get(name)! - t));
   return {

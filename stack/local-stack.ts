@@ -5,7 +5,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ConnectionReusingKubeConfig } from '../operator/kube-config.js';
 import { startControlPlaneComponent } from './control-plane-component.js';
 import { startEtcd } from './etcd.js';
 import { installCrds } from './install-crds.js';
@@ -93,7 +94,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     mark('kube-apiserver');
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeAdminKubeconfig(kubeconfigPath, apiServer.url, apiServer.caPath, apiServer.adminToken);
-    const kubeConfig = new KubeConfig();
+    const kubeConfig = new ConnectionReusingKubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
 
     // allSettled, not all: on a failure every sibling must have finished (and be tracked) before stop().

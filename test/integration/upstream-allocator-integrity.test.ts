@@ -1,27 +1,17 @@
 // Upstream e2e "Pool Allocator Integrity" cases (spec §8: 23, 24, 26, 28, 29, 30) on the local stack: the
 // whole operator runs in-process and kwok plays the kubelet (a created pool pod turns Running/Ready with
 // an IP at once, a deleted one goes away). Case 25 (recovery) is in upstream-pool-recovery.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import { podName } from '../../planners/pod-state.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
-import { PoolNamespace, staysTrue } from '../support/pool-namespace.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { staysTrue } from '../support/pool-namespace.js';
 
-const ns = new PoolNamespace(`upstream-alloc-${Date.now().toString(36)}`);
-let operator: InProcessPoolOperator;
-
-beforeAll(async () => {
-  await ns.create();
-  operator = await startInProcessPoolOperator(ns.namespace, { batchSandboxController: true });
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns.delete();
-}, 60_000);
+const suite = poolOperatorSuite('upstream-alloc');
+const { ns } = suite;
 
 /** Upstream waits 20–30 s in these "stays so" checks; 5 s catches the same mistakes on a fast local stack. */
 const STAYS_MS = 5_000;

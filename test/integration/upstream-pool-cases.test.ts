@@ -2,7 +2,7 @@
 // the whole operator runs in-process (pool workflow worker, informers, pool signaler, BatchSandbox
 // controller) and kwok plays the kubelet, so a created pool pod turns Running/Ready with an IP at once and
 // a deleted one goes away. Pool names are per case; the namespace is this file's.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import { podName } from '../../planners/pod-state.js';
 import { podRevision } from '../../planners/pool-pod.js';
@@ -10,21 +10,11 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
-import { PoolNamespace, staysTrue } from '../support/pool-namespace.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { staysTrue } from '../support/pool-namespace.js';
 
-const ns = new PoolNamespace(`upstream-pool-${Date.now().toString(36)}`);
-let operator: InProcessPoolOperator;
-
-beforeAll(async () => {
-  await ns.create();
-  operator = await startInProcessPoolOperator(ns.namespace, { batchSandboxController: true });
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns.delete();
-}, 60_000);
+const suite = poolOperatorSuite('upstream-pool');
+const { ns } = suite;
 
 /** Upstream waits 30 s in these "stays so" checks; 5 s catches the same mistakes on a fast local stack. */
 const STAYS_MS = 5_000;
@@ -128,7 +118,7 @@ describe('upstream e2e Pool cases (kwok plays the kubelet)', () => {
     // idle pool observed the cluster back to back for ever (and its worker took a minute to drain).
     await ns.createPool(aPool('settled', ns.namespace).capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 4 }).build());
     const { allocated } = await ns.waitForStablePool('settled', (s) => s.available === 2);
-    const handle = operator.client.workflow.getHandle(poolWorkflowId(ns.namespace, 'settled'));
+    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(ns.namespace, 'settled'));
     let before = await handle.query(progressQuery);
     await waitUntil(
       async () => {

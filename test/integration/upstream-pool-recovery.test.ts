@@ -6,26 +6,17 @@
 //     stops and a new one starts on the same task queue; the running pool workflow carries its ledger on;
 //   - workflow lost too: the pool workflow is also terminated, so the restarted operator starts a new one
 //     that must rebuild the ledger from the cluster (alloc-status minus alloc-released).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
 import { poolWorkflowId } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
-import { PoolNamespace, staysTrue } from '../support/pool-namespace.js';
+import { startInProcessPoolOperator } from '../support/in-process-pool-operator.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { staysTrue } from '../support/pool-namespace.js';
 
-const ns = new PoolNamespace(`upstream-recovery-${Date.now().toString(36)}`);
-let operator: InProcessPoolOperator;
-
-beforeAll(async () => {
-  await ns.create();
-  operator = await startInProcessPoolOperator(ns.namespace, { batchSandboxController: true });
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns.delete();
-}, 60_000);
+const suite = poolOperatorSuite('upstream-recovery');
+const { ns } = suite;
 
 /** Upstream waits 10 s in its "stays so" check (case 16); 5 s catches the same mistakes here. */
 const STAYS_MS = 5_000;
@@ -46,11 +37,11 @@ describe.each(modes)('pool state across an $mode (kwok plays the kubelet)', ({ s
 
   async function restart(pool: string): Promise<void> {
     if (terminateWorkflow) {
-      await operator.client.workflow.getHandle(poolWorkflowId(ns.namespace, pool)).terminate('test: the pool workflow is lost with the operator');
+      await suite.operator.client.workflow.getHandle(poolWorkflowId(ns.namespace, pool)).terminate('test: the pool workflow is lost with the operator');
     }
-    const { taskQueue } = operator;
-    await operator.stop();
-    operator = await startInProcessPoolOperator(ns.namespace, { taskQueue, batchSandboxController: true });
+    const { taskQueue } = suite.operator;
+    await suite.operator.stop();
+    suite.operator = await startInProcessPoolOperator(ns.namespace, { taskQueue, batchSandboxController: true });
   }
 
   it('keeps allocated and available counts across the restart and allocates exactly one more pod afterwards (upstream e2e 14)', async () => {

@@ -1,27 +1,17 @@
 // Upstream e2e "Pool Update" (spec §8: 13) and "rolling upgrade continuity" (27) on the local stack: the
 // whole operator runs in-process and kwok plays the kubelet (a created pool pod turns Running/Ready with
 // an IP at once, a deleted one goes away), so a rollout never waits on real containers.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 import { isReady, podName } from '../../planners/pod-state.js';
 import { podRevision } from '../../planners/pool-pod.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
-import { PoolNamespace, staysTrue } from '../support/pool-namespace.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { staysTrue } from '../support/pool-namespace.js';
 
-const ns = new PoolNamespace(`upstream-update-${Date.now().toString(36)}`);
-let operator: InProcessPoolOperator;
-
-beforeAll(async () => {
-  await ns.create();
-  operator = await startInProcessPoolOperator(ns.namespace, { batchSandboxController: true });
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns.delete();
-}, 60_000);
+const suite = poolOperatorSuite('upstream-update');
+const { ns } = suite;
 
 /** Upstream waits 30–60 s in these "stays so" checks; 5 s catches the same mistakes on a fast local stack. */
 const STAYS_MS = 5_000;

@@ -1,6 +1,7 @@
 // Connection details of the local stack that test/global-setup.ts started for the integration project.
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ConnectionReusingKubeConfig } from '../../operator/kube-config.js';
 
 export const STACK_INFO_ENV = 'OPENSANDBOX_TEST_STACK_INFO';
 
@@ -24,7 +25,7 @@ export function testStackInfo(): TestStackInfo {
 }
 
 export function testKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new ConnectionReusingKubeConfig();
   kc.loadFromFile(testStackInfo().kubeconfigPath);
   return kc;
 }
