@@ -108,6 +108,8 @@ describe('upstream e2e Pool Allocator Integrity (kwok plays the kubelet)', () =>
     expect(await poolOf(fromA)).toEqual(['iso-a', 'iso-a']);
     expect(await poolOf(fromB)).toEqual(['iso-b', 'iso-b']);
 
+    // The pool status is written by upkeep, a moment after the delivery: "keeps" starts from it.
+    await ns.waitForPoolStatus('iso-b', 'allocated 2', (st) => st.allocated === 2);
     await ns.deleteSandbox('iso-a-bs');
     await ns.deletePool('iso-a');
     await ns.waitForSandboxGone('iso-a-bs');
