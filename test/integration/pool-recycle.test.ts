@@ -140,7 +140,7 @@ async function keptAlive(pod: string, uid: string): Promise<void> {
 }
 
 describe('pool recycle strategies', () => {
-  it('Noop keeps the released pod and its UID, and hands it out again (case 18)', async () => {
+  it('Noop keeps the released pod and its UID, and hands it out again (upstream e2e 18)', async () => {
     await createPool('noop', 'Noop');
     await waitForPool('noop', 'warm', (s) => s.available >= 1);
     const [pod] = await allocate('noop-1', 'noop');
@@ -152,7 +152,7 @@ describe('pool recycle strategies', () => {
     expect((await readPod(pod!))?.metadata?.uid).toBe(uid);
   });
 
-  it('Noop keeps its pod where Delete replaces its own (case 19)', async () => {
+  it('Noop keeps its pod where Delete replaces its own (upstream e2e 19)', async () => {
     await createPool('cmp-noop', 'Noop');
     await createPool('cmp-delete', 'Delete');
     const [[kept], [dropped]] = await Promise.all([allocate('cmp-n', 'cmp-noop'), allocate('cmp-d', 'cmp-delete')]);
@@ -162,7 +162,7 @@ describe('pool recycle strategies', () => {
     await keptAlive(kept!, uid);
   });
 
-  it('Delete deletes the released pod and refills the buffer (case 20)', async () => {
+  it('Delete deletes the released pod and refills the buffer (upstream e2e 20)', async () => {
     await createPool('delete', 'Delete');
     const [pod] = await allocate('delete-1', 'delete');
     await release('delete-1');
@@ -170,7 +170,7 @@ describe('pool recycle strategies', () => {
     await waitForPool('delete', 'refilled', (s) => s.allocated === 0 && s.available >= 1);
   });
 
-  it('Restart: kwok + test harness simulate the kubelet restarting the containers; the pod comes back restarted, not replaced (case 21)', async () => {
+  it('Restart: kwok + test harness simulate the kubelet restarting the containers; the pod comes back restarted, not replaced (upstream e2e 21)', async () => {
     await createPool('restart', 'Restart', WAIT_FOR_POD_EVENTS);
     const kubelet = simulateContainerRestarts(core, namespace, 'restart');
     kubelets.push(kubelet);
@@ -215,7 +215,7 @@ describe('pool recycle strategies', () => {
     await waitForPool('restart-fails', 'a replacement pod available', (s) => s.allocated === 0 && s.available >= 1);
   });
 
-  it('Noop, Delete and Restart pools side by side keep their own counts (case 31)', async () => {
+  it('Noop, Delete and Restart pools side by side keep their own counts (upstream e2e 31)', async () => {
     await Promise.all([createPool('mix-noop', 'Noop'), createPool('mix-delete', 'Delete'), createPool('mix-restart', 'Restart', WAIT_FOR_POD_EVENTS)]);
     const kubelet = simulateContainerRestarts(core, namespace, 'mix-restart');
     kubelets.push(kubelet);

@@ -66,7 +66,7 @@ async function waitForAvailable(pool: string, available: number) {
 }
 
 describe('pooled BatchSandbox', () => {
-  it('warms the pool to its buffer with Running/Ready pods (kwok plays the kubelet) and reports status', async () => {
+  it('warms the pool to its buffer with Running/Ready pods (kwok plays the kubelet) and reports status (upstream e2e 5)', async () => {
     await createPool('warm', { bufferMin: 3, bufferMax: 3, poolMin: 0, poolMax: 10 });
     await waitForAvailable('warm', 3);
     const pool = await getPool('warm');
@@ -87,7 +87,7 @@ describe('pooled BatchSandbox', () => {
     );
   });
 
-  it('delivers a sandbox with alloc-status, endpoints, finalizer and status, labels its pods, and refills the buffer', async () => {
+  it('delivers a sandbox with alloc-status, endpoints, finalizer and status, labels its pods, and refills the buffer (upstream e2e 9)', async () => {
     await objects.createNamespacedCustomObject({
       ...crd,
       plural: BATCH_SANDBOX.plural,
@@ -134,7 +134,7 @@ describe('pooled BatchSandbox', () => {
     expect((await getPool('warm')).status).toMatchObject({ allocated: 2, available: 3, total: 5 });
   });
 
-  it('never gives one pod to two sandboxes when many are created at once', async () => {
+  it('never gives one pod to two sandboxes when many are created at once (upstream e2e 22)', async () => {
     await createPool('burst', { bufferMin: 4, bufferMax: 4, poolMin: 0, poolMax: 30 });
     await waitForAvailable('burst', 4);
     const names = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
