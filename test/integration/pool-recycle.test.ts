@@ -93,9 +93,14 @@ async function allocatedPods(sandbox: string): Promise<string[]> {
   return JSON.parse(bs.metadata.annotations?.[ANNOTATIONS.allocStatus] ?? '{"pods":[]}').pods;
 }
 
-/** Deletes a sandbox and waits until it is gone, i.e. the pool recorded the release of all its pods. */
+/**
+ * Deletes a sandbox (unless already deleted: it may be gone already) and waits until it is gone, i.e. the
+ * pool recorded the release of all its pods.
+ */
 async function release(sandbox: string, timeoutMs = 60_000): Promise<void> {
-  await objects.deleteNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name: sandbox });
+  await objects.deleteNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name: sandbox }).catch((err: unknown) => {
+    if (!isApiStatus(err, 404)) throw err;
+  });
   await waitUntil(
     async () => {
       try {
