@@ -82,6 +82,7 @@ export class PoolSignaler {
 
   private async signal(namespace: string, pool: string): Promise<void> {
     const { client, taskQueue, log } = this.opts;
+    const started = performance.now();
     try {
       await client.workflow.signalWithStart<typeof poolWorkflow, []>('poolWorkflow', {
         workflowId: poolWorkflowId(namespace, pool),
@@ -95,6 +96,7 @@ export class PoolSignaler {
           { key: OPERATION_ATTRIBUTE, value: POOL_WORKFLOW_OPERATION },
         ],
       });
+      log.debug({ kind: 'Pool', namespace, name: pool, ms: performance.now() - started }, 'Signalled the pool workflow');
     } catch (err) {
       // The next event (or the workflow's own resync) catches up; a signal is a nudge, not state.
       log.warn({ err, kind: 'Pool', namespace, name: pool }, 'Could not signal the pool workflow');
