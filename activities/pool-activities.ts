@@ -54,11 +54,8 @@ export interface DeliveryResult {
   delivered: string[];
   /** Sandboxes that no longer exist: their pods go back to the pool. */
   gone: string[];
-  /**
-   * Sandboxes whose alloc-status changed to pods the plan did not know: nothing written, plan again.
-   * Optional: results recorded in histories from before it existed lack it.
-   */
-  stale?: string[];
+  /** Sandboxes whose alloc-status changed to pods the plan did not know: nothing written, plan again. */
+  stale: string[];
 }
 
 /** An observation, and which worker process made it (see observePool). */

@@ -84,7 +84,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
   let lastStatus: string | undefined;
-  /** Shortfall at the last upkeep, so its event marks the start of a shortage, not every round of it. */
+  /** Shortfall at the last planned round, so its event marks the start of a shortage, not every round of it. */
   let lastShortfall = 0;
   let lastRoundHistoryLength = -1;
   // Writes this run made that the (possibly cached) observation may not show yet.
@@ -163,19 +163,14 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       const result = await hot.deliverAllocations({ namespace, pool, orders: deliveryOrders(allocation, observation) });
       // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
       // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
-      const stale = result.stale ?? [];
       ledger = withoutSandboxes(ledger, result.gone);
-      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => stale.includes(d.sandbox)).flatMap((d) => d.newPods));
-      if (stale.length > 0) changed = true;
-      for (const d of allocation.deliveries) {
-        if (result.delivered.includes(d.sandbox)) landed.allocStatus[d.sandbox] = d.allocStatus;
-      }
-      const assignments = allocation.deliveries
-        .filter((d) => result.delivered.includes(d.sandbox))
-        .flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
+      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
+      if (result.stale.length > 0) changed = true;
+      const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
+      for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
+      const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
       if (assignments.length > 0) track(bulk.labelAllocatedPods({ namespace, assignments }));
-      const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
       const events = allocationEvents(poolObject, delivered, observation.sandboxes);
       if (events.length > 0) track(hot.recordEvents({ events }));
     }
