@@ -217,9 +217,21 @@ export class BatchSandboxController {
 
   /** A Warning Event and log line, unless this very one was the last reported for this version of the object. */
   private warnOnce(key: string, object: InvolvedObject, reason: string, message: string, logMessage: string): void {
-    const report = `${object.metadata.resourceVersion}|${reason}|${message}`;
-    if (this.reported.get(key) === report) return;
-    this.reported.set(key, report);
+    this.warnUnlessReported(this.reported, key, `${object.metadata.resourceVersion}|${reason}|${message}`, object, reason, message, logMessage);
+  }
+
+  /** A Warning Event and log line, unless `report` is what `seen` last recorded for this key. */
+  private warnUnlessReported(
+    seen: Map<string, string>,
+    key: string,
+    report: string,
+    object: InvolvedObject,
+    reason: string,
+    message: string,
+    logMessage: string,
+  ): void {
+    if (seen.get(key) === report) return;
+    seen.set(key, report);
     const { namespace, name } = object.metadata;
     this.log.warn({ kind: KIND, namespace, name, reason, message }, logMessage);
     this.opts.events.record(object, 'Warning', reason, message);
@@ -323,16 +335,12 @@ export class BatchSandboxController {
 
   /** One Warning Event per problem as it starts (the condition carries it meanwhile). */
   private reportProblem(key: string, sandbox: BatchSandbox, problem: PooledSandboxProblem | undefined): void {
-    const report = problem && `${problem.reason}|${problem.message}`;
-    if (this.problems.get(key) === report) return;
-    if (report === undefined) {
+    if (problem === undefined) {
       this.problems.delete(key);
       return;
     }
-    this.problems.set(key, report);
-    const { namespace, name } = sandbox.metadata;
-    this.log.warn({ kind: KIND, namespace, name, reason: problem!.reason, message: problem!.message }, 'BatchSandbox cannot be served');
-    this.opts.events.record(sandbox, 'Warning', problem!.reason, problem!.message);
+    const { reason, message } = problem;
+    this.warnUnlessReported(this.problems, key, `${reason}|${message}`, sandbox, reason, message, 'BatchSandbox cannot be served');
   }
 
   /** Creates the missing pods, then deletes the extra ones; the first failure stops and is thrown. */
