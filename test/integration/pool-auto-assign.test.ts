@@ -6,8 +6,8 @@
 // All cases share one namespace (one in-process operator). A sandbox with a template only matches pools
 // running its image, so each case uses an image of its own and never sees the pools of the others; the
 // one case without template (32) runs first, when its pool is the only one.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
@@ -20,25 +20,14 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { AssignProfileSource } from '../../watchers/assign-profile-source.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { testKubeConfig } from '../support/stack.js';
 
-const namespace = `auto-assign-${Date.now().toString(36)}`;
+const { ns } = poolOperatorSuite('auto-assign');
+const { namespace, core } = ns;
 const crd = { group: GROUP, version: VERSION, namespace };
 const kubeConfig = testKubeConfig();
-const core = kubeConfig.makeApiClient(CoreV1Api);
 const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-let operator: InProcessPoolOperator;
-
-beforeAll(async () => {
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  operator = await startInProcessPoolOperator(namespace, { batchSandboxController: true });
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await core.deleteNamespace({ name: namespace }).catch(() => {});
-}, 60_000);
 
 // ---- helpers ---------------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 // Pooled sandboxes that cannot be served, on the real stack with both halves of the operator: a sandbox
 // naming a missing Pool, and one whose allocation annotation does not parse (upstream exits the whole
 // operator on the latter, spec §4.4 / e2e 17; we report it on that sandbox and keep serving the others).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { register } from 'prom-client';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
@@ -11,25 +11,13 @@ import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { testKubeConfig } from '../support/stack.js';
 
-const namespace = `pooled-bad-${Date.now().toString(36)}`;
+const { ns } = poolOperatorSuite('pooled-bad');
+const { namespace, core } = ns;
 const crd = { group: GROUP, version: VERSION, namespace };
-const kubeConfig = testKubeConfig();
-const core = kubeConfig.makeApiClient(CoreV1Api);
-const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-let operator: InProcessPoolOperator;
-
-beforeAll(async () => {
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  operator = await startInProcessPoolOperator(namespace, { batchSandboxController: true });
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await core.deleteNamespace({ name: namespace }).catch(() => {});
-}, 60_000);
+const objects = testKubeConfig().makeApiClient(CustomObjectsApi);
 
 const getSandbox = async (name: string) =>
   (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as BatchSandbox;

@@ -1,7 +1,7 @@
 // Pooled BatchSandboxes on the real stack: the per-pool workflow warms pods (kwok plays the kubelet:
 // they turn Running/Ready with an IP), hands them out, and takes them back on delete.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
@@ -9,33 +9,20 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
-import { startInProcessPoolOperator, type InProcessPoolOperator } from '../support/in-process-pool-operator.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { testKubeConfig } from '../support/stack.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
-const namespace = `pooled-${Date.now().toString(36)}`;
+// The pool half only: the delivery's own writes are what these cases count.
+const suite = poolOperatorSuite('pooled', { batchSandboxController: false });
+const { namespace, core } = suite.ns;
 const crd = { group: GROUP, version: VERSION, namespace };
-let core: CoreV1Api;
-let objects: CustomObjectsApi;
-let operator: InProcessPoolOperator;
+const objects = testKubeConfig().makeApiClient(CustomObjectsApi);
 
 interface Sandbox {
   metadata: { name: string; annotations?: Record<string, string>; finalizers?: string[] };
   status?: { replicas: number; allocated: number; ready: number; phase?: string };
 }
-
-beforeAll(async () => {
-  const kc = testKubeConfig();
-  core = kc.makeApiClient(CoreV1Api);
-  objects = kc.makeApiClient(CustomObjectsApi);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  operator = await startInProcessPoolOperator(namespace);
-}, 120_000);
-
-afterAll(async () => {
-  await operator?.stop();
-  await core.deleteNamespace({ name: namespace }).catch(() => {});
-}, 60_000);
 
 const getSandbox = async (name: string) =>
   (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as Sandbox;
@@ -182,7 +169,7 @@ describe('pooled BatchSandbox', () => {
   });
 
   it('answers a progress query on the pool workflow', async () => {
-    const handle = operator.client.workflow.getHandle(poolWorkflowId(namespace, 'warm'));
+    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'warm'));
     const progress = await handle.query(progressQuery);
     expect(progress.rounds).toBeGreaterThan(0);
     expect(typeof progress.step).toBe('string');
@@ -191,7 +178,7 @@ describe('pooled BatchSandbox', () => {
   });
 
   it('lets an idle pool rest: no rounds while nothing changes', async () => {
-    const handle = operator.client.workflow.getHandle(poolWorkflowId(namespace, 'burst'));
+    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'burst'));
     // Once the pool has settled, two seconds pass without a round (an upkeep that writes nothing does not
     // start another round; only the 30 s resync might, hence the retries).
     await waitUntil(
