@@ -5,11 +5,12 @@
 // placement surprise): per container nerdctl pause, commit, unpause, push, with the host containerd socket
 // and, when configured, the push secret's docker config. The Job objects are upstream's field for field;
 // the settings are the operator's flags.
-import type { V1EnvVar, V1Job, V1OwnerReference, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { LABELS } from '../api/v1alpha1/contract.js';
-import { API_VERSION, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
+import { SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
+import { controllerReference } from './controller-reference.js';
 import { commitJobName, unpauseJobName } from './snapshot-names.js';
 
 /** Operator settings for commit Jobs (upstream flags in brackets). */
@@ -50,17 +51,6 @@ const REGISTRY_CONFIG_DIR = '/var/run/opensandbox/registry';
 const BACKOFF_LIMIT_COMMIT = 3;
 const TTL_SECONDS_AFTER_FINISHED = 300;
 
-function snapshotOwner(snapshot: SandboxSnapshot): V1OwnerReference {
-  return {
-    apiVersion: API_VERSION,
-    kind: SANDBOX_SNAPSHOT.kind,
-    name: snapshot.metadata.name,
-    uid: snapshot.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
 function jobLabels(snapshot: SandboxSnapshot): Record<string, string> {
   return { [LABELS.sandboxSnapshotName]: snapshot.metadata.name, [LABELS.privilegedNodeAccess]: 'true' };
 }
@@ -83,7 +73,7 @@ function nodeJob(snapshot: SandboxSnapshot, target: CommitTarget, settings: Comm
       name: shape.name,
       namespace: snapshot.metadata.namespace,
       labels,
-      ownerReferences: [snapshotOwner(snapshot)],
+      ownerReferences: [controllerReference(SANDBOX_SNAPSHOT.kind, snapshot.metadata)],
     },
     spec: {
       backoffLimit: shape.backoffLimit,

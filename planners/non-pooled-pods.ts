@@ -1,10 +1,11 @@
 // Pods of a non-pooled BatchSandbox (spec §2.4): pod i is `<bs>-<i>`, built from spec.template with
 // spec.shardPatches[i] strategic-merged into it. Unlike upstream we also scale down: pods whose index is
 // at or above spec.replicas are deleted, highest index first (spec §11.7).
-import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { LABELS } from '../api/v1alpha1/contract.js';
-import { API_VERSION, BATCH_SANDBOX } from '../api/v1alpha1/group.js';
+import { BATCH_SANDBOX } from '../api/v1alpha1/group.js';
+import { controllerReference } from './controller-reference.js';
 import { isTerminating, podName } from './pod-state.js';
 import { POD_PATCH_SCHEMA, StrategicMergeError, strategicMerge } from './strategic-merge.js';
 
@@ -28,18 +29,6 @@ export function sortByIndex(pods: readonly V1Pod[]): V1Pod[] {
 
 export function nonPooledPodName(sandbox: BatchSandbox, index: number): string {
   return `${sandbox.metadata.name}-${index}`;
-}
-
-/** The controller reference that ties a non-pooled pod to its BatchSandbox (and lets the GC delete it). */
-export function controllerReference(sandbox: BatchSandbox): V1OwnerReference {
-  return {
-    apiVersion: API_VERSION,
-    kind: BATCH_SANDBOX.kind,
-    name: sandbox.metadata.name,
-    uid: sandbox.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 function stringArray(value: unknown): string[] | undefined {
@@ -77,7 +66,7 @@ export function buildNonPooledPod(sandbox: BatchSandbox, index: number): V1Pod {
       [LABELS.podIndex]: String(index),
       [LABELS.batchSandboxName]: sandbox.metadata.name,
     },
-    ownerReferences: [controllerReference(sandbox)],
+    ownerReferences: [controllerReference(BATCH_SANDBOX.kind, sandbox.metadata)],
   };
   return pod;
 }

@@ -10,9 +10,9 @@
 // once the resumed pods are Ready.
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
-import { API_VERSION, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
+import { API_VERSION, BATCH_SANDBOX, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
-import { controllerReference } from './non-pooled-pods.js';
+import { controllerReference } from './controller-reference.js';
 import { pauseSnapshotName } from './snapshot-names.js';
 
 /** The pause snapshot of replica `index` for the pause of `generation`. */
@@ -24,7 +24,7 @@ export function buildPauseSnapshot(sandbox: BatchSandbox, index: number, generat
       name: pauseSnapshotName(sandbox.metadata.name, index),
       namespace: sandbox.metadata.namespace,
       annotations: { [ANNOTATIONS.pauseGeneration]: String(generation) },
-      ownerReferences: [{ ...controllerReference(sandbox) }],
+      ownerReferences: [{ ...controllerReference(BATCH_SANDBOX.kind, sandbox.metadata) }],
     },
     spec: { sandboxName: sandbox.metadata.name },
   };

@@ -2,7 +2,8 @@
 // the pool and the template revision, and controlled by the Pool so that deleting the Pool collects it.
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { LABELS } from '../api/v1alpha1/contract.js';
-import { API_VERSION, POOL } from '../api/v1alpha1/group.js';
+import { POOL } from '../api/v1alpha1/group.js';
+import { controllerReference } from './controller-reference.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 
 /**
@@ -26,9 +27,7 @@ export function buildPoolPod(pool: Pool, revision: string, name: string): V1Pod 
       labels: { ...labels, [LABELS.poolName]: pool.metadata.name, [LABELS.poolRevision]: revision },
       annotations,
       finalizers: finalizers as string[] | undefined,
-      ownerReferences: [
-        { apiVersion: API_VERSION, kind: POOL.kind, name: pool.metadata.name, uid, controller: true, blockOwnerDeletion: true },
-      ],
+      ownerReferences: [controllerReference(POOL.kind, { name: pool.metadata.name, uid })],
     },
     spec: template.spec as V1PodSpec,
   };

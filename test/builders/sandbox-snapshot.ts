@@ -1,10 +1,10 @@
 // Test-object builder for SandboxSnapshots: aSandboxSnapshot('bs-pause').pauseOf(bs).phase('Succeed').build().
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import type { SandboxSnapshotPhase } from '../../api/v1alpha1/conditions.js';
-import { API_VERSION } from '../../api/v1alpha1/group.js';
+import { API_VERSION, BATCH_SANDBOX } from '../../api/v1alpha1/group.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { ContainerSnapshot, SandboxSnapshot } from '../../api/v1alpha1/sandbox-snapshot.js';
-import { controllerReference } from '../../planners/non-pooled-pods.js';
+import { controllerReference } from '../../planners/controller-reference.js';
 
 export class SandboxSnapshotBuilder {
   private readonly snapshot: SandboxSnapshot;
@@ -26,7 +26,7 @@ export class SandboxSnapshotBuilder {
   /** An internal pause snapshot: controlled by `sandbox`, created for the pause of `generation`. */
   pauseOf(sandbox: BatchSandbox, generation = sandbox.metadata.generation ?? 1): this {
     this.snapshot.spec.sandboxName = sandbox.metadata.name;
-    this.snapshot.metadata.ownerReferences = [{ ...controllerReference(sandbox) }];
+    this.snapshot.metadata.ownerReferences = [{ ...controllerReference(BATCH_SANDBOX.kind, sandbox.metadata) }];
     this.snapshot.metadata.annotations![ANNOTATIONS.pauseGeneration] = String(generation);
     return this;
   }
