@@ -1,0 +1,163 @@
+// The activity contract of the pause, resume and snapshot workflows (ADR 0004): what each step takes and
+// returns. Workflows import only these types; activities/pause-activities.ts implements them against the
+// cluster. Every activity is idempotent (a retry after a crash repeats nothing visible twice) and re-reads
+// what it acts on: a step never rests on a copy the workflow carried.
+//
+// A sandbox or snapshot that is gone, or was replaced by a namesake (another UID), ends the workflow: the
+// activity throws a non-retryable ApplicationFailure of type OBJECT_GONE and the workflow stops quietly.
+import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
+import type { CommitJobOutcome, CommitTarget } from '../planners/commit-job.js';
+import type { ReplicaRestore } from '../planners/resume-source.js';
+import type { ResumeProgress } from '../planners/resume-progress.js';
+import type { ConditionInput } from '../planners/batch-sandbox-status.js';
+
+/** ApplicationFailure type: the object the workflow acts for is gone (or is another object of the same name). */
+export const OBJECT_GONE = 'ObjectGone';
+
+/** A BatchSandbox as the workflows know it: its UID tells it apart from a later namesake. */
+export interface SandboxRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** A SandboxSnapshot (internal `<bs>-pause[-i]` or the server's `osb-snap-*`). */
+export interface SnapshotRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** Whether a workflow's operation still applies to the latest object. */
+export type StepGate = { proceed: true } | { proceed: false; why: string };
+
+/** What planCommit found. */
+export type CommitPlanStep =
+  /** Status persisted as planned; create the Job next. `deadlineSeconds` is the Job's activeDeadlineSeconds. */
+  | { state: 'planned'; target: CommitTarget; deadlineSeconds: number }
+  /** Already terminal (a retried workflow, or the snapshot failed before any Job: then it is recorded). */
+  | { state: 'terminal'; phase: 'Succeed' | 'Failed'; reason?: string; message?: string };
+
+/**
+ * Where the commit Job stands: the Job's own outcome, plus `failed` early when its pod cannot start (the
+ * committer image cannot be pulled: reason CommitJobFailed, message naming the image and the kubelet's
+ * reason), and `missing` when the Job does not exist (deleted from outside: the workflow re-creates it).
+ */
+export type CommitJobState = CommitJobOutcome | { state: 'missing' };
+
+export type CommitRecord = { ok: true } | { ok: false; reason: string; message: string };
+
+export interface PauseFailure {
+  reason: string;
+  message: string;
+}
+
+/** Activities of the pause workflow (`pause/<ns>/<name>/<uid>/<generation>`). */
+export interface PauseActivities {
+  /**
+   * Re-checks that `generation` still asks for a pause (decidePauseIntent says startPause for it, or the
+   * phase is already Pausing for it: a retry) and writes phase Pausing (nextPauseStatus pauseStarted).
+   */
+  markPausing(sandbox: SandboxRef, generation: number): Promise<StepGate>;
+  /** One source pod per replica, by current ownership (selectPauseSources). */
+  resolvePauseSources(sandbox: SandboxRef): Promise<PauseSourceResult>;
+  /**
+   * The internal snapshot of replica `index` for the pause of `generation`: created, used (this pause's
+   * own, on a retry) or replaced (an earlier operation's: deleted, then created). Returns it with its UID.
+   */
+  preparePauseSnapshot(sandbox: SandboxRef, index: number, generation: number): Promise<SnapshotRef>;
+  /**
+   * Point of no return. Non-pooled: deletes each source pod with a UID precondition (404/409 = done).
+   * Pooled: detaches the sandbox from its Pool in one merge patch (solidifiedTemplate + poolDetachPatch,
+   * guarded by resourceVersion); the Pool workflow then recycles the pods.
+   */
+  releasePods(sandbox: SandboxRef, sources: PauseSource[]): Promise<void>;
+  /** Phase Paused (pauseSucceeded), Normal Event `Paused`. */
+  markPaused(sandbox: SandboxRef): Promise<void>;
+  /**
+   * The pause failed before the point of no return: phase Succeed + PauseFailed(reason) while a pod of the
+   * sandbox still exists, else Failed + PauseFailed(PodNotFound) (snapshotFailedEvent's rule); Warning Event
+   * `PauseFailed`.
+   */
+  markPauseFailed(sandbox: SandboxRef, failure: PauseFailure): Promise<void>;
+  /** pause:false arrived while Pausing: phase Succeed (pauseCancelled), Normal Event `PauseCancelled`. */
+  markPauseCancelled(sandbox: SandboxRef): Promise<void>;
+  /** Deletes these snapshots (cancellation: a cancelled pause leaves no snapshot of its own). 404 = done. */
+  deleteSnapshots(namespace: string, snapshots: string[]): Promise<void>;
+}
+
+/** Activities of the snapshot workflow (`snapshot/<ns>/<snapshot>/<uid>`), a child of pause or on its own. */
+export interface SnapshotActivities {
+  /** Acknowledges the snapshot, plans the commit (planSnapshotCommit) and persists it; a plan failure is recorded. */
+  planCommit(snapshot: SnapshotRef): Promise<CommitPlanStep>;
+  /** Creates `<snapshot>-commit` (AlreadyExists = done) and writes phase Committing; Normal Event `CreatedJob`. */
+  createCommitJob(snapshot: SnapshotRef, target: CommitTarget): Promise<void>;
+  /** Reads the commit Job and its pods. */
+  inspectCommitJob(snapshot: SnapshotRef): Promise<CommitJobState>;
+  /**
+   * Reads the committer's result from the Job's pods and writes phase Succeed with the digests
+   * (Normal Event `JobSucceeded`); a missing or malformed result is returned, not thrown.
+   */
+  recordCommit(snapshot: SnapshotRef): Promise<CommitRecord>;
+  /**
+   * Writes phase Failed with reason and message (terminal phases never move), creates the unpause Job
+   * when the source is known, Warning Event `JobFailed`.
+   */
+  recordSnapshotFailure(snapshot: SnapshotRef, failure: PauseFailure): Promise<void>;
+  /** Deletes `<snapshot>-commit` (background propagation; 404 = done): compensation and cancellation. */
+  deleteCommitJob(snapshot: SnapshotRef): Promise<void>;
+}
+
+export type ResumeSnapshotsStep =
+  | { ok: true; restores: ReplicaRestore[] }
+  | { ok: false; reason: string; message: string; hasReadyPod: boolean };
+
+export interface ResumeFailure {
+  /** Paused: nothing was changed (retryable through the bridge); Failed: the recreated pods fail. */
+  phase: 'Paused' | 'Failed';
+  reason: string;
+  message: string;
+  podFailed?: ConditionInput;
+}
+
+/** Activities of the resume workflow (`resume/<ns>/<name>/<uid>/<generation>`). */
+export interface ResumeActivities {
+  /** Re-checks that `generation` still asks for a resume (or it is already Resuming: a retry); phase Resuming. */
+  markResuming(sandbox: SandboxRef, generation: number): Promise<StepGate>;
+  /** The succeeded snapshot of every replica (selectResumeSources), or why not and whether a pod is Ready anyway. */
+  resolveResumeSnapshots(sandbox: SandboxRef): Promise<ResumeSnapshotsStep>;
+  /**
+   * Rewrites spec.template / shardPatches to the snapshot images and adds the resume pull secret
+   * (resumeSpecPatch; merge patch guarded by resourceVersion, re-planned on a conflict). Idempotent: a
+   * template that already runs the images is left alone. `{ok:false}` when there is no template.
+   */
+  rewriteTemplate(sandbox: SandboxRef, restores: ReplicaRestore[]): Promise<{ ok: true } | { ok: false; reason: string; message: string }>;
+  /** Creates the missing pods `<bs>-<i>` from the rewritten spec (buildNonPooledPod; AlreadyExists = done). */
+  recreatePods(sandbox: SandboxRef): Promise<void>;
+  /** How the recreated pods are doing (resumeProgress). */
+  inspectResumedPods(sandbox: SandboxRef): Promise<ResumeProgress>;
+  /** Phase Succeed (resumeSucceeded), then deletes the internal pause snapshots; Normal Event `Resumed`. */
+  markResumed(sandbox: SandboxRef): Promise<void>;
+  /** resumeFailed with this phase, reason and message; snapshots kept; Warning Event `ResumeFailed`. */
+  markResumeFailed(sandbox: SandboxRef, failure: ResumeFailure): Promise<void>;
+}
+
+export type LifecycleActivities = PauseActivities & SnapshotActivities & ResumeActivities;
+
+/** Operator settings the activities use (operator/config.ts: snapshot flags). */
+export interface SnapshotSettings {
+  /** `--snapshot-registry`; '' = not configured (every snapshot fails with RegistryNotConfigured). */
+  registry: string;
+  /** `--snapshot-push-secret`: dockerconfigjson Secret in the sandbox namespace used to push. */
+  pushSecretName?: string;
+  /** `--resume-pull-secret`: added to the resumed template's imagePullSecrets. */
+  resumePullSecretName?: string;
+  /** `--image-committer-image`. */
+  committerImage: string;
+  /** `--containerd-socket-path`. */
+  containerdSocketPath: string;
+  /** `--snapshot-registry-insecure`. */
+  registryInsecure: boolean;
+  /** `--commit-job-timeout` in seconds (the Job's activeDeadlineSeconds). */
+  commitJobTimeoutSeconds: number;
+}
