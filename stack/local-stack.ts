@@ -1,7 +1,8 @@
 // The embedded local stack shared by the test harness and the dev command: etcd, kube-apiserver
 // (RBAC, token authn), kube-controller-manager (garbage collection, namespace deletion, Jobs),
-// kube-scheduler, kwok with fake nodes, and the Temporal dev server, all on free loopback ports
-// with data in one directory. `stop()` tears everything down, also after a failed start.
+// kube-scheduler, kwok with fake nodes, the simulated image-committer (in this process: it plays the
+// committer and failed image pulls on the fake nodes), and the Temporal dev server, all on free
+// loopback ports with data in one directory. `stop()` tears everything down, also after a failed start.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { installCrds } from './install-crds.js';
 import { startKubeApiServer } from './kube-apiserver.js';
 import { writeAdminKubeconfig } from './kubeconfig.js';
 import { createFakeNodes, startKwok } from './kwok.js';
-import type { ManagedProcess } from './managed-process.js';
+import { ManagedProcess } from './managed-process.js';
+import { startSimulatedCommitter } from './simulated-committer.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { resolveToolchain } from './toolchain.js';
 
@@ -53,7 +55,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'opensandbox-stack-'));
   mkdirSync(dataDir, { recursive: true });
   const progress = opts.onProgress ?? (() => {});
-  const started: ManagedProcess[] = [];
+  // Child processes and in-process components, in start order.
+  const started: { stop(): Promise<void> }[] = [];
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const mark = (phase: string): void => {
@@ -96,6 +99,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     writeAdminKubeconfig(kubeconfigPath, apiServer.url, apiServer.caPath, apiServer.adminToken);
     const kubeConfig = new ConnectionReusingKubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
+    started.push(await startSimulatedCommitter(kubeConfig, join(dataDir, 'simulated-committer.log')));
 
     // allSettled, not all: on a failure every sibling must have finished (and be tracked) before stop().
     const [, , , nodes] = await Promise.allSettled([
@@ -149,7 +153,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       nodeNames,
       timings,
       get pids() {
-        return started.map((p) => p.pid);
+        return started.filter((p) => p instanceof ManagedProcess).map((p) => p.pid);
       },
       stop,
     };

@@ -24,7 +24,7 @@ describe('local stack', () => {
       namespace: ns,
       body: {
         metadata: { name: 'web' },
-        spec: { containers: [{ name: 'main', image: 'registry.invalid/web:1', command: ['sleep', '3600'] }] },
+        spec: { containers: [{ name: 'main', image: 'registry.example/web:1', command: ['sleep', '3600'] }] },
       },
     });
     let pod: V1Pod | undefined;
