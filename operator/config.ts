@@ -6,6 +6,10 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { SnapshotSettings } from '../activities/pause-activity-types.js';
+import { DEFAULT_COMMIT_JOB_SETTINGS } from '../planners/commit-job.js';
+import { parsePositiveGoDuration } from '../planners/go-duration.js';
+import { isImageReference, isRegistryPrefix } from './image-reference.js';
 
 export type Role = 'watch' | 'work';
 const ROLES: readonly Role[] = ['watch', 'work'];
@@ -49,6 +53,10 @@ export interface OperatorConfig {
   /** The operator's own namespace, where ConfigMap pool-assign-profiles is read; '' = built-in profile only. */
   podNamespace: string;
   workflowBundlePath: string;
+  /** Pause commits: registry, credentials and the commit Job (spec §6.7, §7.1). */
+  snapshot: SnapshotSettings;
+  /** Deadlines of the pause and resume workflows as a whole (upstream has none: spec §10 B15). */
+  lifecycle: { pauseTimeoutMs: number; resumeTimeoutMs: number };
 }
 
 /** The checked-out (or installed) package: the nearest directory holding package.json. */
@@ -81,6 +89,14 @@ function parseHostPort(value: string, opts: { hostOptional: boolean; minPort: nu
 }
 
 const nonEmpty = z.string().regex(/^\S+$/);
+const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const boolText = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] });
+/** Milliseconds of a positive Go duration (`10m`, `90s`, `1h30m`). */
+const goDuration = z.string().transform((v, ctx) => {
+  const ms = parsePositiveGoDuration(v);
+  if (ms === undefined) ctx.addIssue({ code: 'custom', message: 'not a positive duration' });
+  return ms ?? z.NEVER;
+});
 
 interface KeySpec {
   env: string;
@@ -138,7 +154,7 @@ const KEYS = {
     flag: '--temporal-tls',
     expected: 'true or false',
     boolean: true,
-    schema: z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] }),
+    schema: boolText,
   },
   temporalTlsCertPath: {
     env: 'TEMPORAL_TLS_CERT_PATH',
@@ -210,6 +226,69 @@ const KEYS = {
     expected: 'the path of the pre-built workflow bundle',
     default: DEFAULT_WORKFLOW_BUNDLE_PATH,
     schema: z.string().min(1),
+  },
+  snapshotRegistry: {
+    env: 'SNAPSHOT_REGISTRY',
+    flag: '--snapshot-registry',
+    expected: "a registry and optional repository path, host[:port][/path] without scheme or tag, or '' (pause not configured)",
+    default: '',
+    schema: z.string().refine((v) => v === '' || isRegistryPrefix(v)),
+  },
+  snapshotPushSecret: {
+    env: 'SNAPSHOT_PUSH_SECRET',
+    flag: '--snapshot-push-secret',
+    expected: 'the name of a dockerconfigjson Secret (a DNS-1123 subdomain)',
+    schema: z.string().regex(DNS_1123_SUBDOMAIN),
+  },
+  resumePullSecret: {
+    env: 'RESUME_PULL_SECRET',
+    flag: '--resume-pull-secret',
+    expected: 'the name of an image pull Secret (a DNS-1123 subdomain)',
+    schema: z.string().regex(DNS_1123_SUBDOMAIN),
+  },
+  imageCommitterImage: {
+    env: 'IMAGE_COMMITTER_IMAGE',
+    flag: '--image-committer-image',
+    expected: 'an image reference, e.g. registry.example.com/image-committer:v1',
+    default: DEFAULT_COMMIT_JOB_SETTINGS.committerImage,
+    schema: z.string().refine(isImageReference),
+  },
+  containerdSocketPath: {
+    env: 'CONTAINERD_SOCKET_PATH',
+    flag: '--containerd-socket-path',
+    expected: 'the absolute host path of the containerd socket',
+    default: DEFAULT_COMMIT_JOB_SETTINGS.containerdSocketPath,
+    schema: z.string().regex(/^\/\S*$/),
+  },
+  snapshotRegistryInsecure: {
+    env: 'SNAPSHOT_REGISTRY_INSECURE',
+    flag: '--snapshot-registry-insecure',
+    expected: 'true or false',
+    boolean: true,
+    default: String(DEFAULT_COMMIT_JOB_SETTINGS.registryInsecure),
+    schema: boolText,
+  },
+  commitJobTimeout: {
+    env: 'COMMIT_JOB_TIMEOUT',
+    flag: '--commit-job-timeout',
+    expected: 'a positive duration in whole seconds, e.g. 10m or 90s',
+    default: `${DEFAULT_COMMIT_JOB_SETTINGS.timeoutSeconds}s`,
+    // Whole seconds: it becomes the Job's activeDeadlineSeconds.
+    schema: goDuration.refine((ms) => ms % 1000 === 0),
+  },
+  pauseTimeout: {
+    env: 'PAUSE_TIMEOUT',
+    flag: '--pause-timeout',
+    expected: 'a positive duration, e.g. 15m',
+    default: '15m',
+    schema: goDuration,
+  },
+  resumeTimeout: {
+    env: 'RESUME_TIMEOUT',
+    flag: '--resume-timeout',
+    expected: 'a positive duration, e.g. 10m',
+    default: '10m',
+    schema: goDuration,
   },
 } satisfies Record<string, KeySpec>;
 
@@ -335,6 +414,14 @@ export function loadConfig(
     requireFile('workflowBundle', workflowBundlePath, 'an existing workflow bundle file (built by `npm run build`)');
   }
 
+  // The commit Job runs inside the pause workflow: a pause deadline within the Job's would fail every
+  // slow commit as a pause timeout before the Job could report its own.
+  const commitJobTimeoutMs = parsed.commitJobTimeout!;
+  if (parsed.pauseTimeout! <= commitJobTimeoutMs) {
+    const longer = `a duration longer than ${KEYS.commitJobTimeout.env} (${KEYS.commitJobTimeout.flag}) = ${raw.get('commitJobTimeout')}`;
+    problems.push(problem('pauseTimeout', raw.get('pauseTimeout'), longer));
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const tls: TemporalTlsFiles | false =
@@ -361,6 +448,16 @@ export function loadConfig(
     watchNamespace: parsed.watchNamespace!,
     podNamespace: parsed.podNamespace!,
     workflowBundlePath,
+    snapshot: {
+      registry: parsed.snapshotRegistry!,
+      ...(parsed.snapshotPushSecret ? { pushSecretName: parsed.snapshotPushSecret } : {}),
+      ...(parsed.resumePullSecret ? { resumePullSecretName: parsed.resumePullSecret } : {}),
+      committerImage: parsed.imageCommitterImage!,
+      containerdSocketPath: parsed.containerdSocketPath!,
+      registryInsecure: parsed.snapshotRegistryInsecure!,
+      commitJobTimeoutSeconds: commitJobTimeoutMs / 1000,
+    },
+    lifecycle: { pauseTimeoutMs: parsed.pauseTimeout!, resumeTimeoutMs: parsed.resumeTimeout! },
   };
 }
 

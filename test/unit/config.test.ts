@@ -39,6 +39,14 @@ describe('loadConfig defaults', () => {
       watchNamespace: '',
       podNamespace: '',
       workflowBundlePath: DEFAULT_WORKFLOW_BUNDLE_PATH,
+      snapshot: {
+        registry: '',
+        committerImage: 'image-committer:dev',
+        containerdSocketPath: '/var/run/containerd/containerd.sock',
+        registryInsecure: false,
+        commitJobTimeoutSeconds: 600,
+      },
+      lifecycle: { pauseTimeoutMs: 15 * 60_000, resumeTimeoutMs: 10 * 60_000 },
     });
   });
 
@@ -98,6 +106,44 @@ describe('loadConfig overrides', () => {
     });
   });
 
+  it('reads the snapshot settings', () => {
+    const { snapshot, lifecycle } = load(
+      [
+        '--snapshot-registry=registry.example.com:5000/sandboxes/snapshots',
+        '--snapshot-push-secret',
+        'push-creds',
+        '--resume-pull-secret=pull.creds',
+        '--image-committer-image',
+        'ghcr.io/opensandbox/image-committer:v0.2.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+        '--containerd-socket-path=/run/k3s/containerd/containerd.sock',
+        '--snapshot-registry-insecure',
+        '--commit-job-timeout',
+        '90s',
+        '--resume-timeout=1h30m',
+      ],
+      { PAUSE_TIMEOUT: '5m' },
+    );
+    expect(snapshot).toEqual({
+      registry: 'registry.example.com:5000/sandboxes/snapshots',
+      pushSecretName: 'push-creds',
+      resumePullSecretName: 'pull.creds',
+      committerImage: 'ghcr.io/opensandbox/image-committer:v0.2.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      containerdSocketPath: '/run/k3s/containerd/containerd.sock',
+      registryInsecure: true,
+      commitJobTimeoutSeconds: 90,
+    });
+    expect(lifecycle).toEqual({ pauseTimeoutMs: 5 * 60_000, resumeTimeoutMs: 90 * 60_000 });
+  });
+
+  it.each([
+    ['localhost:5000', {}],
+    ['registry.local', {}],
+    ['10.0.0.5:5000/snap', {}],
+    ['localhost:5000/a/b', { SNAPSHOT_REGISTRY_INSECURE: 'false' }],
+  ])('accepts registry %s', (registry, env) => {
+    expect(load(['--snapshot-registry', registry], env).snapshot).toMatchObject({ registry, registryInsecure: false });
+  });
+
   it('turns TLS on with the bare flag and for an API key', () => {
     expect(load(['--temporal-tls']).temporal.tls).toEqual({});
     expect(load([], { TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
@@ -142,6 +188,43 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
     { argv: ['--log-level'], message: 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got nothing' },
     { argv: ['--colour', 'blue'], message: 'invalid configuration: unknown flag --colour (known flags: --roles,' },
     { argv: ['serve'], message: 'invalid configuration: unexpected argument "serve"' },
+    {
+      argv: ['--snapshot-registry', 'https://registry.example.com'],
+      message: 'SNAPSHOT_REGISTRY (--snapshot-registry): expected a registry and optional repository path, host[:port][/path] without scheme or tag',
+    },
+    { env: { SNAPSHOT_REGISTRY: 'registry.example.com/snaps:latest' }, message: 'SNAPSHOT_REGISTRY (--snapshot-registry): expected a registry' },
+    { env: { SNAPSHOT_REGISTRY: 'registry.example.com/Snaps/' }, message: 'got "registry.example.com/Snaps/"' },
+    {
+      argv: ['--snapshot-push-secret', 'Push_Creds'],
+      message: 'SNAPSHOT_PUSH_SECRET (--snapshot-push-secret): expected the name of a dockerconfigjson Secret (a DNS-1123 subdomain), got "Push_Creds"',
+    },
+    { env: { RESUME_PULL_SECRET: '-pull' }, message: 'RESUME_PULL_SECRET (--resume-pull-secret): expected the name of an image pull Secret' },
+    {
+      argv: ['--image-committer-image', 'Image Committer'],
+      message: 'IMAGE_COMMITTER_IMAGE (--image-committer-image): expected an image reference, e.g. registry.example.com/image-committer:v1, got "Image Committer"',
+    },
+    { env: { IMAGE_COMMITTER_IMAGE: 'committer:' }, message: 'IMAGE_COMMITTER_IMAGE (--image-committer-image): expected an image reference' },
+    {
+      argv: ['--containerd-socket-path', 'run/containerd.sock'],
+      message: 'CONTAINERD_SOCKET_PATH (--containerd-socket-path): expected the absolute host path of the containerd socket, got "run/containerd.sock"',
+    },
+    { argv: ['--snapshot-registry-insecure=sometimes'], message: 'SNAPSHOT_REGISTRY_INSECURE (--snapshot-registry-insecure): expected true or false' },
+    {
+      argv: ['--commit-job-timeout', '10'],
+      message: 'COMMIT_JOB_TIMEOUT (--commit-job-timeout): expected a positive duration in whole seconds, e.g. 10m or 90s, got "10"',
+    },
+    { env: { COMMIT_JOB_TIMEOUT: '0s' }, message: 'COMMIT_JOB_TIMEOUT (--commit-job-timeout): expected a positive duration' },
+    { env: { COMMIT_JOB_TIMEOUT: '1500ms' }, message: 'COMMIT_JOB_TIMEOUT (--commit-job-timeout): expected a positive duration in whole seconds' },
+    { argv: ['--pause-timeout', '-15m'], message: 'PAUSE_TIMEOUT (--pause-timeout): expected a positive duration, e.g. 15m, got "-15m"' },
+    {
+      argv: ['--pause-timeout', '10m'],
+      message: 'PAUSE_TIMEOUT (--pause-timeout): expected a duration longer than COMMIT_JOB_TIMEOUT (--commit-job-timeout) = 600s, got "10m"',
+    },
+    {
+      argv: ['--commit-job-timeout=20m'],
+      message: 'PAUSE_TIMEOUT (--pause-timeout): expected a duration longer than COMMIT_JOB_TIMEOUT (--commit-job-timeout) = 20m, got "15m"',
+    },
+    { env: { RESUME_TIMEOUT: 'soon' }, message: 'RESUME_TIMEOUT (--resume-timeout): expected a positive duration, e.g. 10m, got "soon"' },
   ];
   it.each(cases)('$message', ({ argv = [], env = {}, message }) => {
     expect(problemOf(argv, env)).toContain(message);
