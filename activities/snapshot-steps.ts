@@ -16,7 +16,7 @@ import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef, Sna
 /** The label the Job controller puts on a Job's pods. */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
-export function commitJobSettings(settings: SnapshotSettings): CommitJobSettings {
+function commitJobSettings(settings: SnapshotSettings): CommitJobSettings {
   return {
     committerImage: settings.committerImage,
     containerdSocketPath: settings.containerdSocketPath,
