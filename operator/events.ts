@@ -12,7 +12,7 @@ import type { Logger } from './logger.js';
 
 export const EVENT_COMPONENT = 'opensandbox-operator';
 
-/** Reason strings; the first two are upstream's (spec §7.5). */
+/** Reason strings; SuccessfulCreate, FailedCreate and the snapshot Job ones are upstream's (spec §7.5). */
 export const EVENT_REASONS = {
   SuccessfulCreate: 'SuccessfulCreate',
   FailedCreate: 'FailedCreate',
@@ -22,6 +22,18 @@ export const EVENT_REASONS = {
   InvalidSpec: 'InvalidSpec',
   PoolAssigned: 'PoolAssigned',
   NoEligiblePool: 'NoEligiblePool',
+  // Pause and resume of a BatchSandbox.
+  Paused: 'Paused',
+  PauseFailed: 'PauseFailed',
+  PauseCancelled: 'PauseCancelled',
+  Resumed: 'Resumed',
+  ResumeFailed: 'ResumeFailed',
+  // SandboxSnapshot commits: upstream's four (spec §7.5), and SnapshotFailed for a failure before any Job.
+  CreatedJob: 'CreatedJob',
+  FailedCreateJob: 'FailedCreateJob',
+  JobSucceeded: 'JobSucceeded',
+  JobFailed: 'JobFailed',
+  SnapshotFailed: 'SnapshotFailed',
 } as const;
 
 export type EventType = 'Normal' | 'Warning';

@@ -102,18 +102,34 @@ function pooledCandidates(input: PauseSourceInput, pool: string): Candidate[] {
   });
 }
 
+/** The candidate of every replica index; throws when a pooled sandbox's allocation annotation is malformed. */
+function candidatesOf(input: PauseSourceInput): Candidate[] {
+  const { sandbox } = input;
+  return namesPool(sandbox.spec.poolRef) ? pooledCandidates(input, sandbox.spec.poolRef) : nonPooledCandidates(sandbox, input.pods);
+}
+
+/**
+ * The pods the sandbox holds now by the same ownership rules, whatever their phase, minus terminating
+ * ones: whether a failed pause left the sandbox any pod. A malformed allocation annotation holds none.
+ */
+export function heldPods(input: PauseSourceInput): V1Pod[] {
+  let candidates: Candidate[];
+  try {
+    candidates = candidatesOf(input);
+  } catch {
+    return [];
+  }
+  return candidates.flatMap((c) => ('pod' in c && !isTerminating(c.pod) ? [c.pod] : []));
+}
+
 /** One source pod per replica, or why the sandbox cannot be committed now. */
 export function selectPauseSources(input: PauseSourceInput): PauseSourceResult {
   const { sandbox } = input;
   let candidates: Candidate[];
-  if (namesPool(sandbox.spec.poolRef)) {
-    try {
-      candidates = pooledCandidates(input, sandbox.spec.poolRef);
-    } catch (err) {
-      return { ok: false, reason: 'MalformedAllocation', message: `allocation annotation: ${(err as Error).message}` };
-    }
-  } else {
-    candidates = nonPooledCandidates(sandbox, input.pods);
+  try {
+    candidates = candidatesOf(input);
+  } catch (err) {
+    return { ok: false, reason: 'MalformedAllocation', message: `allocation annotation: ${(err as Error).message}` };
   }
   const sources: PauseSource[] = [];
   const problems: string[] = [];

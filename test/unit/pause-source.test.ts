@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { selectPauseSources } from '../../planners/pause-source.js';
+import { heldPods, selectPauseSources } from '../../planners/pause-source.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 
@@ -100,5 +100,28 @@ describe('selectPauseSources, pooled', () => {
     });
     const malformed = pooled().annotation('sandbox.opensandbox.io/alloc-status', '{bad').build();
     expect(selectPauseSources({ sandbox: malformed, pods: [] })).toMatchObject({ ok: false, reason: 'MalformedAllocation' });
+  });
+});
+
+describe('heldPods: whether a failed pause left the sandbox any pod', () => {
+  const bs = aBatchSandbox('bs').template().replicas(2);
+
+  it('non-pooled: its own pods by UID, whatever their phase, minus terminating ones and namesakes', () => {
+    const own = (name: string) => aPod(name).controlledBy(bs.build());
+    const pods = [
+      own('bs-0').phase('Pending').build(),
+      own('bs-1').ready().terminating().build(),
+      aPod('bs-1').controlledBy({ ...bs.build(), metadata: { name: 'bs', uid: 'old-uid' } }).ready().build(),
+    ];
+    expect(heldPods({ sandbox: bs.build(), pods }).map((p) => p.metadata?.name)).toEqual(['bs-0']);
+  });
+
+  it("pooled: the alloc-status pods still the Pool's; a malformed annotation holds none", () => {
+    const pooled = aBatchSandbox('bs').poolRef('pool');
+    const pod = aPod('pool-a').controlledBy(POOL).inPool('pool').phase('Pending').build();
+    expect(heldPods({ sandbox: pooled.allocated(['pool-a']).build(), pods: [pod], poolUid: 'uid-pool' })).toEqual([pod]);
+    expect(heldPods({ sandbox: pooled.allocated(['pool-a']).build(), pods: [pod], poolUid: 'other-pool-uid' })).toEqual([]);
+    const malformed = aBatchSandbox('bs').poolRef('pool').annotation('sandbox.opensandbox.io/alloc-status', '{bad').build();
+    expect(heldPods({ sandbox: malformed, pods: [pod] })).toEqual([]);
   });
 });

@@ -1,0 +1,15 @@
+// The activities of the pause, resume and snapshot workflows (ADR 0004), built from the operator's
+// cluster access and snapshot settings. The three groups live in pause-steps.ts, snapshot-steps.ts and
+// resume-steps.ts; what they share (reads by ref, status writes) in lifecycle-objects.ts.
+import { lifecycleObjects, type LifecycleActivitiesDeps } from './lifecycle-objects.js';
+import type { LifecycleActivities } from './pause-activity-types.js';
+import { createPauseActivities } from './pause-steps.js';
+import { createResumeActivities } from './resume-steps.js';
+import { createSnapshotActivities } from './snapshot-steps.js';
+
+export type { LifecycleActivitiesDeps } from './lifecycle-objects.js';
+
+export function createLifecycleActivities({ kubeConfig, log, events, settings, now = () => new Date() }: LifecycleActivitiesDeps): LifecycleActivities {
+  const ctx = { objects: lifecycleObjects(kubeConfig), log, events, settings, now };
+  return { ...createPauseActivities(ctx), ...createSnapshotActivities(ctx), ...createResumeActivities(ctx) };
+}

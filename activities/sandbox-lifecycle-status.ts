@@ -1,0 +1,61 @@
+// BatchSandbox status writes of the pause and resume workflows: workflows pass lifecycle events, and the
+// status each leads to is computed here from the latest object (nextPauseStatus), never from a copy the
+// workflow carried (ADR 0004).
+import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import { EVENT_REASONS, type EventType } from '../operator/events.js';
+import { lifecycleGate, type LifecycleOperationKind } from '../planners/lifecycle-gate.js';
+import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
+import type { LifecycleContext, ObjectRef } from './lifecycle-objects.js';
+import type { StepGate } from './pause-activity-types.js';
+
+/** A Kubernetes Event recorded once the status is written. */
+export interface LifecycleNotice {
+  type: EventType;
+  reason: (typeof EVENT_REASONS)[keyof typeof EVENT_REASONS];
+  message: string;
+}
+
+/**
+ * Writes the status `event` leads to on the latest sandbox (`event` may depend on it), then records
+ * `notice` about it. Returns the sandbox as written.
+ */
+export async function writeLifecycleEvent(
+  { objects, events, log, now }: LifecycleContext,
+  ref: ObjectRef,
+  event: PauseLifecycleEvent | ((latest: BatchSandbox) => Promise<PauseLifecycleEvent>),
+  notice?: LifecycleNotice,
+): Promise<BatchSandbox> {
+  let applied: PauseLifecycleEvent | undefined;
+  const written = await objects.sandboxes.updateStatus(ref, async (latest) => {
+    applied = typeof event === 'function' ? await event(latest) : event;
+    return nextPauseStatus(latest, applied, now());
+  });
+  log.info(
+    { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, event: applied?.type, phase: written.status?.phase },
+    'Wrote lifecycle status',
+  );
+  if (notice) events.record(written, notice.type, notice.reason, notice.message);
+  return written;
+}
+
+/**
+ * The first step of a pause or resume: re-checks that `generation` still asks for it (lifecycleGate on
+ * the latest sandbox and its snapshots) and writes phase Pausing / Resuming; writes nothing otherwise.
+ */
+export async function markStarted(
+  { objects, log, now }: LifecycleContext,
+  operation: LifecycleOperationKind,
+  ref: ObjectRef,
+  generation: number,
+): Promise<StepGate> {
+  let gate = { proceed: false, why: 'not checked' } as StepGate;
+  await objects.sandboxes.updateStatus(ref, async (latest) => {
+    gate = lifecycleGate(operation, latest, await objects.snapshots.list(ref.namespace), generation);
+    if (!gate.proceed) return undefined;
+    return nextPauseStatus(latest, { type: operation === 'pause' ? 'pauseStarted' : 'resumeStarted' }, now());
+  });
+  const fields = { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, operation, generation };
+  if (gate.proceed) log.info(fields, 'Lifecycle operation started');
+  else log.info({ ...fields, why: gate.why }, 'Lifecycle operation no longer applies');
+  return gate;
+}

@@ -1,0 +1,148 @@
+// Activities of the snapshot workflow (ADR 0004, spec §6.6): plan the commit, run the commit Job, record
+// its outcome. Each re-reads the snapshot it acts for (OBJECT_GONE when it is gone or replaced) and writes
+// its status from the latest copy (nextSnapshotStatus: terminal phases never move).
+import type { V1Job } from '@kubernetes/client-node';
+import type { SandboxSnapshot, SandboxSnapshotStatus } from '../api/v1alpha1/sandbox-snapshot.js';
+import { EVENT_REASONS } from '../operator/events.js';
+import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
+import { buildCommitJob, buildUnpauseJob, commitJobOutcome, readCommitResult, type CommitJobSettings, type CommitTarget } from '../planners/commit-job.js';
+import { commitPodStartFailure } from '../planners/commit-pod-start.js';
+import { planSnapshotCommit } from '../planners/snapshot-commit-plan.js';
+import { commitJobName } from '../planners/snapshot-names.js';
+import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
+import type { LifecycleContext } from './lifecycle-objects.js';
+import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef, SnapshotSettings } from './pause-activity-types.js';
+
+/** The label the Job controller puts on a Job's pods. */
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+
+function commitJobSettings(settings: SnapshotSettings): CommitJobSettings {
+  return {
+    committerImage: settings.committerImage,
+    containerdSocketPath: settings.containerdSocketPath,
+    registryInsecure: settings.registryInsecure,
+    timeoutSeconds: settings.commitJobTimeoutSeconds,
+    ...(settings.pushSecretName ? { pushSecretName: settings.pushSecretName } : {}),
+  };
+}
+
+/** The source and images a status records, once planned. */
+function plannedTarget(status: SandboxSnapshotStatus | undefined): CommitTarget | undefined {
+  const { sourcePodName, sourceNodeName, containers = [] } = status ?? {};
+  if (!sourcePodName || !sourceNodeName || containers.length === 0) return undefined;
+  return {
+    podName: sourcePodName,
+    nodeName: sourceNodeName,
+    containers: containers.map((c) => ({ containerName: c.containerName, imageUri: c.imageUri })),
+  };
+}
+
+function failedCondition(snapshot: SandboxSnapshot): { reason?: string; message?: string } {
+  const failed = snapshot.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  return { ...(failed?.reason ? { reason: failed.reason } : {}), ...(failed?.message ? { message: failed.message } : {}) };
+}
+
+function terminalStep(snapshot: SandboxSnapshot): CommitPlanStep {
+  if (snapshot.status?.phase === 'Succeed') return { state: 'terminal', phase: 'Succeed' };
+  return { state: 'terminal', phase: 'Failed', ...failedCondition(snapshot) };
+}
+
+export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivities {
+  const { objects, events, log, settings, now } = ctx;
+  const { snapshots, batch } = objects;
+  const jobSettings = commitJobSettings(settings);
+
+  const write = (ref: SnapshotRef, event: SnapshotEvent) => snapshots.updateStatus(ref, (latest) => nextSnapshotStatus(latest, event, now()));
+
+  async function createJob(namespace: string, job: V1Job): Promise<boolean> {
+    try {
+      await batch.createNamespacedJob({ namespace, body: job });
+      return true;
+    } catch (err) {
+      if (isApiStatus(err, 409)) return false;
+      throw err;
+    }
+  }
+
+  /** Phase Failed; with `unpause`, the unpause Job when the source is known (the commit may have frozen it). */
+  async function recordFailure(ref: SnapshotRef, failure: PauseFailure, reason: string, unpause: boolean): Promise<SandboxSnapshot> {
+    const written = await write(ref, { type: 'failed', reason: failure.reason, message: failure.message });
+    if (written.status?.phase !== 'Failed') return written;
+    const target = unpause ? plannedTarget(written.status) : undefined;
+    if (target) await createJob(ref.namespace, buildUnpauseJob(written, target, jobSettings));
+    log.info({ kind: 'SandboxSnapshot', namespace: ref.namespace, name: ref.name, reason: failure.reason, unpause: target !== undefined }, 'Snapshot failed');
+    events.record(written, 'Warning', reason, `${failure.reason}: ${failure.message}`);
+    return written;
+  }
+
+  const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
+
+  return {
+    async planCommit(ref) {
+      const snapshot = await snapshots.updateStatus(ref, (latest) => nextSnapshotStatus(latest, { type: 'acknowledged' }, now()));
+      if (isTerminalSnapshot(snapshot)) return terminalStep(snapshot);
+      const sandbox = await objects.sandboxes.find(ref.namespace, snapshot.spec.sandboxName);
+      const { pods, poolUid } = sandbox ? await objects.podsOf(sandbox) : { pods: [], poolUid: undefined };
+      const plan = planSnapshotCommit({ snapshot, sandbox, pods, registry: settings.registry, ...(poolUid === undefined ? {} : { poolUid }) });
+      if (!plan.ok) return terminalStep(await recordFailure(ref, plan, EVENT_REASONS.SnapshotFailed, false));
+      const planned = await write(ref, { type: 'planned', target: plan.target });
+      if (isTerminalSnapshot(planned)) return terminalStep(planned);
+      return { state: 'planned', target: plan.target, deadlineSeconds: settings.commitJobTimeoutSeconds };
+    },
+
+    async createCommitJob(ref, target) {
+      const snapshot = await snapshots.read(ref);
+      const job = buildCommitJob(snapshot, target, jobSettings);
+      const name = job.metadata!.name!;
+      let created: boolean;
+      try {
+        created = await createJob(ref.namespace, job);
+      } catch (err) {
+        events.record(snapshot, 'Warning', EVENT_REASONS.FailedCreateJob, `Failed to create commit job ${name}: ${apiErrorMessage(err)}`);
+        throw err;
+      }
+      const written = await write(ref, { type: 'committing' });
+      if (created) {
+        log.info({ kind: 'Job', namespace: ref.namespace, name, snapshot: ref.name, node: target.nodeName }, 'Created commit job');
+        events.record(written, 'Normal', EVENT_REASONS.CreatedJob, `Created commit job ${name}`);
+      }
+    },
+
+    async inspectCommitJob(ref) {
+      await snapshots.read(ref);
+      const name = commitJobName(ref.name);
+      let job: V1Job;
+      try {
+        job = await batch.readNamespacedJob({ namespace: ref.namespace, name });
+      } catch (err) {
+        if (isApiStatus(err, 404)) return { state: 'missing' };
+        throw err;
+      }
+      const outcome = commitJobOutcome(job);
+      if (outcome.state !== 'running') return outcome;
+      return commitPodStartFailure(name, await jobPods(ref)) ?? outcome;
+    },
+
+    async recordCommit(ref) {
+      await snapshots.read(ref);
+      const name = commitJobName(ref.name);
+      const result = readCommitResult(name, await jobPods(ref));
+      if (!result.ok) return { ok: false, reason: 'CommitResultInvalid', message: result.message };
+      const written = await write(ref, { type: 'committed', result: result.result });
+      if (written.status?.phase !== 'Succeed') {
+        const { reason = 'SnapshotFailed', message = 'snapshot failed' } = failedCondition(written);
+        return { ok: false, reason, message };
+      }
+      events.record(written, 'Normal', EVENT_REASONS.JobSucceeded, `Commit job ${name} succeeded`);
+      return { ok: true };
+    },
+
+    async recordSnapshotFailure(ref, failure) {
+      await recordFailure(ref, failure, EVENT_REASONS.JobFailed, true);
+    },
+
+    async deleteCommitJob(ref) {
+      await objects.deleteJob(ref.namespace, commitJobName(ref.name));
+    },
+  };
+}

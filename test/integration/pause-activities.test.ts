@@ -1,0 +1,476 @@
+// The pause, snapshot and resume activities against the real kube-apiserver of the test stack, called
+// directly (no workflow): what each writes, what it refuses, and that a retry repeats nothing. No
+// operator controller runs here: the test plays the controllers' parts (pods, Pools, status) itself;
+// kube-controller-manager runs the Jobs and garbage collection, kwok plays the kubelet.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BatchV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { createLifecycleActivities } from '../../activities/pause-activities.js';
+import { OBJECT_GONE, type SandboxRef, type SnapshotRef, type SnapshotSettings } from '../../activities/pause-activity-types.js';
+import type { BatchSandbox, BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
+import { GROUP, POOL, SANDBOX_SNAPSHOT, VERSION } from '../../api/v1alpha1/group.js';
+import type { SandboxSnapshot, SandboxSnapshotStatus } from '../../api/v1alpha1/sandbox-snapshot.js';
+import type { EventRecorder, EventType } from '../../operator/events.js';
+import { isApiStatus } from '../../operator/kube-errors.js';
+import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { createLogger } from '../../operator/logger.js';
+import { ZERO_COUNTERS } from '../../planners/batch-sandbox-status.js';
+import { buildCommitJob } from '../../planners/commit-job.js';
+import { controllerReference } from '../../planners/controller-reference.js';
+import { buildNonPooledPod } from '../../planners/non-pooled-pods.js';
+import { isReady, isTerminating } from '../../planners/pod-state.js';
+import { templateRevision } from '../../planners/pool-revision.js';
+import { commitJobName, unpauseJobName } from '../../planners/snapshot-names.js';
+import { waitUntil } from '../../stack/wait-until.js';
+import { aBatchSandbox, SIMPLE_TEMPLATE } from '../builders/batch-sandbox.js';
+import { aPool } from '../builders/pool.js';
+import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
+import { PoolNamespace } from '../support/pool-namespace.js';
+import { testKubeConfig, testStackInfo } from '../support/stack.js';
+
+const ns = new PoolNamespace(`pause-act-${Date.now().toString(36)}`);
+const namespace = ns.namespace;
+const kubeConfig = testKubeConfig();
+const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+const batch = kubeConfig.makeApiClient(BatchV1Api);
+const node = () => testStackInfo().nodeNames[0]!;
+const WAIT = { timeoutMs: 60_000, intervalMs: 200 };
+
+const settings: SnapshotSettings = {
+  registry: 'registry.local:5000/snapshots',
+  resumePullSecretName: 'resume-pull',
+  committerImage: 'image-committer:dev',
+  containerdSocketPath: '/run/containerd/containerd.sock',
+  registryInsecure: true,
+  commitJobTimeoutSeconds: 120,
+};
+
+interface RecordedEvent {
+  kind: string;
+  name: string;
+  type: EventType;
+  reason: string;
+  message: string;
+}
+const recorded: RecordedEvent[] = [];
+const events: EventRecorder = {
+  record: (object, type, reason, message) => recorded.push({ kind: object.kind, name: object.metadata.name, type, reason, message }),
+};
+const eventsOf = (name: string) => recorded.filter((e) => e.name === name).map((e) => `${e.type} ${e.reason}`);
+
+const activities = createLifecycleActivities({ kubeConfig, log: createLogger('error'), events, settings });
+
+beforeAll(() => ns.create(), 60_000);
+afterAll(() => ns.delete(), 60_000);
+
+// ---- helpers ---------------------------------------------------------------------------------------
+
+const snapshotPath = { group: GROUP, version: VERSION, namespace, plural: SANDBOX_SNAPSHOT.plural };
+
+const refOf = (object: { metadata: { name: string; uid?: string } }): SandboxRef => ({ namespace, name: object.metadata.name, uid: object.metadata.uid! });
+
+/** Creates the sandbox and gives it `status` (as the BatchSandbox controller would have). */
+async function sandboxWith(body: BatchSandbox, status: Partial<BatchSandboxStatus>): Promise<BatchSandbox> {
+  await ns.createSandbox(body);
+  await objects.patchNamespacedCustomObjectStatus(
+    { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: body.metadata.name, body: { status: { ...ZERO_COUNTERS, ...status } } },
+    MERGE_PATCH,
+  );
+  return ns.getSandbox(body.metadata.name);
+}
+
+const getSnapshot = async (name: string) => (await objects.getNamespacedCustomObject({ ...snapshotPath, name })) as SandboxSnapshot;
+
+async function findSnapshot(name: string): Promise<SandboxSnapshot | undefined> {
+  try {
+    return await getSnapshot(name);
+  } catch (err) {
+    if (isApiStatus(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+async function createSnapshot(body: SandboxSnapshot, status?: SandboxSnapshotStatus): Promise<SnapshotRef> {
+  const created = (await objects.createNamespacedCustomObject({ ...snapshotPath, body })) as SandboxSnapshot;
+  if (status) await objects.patchNamespacedCustomObjectStatus({ ...snapshotPath, name: body.metadata.name, body: { status } }, MERGE_PATCH);
+  return { namespace, name: created.metadata.name, uid: created.metadata.uid! };
+}
+
+async function jobExists(name: string): Promise<boolean> {
+  try {
+    const job = await batch.readNamespacedJob({ namespace, name });
+    return !job.metadata?.deletionTimestamp;
+  } catch (err) {
+    if (isApiStatus(err, 404)) return false;
+    throw err;
+  }
+}
+
+async function getPod(name: string): Promise<V1Pod | undefined> {
+  try {
+    return await ns.core.readNamespacedPod({ namespace, name });
+  } catch (err) {
+    if (isApiStatus(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+async function waitForReadyPod(name: string): Promise<V1Pod> {
+  let pod: V1Pod | undefined;
+  await waitUntil(async () => (pod = await getPod(name)) !== undefined && isReady(pod), { what: `pod ${name} Ready`, ...WAIT });
+  return pod!;
+}
+
+/** The sandbox's pod `index`, built as the BatchSandbox controller does, bound to a kwok node, Ready. */
+async function runPod(sandbox: BatchSandbox, index: number): Promise<V1Pod> {
+  const pod = buildNonPooledPod(sandbox, index);
+  pod.spec!.nodeName = node();
+  await ns.core.createNamespacedPod({ namespace, body: pod });
+  return waitForReadyPod(pod.metadata!.name!);
+}
+
+async function expectObjectGone(promise: Promise<unknown>): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect(err).toMatchObject({ type: OBJECT_GONE, nonRetryable: true });
+}
+
+/** A running non-pooled sandbox about to pause at generation 1 (pause:true set at creation). */
+async function runningSandbox(name: string, replicas = 1): Promise<BatchSandbox> {
+  return sandboxWith(aBatchSandbox(name, namespace).template().replicas(replicas).pause(true).build(), { phase: 'Succeed', pauseObservedGeneration: 0 });
+}
+
+// ---- pause -----------------------------------------------------------------------------------------
+
+describe('markPausing', () => {
+  it('writes Pausing for the generation that asks for a pause, and proceeds again on a retry', async () => {
+    const bs = await runningSandbox('mp-ok');
+    await expect(activities.markPausing(refOf(bs), 1)).resolves.toEqual({ proceed: true });
+    const pausing = await ns.getSandbox('mp-ok');
+    expect(pausing.status).toMatchObject({ phase: 'Pausing', pauseObservedGeneration: 1 });
+    await expect(activities.markPausing(refOf(bs), 1)).resolves.toEqual({ proceed: true });
+    expect((await ns.getSandbox('mp-ok')).metadata.resourceVersion).toBe(pausing.metadata.resourceVersion);
+  });
+
+  it('does not proceed, and writes nothing, for a stale generation', async () => {
+    const bs = await runningSandbox('mp-stale');
+    await objects.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'mp-stale', body: { spec: { expireTime: '2099-01-01T00:00:00Z' } } },
+      MERGE_PATCH,
+    );
+    const bumped = await ns.getSandbox('mp-stale');
+    expect(bumped.metadata.generation).toBe(2);
+    const gate = await activities.markPausing(refOf(bs), 1);
+    expect(gate).toEqual({ proceed: false, why: expect.stringContaining('generation 1 no longer applies') });
+    const after = await ns.getSandbox('mp-stale');
+    expect(after.metadata.resourceVersion).toBe(bumped.metadata.resourceVersion);
+    expect(after.status?.phase).toBe('Succeed');
+  });
+
+  it('ends with OBJECT_GONE for a namesake (other UID) or a missing sandbox', async () => {
+    const bs = await runningSandbox('mp-gone');
+    await expectObjectGone(activities.markPausing({ ...refOf(bs), uid: 'not-this-one' }, 1));
+    await expectObjectGone(activities.markPausing({ namespace, name: 'never-was', uid: 'x' }, 1));
+    expect((await ns.getSandbox('mp-gone')).status?.phase).toBe('Succeed');
+  });
+});
+
+describe('preparePauseSnapshot', () => {
+  it('creates the snapshot of the pause, uses it on a retry, and replaces an earlier pause’s', async () => {
+    const bs = await runningSandbox('ps');
+    const ref = refOf(bs);
+    const created = await activities.preparePauseSnapshot(ref, 0, 1);
+    const first = await getSnapshot('ps-pause');
+    expect(created).toEqual({ namespace, name: 'ps-pause', uid: first.metadata.uid });
+    expect(first.metadata.annotations?.[ANNOTATIONS.pauseGeneration]).toBe('1');
+    expect(first.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'BatchSandbox', uid: bs.metadata.uid, controller: true })]);
+
+    await expect(activities.preparePauseSnapshot(ref, 0, 1)).resolves.toEqual(created);
+
+    // The earlier pause's snapshot holds the cleanup finalizer and has a commit Job: both must not stop it.
+    await objects.patchNamespacedCustomObject({ ...snapshotPath, name: 'ps-pause', body: { metadata: { finalizers: [FINALIZERS.snapshotCleanup] } } }, MERGE_PATCH);
+    const target = { podName: 'ps-0', nodeName: node(), containers: [{ containerName: 'sandbox', imageUri: 'registry.local/x:1' }] };
+    await batch.createNamespacedJob({
+      namespace,
+      body: buildCommitJob(first, target, { committerImage: 'c:1', containerdSocketPath: '/s', registryInsecure: false, timeoutSeconds: 60 }),
+    });
+    const replaced = await activities.preparePauseSnapshot(ref, 0, 3);
+    expect(replaced.uid).not.toBe(created.uid);
+    const second = await getSnapshot('ps-pause');
+    expect(second.metadata.uid).toBe(replaced.uid);
+    expect(second.metadata.annotations?.[ANNOTATIONS.pauseGeneration]).toBe('3');
+    expect(await jobExists(commitJobName('ps-pause'))).toBe(false);
+  });
+
+  it('replicas > 1 get their own snapshot `<bs>-pause-<i>`', async () => {
+    const bs = await runningSandbox('ps-multi', 2);
+    await expect(activities.preparePauseSnapshot(refOf(bs), 1, 1)).resolves.toMatchObject({ name: 'ps-multi-pause-1' });
+  });
+});
+
+describe('releasePods', () => {
+  it('non-pooled: deletes the source pods by UID; a namesake of a source survives', async () => {
+    const bs = await runningSandbox('rp', 2);
+    await Promise.all([runPod(bs, 0), runPod(bs, 1)]);
+    const resolved = await activities.resolvePauseSources(refOf(bs));
+    if (!resolved.ok) throw new Error(resolved.message);
+    expect(resolved.sources.map((s) => s.podName)).toEqual(['rp-0', 'rp-1']);
+
+    // rp-1 is replaced by a namesake after the sources were resolved.
+    await ns.core.deleteNamespacedPod({ namespace, name: 'rp-1', gracePeriodSeconds: 0 });
+    await waitUntil(async () => (await getPod('rp-1')) === undefined, { what: 'rp-1 gone', ...WAIT });
+    const namesake = await runPod(bs, 1);
+
+    await activities.releasePods(refOf(bs), resolved.sources);
+    await waitUntil(async () => {
+      const pod = await getPod('rp-0');
+      return pod === undefined || isTerminating(pod);
+    }, { what: 'rp-0 deleted', ...WAIT });
+    const survivor = await getPod('rp-1');
+    expect(survivor?.metadata?.uid).toBe(namesake.metadata?.uid);
+    expect(isTerminating(survivor!)).toBe(false);
+    // A retry is harmless.
+    await activities.releasePods(refOf(bs), resolved.sources);
+  });
+
+  it('pooled: detaches the sandbox from its Pool in one write (template from the Pool), and leaves the pod to the Pool', async () => {
+    const pool = aPool('pool-a', namespace).build();
+    await ns.createPool(pool);
+    const poolObject = await ns.getPool('pool-a');
+    const podBody: V1Pod = {
+      metadata: {
+        name: 'pool-a-pod-0',
+        namespace,
+        labels: { [LABELS.poolName]: 'pool-a', [LABELS.poolRevision]: templateRevision(poolObject.spec.template), app: 'demo' },
+        ownerReferences: [controllerReference(POOL.kind, poolObject.metadata)],
+      },
+      spec: { ...structuredClone(poolObject.spec.template.spec), nodeName: node() } as V1Pod['spec'],
+    };
+    await ns.core.createNamespacedPod({ namespace, body: podBody });
+    const pod = await waitForReadyPod('pool-a-pod-0');
+    const bs = await sandboxWith(
+      aBatchSandbox('pooled', namespace).poolRef('pool-a').pause(true).allocated(['pool-a-pod-0']).finalizers([FINALIZERS.poolAllocation]).build(),
+      { phase: 'Pausing', pauseObservedGeneration: 1 },
+    );
+    const resolved = await activities.resolvePauseSources(refOf(bs));
+    if (!resolved.ok) throw new Error(resolved.message);
+
+    await activities.releasePods(refOf(bs), resolved.sources);
+    const detached = await ns.getSandbox('pooled');
+    expect(detached.spec.poolRef).toBe('');
+    expect(detached.spec.template).toEqual({ metadata: { labels: { app: 'demo' } }, spec: SIMPLE_TEMPLATE.spec });
+    expect(detached.metadata.annotations?.[ANNOTATIONS.allocStatus]).toBeUndefined();
+    expect(detached.metadata.finalizers ?? []).not.toContain(FINALIZERS.poolAllocation);
+
+    // A retry finds it detached and changes nothing; the pool pod is the Pool's to recycle.
+    await activities.releasePods(refOf(bs), resolved.sources);
+    expect((await ns.getSandbox('pooled')).metadata.resourceVersion).toBe(detached.metadata.resourceVersion);
+    expect((await getPod('pool-a-pod-0'))?.metadata?.uid).toBe(pod.metadata?.uid);
+  });
+});
+
+describe('markPauseFailed', () => {
+  it('keeps a sandbox whose pod still exists running: Succeed + PauseFailed(reason), Warning PauseFailed', async () => {
+    const bs = await runningSandbox('pf-kept');
+    await runPod(bs, 0);
+    await activities.markPausing(refOf(bs), 1);
+    await activities.markPauseFailed(refOf(bs), { reason: 'SourcePodNotFound', message: 'boom' });
+    const status = (await ns.getSandbox('pf-kept')).status!;
+    expect(status.phase).toBe('Succeed');
+    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'PauseFailed', status: 'True', reason: 'SourcePodNotFound', message: 'boom' }));
+    expect(eventsOf('pf-kept')).toEqual(['Warning PauseFailed']);
+  });
+
+  it('without any pod left: Failed + PauseFailed(PodNotFound)', async () => {
+    const bs = await runningSandbox('pf-gone');
+    await activities.markPausing(refOf(bs), 1);
+    await activities.markPauseFailed(refOf(bs), { reason: 'CommitJobFailed', message: 'commit failed' });
+    const status = (await ns.getSandbox('pf-gone')).status!;
+    expect(status.phase).toBe('Failed');
+    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'PauseFailed', reason: 'PodNotFound', message: 'commit failed' }));
+  });
+
+  it('markPaused and markPauseCancelled write their phase and record a Normal Event', async () => {
+    const paused = await runningSandbox('mk-paused');
+    await activities.markPausing(refOf(paused), 1);
+    await activities.markPaused(refOf(paused));
+    expect((await ns.getSandbox('mk-paused')).status).toMatchObject({ phase: 'Paused', pauseObservedGeneration: 1, replicas: 0 });
+    expect(eventsOf('mk-paused')).toEqual(['Normal Paused']);
+
+    const cancelled = await runningSandbox('mk-cancelled');
+    await activities.markPausing(refOf(cancelled), 1);
+    await activities.markPauseCancelled(refOf(cancelled));
+    expect((await ns.getSandbox('mk-cancelled')).status?.phase).toBe('Succeed');
+    expect(eventsOf('mk-cancelled')).toEqual(['Normal PauseCancelled']);
+  });
+});
+
+// ---- snapshot --------------------------------------------------------------------------------------
+
+describe('planCommit', () => {
+  it('fails a snapshot of a missing sandbox, naming it, without creating a Job', async () => {
+    const ref = await createSnapshot(aSandboxSnapshot('osb-snap-0123456789abcdef0123456789abcdef', namespace).sandboxName('no-such-sandbox').build());
+    const step = await activities.planCommit(ref);
+    expect(step).toEqual({ state: 'terminal', phase: 'Failed', reason: 'BatchSandboxLookupFailed', message: expect.stringContaining('no-such-sandbox') });
+    const snapshot = await getSnapshot(ref.name);
+    expect(snapshot.status).toMatchObject({ phase: 'Failed', observedGeneration: 1 });
+    expect(await jobExists(commitJobName(ref.name))).toBe(false);
+    // Terminal: a retry returns the same and writes nothing.
+    await expect(activities.planCommit(ref)).resolves.toEqual(step);
+    expect((await getSnapshot(ref.name)).metadata.resourceVersion).toBe(snapshot.metadata.resourceVersion);
+  });
+
+  it('ends with OBJECT_GONE for a snapshot replaced by a namesake', async () => {
+    const ref = await createSnapshot(aSandboxSnapshot('snap-namesake', namespace).sandboxName('x').build());
+    await expectObjectGone(activities.planCommit({ ...ref, uid: 'earlier-uid' }));
+  });
+});
+
+describe('commit: planCommit, createCommitJob, inspectCommitJob, recordCommit', () => {
+  it('runs the commit Job on the source node and records the committer’s result', async () => {
+    const bs = await runningSandbox('cm');
+    const source = await runPod(bs, 0);
+    const ref = await activities.preparePauseSnapshot(refOf(bs), 0, 1);
+
+    const step = await activities.planCommit(ref);
+    if (step.state !== 'planned') throw new Error(`not planned: ${JSON.stringify(step)}`);
+    const image = 'registry.local:5000/snapshots/cm-sandbox:snap-gen1';
+    expect(step).toEqual({
+      state: 'planned',
+      target: { podName: 'cm-0', nodeName: source.spec!.nodeName, containers: [{ containerName: 'sandbox', imageUri: image }] },
+      deadlineSeconds: 120,
+    });
+    expect((await getSnapshot('cm-pause')).status).toMatchObject({ phase: 'Pending', sourcePodName: 'cm-0' });
+
+    await activities.createCommitJob(ref, step.target);
+    await activities.createCommitJob(ref, step.target); // a retry: AlreadyExists is done
+    expect((await getSnapshot('cm-pause')).status?.phase).toBe('Committing');
+    expect(eventsOf('cm-pause')).toEqual(['Normal CreatedJob']);
+    const job = await batch.readNamespacedJob({ namespace, name: 'cm-pause-commit' });
+    expect(job.spec?.template.spec?.nodeName).toBe(source.spec!.nodeName);
+
+    // kube-controller-manager creates the pod, kwok completes it with exit 0.
+    await waitUntil(async () => (await activities.inspectCommitJob(ref)).state === 'succeeded', { what: 'commit job succeeded', ...WAIT });
+
+    // kwok leaves no termination message: there is no result to record.
+    await expect(activities.recordCommit(ref)).resolves.toEqual({ ok: false, reason: 'CommitResultInvalid', message: expect.stringContaining('not JSON') });
+    expect((await getSnapshot('cm-pause')).status?.phase).toBe('Committing');
+
+    // What the kubelet reports for the real committer: its termination message.
+    const [jobPod] = (await ns.core.listNamespacedPod({ namespace, labelSelector: 'batch.kubernetes.io/job-name=cm-pause-commit' })).items;
+    const result = { containers: [{ name: 'sandbox', image, digest: 'sha256:feed' }] };
+    const statuses = jobPod!.status!.containerStatuses!.map((s) => ({
+      ...s,
+      state: { terminated: { ...s.state!.terminated!, message: JSON.stringify(result) } },
+    }));
+    await ns.core.patchNamespacedPodStatus({ namespace, name: jobPod!.metadata!.name!, body: { status: { containerStatuses: statuses } } }, MERGE_PATCH);
+
+    await expect(activities.recordCommit(ref)).resolves.toEqual({ ok: true });
+    const done = await getSnapshot('cm-pause');
+    expect(done.status).toMatchObject({ phase: 'Succeed', containers: [{ containerName: 'sandbox', imageUri: image, imageDigest: 'sha256:feed' }] });
+    expect(eventsOf('cm-pause')).toEqual(['Normal CreatedJob', 'Normal JobSucceeded']);
+
+    await activities.deleteCommitJob(ref);
+    await activities.deleteCommitJob(ref); // 404 = done
+    expect(await jobExists('cm-pause-commit')).toBe(false);
+  });
+
+  it('inspectCommitJob says missing when there is no Job', async () => {
+    const ref = await createSnapshot(aSandboxSnapshot('snap-nojob', namespace).sandboxName('x').build());
+    await expect(activities.inspectCommitJob(ref)).resolves.toEqual({ state: 'missing' });
+  });
+
+  it('recordSnapshotFailure writes Failed and creates the unpause Job for a planned source', async () => {
+    const ref = await createSnapshot(aSandboxSnapshot('snap-fail', namespace).sandboxName('x').build(), {
+      phase: 'Committing',
+      sourcePodName: 'x-0',
+      sourceNodeName: node(),
+      containers: [{ containerName: 'sandbox', imageUri: 'registry.local/x-sandbox:snap-1' }],
+    });
+    await activities.recordSnapshotFailure(ref, { reason: 'Timeout', message: 'commit job snap-fail-commit ran longer than its deadline' });
+    const snapshot = await getSnapshot('snap-fail');
+    expect(snapshot.status?.phase).toBe('Failed');
+    expect(snapshot.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Failed', reason: 'Timeout' }));
+    const unpause = await batch.readNamespacedJob({ namespace, name: unpauseJobName('snap-fail') });
+    expect(unpause.spec?.template.spec?.containers[0]?.args).toEqual(['unpause', 'x-0', namespace, 'sandbox']);
+    expect(eventsOf('snap-fail')).toEqual(['Warning JobFailed']);
+  });
+});
+
+// ---- resume ----------------------------------------------------------------------------------------
+
+/** A paused sandbox asking to resume (generation 2, acknowledged up to 1) with its succeeded snapshot. */
+async function pausedSandbox(name: string): Promise<BatchSandbox> {
+  const bs = await sandboxWith(aBatchSandbox(name, namespace).template().pause(true).build(), { phase: 'Paused', pauseObservedGeneration: 1 });
+  // The resume intent is a spec change of its own: generation 2.
+  await objects.patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name, body: { spec: { pause: false } } },
+    MERGE_PATCH,
+  );
+  const snapshot = aSandboxSnapshot(`${name}-pause`, namespace).pauseOf(bs, 1).build();
+  await createSnapshot(snapshot, {
+    phase: 'Succeed',
+    containers: [{ containerName: 'sandbox', imageUri: `registry.local/${name}-sandbox:snap-gen1`, imageDigest: 'sha256:1' }],
+  });
+  return ns.getSandbox(name);
+}
+
+describe('resume', () => {
+  it('marks Resuming, rewrites the template once, recreates the pod, waits for it and deletes the snapshot', async () => {
+    const bs = await pausedSandbox('rs');
+    const ref = refOf(bs);
+    expect(bs.metadata.generation).toBe(2);
+    await expect(activities.markResuming(ref, 2)).resolves.toEqual({ proceed: true });
+    await expect(activities.markResuming(ref, 2)).resolves.toEqual({ proceed: true });
+    expect((await ns.getSandbox('rs')).status?.phase).toBe('Resuming');
+
+    const snapshots = await activities.resolveResumeSnapshots(ref);
+    if (!snapshots.ok) throw new Error(snapshots.message);
+    await expect(activities.rewriteTemplate(ref, snapshots.restores)).resolves.toEqual({ ok: true });
+    const rewritten = await ns.getSandbox('rs');
+    expect(rewritten.spec.template?.spec.containers[0]?.image).toBe('registry.local/rs-sandbox:snap-gen1');
+    expect(rewritten.spec.template?.spec.imagePullSecrets).toEqual([{ name: 'resume-pull' }]);
+    await expect(activities.rewriteTemplate(ref, snapshots.restores)).resolves.toEqual({ ok: true });
+    expect((await ns.getSandbox('rs')).metadata.resourceVersion).toBe(rewritten.metadata.resourceVersion);
+
+    await activities.recreatePods(ref);
+    await activities.recreatePods(ref); // AlreadyExists / present = done
+    const pod = await getPod('rs-0');
+    expect(pod?.spec?.containers[0]?.image).toBe('registry.local/rs-sandbox:snap-gen1');
+    expect(pod?.metadata?.ownerReferences?.[0]?.uid).toBe(bs.metadata.uid);
+
+    await waitUntil(async () => (await activities.inspectResumedPods(ref)).state === 'ready', { what: 'resumed pod ready', ...WAIT });
+
+    await activities.markResumed(ref);
+    expect((await ns.getSandbox('rs')).status?.phase).toBe('Succeed');
+    await waitUntil(async () => (await findSnapshot('rs-pause')) === undefined, { what: 'rs-pause deleted', ...WAIT });
+    expect(eventsOf('rs')).toEqual(['Normal Resumed']);
+  });
+
+  it('resolveResumeSnapshots without a snapshot says why and whether a pod is Ready anyway', async () => {
+    const bs = await sandboxWith(aBatchSandbox('rs-none', namespace).template().pause(false).build(), { phase: 'Resuming' });
+    await expect(activities.resolveResumeSnapshots(refOf(bs))).resolves.toEqual({
+      ok: false,
+      reason: 'SnapshotNotFound',
+      message: 'SandboxSnapshot rs-none-pause not found',
+      hasReadyPod: false,
+    });
+    await runPod(bs, 0);
+    await expect(activities.resolveResumeSnapshots(refOf(bs))).resolves.toMatchObject({ ok: false, hasReadyPod: true });
+  });
+
+  it('markResumeFailed keeps the snapshot and records a Warning', async () => {
+    const bs = await pausedSandbox('rs-fail');
+    await activities.markResuming(refOf(bs), 2);
+    await activities.markResumeFailed(refOf(bs), { phase: 'Paused', reason: 'SnapshotNotReady', message: 'not ready' });
+    const status = (await ns.getSandbox('rs-fail')).status!;
+    expect(status.phase).toBe('Paused');
+    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'ResumeFailed', reason: 'SnapshotNotReady' }));
+    expect(await findSnapshot('rs-fail-pause')).toBeDefined();
+    expect(eventsOf('rs-fail')).toEqual(['Warning ResumeFailed']);
+  });
+});
