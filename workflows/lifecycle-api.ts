@@ -1,8 +1,10 @@
 // What the outside world sees of the pause, resume and snapshot workflows: their ids, inputs, signals and
 // the `progress` query. The watchers start, signal and cancel them by these; users find them in the
 // Temporal UI by id or by search attributes (OpenSandboxNamespace, OpenSandboxSandbox, OpenSandboxOperation).
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SandboxRef, SnapshotRef } from '../activities/pause-activity-types.js';
+import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, SANDBOX_ATTRIBUTE } from './search-attributes.js';
 
 export type LifecycleOperation = 'pause' | 'resume' | 'snapshot';
 
@@ -19,6 +21,15 @@ export function resumeWorkflowId(sandbox: SandboxRef, generation: number): strin
 /** `snapshot/<ns>/<snapshot>/<uid>`: the commit of one SandboxSnapshot. */
 export function snapshotWorkflowId(snapshot: SnapshotRef): string {
   return `snapshot/${snapshot.namespace}/${snapshot.name}/${snapshot.uid}`;
+}
+
+/** The search attributes a lifecycle run carries: `OpenSandboxSandbox="<name>" AND OpenSandboxOperation="pause"` finds it. */
+export function lifecycleSearchAttributes(namespace: string, sandbox: string, operation: LifecycleOperation): SearchAttributePair[] {
+  return [
+    { key: NAMESPACE_ATTRIBUTE, value: namespace },
+    { key: SANDBOX_ATTRIBUTE, value: sandbox },
+    { key: OPERATION_ATTRIBUTE, value: operation },
+  ];
 }
 
 export interface PauseWorkflowInput {
@@ -59,3 +70,12 @@ export interface LifecycleProgress {
   message?: string;
 }
 export const lifecycleProgressQuery = defineQuery<LifecycleProgress>('progress');
+
+/** What a pause or resume run returns: its outcome (as the `progress` query shows it once ended). */
+export interface LifecycleResult {
+  outcome: NonNullable<LifecycleProgress['outcome']>;
+  message?: string;
+}
+
+/** What a snapshot run returns: the phase the SandboxSnapshot ended in, and why it failed. */
+export type SnapshotWorkflowResult = { phase: 'Succeed' } | { phase: 'Failed'; reason: string; message: string };

@@ -1,0 +1,159 @@
+// The pause of one BatchSandbox generation (id `pause/<ns>/<name>/<uid>/<generation>`, ADR 0004):
+//   markPausing -> resolvePauseSources -> per replica, in parallel: preparePauseSnapshot + child
+//   snapshotWorkflow -> releasePods (point of no return) -> markPaused
+// Before the point of no return every way out leaves the sandbox running: a failed snapshot cancels its
+// siblings (their clean-up deletes their Jobs) and records PauseFailed; the deadline does the same with
+// reason Timeout; a cancellation (pause:false while Pausing) also deletes this pause's snapshots and
+// records PauseCancelled. From the point of no return on, the pause finishes whatever arrives.
+//
+// A cancelled pause returns outcome `cancelled` instead of rethrowing the cancellation: its clean-up ran to
+// completion, and the run shows as completed with that outcome rather than as an aborted execution.
+import {
+  CancellationScope,
+  executeChild,
+  isCancellation,
+  ParentClosePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
+import type { PauseSource } from '../planners/pause-source.js';
+import {
+  lifecycleSearchAttributes,
+  snapshotWorkflowId,
+  type LifecycleResult,
+  type PauseWorkflowInput,
+  type SnapshotWorkflowResult,
+} from './lifecycle-api.js';
+import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { trackProgress } from './lifecycle-progress.js';
+import { snapshotWorkflow } from './snapshot-workflow.js';
+
+/** How the commit of every replica ended: all committed (the sources to release), or the first failure. */
+type Commits = { ok: true; sources: PauseSource[] } | { ok: false; failure: PauseFailure };
+
+export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWorkflowInput): Promise<LifecycleResult> {
+  const progress = trackProgress('pause', { kind: 'BatchSandbox', namespace: sandbox.namespace, name: sandbox.name });
+  const workflowScope = CancellationScope.current();
+  const deadlineAt = workflowInfo().startTime.getTime() + deadlineMs;
+  /** This pause's snapshots: a cancelled pause deletes them. */
+  const prepared: SnapshotRef[] = [];
+
+  try {
+    progress.step('marking pausing');
+    const gate = await steps.markPausing(sandbox, generation);
+    if (!gate.proceed) return progress.end('abandoned', gate.why);
+
+    let commits: Commits;
+    try {
+      commits = await CancellationScope.withTimeout(Math.max(1, deadlineAt - Date.now()), commitReplicas);
+    } catch (err) {
+      if (!isCancellation(err) || workflowScope.consideredCancelled) throw err;
+      commits = { ok: false, failure: { reason: 'Timeout', message: `pause did not finish within ${deadlineMs / 1000}s` } };
+    }
+    // The outcome is written whatever arrives meanwhile: a cancellation now would leave it half-done.
+    return await CancellationScope.nonCancellable(async () => {
+      if (!commits.ok) {
+        progress.step('recording failure');
+        await steps.markPauseFailed(sandbox, commits.failure);
+        return progress.end('failed', `${commits.failure.reason}: ${commits.failure.message}`);
+      }
+      progress.step('releasing pods');
+      await steps.releasePods(sandbox, commits.sources);
+      progress.step('marking paused');
+      await steps.markPaused(sandbox);
+      return progress.end('succeeded');
+    });
+  } catch (err) {
+    if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+    if (!isCancellation(err) || !workflowScope.consideredCancelled) throw err;
+    // The snapshot children are done by now: their cancellation completed before the commits ended.
+    return await CancellationScope.nonCancellable(async () => {
+      try {
+        progress.step('deleting snapshots');
+        await steps.deleteSnapshots(sandbox.namespace, prepared.map((s) => s.name));
+        progress.step('marking pause cancelled');
+        await steps.markPauseCancelled(sandbox);
+        return progress.end('cancelled');
+      } catch (cleanupErr) {
+        if (isObjectGone(cleanupErr)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+        throw cleanupErr;
+      }
+    });
+  }
+
+  async function commitReplicas(): Promise<Commits> {
+    progress.step('resolving source pods');
+    const resolved = await steps.resolvePauseSources(sandbox);
+    if (!resolved.ok) return { ok: false, failure: { reason: resolved.reason, message: resolved.message } };
+    progress.step('committing snapshots');
+    const failure = await firstFailure(resolved.sources.map((source) => () => commitReplica(source)));
+    return failure ? { ok: false, failure: pauseFailureOf(failure) } : { ok: true, sources: resolved.sources };
+  }
+
+  async function commitReplica(source: PauseSource): Promise<SnapshotWorkflowResult> {
+    // Not abandoned half-way: a cancelled pause must learn the snapshot it created, to delete it.
+    const snapshot = await CancellationScope.nonCancellable(() => steps.preparePauseSnapshot(sandbox, source.index, generation));
+    prepared.push(snapshot);
+    try {
+      return await executeChild(snapshotWorkflow, {
+        workflowId: snapshotWorkflowId(snapshot),
+        args: [{ snapshot, sandboxName: sandbox.name }],
+        typedSearchAttributes: lifecycleSearchAttributes(sandbox.namespace, sandbox.name, 'snapshot'),
+        // Cancelling the children (the default, waiting for their clean-up) is how this workflow ends them;
+        // a pause terminated from outside takes its children along.
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+      });
+    } catch (err) {
+      // Cancelled from outside (not by this pause): the snapshot will not be committed.
+      if (isCancellation(err) && !CancellationScope.current().consideredCancelled) {
+        return { phase: 'Failed', reason: 'Cancelled', message: `snapshot ${snapshot.name} was cancelled` };
+      }
+      throw err;
+    }
+  }
+}
+
+/**
+ * Runs the commits side by side and returns the first failed one, after cancelling the others and
+ * waiting for their clean-up; undefined when all succeeded. An error (OBJECT_GONE, a cancellation from
+ * outside) also cancels the others and is rethrown once they are done.
+ */
+async function firstFailure(commits: (() => Promise<SnapshotWorkflowResult>)[]): Promise<Extract<SnapshotWorkflowResult, { phase: 'Failed' }> | undefined> {
+  const siblings = new CancellationScope();
+  let failed: Extract<SnapshotWorkflowResult, { phase: 'Failed' }> | undefined;
+  let error: { err: unknown } | undefined;
+  let cancelledHere = false;
+  const stopOthers = (): void => {
+    cancelledHere = true;
+    siblings.cancel();
+  };
+  await Promise.all(
+    commits.map((commit) =>
+      siblings.run(commit).then(
+        (result) => {
+          if (result.phase === 'Failed' && !failed && !error) {
+            failed = result;
+            stopOthers();
+          }
+        },
+        (err: unknown) => {
+          if (cancelledHere && isCancellation(err)) return;
+          error ??= { err };
+          stopOthers();
+        },
+      ),
+    ),
+  );
+  if (error) throw error.err;
+  return failed;
+}
+
+/**
+ * The PauseFailed a failed snapshot leads to, as planners/pause-status.ts snapshotFailedEvent has it
+ * (Timeout stays Timeout, anything else is SnapshotFailed with the snapshot's message). Mirrored: that
+ * function reads a SandboxSnapshot object, and the workflow holds only the child's reason and message.
+ * markPauseFailed applies the rest of the rule (PodNotFound when no pod of the sandbox is left).
+ */
+function pauseFailureOf(snapshot: { reason: string; message: string }): PauseFailure {
+  return { reason: snapshot.reason === 'Timeout' ? 'Timeout' : 'SnapshotFailed', message: snapshot.message || 'snapshot failed' };
+}

@@ -1,0 +1,89 @@
+// The resume of one BatchSandbox generation (id `resume/<ns>/<name>/<uid>/<generation>`, ADR 0004):
+//   markResuming -> resolveResumeSnapshots -> rewriteTemplate -> recreatePods -> wait for the pods
+//   -> markResumed | markResumeFailed
+// Waiting is event-driven: the pod watcher signals `sandboxPodsChanged`. Resume is latency-sensitive and
+// the watcher may not know this run's id yet (an operator restart), so the backstop wakes it often at
+// first (every 2 s for 30 s), then every 10 s.
+import { CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ResumeFailure } from '../activities/pause-activity-types.js';
+import { sandboxPodsChangedSignal, type LifecycleResult, type ResumeWorkflowInput } from './lifecycle-api.js';
+import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { trackProgress } from './lifecycle-progress.js';
+
+const EARLY_BACKSTOP_MS = 2_000;
+const EARLY_PERIOD_MS = 30_000;
+const LATE_BACKSTOP_MS = 10_000;
+
+export async function resumeWorkflow({ sandbox, generation, deadlineMs }: ResumeWorkflowInput): Promise<LifecycleResult> {
+  const progress = trackProgress('resume', { kind: 'BatchSandbox', namespace: sandbox.namespace, name: sandbox.name });
+  const workflowScope = CancellationScope.current();
+  const deadlineAt = workflowInfo().startTime.getTime() + deadlineMs;
+  let podsChanged = false;
+  setHandler(sandboxPodsChangedSignal, () => {
+    podsChanged = true;
+  });
+
+  try {
+    try {
+      return await CancellationScope.withTimeout(Math.max(1, deadlineAt - Date.now()), resume);
+    } catch (err) {
+      if (!isCancellation(err) || workflowScope.consideredCancelled) throw err;
+      return await failed({ phase: 'Failed', reason: 'Timeout', message: `resume did not finish within ${deadlineMs / 1000}s` });
+    }
+  } catch (err) {
+    if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+    throw err;
+  }
+
+  async function resume(): Promise<LifecycleResult> {
+    progress.step('marking resuming');
+    const gate = await steps.markResuming(sandbox, generation);
+    if (!gate.proceed) return progress.end('abandoned', gate.why);
+
+    progress.step('resolving snapshots');
+    const resolved = await steps.resolveResumeSnapshots(sandbox);
+    if (!resolved.ok) {
+      // planners/pause-status.ts resumeBlockedEvent: a sandbox with a Ready pod is running anyway;
+      // otherwise nothing was changed and it stays Paused (retryable through the bridge).
+      if (resolved.hasReadyPod) return resumed();
+      return failed({ phase: 'Paused', reason: resolved.reason, message: resolved.message });
+    }
+
+    progress.step('rewriting template');
+    const rewritten = await steps.rewriteTemplate(sandbox, resolved.restores);
+    if (!rewritten.ok) return failed({ phase: 'Paused', reason: rewritten.reason, message: rewritten.message });
+
+    progress.step('recreating pods');
+    await steps.recreatePods(sandbox);
+    const waitingSince = Date.now();
+    for (;;) {
+      progress.step('waiting for pods');
+      await condition(() => podsChanged, Date.now() - waitingSince < EARLY_PERIOD_MS ? EARLY_BACKSTOP_MS : LATE_BACKSTOP_MS);
+      podsChanged = false;
+      progress.step('inspecting pods');
+      const pods = await steps.inspectResumedPods(sandbox);
+      if (pods.state === 'ready') return resumed();
+      if (pods.state === 'failed') {
+        const { reason, message } = pods.resumeFailed;
+        return failed({ phase: 'Failed', reason, message, podFailed: pods.podFailed });
+      }
+    }
+  }
+
+  // The outcome is written whatever arrives meanwhile (the deadline, a cancellation): never half of it.
+  function resumed(): Promise<LifecycleResult> {
+    return CancellationScope.nonCancellable(async () => {
+      progress.step('marking resumed');
+      await steps.markResumed(sandbox);
+      return progress.end('succeeded');
+    });
+  }
+
+  function failed(failure: ResumeFailure): Promise<LifecycleResult> {
+    return CancellationScope.nonCancellable(async () => {
+      progress.step('recording failure');
+      await steps.markResumeFailed(sandbox, failure);
+      return progress.end('failed', `${failure.reason}: ${failure.message}`);
+    });
+  }
+}
