@@ -5,7 +5,15 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { SandboxSnapshot, SandboxSnapshotStatus } from '../api/v1alpha1/sandbox-snapshot.js';
 import { EVENT_REASONS } from '../operator/events.js';
 import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
-import { buildCommitJob, buildUnpauseJob, commitJobOutcome, readCommitResult, type CommitJobSettings, type CommitTarget } from '../planners/commit-job.js';
+import {
+  buildCommitJob,
+  buildUnpauseJob,
+  commitJobOutcome,
+  readCommitResult,
+  withLastAttempt,
+  type CommitJobSettings,
+  type CommitTarget,
+} from '../planners/commit-job.js';
 import { commitPodStartFailure } from '../planners/commit-pod-start.js';
 import { planSnapshotCommit } from '../planners/snapshot-commit-plan.js';
 import { commitJobName } from '../planners/snapshot-names.js';
@@ -119,8 +127,9 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
         throw err;
       }
       const outcome = commitJobOutcome(job);
-      if (outcome.state !== 'running') return outcome;
-      return commitPodStartFailure(name, await jobPods(ref)) ?? outcome;
+      if (outcome.state === 'succeeded') return outcome;
+      const pods = await jobPods(ref);
+      return outcome.state === 'running' ? (commitPodStartFailure(name, pods) ?? outcome) : withLastAttempt(outcome, pods);
     },
 
     async recordCommit(ref) {

@@ -1,89 +1,27 @@
-// `npm run bench -- --scenario=<name>[,<name>] [--trials=N]`: delivery of sandboxes from a fully warm
-// pool, measured end to end on the local stack with the operator running as its own process.
-// Prints one JSON line per scenario: {"scenario","n","trials","p50_ms","p95_ms","writes_per_batch",...}.
-// Latency runs from the create call returning to a watching client seeing status.allocated >= replicas;
-// writes are counted by the kube-apiserver (apiserver_request_total), not by the operator.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+// Delivery of sandboxes from a fully warm pool (scenarios pool-1x100, pool-100x1, pool-1x1000), measured
+// end to end. Latency runs from the create call returning to a watching client seeing status.allocated >=
+// replicas; writes are counted by the kube-apiserver (apiserver_request_total), not by the operator.
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
-import { freePort } from '../stack/free-port.js';
-import { startLocalStack, type LocalStack } from '../stack/local-stack.js';
-import { ManagedProcess } from '../stack/managed-process.js';
-import { REPO_ROOT } from '../stack/toolchain.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
+import { percentile, residentMb, type BenchRun } from './bench-run.js';
 
-interface Scenario {
+export interface PoolScenario {
   name: string;
   sandboxes: number;
   replicas: number;
 }
 
-const SCENARIOS: Scenario[] = [
+export const POOL_SCENARIOS: PoolScenario[] = [
   { name: 'pool-1x100', sandboxes: 1, replicas: 100 },
   { name: 'pool-100x1', sandboxes: 100, replicas: 1 },
   { name: 'pool-1x1000', sandboxes: 1, replicas: 1000 },
 ];
 
-const { values } = parseArgs({
-  options: {
-    scenario: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
-    trials: { type: 'string', default: '5' },
-    verbose: { type: 'boolean', default: false },
-    // Keep the stack's data dir (component and operator logs) for a look afterwards.
-    keep: { type: 'boolean', default: false },
-  },
-});
-const trials = Number(values.trials);
-const chosen = values.scenario.split(',').map((name) => {
-  const scenario = SCENARIOS.find((s) => s.name === name);
-  if (!scenario) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  return scenario;
-});
-
 const crd = { group: GROUP, version: VERSION };
 
-async function main(): Promise<void> {
-  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep });
-  if (values.keep) process.stderr.write(`stack data: ${stack.dataDir}\n`);
-  const operator = await startOperator(stack);
-  try {
-    for (const scenario of chosen) {
-      process.stdout.write(`${JSON.stringify(await runScenario(stack.kubeConfig, scenario, operator.pid))}\n`);
-    }
-  } finally {
-    await operator.stop(10_000);
-    await stack.stop();
-  }
-}
-
-async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
-  const port = await freePort();
-  const operator = ManagedProcess.start({
-    name: 'operator',
-    command: process.execPath,
-    args: [join(REPO_ROOT, 'dist', 'operator', 'main.js')],
-    logPath: join(stack.dataDir, 'operator.log'),
-    env: {
-      ...process.env,
-      KUBECONFIG: stack.kubeconfigPath,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
-      // BENCH_OPERATOR_LOG_LEVEL=debug (with --keep) leaves the operator's decisions in operator.log.
-      LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',
-    },
-  });
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
-    what: 'operator /readyz',
-    timeoutMs: 60_000,
-    process: operator,
-  });
-  return operator;
-}
-
-async function runScenario(kc: KubeConfig, scenario: Scenario, operatorPid: number) {
+export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid, trials, verbose }: BenchRun) {
   const core = kc.makeApiClient(CoreV1Api);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const namespace = `bench-${scenario.name}`;
@@ -119,7 +57,7 @@ async function runScenario(kc: KubeConfig, scenario: Scenario, operatorPid: numb
     // Let trailing writes land so they are counted too (a controller rewriting status would show here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const delta = writeDelta(before, await writeCounts(target));
-    if (values.verbose) process.stderr.write(`${scenario.name} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
+    if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
     const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
     // The create itself is the client's write, not the delivery path's.
     writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
@@ -147,7 +85,7 @@ async function runScenario(kc: KubeConfig, scenario: Scenario, operatorPid: numb
 }
 
 /** Creates the batch and resolves when every sandbox is observed delivered, with the latencies. */
-async function deliverBatch(kc: KubeConfig, namespace: string, scenario: Scenario, trial: number) {
+async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, trial: number) {
   const objects = kc.makeApiClient(CustomObjectsApi);
   const createdAt = new Map<string, number>();
   const deliveredAt = new Map<string, number>();
@@ -255,19 +193,3 @@ function writeTarget(kc: KubeConfig): WriteCounterTarget {
   if (!cluster?.caFile || !token) throw new Error('the bench needs the local stack admin kubeconfig');
   return { apiServerUrl: cluster.server, caPath: cluster.caFile, token };
 }
-
-function residentMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Math.round(Number(line?.match(/\d+/)?.[0] ?? 0) / 1024);
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, index)]! * 10) / 10;
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});

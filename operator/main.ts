@@ -1,20 +1,17 @@
 // Entry point of the operator process: `node dist/operator/main.js [--flag value ...]`.
 // One program, two roles: `watch` (informers) and `work` (the Temporal worker), both by default.
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { AssignProfileSource } from '../watchers/assign-profile-source.js';
-import { BatchSandboxController } from '../watchers/batch-sandbox-controller.js';
 import { registerPoolGauges } from '../watchers/pool-gauges.js';
-import { PoolSignaler } from '../watchers/pool-signaler.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
+import { createWatchRole, type WatchRole } from '../watchers/watch-role.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
 import { temporalLogger } from '../workers/temporal-logger.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadProcessConfig, type OperatorConfig } from './config.js';
-import { createEventRecorder } from './events.js';
 import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
 import { createTemporalClient } from './temporal-client.js';
@@ -40,33 +37,30 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   const kubeConfig = buildKubeConfig(config.kube);
 
   let informers: OperatorInformers | undefined;
-  let batchSandboxController: BatchSandboxController | undefined;
   let temporalClient: Client | undefined;
-  let poolSignaler: PoolSignaler | undefined;
+  let watchRole: WatchRole | undefined;
   let assignProfiles: AssignProfileSource | undefined;
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
     registerPoolGauges(informers.pools);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
     // Without POD_NAMESPACE (as in upstream's shipped manifests) only the built-in profile is used.
     const profiles = config.podNamespace
       ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log })
       : undefined;
     assignProfiles = profiles;
-    batchSandboxController = new BatchSandboxController({
-      assignProfile: profiles && (() => profiles.current()),
+    temporalClient = await createTemporalClient(config.temporal);
+    watchRole = createWatchRole({
+      kubeConfig,
       informers,
-      customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-      core,
-      events: createEventRecorder({ core, log, clock: systemClock }),
+      client: temporalClient,
+      taskQueue: config.temporal.taskQueue,
+      deadlines: { pauseMs: config.lifecycle.pauseTimeoutMs, resumeMs: config.lifecycle.resumeTimeoutMs },
+      assignProfile: profiles && (() => profiles.current()),
       log,
       clock: systemClock,
     });
     // Subscribed before the informers start, so their initial list reaches it (and re-arms expiry timers).
-    batchSandboxController.start();
-    // Pool changes wake the pool workflows; same subscription timing as above.
-    temporalClient = await createTemporalClient(config.temporal);
-    poolSignaler = new PoolSignaler({ client: temporalClient, taskQueue: config.temporal.taskQueue, informers, log });
+    watchRole.start();
   }
   let operatorWorker: OperatorWorker | undefined;
   if (config.roles.has('work')) {
@@ -123,10 +117,9 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     clearInterval(readyPoll);
-    await batchSandboxController?.stop();
+    await watchRole?.stop();
     await informers?.stop();
     await assignProfiles?.stop();
-    await poolSignaler?.idle();
     await temporalClient?.connection.close();
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();
     await workerDone;

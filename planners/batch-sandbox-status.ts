@@ -7,7 +7,7 @@
 // ResumeFailed are never dropped here, and a fresh sandbox has no status until its first pod exists.
 // Deliberate differences: endpoints never contain "" (pods without an IP are left out, spec §10 B5); the
 // lifecycle phases Pausing/Paused/Resuming are left entirely to the pause/resume workflows, so this
-// planner neither moves them nor acknowledges pauseObservedGeneration.
+// planner neither moves them nor acknowledges a pause or resume intent (only the absence of one).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import {
@@ -34,6 +34,11 @@ export interface RuntimeStatus {
 }
 
 const LIFECYCLE_PHASES: ReadonlySet<BatchSandboxPhase | undefined> = new Set(['Pausing', 'Paused', 'Resuming']);
+
+/** Pausing, Paused, Resuming: the pause/resume workflows own the phase and the pods. */
+export function inLifecyclePhase(sandbox: { status?: { phase?: BatchSandboxPhase } }): boolean {
+  return LIFECYCLE_PHASES.has(sandbox.status?.phase);
+}
 /** Owned by the pause/resume flows: kept whatever the pods do. */
 const LIFECYCLE_CONDITIONS: readonly BatchSandboxConditionType[] = ['PauseFailed', 'ResumeFailed'];
 /** Storage order (the CRD's enum order), so equal statuses serialise alike. */
@@ -155,6 +160,11 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   };
   if (sandbox.metadata.generation !== undefined) status.observedGeneration = sandbox.metadata.generation;
   if (current?.pauseObservedGeneration !== undefined) status.pauseObservedGeneration = current.pauseObservedGeneration;
+  // A generation without a pause intent needs nothing but its acknowledgement (decidePauseIntent's 'no
+  // intent'); it rides along with the runtime status, as upstream's normal flow does, instead of a write of its own.
+  if (sandbox.spec.pause === undefined && !inLifecyclePhase(sandbox) && sandbox.metadata.generation !== undefined) {
+    status.pauseObservedGeneration = sandbox.metadata.generation;
+  }
   const endpoints = pods.flatMap((pod) => (pod.status?.podIP ? [pod.status.podIP] : []));
   return { status, endpoints };
 }

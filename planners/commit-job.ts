@@ -163,6 +163,22 @@ export function commitJobOutcome(job: V1Job): CommitJobOutcome {
   return complete || (job.status?.succeeded ?? 0) > 0 ? { state: 'succeeded' } : { state: 'running' };
 }
 
+/**
+ * A failed Job says only "DeadlineExceeded" or "BackoffLimitExceeded"; why its attempts failed (a push
+ * refused by the registry, a container not found) is in the termination message of the latest failed
+ * committer. The failure carries it, so PauseFailed tells the user what to fix.
+ */
+export function withLastAttempt(outcome: CommitJobOutcome, pods: readonly V1Pod[]): CommitJobOutcome {
+  if (outcome.state !== 'failed') return outcome;
+  const attempts = pods
+    .flatMap((pod) => pod.status?.containerStatuses ?? [])
+    .filter((s) => s.name === COMMITTER_CONTAINER && (s.state?.terminated?.exitCode ?? 0) !== 0 && s.state?.terminated?.message)
+    .map((s) => s.state!.terminated!)
+    .sort((a, b) => (a.finishedAt?.getTime() ?? 0) - (b.finishedAt?.getTime() ?? 0));
+  const last = attempts.at(-1)?.message?.trim();
+  return last ? { ...outcome, message: `${outcome.message}; last attempt: ${last}` } : outcome;
+}
+
 /** The committer's termination message: `{"containers":[{"name","image","digest"}]}`. */
 const commitResultSchema = z.object({
   containers: z.array(z.object({ name: z.string().min(1), image: z.string().min(1), digest: z.string() })).min(1),

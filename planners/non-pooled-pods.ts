@@ -6,6 +6,7 @@ import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { LABELS } from '../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX } from '../api/v1alpha1/group.js';
 import { controllerReference } from './controller-reference.js';
+import { inLifecyclePhase } from './batch-sandbox-status.js';
 import { isTerminating, podName } from './pod-state.js';
 import { POD_PATCH_SCHEMA, StrategicMergeError, strategicMerge } from './strategic-merge.js';
 
@@ -83,13 +84,15 @@ export interface NonPooledPodPlan {
 /**
  * What to create and delete so that `pods` (the sandbox's own pods, terminating ones included) match
  * spec.replicas. A terminating pod still holds its index: its name is taken until it is gone, and its
- * deletion event brings the sandbox back here. While Paused the pods are deliberately gone (spec §2.2
- * step 8), and while Resuming the resume workflow recreates them itself once it has rewritten the template
- * (pods made here from the template before that rewrite would run the old images), so nothing is planned.
+ * deletion event brings the sandbox back here. While Pausing the pause workflow releases the pods (a pod
+ * made here after that, or for a pooled sandbox just detached from its Pool, would be neither committed
+ * nor wanted), while Paused they are deliberately gone (spec §2.2 step 8), and while Resuming the resume
+ * workflow recreates them itself once it has rewritten the template (pods made here from the template
+ * before that rewrite would run the old images), so nothing is planned.
  */
 export function planNonPooledPods(sandbox: BatchSandbox, pods: readonly V1Pod[]): NonPooledPodPlan {
   const plan: NonPooledPodPlan = { create: [], delete: [] };
-  if (sandbox.status?.phase === 'Paused' || sandbox.status?.phase === 'Resuming') return plan;
+  if (inLifecyclePhase(sandbox)) return plan;
   const replicas = sandbox.spec.replicas;
   const taken = new Set(pods.map(podIndexOf));
   for (let index = 0; index < replicas; index++) {

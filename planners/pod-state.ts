@@ -1,6 +1,6 @@
 // Pod predicates every planner shares (spec/opensandbox-operator.md §12): "ready" is phase Running with
 // PodReady=True; "assigned" is bound to a node or given an IP; "terminating" has a deletionTimestamp.
-import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 
 export function isTerminating(pod: V1Pod): boolean {
   return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
@@ -18,8 +18,9 @@ export function isAssigned(pod: V1Pod): boolean {
 }
 
 /** The owner reference with controller=true, if any. */
-export function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
-  return pod.metadata?.ownerReferences?.find((ref) => ref.controller === true);
+/** The controller reference of a pod (or any object: a Job's is its snapshot). */
+export function controllerOf(obj: { metadata?: V1ObjectMeta }): V1OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((ref) => ref.controller === true);
 }
 
 export function podName(pod: V1Pod): string {

@@ -10,6 +10,8 @@
 // - poolRef "*" (auto-assign, spec §5): one merge patch resolving it to the Pool the planner chooses, after
 //   which the sandbox is pooled like any other. With no eligible Pool a Warning Event says why, and Pool
 //   events re-enqueue the waiting sandboxes of their namespace (no retry loop).
+// - pause/resume (spec §6, ADR 0004): before all of the above, decidePauseIntent on the object and its pause
+//   snapshots starts, cancels or acknowledges; the pause and resume workflows own the phase meanwhile.
 // An object that does not parse gets a Warning Event and is skipped; a pooled sandbox whose Pool is
 // missing or whose allocation annotation does not parse gets a condition saying so and one Warning Event:
 // one bad object never stalls the others.
@@ -28,6 +30,8 @@ import {
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
 import { poolSchema, type Pool } from '../api/v1alpha1/pool.js';
+import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
+import type { SandboxRef } from '../activities/pause-activity-types.js';
 import type { Clock } from '../operator/clock.js';
 import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../operator/events.js';
 import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
@@ -40,10 +44,14 @@ import {
   type PooledSandboxProblem,
 } from '../planners/pooled-sandbox-problem.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
+import { decidePauseIntent } from '../planners/pause-intent.js';
+import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
+import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
 import { controllerOf, podName } from '../planners/pod-state.js';
 import type { AssignProfile } from '../planners/pool-assign-profile.js';
 import { choosePool } from '../planners/pool-auto-assign.js';
+import type { LifecycleWorkflows } from './lifecycle-workflows.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
 import { RetryLater, SerialQueue } from './serial-queue.js';
 
@@ -59,7 +67,11 @@ export interface BatchSandboxControllerOptions {
      * wait on them. hasSynced: until the first list is in, a pool missing from the cache may still exist.
      */
     pools: InformerView<KubernetesObject> & Pick<ResourceInformer<KubernetesObject>, 'hasSynced'>;
+    /** The sandboxes' pause snapshots (needed with `lifecycle`). */
+    sandboxSnapshots?: InformerView<KubernetesObject>;
   };
+  /** Starts and cancels the pause/resume workflows; without it spec.pause is not acted on. */
+  lifecycle?: LifecycleWorkflows;
   customObjects: Pick<
     CustomObjectsApi,
     'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'deleteNamespacedCustomObject'
@@ -102,6 +114,8 @@ export class BatchSandboxController {
   private readonly reported = new Map<string, string>();
   /** Current problem (reason|message) per pooled sandbox key, so its Event is recorded once. */
   private readonly problems = new Map<string, string>();
+  /** UIDs of deleted sandboxes whose operations were cancelled (bounded: forgotten oldest first). */
+  private readonly ended = new BoundedSet(4096);
   private started = false;
 
   constructor(opts: BatchSandboxControllerOptions) {
@@ -129,6 +143,11 @@ export class BatchSandboxController {
       this.opts.informers.pods.on(event, (pod) => this.enqueueSandboxOf(pod));
       this.opts.informers.pools.on(event, (pool) => this.enqueueSandboxesOfPool(pool));
     }
+    // A sandbox deleted without finalizers is gone before a reconcile sees its deletionTimestamp.
+    this.opts.informers.batchSandboxes.on('delete', (obj) => {
+      const ref = sandboxRefOf(obj);
+      if (ref) this.endOperations(ref);
+    });
   }
 
   /** Stops taking work and waits for the reconciles in flight. */
@@ -180,8 +199,13 @@ export class BatchSandboxController {
       return;
     }
     const sandbox = parsed.data;
-    if (sandbox.metadata.deletionTimestamp) return;
+    if (sandbox.metadata.deletionTimestamp) {
+      const ref = sandboxRefOf(sandbox);
+      if (ref) this.endOperations(ref);
+      return;
+    }
     if (await this.expireIfDue(key, sandbox)) return;
+    if (await this.dispatchPauseIntent(key, sandbox)) return;
     if (sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) {
       await this.assignPool(key, sandbox);
       return;
@@ -200,6 +224,67 @@ export class BatchSandboxController {
     });
     await this.writeRuntimeStatus(key, sandbox, pods);
     if (scaleFailure) throw scaleFailure.err;
+  }
+
+  /**
+   * Acts on spec.pause (decidePauseIntent); true when that is all this reconcile does. Starting twice is
+   * harmless (workflow ids carry the generation), and a generation without intent is acknowledged by the
+   * runtime status write of the normal flow.
+   */
+  private async dispatchPauseIntent(key: string, sandbox: BatchSandbox): Promise<boolean> {
+    const lifecycle = this.opts.lifecycle;
+    const ref = sandboxRefOf(sandbox);
+    if (!lifecycle || !ref) return false;
+    const decision = decidePauseIntent({ sandbox, snapshots: this.pauseSnapshotsOf(sandbox) });
+    const { namespace, name } = ref;
+    switch (decision.action) {
+      case 'none':
+        // Pod events reach a resuming sandbox here: they are what the resume workflow waits for.
+        if (sandbox.status?.phase === 'Resuming') lifecycle.sandboxPodsChanged(ref);
+        return false;
+      case 'acknowledge':
+        if (sandbox.spec.pause === undefined) return false;
+        await this.writePauseStatus(key, sandbox, { type: 'intentAcknowledged' });
+        return true;
+      case 'reject': {
+        const { condition, reason, message } = decision;
+        await this.writePauseStatus(key, sandbox, { type: 'intentRejected', condition, reason, message });
+        this.log.warn({ kind: KIND, namespace, name, reason, message }, `${condition}: intent rejected`);
+        this.opts.events.record(sandbox, 'Warning', condition, message);
+        return true;
+      }
+      case 'startPause':
+        await lifecycle.startPause(ref, decision.generation);
+        return true;
+      case 'startResume':
+        await lifecycle.startResume(ref, decision.generation);
+        return true;
+      case 'cancelPause':
+        await lifecycle.cancelPause(ref, sandbox.status?.pauseObservedGeneration ?? decision.generation);
+        this.log.info({ kind: KIND, namespace, name, generation: decision.generation }, 'Cancelling pause: pause=false while Pausing');
+        return true;
+    }
+  }
+
+  private pauseSnapshotsOf(sandbox: BatchSandbox): SandboxSnapshot[] {
+    const informer = this.opts.informers.sandboxSnapshots;
+    return (informer?.list(sandbox.metadata.namespace ?? '') ?? []).flatMap((raw): SandboxSnapshot[] => {
+      const parsed = sandboxSnapshotSchema.safeParse(raw);
+      const ours = parsed.success && parsed.data.spec.sandboxName === sandbox.metadata.name && isPauseSnapshot(parsed.data);
+      return ours ? [parsed.data] : [];
+    });
+  }
+
+  private async writePauseStatus(key: string, sandbox: BatchSandbox, event: PauseLifecycleEvent): Promise<void> {
+    const status = nextPauseStatus(sandbox, event, this.opts.clock.now());
+    await this.patch(key, sandbox, 'status', { metadata: { resourceVersion: sandbox.metadata.resourceVersion }, status });
+  }
+
+  /** Once per deleted sandbox: its pause/resume runs are cancelled (they would also end on their next step). */
+  private endOperations(ref: SandboxRef): void {
+    if (!this.opts.lifecycle || this.ended.has(ref.uid)) return;
+    this.ended.add(ref.uid);
+    this.opts.lifecycle.sandboxDeleted(ref);
   }
 
   /** The informer's copy, unless it is older than the answer to our own last write. */
@@ -459,4 +544,22 @@ function readAllocation(
     }
   }
   return { allocated: lists.get(ANNOTATIONS.allocStatus)!, release: lists.get(ANNOTATIONS.allocRelease)! };
+}
+
+function sandboxRefOf(obj: KubernetesObject): SandboxRef | undefined {
+  const { namespace, name, uid } = obj.metadata ?? {};
+  return namespace && name && uid ? { namespace, name, uid } : undefined;
+}
+
+/** Remembers at most `limit` values, forgetting the oldest first. */
+class BoundedSet {
+  private readonly values = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(value: string): boolean {
+    return this.values.has(value);
+  }
+  add(value: string): void {
+    this.values.add(value);
+    if (this.values.size > this.limit) this.values.delete(this.values.values().next().value!);
+  }
 }

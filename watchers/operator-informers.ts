@@ -1,14 +1,17 @@
-// The informers of the `watch` role: the three OpenSandbox kinds and Pods, cluster-wide or in one
-// namespace. Controllers will subscribe to these (through per-object serial queues keyed by
-// kind/namespace/name); until then every event is logged at debug and counted by the informer.
+// The informers of the `watch` role: the three OpenSandbox kinds, Pods and the snapshots' Jobs,
+// cluster-wide or in one namespace. Controllers subscribe to these (through per-object serial queues keyed
+// by kind/namespace/name); every event is also logged at debug and counted by the informer.
 import {
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
   type KubeConfig,
   type KubernetesObject,
+  type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { LABELS } from '../api/v1alpha1/contract.js';
 import { objectLogFields, type Logger } from '../operator/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
 import { INFORMER_EVENT_TYPES, ResourceInformer } from './resource-informer.js';
@@ -25,6 +28,8 @@ export interface OperatorInformers {
   pools: ResourceInformer<KubernetesObject>;
   sandboxSnapshots: ResourceInformer<KubernetesObject>;
   pods: ResourceInformer<V1Pod>;
+  /** Commit and unpause Jobs of snapshots (labelled with their snapshot). */
+  jobs: ResourceInformer<V1Job>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Kinds whose informer has not synced yet (empty = ready). */
@@ -58,11 +63,23 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
     log,
   });
 
+  // Only the snapshots' Jobs: their events wake the snapshot workflows waiting on them.
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const labelSelector = LABELS.sandboxSnapshotName;
+  const jobs = new ResourceInformer<V1Job>({
+    kind: 'Job',
+    listWatch: namespace
+      ? makeInformer(kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, () => batch.listNamespacedJob({ namespace, labelSelector }), labelSelector)
+      : makeInformer(kubeConfig, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector }), labelSelector),
+    log,
+  });
+
   const informers = {
     batchSandboxes: sandboxInformer(BATCH_SANDBOX),
     pools: sandboxInformer(POOL),
     sandboxSnapshots: sandboxInformer(SANDBOX_SNAPSHOT),
     pods,
+    jobs,
   };
   const all: ResourceInformer<KubernetesObject>[] = Object.values(informers);
 

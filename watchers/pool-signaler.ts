@@ -28,8 +28,11 @@ export class PoolSignaler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Set<string>();
 
-  /** Last seen planning-relevant fingerprint per object: updates that leave it alone wake nobody. */
-  private readonly fingerprints = new Map<string, string>();
+  /**
+   * Last seen planning-relevant fingerprint and pool per object: updates that leave the fingerprint alone
+   * wake nobody; an object that leaves a pool (a paused sandbox detached from it) wakes that pool too.
+   */
+  private readonly seen = new Map<string, { fingerprint: string; pool: string | undefined }>();
 
   constructor(private readonly opts: PoolSignalerOptions) {
     const { informers } = opts;
@@ -45,17 +48,20 @@ export class PoolSignaler {
   ): void {
     const key = (obj: T) => `${obj.kind ?? ''}/${obj.metadata?.namespace}/${obj.metadata?.name}/${obj.metadata?.uid}`;
     informer.on('add', (obj) => {
-      this.fingerprints.set(key(obj), fingerprint(obj));
-      this.poolChanged(obj.metadata?.namespace, poolOf(obj));
+      const pool = poolOf(obj);
+      this.seen.set(key(obj), { fingerprint: fingerprint(obj), pool });
+      this.poolChanged(obj.metadata?.namespace, pool);
     });
     informer.on('update', (obj) => {
-      const next = fingerprint(obj);
-      if (this.fingerprints.get(key(obj)) === next) return;
-      this.fingerprints.set(key(obj), next);
-      this.poolChanged(obj.metadata?.namespace, poolOf(obj));
+      const next = { fingerprint: fingerprint(obj), pool: poolOf(obj) };
+      const last = this.seen.get(key(obj));
+      if (last?.fingerprint === next.fingerprint) return;
+      this.seen.set(key(obj), next);
+      if (last?.pool !== undefined && last.pool !== next.pool) this.poolChanged(obj.metadata?.namespace, last.pool);
+      this.poolChanged(obj.metadata?.namespace, next.pool);
     });
     informer.on('delete', (obj) => {
-      this.fingerprints.delete(key(obj));
+      this.seen.delete(key(obj));
       this.poolChanged(obj.metadata?.namespace, poolOf(obj));
     });
   }

@@ -3,6 +3,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from '../activities/cluster-activities.js';
+import { createLifecycleActivities } from '../activities/pause-activities.js';
 import { createPoolActivities, type ClusterCache } from '../activities/pool-activities.js';
 import type { OperatorConfig } from '../operator/config.js';
 import { systemClock } from '../operator/clock.js';
@@ -12,7 +13,7 @@ import { poolMetrics } from '../operator/operator-metrics.js';
 import { temporalConnectionOptions } from '../operator/temporal-connection.js';
 
 export interface OperatorWorkerOptions {
-  config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath'>;
+  config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath' | 'snapshot'>;
   kubeConfig: KubeConfig;
   log: Logger;
   /** The watch role's informers, when both roles run in this process (see createPoolActivities). */
@@ -37,6 +38,7 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache }: O
       activities: {
         ...createClusterActivities({ kubeConfig, log }),
         ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
+        ...createLifecycleActivities({ kubeConfig, log, events, settings: config.snapshot }),
       },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.

@@ -14,6 +14,7 @@ import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import { createOperatorWorker, type OperatorWorker } from '../../workers/operator-worker.js';
 import { clusterSelfCheck, SELF_CHECK_SEARCH_ATTRIBUTES } from '../../workflows/cluster-self-check.js';
 import { OPERATION_ATTRIBUTE } from '../../workflows/search-attributes.js';
+import { testSnapshotSettings } from '../support/in-process-pool-operator.js';
 import { testKubeConfig, testStackInfo } from '../support/stack.js';
 
 describe('clusterSelfCheck through the production worker', () => {
@@ -34,7 +35,7 @@ describe('clusterSelfCheck through the production worker', () => {
       tls: false,
     };
     operatorWorker = await createOperatorWorker({
-      config: { temporal, workflowBundlePath },
+      config: { temporal, workflowBundlePath, snapshot: testSnapshotSettings() },
       kubeConfig: testKubeConfig(),
       log: createLogger('warn'),
     });

@@ -1,24 +1,32 @@
-// The pooled-allocation half of the operator, in-process for integration tests: the production worker
-// (pre-built bundle, real activities) on a private task queue, the informers, and the pool signaler;
-// optionally also the watch role's BatchSandbox controller on the same informers (sandbox status, expiry).
+// The operator in-process for integration tests: the production worker (pre-built bundle, real
+// activities) on a private task queue, the informers, and the watch role (watchers/watch-role.ts): the
+// pool signaler, and optionally the controllers on the same informers (sandbox status, expiry, pause).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { systemClock } from '../../operator/clock.js';
 import type { TemporalConfig } from '../../operator/config.js';
-import { createEventRecorder } from '../../operator/events.js';
 import { createLogger } from '../../operator/logger.js';
 import { createTemporalClient } from '../../operator/temporal-client.js';
 import { waitUntil } from '../../stack/wait-until.js';
-import { BatchSandboxController } from '../../watchers/batch-sandbox-controller.js';
 import { createOperatorInformers, type OperatorInformers } from '../../watchers/operator-informers.js';
-import { PoolSignaler } from '../../watchers/pool-signaler.js';
+import type { SnapshotSettings } from '../../activities/pause-activity-types.js';
+import { DEFAULT_COMMIT_JOB_SETTINGS } from '../../planners/commit-job.js';
+import type { LifecycleDeadlines } from '../../watchers/lifecycle-workflows.js';
+import { createWatchRole } from '../../watchers/watch-role.js';
 import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import { createOperatorWorker, type OperatorWorker } from '../../workers/operator-worker.js';
 import { testKubeConfig, testStackInfo } from './stack.js';
+
+const TEST_LIFECYCLE_DEADLINES: LifecycleDeadlines = { pauseMs: 5 * 60_000, resumeMs: 5 * 60_000 };
+
+/** The operator's snapshot defaults (no registry configured), with `overrides`. */
+export function testSnapshotSettings(overrides: Partial<SnapshotSettings> = {}): SnapshotSettings {
+  const { committerImage, containerdSocketPath, registryInsecure, timeoutSeconds } = DEFAULT_COMMIT_JOB_SETTINGS;
+  return { registry: '', committerImage, containerdSocketPath, registryInsecure, commitJobTimeoutSeconds: timeoutSeconds, ...overrides };
+}
 
 let bundled: Promise<string> | undefined;
 
@@ -47,8 +55,15 @@ export interface InProcessPoolOperatorOptions {
    * left running in Temporal are served by the new worker. Default: a fresh private queue.
    */
   taskQueue?: string;
-  /** Also run the BatchSandbox controller (sandbox status, endpoints, expiry), as the `watch` role does. */
+  /**
+   * Also run the BatchSandbox and SandboxSnapshot controllers (sandbox status, endpoints, expiry,
+   * pause/resume), as the `watch` role does.
+   */
   batchSandboxController?: boolean;
+  /** Pause and resume deadlines (default: generous, as the operator's). */
+  deadlines?: LifecycleDeadlines;
+  /** Snapshot settings (default: the operator's defaults, no registry). */
+  snapshot?: Partial<SnapshotSettings>;
 }
 
 export async function startInProcessPoolOperator(
@@ -66,25 +81,23 @@ export async function startInProcessPoolOperator(
     taskQueue: options.taskQueue ?? `pool-test-${randomUUID()}`,
     tls: false,
   };
-  const worker: OperatorWorker = await createOperatorWorker({ config: { temporal, workflowBundlePath }, kubeConfig, log });
+  const snapshot = testSnapshotSettings(options.snapshot);
+  const worker: OperatorWorker = await createOperatorWorker({ config: { temporal, workflowBundlePath, snapshot }, kubeConfig, log });
   const workerRun = worker.run();
   const client = await createTemporalClient(temporal);
   const informers = createOperatorInformers({ kubeConfig, namespace, log });
-  const signaler = new PoolSignaler({ client, taskQueue: temporal.taskQueue, informers, log });
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const events = options.batchSandboxController ? createEventRecorder({ core, log, clock: systemClock }) : undefined;
-  const controller =
-    events &&
-    new BatchSandboxController({
-      informers,
-      customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-      core,
-      events,
-      log,
-      clock: systemClock,
-    });
+  const watchRole = createWatchRole({
+    kubeConfig,
+    informers,
+    client,
+    taskQueue: temporal.taskQueue,
+    deadlines: options.deadlines ?? TEST_LIFECYCLE_DEADLINES,
+    log,
+    clock: systemClock,
+    controllers: options.batchSandboxController ?? false,
+  });
   // Subscribed before the informers start, so their initial list reaches it (as in operator/main.ts).
-  controller?.start();
+  watchRole.start();
   void informers.start();
   await waitUntil(async () => informers.unsynced().length === 0, { what: 'informers synced', timeoutMs: 30_000 });
   return {
@@ -92,10 +105,8 @@ export async function startInProcessPoolOperator(
     informers,
     taskQueue: temporal.taskQueue,
     stop: async () => {
-      await controller?.stop();
+      await watchRole.stop();
       await informers.stop();
-      await events?.flush();
-      await signaler.idle();
       if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await workerRun;
       await client.connection.close();

@@ -142,8 +142,8 @@ describe('computeRuntimeStatus', () => {
     if (expected.endpoints) expect(endpoints).toEqual(expected.endpoints);
   });
 
-  it('reports the generation it was computed from, keeps pauseObservedGeneration and zero task counters', () => {
-    const bs = sandbox().status({ phase: 'Succeed', pauseObservedGeneration: 2, taskRunning: 5 }).build();
+  it('reports the generation it was computed from, keeps pauseObservedGeneration of a pause intent and zero task counters', () => {
+    const bs = sandbox().pause(true).status({ phase: 'Succeed', pauseObservedGeneration: 2, taskRunning: 5 }).build();
     const { status } = computeRuntimeStatus({ sandbox: bs, pods: [ready(0)], now: NOW });
     expect(status).toMatchObject({
       observedGeneration: 3,
@@ -154,6 +154,15 @@ describe('computeRuntimeStatus', () => {
       taskPending: 0,
       taskUnknown: 0,
     });
+  });
+
+  it('acknowledges a generation without a pause intent (as upstream\'s normal flow), but never during a pause or resume', () => {
+    const plain = sandbox().status({ phase: 'Succeed', pauseObservedGeneration: 2 }).build();
+    expect(computeRuntimeStatus({ sandbox: plain, pods: [ready(0)], now: NOW }).status.pauseObservedGeneration).toBe(3);
+    for (const phase of ['Pausing', 'Paused', 'Resuming'] as const) {
+      const busy = sandbox().status({ phase, pauseObservedGeneration: 2 }).build();
+      expect(computeRuntimeStatus({ sandbox: busy, pods: [ready(0)], now: NOW }).status.pauseObservedGeneration).toBe(2);
+    }
   });
 
   it('is stable: recomputing from its own output changes nothing, later', () => {

@@ -7,6 +7,7 @@ import {
   buildUnpauseJob,
   commitJobOutcome,
   readCommitResult,
+  withLastAttempt,
   type CommitJobOutcome,
   type CommitTarget,
 } from '../../planners/commit-job.js';
@@ -160,5 +161,32 @@ describe('readCommitResult', () => {
     const read = readCommitResult('bs-pause-commit', pods);
     expect(read.ok).toBe(false);
     expect(read.ok ? '' : read.message).toContain(message);
+  });
+});
+
+describe('withLastAttempt', () => {
+  const attempt = (name: string, exitCode: number, message: string, finishedAt: string): V1Pod => {
+    const pod = aPod(name).phase(exitCode === 0 ? 'Succeeded' : 'Failed').build();
+    pod.status!.containerStatuses = [
+      { name: 'commit', image: 'c', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message, finishedAt: new Date(finishedAt) } } },
+    ];
+    return pod;
+  };
+  const failed: CommitJobOutcome = { state: 'failed', reason: 'Timeout', message: 'commit job j ran longer than its deadline of 8s' };
+
+  it('adds the latest failed attempt\'s message to a failed Job, so the user sees why it failed', () => {
+    const pods = [
+      attempt('try-2', 1, 'push r/x:1: unauthorized: authentication required', '2026-01-01T00:00:20Z'),
+      attempt('try-1', 1, 'container c of pod ns/p not found', '2026-01-01T00:00:10Z'),
+    ];
+    expect(withLastAttempt(failed, pods)).toEqual({
+      ...failed,
+      message: 'commit job j ran longer than its deadline of 8s; last attempt: push r/x:1: unauthorized: authentication required',
+    });
+  });
+
+  it('leaves a failure without failed attempts, and any other outcome, as it is', () => {
+    expect(withLastAttempt(failed, [aPod('running').build()])).toEqual(failed);
+    expect(withLastAttempt({ state: 'running' }, [attempt('try-1', 1, 'x', '2026-01-01T00:00:10Z')])).toEqual({ state: 'running' });
   });
 });

@@ -121,7 +121,7 @@ describe('planNonPooledPods', () => {
     expect(names(planNonPooledPods(sandbox(0).build(), [podOf(0).build()]).delete)).toEqual(['bs-0']);
   });
 
-  it.each(['Paused', 'Resuming'] as const)('does nothing while %s: the pause/resume workflows own the pods', (phase) => {
+  it.each(['Pausing', 'Paused', 'Resuming'] as const)('does nothing while %s: the pause/resume workflows own the pods', (phase) => {
     const plan = planNonPooledPods(sandbox(2).status({ phase }).build(), [podOf(5).build()]);
     expect(plan).toEqual({ create: [], delete: [] });
   });

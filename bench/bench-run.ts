@@ -1,0 +1,23 @@
+// What every benchmark scenario gets: the local stack's admin kubeconfig, the operator process (its own
+// process, as deployed) and the run's options; and the statistics they report.
+import { readFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface BenchRun {
+  kc: KubeConfig;
+  operatorPid: number;
+  trials: number;
+  verbose: boolean;
+}
+
+export function residentMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line?.match(/\d+/)?.[0] ?? 0) / 1024);
+}
+
+/** Nearest-rank percentile, rounded to 0.1 ms. */
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round(sorted[Math.max(0, index)]! * 10) / 10;
+}

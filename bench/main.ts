@@ -1,0 +1,77 @@
+// `npm run bench -- --scenario=<name>[,<name>] [--trials=N] [--verbose] [--keep]`: benchmarks on the local
+// stack with the operator running as its own process. Prints one JSON line per scenario.
+//   pool-1x100, pool-100x1, pool-1x1000  delivery from a warm pool (bench/pool-delivery.ts)
+//   pause-resume                         operator overhead of pause and resume (bench/pause-resume.ts)
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort } from '../stack/free-port.js';
+import { startLocalStack, type LocalStack } from '../stack/local-stack.js';
+import { ManagedProcess } from '../stack/managed-process.js';
+import { REPO_ROOT } from '../stack/toolchain.js';
+import { waitUntil } from '../stack/wait-until.js';
+import type { BenchRun } from './bench-run.js';
+import { PAUSE_RESUME_OPERATOR_ENV, PAUSE_RESUME_SCENARIO, runPauseResume } from './pause-resume.js';
+import { POOL_SCENARIOS, runPoolScenario } from './pool-delivery.js';
+
+const SCENARIOS: Record<string, (run: BenchRun) => Promise<object>> = {
+  ...Object.fromEntries(POOL_SCENARIOS.map((s) => [s.name, (run: BenchRun) => runPoolScenario(s, run)])),
+  [PAUSE_RESUME_SCENARIO]: runPauseResume,
+};
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+    trials: { type: 'string', default: '5' },
+    verbose: { type: 'boolean', default: false },
+    // Keep the stack's data dir (component and operator logs) for a look afterwards.
+    keep: { type: 'boolean', default: false },
+  },
+});
+const chosen = values.scenario.split(',').map((name) => {
+  const run = SCENARIOS[name];
+  if (!run) throw new Error(`unknown scenario "${name}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  return run;
+});
+
+async function main(): Promise<void> {
+  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep });
+  if (values.keep) process.stderr.write(`stack data: ${stack.dataDir}\n`);
+  const operator = await startOperator(stack);
+  try {
+    const run: BenchRun = { kc: stack.kubeConfig, operatorPid: operator.pid, trials: Number(values.trials), verbose: values.verbose };
+    for (const scenario of chosen) process.stdout.write(`${JSON.stringify(await scenario(run))}\n`);
+  } finally {
+    await operator.stop(10_000);
+    await stack.stop();
+  }
+}
+
+async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
+  const port = await freePort();
+  const operator = ManagedProcess.start({
+    name: 'operator',
+    command: process.execPath,
+    args: [join(REPO_ROOT, 'dist', 'operator', 'main.js')],
+    logPath: join(stack.dataDir, 'operator.log'),
+    env: {
+      ...process.env,
+      ...PAUSE_RESUME_OPERATOR_ENV,
+      KUBECONFIG: stack.kubeconfigPath,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
+      // BENCH_OPERATOR_LOG_LEVEL=debug (with --keep) leaves the operator's decisions in operator.log.
+      LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',
+    },
+  });
+  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+    what: 'operator /readyz',
+    timeoutMs: 60_000,
+    process: operator,
+  });
+  return operator;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+// The SandboxSnapshot controller of the `watch` role (spec §6.6), one serial queue key per snapshot:
+// - finalizer `sandboxsnapshot.sandbox.opensandbox.io/cleanup` on every snapshot; on deletion its commit
+//   and unpause Jobs are deleted, then the finalizer is removed;
+// - a public snapshot (the server's `osb-snap-*`) that has not finished gets its snapshot workflow
+//   (`snapshot/<ns>/<name>/<uid>`); internal pause snapshots are committed by their pause workflow's
+//   children, so they are only cleaned up here;
+// - Job and Job-pod events wake the workflow waiting on that Job (no polling).
+import type { BatchV1Api, CustomObjectsApi, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+import { FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
+import { API_VERSION, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
+import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
+import type { SnapshotRef } from '../activities/pause-activity-types.js';
+import type { Clock } from '../operator/clock.js';
+import { EVENT_REASONS, type EventRecorder } from '../operator/events.js';
+import { isApiStatus } from '../operator/kube-errors.js';
+import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
+import type { Logger } from '../operator/logger.js';
+import { commitJobName, isPauseSnapshot, unpauseJobName } from '../planners/snapshot-names.js';
+import { isTerminalSnapshot } from '../planners/snapshot-status.js';
+import { controllerOf } from '../planners/pod-state.js';
+import type { LifecycleWorkflows } from './lifecycle-workflows.js';
+import { INFORMER_EVENT_TYPES } from './resource-informer.js';
+import type { InformerView } from './batch-sandbox-controller.js';
+import { RetryLater, SerialQueue } from './serial-queue.js';
+
+export interface SnapshotControllerOptions {
+  informers: {
+    sandboxSnapshots: InformerView<KubernetesObject>;
+    jobs: InformerView<V1Job>;
+    pods: InformerView<V1Pod>;
+  };
+  customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObject'>;
+  batch: Pick<BatchV1Api, 'deleteNamespacedJob'>;
+  lifecycle: LifecycleWorkflows;
+  events: EventRecorder;
+  log: Logger;
+  clock: Clock;
+}
+
+const KIND = SANDBOX_SNAPSHOT.kind;
+
+function snapshotKey(namespace: string, name: string): string {
+  return `${KIND}/${namespace}/${name}`;
+}
+
+export class SnapshotController {
+  private readonly queue: SerialQueue;
+  private readonly log: Logger;
+  /** Last invalid version reported per key. */
+  private readonly reported = new Map<string, string>();
+
+  constructor(private readonly opts: SnapshotControllerOptions) {
+    this.log = opts.log.child({ controller: 'sandboxsnapshot' });
+    // Upstream runs this controller with concurrency 1; keys are independent, so a few at once is safe.
+    this.queue = new SerialQueue({ name: 'sandboxsnapshot', worker: (key) => this.reconcile(key), log: this.log, clock: opts.clock, concurrency: 4 });
+  }
+
+  /** Subscribes to the informers; call before starting them. */
+  start(): void {
+    for (const event of INFORMER_EVENT_TYPES) {
+      this.opts.informers.sandboxSnapshots.on(event, (obj) => {
+        const { namespace, name } = obj.metadata ?? {};
+        if (namespace && name) this.queue.enqueue(snapshotKey(namespace, name));
+      });
+      this.opts.informers.jobs.on(event, (job) => this.jobChanged(job));
+      this.opts.informers.pods.on(event, (pod) => {
+        if (pod.metadata?.labels?.[LABELS.sandboxSnapshotName] !== undefined) this.jobChanged(pod);
+      });
+    }
+  }
+
+  stop(): Promise<void> {
+    return this.queue.stop();
+  }
+
+  /** A commit Job (owned by its snapshot) or one of its pods (labelled with it) changed. */
+  private jobChanged(obj: V1Job | V1Pod): void {
+    const namespace = obj.metadata?.namespace;
+    const name = obj.metadata?.labels?.[LABELS.sandboxSnapshotName];
+    if (!namespace || !name) return;
+    const owner = controllerOf(obj);
+    const uid =
+      owner?.kind === KIND ? owner.uid : this.opts.informers.sandboxSnapshots.get(name, namespace)?.metadata?.uid;
+    if (uid) this.opts.lifecycle.commitJobChanged({ namespace, name, uid });
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [, namespace = '', name = ''] = key.split('/');
+    const raw = this.opts.informers.sandboxSnapshots.get(name, namespace);
+    if (raw === undefined) {
+      this.reported.delete(key);
+      return;
+    }
+    const parsed = sandboxSnapshotSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const version = raw.metadata?.resourceVersion ?? '';
+      if (this.reported.get(key) === version) return;
+      this.reported.set(key, version);
+      const message = `${issue.path.join('.')}: ${issue.message}`;
+      this.log.warn({ kind: KIND, namespace, name, message }, 'Skipping invalid SandboxSnapshot');
+      this.opts.events.record({ apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, uid: raw.metadata?.uid } }, 'Warning', EVENT_REASONS.InvalidSpec, message);
+      return;
+    }
+    const snapshot = parsed.data;
+    const finalizers = snapshot.metadata.finalizers ?? [];
+    if (snapshot.metadata.deletionTimestamp) {
+      if (!finalizers.includes(FINALIZERS.snapshotCleanup)) return;
+      await this.deleteJob(namespace, commitJobName(name));
+      await this.deleteJob(namespace, unpauseJobName(name));
+      await this.patchFinalizers(snapshot, finalizers.filter((f) => f !== FINALIZERS.snapshotCleanup));
+      return;
+    }
+    if (!finalizers.includes(FINALIZERS.snapshotCleanup)) {
+      await this.patchFinalizers(snapshot, [...finalizers, FINALIZERS.snapshotCleanup]);
+      return;
+    }
+    const uid = snapshot.metadata.uid;
+    if (!isPauseSnapshot(snapshot) && !isTerminalSnapshot(snapshot) && uid) {
+      const ref: SnapshotRef = { namespace, name, uid };
+      await this.opts.lifecycle.startSnapshot(ref, snapshot.spec.sandboxName);
+    }
+  }
+
+  private async deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await this.opts.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
+    } catch (err) {
+      if (!isApiStatus(err, 404)) throw err;
+    }
+  }
+
+  /** The finalizer list as a whole, guarded by resourceVersion (a merge patch replaces lists). */
+  private async patchFinalizers(snapshot: SandboxSnapshot, finalizers: string[]): Promise<void> {
+    const { name, namespace = '', resourceVersion } = snapshot.metadata;
+    try {
+      await this.opts.customObjects.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: SANDBOX_SNAPSHOT.plural, name, body: { metadata: { resourceVersion, finalizers } } },
+        MERGE_PATCH,
+      );
+    } catch (err) {
+      if (isApiStatus(err, 404)) return;
+      if (isApiStatus(err, 409)) throw new RetryLater(`SandboxSnapshot ${namespace}/${name} changed during the finalizer patch`, { cause: err });
+      throw err;
+    }
+  }
+}

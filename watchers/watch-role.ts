@@ -1,0 +1,84 @@
+// The `watch` role assembled on its informers: the BatchSandbox and SandboxSnapshot controllers, the
+// pool signaler and the handle on the pause/resume/snapshot workflows. One assembly for the operator
+// process and for the in-process operator of the integration tests.
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import type { Clock } from '../operator/clock.js';
+import { createEventRecorder, type KubeEventRecorder } from '../operator/events.js';
+import type { Logger } from '../operator/logger.js';
+import type { AssignProfile } from '../planners/pool-assign-profile.js';
+import { BatchSandboxController } from './batch-sandbox-controller.js';
+import { TemporalLifecycleWorkflows, type LifecycleDeadlines, type LifecycleWorkflows } from './lifecycle-workflows.js';
+import type { OperatorInformers } from './operator-informers.js';
+import { PoolSignaler } from './pool-signaler.js';
+import { SnapshotController } from './snapshot-controller.js';
+
+export interface WatchRoleOptions {
+  kubeConfig: KubeConfig;
+  informers: OperatorInformers;
+  client: Client;
+  taskQueue: string;
+  deadlines: LifecycleDeadlines;
+  log: Logger;
+  clock: Clock;
+  assignProfile?: () => AssignProfile;
+  /** The controllers (default); without them only pool workflows are signalled (pool-only tests). */
+  controllers?: boolean;
+}
+
+export interface WatchRole {
+  poolSignaler: PoolSignaler;
+  /** Subscribes to the informers: call before starting them so their initial lists are reconciled. */
+  start(): void;
+  /** Stops the controllers and waits for signals and Events in flight. */
+  stop(): Promise<void>;
+}
+
+export function createWatchRole(opts: WatchRoleOptions): WatchRole {
+  const { kubeConfig, informers, client, taskQueue, log, clock } = opts;
+  const poolSignaler = new PoolSignaler({ client, taskQueue, informers, log });
+  let events: KubeEventRecorder | undefined;
+  let controllers: { batchSandboxes: BatchSandboxController; snapshots: SnapshotController; lifecycle: LifecycleWorkflows } | undefined;
+  if (opts.controllers ?? true) {
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    events = createEventRecorder({ core, log, clock });
+    const lifecycle = new TemporalLifecycleWorkflows({ client, taskQueue, deadlines: opts.deadlines, log });
+    controllers = {
+      lifecycle,
+      batchSandboxes: new BatchSandboxController({
+        assignProfile: opts.assignProfile,
+        informers,
+        lifecycle,
+        customObjects,
+        core,
+        events,
+        log,
+        clock,
+      }),
+      snapshots: new SnapshotController({
+        informers,
+        customObjects,
+        batch: kubeConfig.makeApiClient(BatchV1Api),
+        lifecycle,
+        events,
+        log,
+        clock,
+      }),
+    };
+  }
+  return {
+    poolSignaler,
+    start: () => {
+      controllers?.batchSandboxes.start();
+      controllers?.snapshots.start();
+    },
+    stop: async () => {
+      await controllers?.batchSandboxes.stop();
+      await controllers?.snapshots.stop();
+      await controllers?.lifecycle.idle();
+      await events?.flush();
+      await poolSignaler.idle();
+    },
+  };
+}
