@@ -15,7 +15,7 @@ import {
   type CommitTarget,
 } from '../planners/commit-job.js';
 import { commitPodStartFailure } from '../planners/commit-pod-start.js';
-import { planSnapshotCommit } from '../planners/snapshot-commit-plan.js';
+import { planSnapshotCommit, type SnapshotCommitPlan } from '../planners/snapshot-commit-plan.js';
 import { commitJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
 import type { LifecycleContext } from './lifecycle-objects.js';
@@ -87,14 +87,19 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
 
   return {
     async planCommit(ref) {
-      const snapshot = await snapshots.updateStatus(ref, (latest) => nextSnapshotStatus(latest, { type: 'acknowledged' }, now()));
-      if (isTerminalSnapshot(snapshot)) return terminalStep(snapshot);
-      const sandbox = await objects.sandboxes.find(ref.namespace, snapshot.spec.sandboxName);
-      const { pods, poolUid } = sandbox ? await objects.podsOf(sandbox) : { pods: [], poolUid: undefined };
-      const plan = planSnapshotCommit({ snapshot, sandbox, pods, registry: settings.registry, ...(poolUid === undefined ? {} : { poolUid }) });
+      // Acknowledged and planned in one status write (re-planned from the latest object on a conflict).
+      let plan: SnapshotCommitPlan | undefined;
+      const snapshot = await snapshots.updateStatus(ref, async (latest) => {
+        const acknowledged = { ...latest, status: nextSnapshotStatus(latest, { type: 'acknowledged' }, now()) };
+        plan = undefined;
+        if (isTerminalSnapshot(acknowledged)) return acknowledged.status;
+        const sandbox = await objects.sandboxes.find(ref.namespace, latest.spec.sandboxName);
+        const { pods, poolUid } = sandbox ? await objects.podsOf(sandbox) : { pods: [], poolUid: undefined };
+        plan = planSnapshotCommit({ snapshot: acknowledged, sandbox, pods, registry: settings.registry, ...(poolUid === undefined ? {} : { poolUid }) });
+        return plan.ok ? nextSnapshotStatus(acknowledged, { type: 'planned', target: plan.target }, now()) : acknowledged.status;
+      });
+      if (plan === undefined || isTerminalSnapshot(snapshot)) return terminalStep(snapshot);
       if (!plan.ok) return terminalStep(await recordFailure(ref, plan, EVENT_REASONS.SnapshotFailed, false));
-      const planned = await write(ref, { type: 'planned', target: plan.target });
-      if (isTerminalSnapshot(planned)) return terminalStep(planned);
       return { state: 'planned', target: plan.target, deadlineSeconds: settings.commitJobTimeoutSeconds };
     },
 

@@ -187,16 +187,19 @@ export type CommitResult = z.infer<typeof commitResultSchema>;
 
 export type CommitResultRead = { ok: true; result: CommitResult } | { ok: false; message: string };
 
+/** The Job a pod belongs to, by its `batch.kubernetes.io/job-name` label (or the older `job-name`). */
+export function jobNameOf(pod: V1Pod): string | undefined {
+  const labels = pod.metadata?.labels ?? {};
+  return labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
+}
+
 /**
- * The result of a succeeded commit Job, from its pods (labelled `job-name` or `batch.kubernetes.io/
- * job-name`): the `commit` container that exited 0 with a valid termination message. A malformed
- * message is an error the caller retries and eventually reports, never a snapshot without digests.
+ * The result of a succeeded commit Job, from its pods: the `commit` container that exited 0 with a valid
+ * termination message. A malformed message is an error the caller retries and eventually reports, never a
+ * snapshot without digests.
  */
 export function readCommitResult(jobName: string, pods: readonly V1Pod[]): CommitResultRead {
-  const ofJob = pods.filter((pod) => {
-    const labels = pod.metadata?.labels ?? {};
-    return labels['batch.kubernetes.io/job-name'] === jobName || labels['job-name'] === jobName;
-  });
+  const ofJob = pods.filter((pod) => jobNameOf(pod) === jobName);
   const terminated = ofJob
     .flatMap((pod) => pod.status?.containerStatuses ?? [])
     .filter((s) => s.name === COMMITTER_CONTAINER && s.state?.terminated?.exitCode === 0)

@@ -4,7 +4,8 @@
 // - a public snapshot (the server's `osb-snap-*`) that has not finished gets its snapshot workflow
 //   (`snapshot/<ns>/<name>/<uid>`); internal pause snapshots are committed by their pause workflow's
 //   children, so they are only cleaned up here;
-// - Job and Job-pod events wake the workflow waiting on that Job (no polling).
+// - a commit Job that finished or went away, or whose pod cannot start, wakes the workflow waiting on it
+//   (no polling).
 import type { BatchV1Api, CustomObjectsApi, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import { API_VERSION, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
@@ -15,6 +16,8 @@ import { EVENT_REASONS, type EventRecorder } from '../operator/events.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
+import { commitJobOutcome, jobNameOf } from '../planners/commit-job.js';
+import { commitPodStartFailure } from '../planners/commit-pod-start.js';
 import { commitJobName, isPauseSnapshot, unpauseJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot } from '../planners/snapshot-status.js';
 import { controllerOf } from '../planners/pod-state.js';
@@ -48,6 +51,8 @@ export class SnapshotController {
   private readonly log: Logger;
   /** Last invalid version reported per key. */
   private readonly reported = new Map<string, string>();
+  /** Last wake-worthy state per Job or Job pod UID (entries end with the object or its quiet state). */
+  private readonly lastStates = new Map<string, string>();
 
   constructor(private readonly opts: SnapshotControllerOptions) {
     this.log = opts.log.child({ controller: 'sandboxsnapshot' });
@@ -62,15 +67,36 @@ export class SnapshotController {
         const { namespace, name } = obj.metadata ?? {};
         if (namespace && name) this.queue.enqueue(snapshotKey(namespace, name));
       });
-      this.opts.informers.jobs.on(event, (job) => this.jobChanged(job));
+      // Only what the waiting workflow acts on wakes it: a Job that finished or went away, a Job pod that
+      // cannot start. A wake-up for a Job that is still running would cost a workflow task for nothing,
+      // and one that lands while the workflow completes makes the server reject that completion.
+      this.opts.informers.jobs.on(event, (job) => {
+        const state = event === 'delete' ? 'gone' : commitJobOutcome(job).state;
+        if (this.wakesOnChange(job, state, 'running')) this.jobChanged(job);
+      });
       this.opts.informers.pods.on(event, (pod) => {
-        if (pod.metadata?.labels?.[LABELS.sandboxSnapshotName] !== undefined) this.jobChanged(pod);
+        const jobName = jobNameOf(pod);
+        if (!jobName || pod.metadata?.labels?.[LABELS.sandboxSnapshotName] === undefined) return;
+        const state = event !== 'delete' && commitPodStartFailure(jobName, [pod]) ? 'cannot start' : 'fine';
+        if (this.wakesOnChange(pod, state, 'fine')) this.jobChanged(pod);
       });
     }
   }
 
   stop(): Promise<void> {
     return this.queue.stop();
+  }
+
+  /**
+   * Whether `obj` entered a state worth a wake-up: one other than `quiet`, and other than the last one
+   * seen (a Job reports success in several updates: SuccessCriteriaMet, Complete, completionTime).
+   */
+  private wakesOnChange(obj: V1Job | V1Pod, state: string, quiet: string): boolean {
+    const uid = obj.metadata?.uid ?? '';
+    const last = this.lastStates.get(uid) ?? quiet;
+    if (state === 'gone' || state === quiet) this.lastStates.delete(uid);
+    else this.lastStates.set(uid, state);
+    return state !== quiet && state !== last;
   }
 
   /** A commit Job (owned by its snapshot) or one of its pods (labelled with it) changed. */

@@ -1,12 +1,14 @@
-// The activities of the pause, resume and snapshot workflows, as the workflows call them. Regular (not
-// local) activities: any worker process of the operator can run them. Every step is a short, idempotent
-// API call: a stuck call fails fast and is retried, without limit, until the workflow's deadline; an
-// object that is gone is final (OBJECT_GONE).
+// The activities of the pause, resume and snapshot workflows, as the workflows call them. Every step is a
+// short, idempotent API call: a stuck call fails fast and is retried, without limit, until the workflow's
+// deadline; an object that is gone is final (OBJECT_GONE). Local activities: they run in the worker that
+// runs the workflow task (every operator worker has them), which saves a task-queue round trip per step,
+// most of the operator's share of a pause or resume (bench pause-resume). The long waits (commit Job, pods)
+// are workflow timers and signals, never activities, so no step outlives a workflow task's heartbeat.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyLocalActivities } from '@temporalio/workflow';
 import { OBJECT_GONE, type LifecycleActivities } from '../activities/pause-activity-types.js';
 
-export const lifecycleActivities = proxyActivities<LifecycleActivities>({
+export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '200 milliseconds',
@@ -19,5 +21,7 @@ export const lifecycleActivities = proxyActivities<LifecycleActivities>({
 
 /** An activity found the sandbox or snapshot gone (or replaced by a namesake): the run ends quietly. */
 export function isObjectGone(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === OBJECT_GONE;
+  // A local activity's failure may reach the workflow as the ApplicationFailure itself, unwrapped.
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && failure.type === OBJECT_GONE;
 }
