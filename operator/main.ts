@@ -1,8 +1,8 @@
 // Entry point of the operator process: `node dist/operator/main.js [--flag value ...]`.
 // One program, two roles: `watch` (informers) and `work` (the Temporal worker), both by default.
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
-import type { Client } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { AssignProfileSource } from '../watchers/assign-profile-source.js';
 import { registerPoolGauges } from '../watchers/pool-gauges.js';
@@ -15,6 +15,7 @@ import { ConfigError, loadProcessConfig, type OperatorConfig } from './config.js
 import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
 import { createTemporalClient } from './temporal-client.js';
+import { temporalConnectionOptions } from './temporal-connection.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** Everything must be down by then: Kubernetes' default termination grace period is 10 s. */
@@ -36,6 +37,18 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   collectDefaultMetrics();
   const kubeConfig = buildKubeConfig(config.kube);
 
+  if (config.roles.has('work')) {
+    // Signals are ours to handle (below), so the SDK must not shut the worker down on its own.
+    Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
+  }
+  // Both roles in one process share one native connection: the watch role's workflow starts are then
+  // eager (the server hands the first workflow task straight to this process's worker, saving a matching
+  // round trip on every pause and resume).
+  const sharedConnection =
+    config.roles.has('watch') && config.roles.has('work')
+      ? await NativeConnection.connect(temporalConnectionOptions(config.temporal))
+      : undefined;
+
   let informers: OperatorInformers | undefined;
   let temporalClient: Client | undefined;
   let watchRole: WatchRole | undefined;
@@ -48,11 +61,14 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
       ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log })
       : undefined;
     assignProfiles = profiles;
-    temporalClient = await createTemporalClient(config.temporal);
+    temporalClient = sharedConnection
+      ? new Client({ connection: sharedConnection, namespace: config.temporal.namespace })
+      : await createTemporalClient(config.temporal);
     watchRole = createWatchRole({
       kubeConfig,
       informers,
       client: temporalClient,
+      eagerStart: sharedConnection !== undefined,
       taskQueue: config.temporal.taskQueue,
       deadlines: { pauseMs: config.lifecycle.pauseTimeoutMs, resumeMs: config.lifecycle.resumeTimeoutMs },
       assignProfile: profiles && (() => profiles.current()),
@@ -64,9 +80,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   }
   let operatorWorker: OperatorWorker | undefined;
   if (config.roles.has('work')) {
-    // Signals are ours to handle (below), so the SDK must not shut the worker down on its own.
-    Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
-    operatorWorker = await createOperatorWorker({ config, kubeConfig, log, cache: informers });
+    operatorWorker = await createOperatorWorker({ config, kubeConfig, log, cache: informers, connection: sharedConnection });
   }
 
   const notReady = (): string[] => {
@@ -120,9 +134,10 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     await watchRole?.stop();
     await informers?.stop();
     await assignProfiles?.stop();
-    await temporalClient?.connection.close();
+    if (!sharedConnection) await temporalClient?.connection.close();
     if (operatorWorker?.worker.getState() === 'RUNNING') operatorWorker.worker.shutdown();
     await workerDone;
+    await sharedConnection?.close();
     await http.close();
     log.info({ exitCode }, 'Operator stopped');
     process.exit(exitCode);

@@ -45,6 +45,7 @@ import {
 } from '../planners/pooled-sandbox-problem.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { decidePauseIntent } from '../planners/pause-intent.js';
+import { resumeProgress } from '../planners/resume-progress.js';
 import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
@@ -114,6 +115,8 @@ export class BatchSandboxController {
   private readonly reported = new Map<string, string>();
   /** Current problem (reason|message) per pooled sandbox key, so its Event is recorded once. */
   private readonly problems = new Map<string, string>();
+  /** Pod state (ready / failed) a resuming sandbox's workflow was last woken for, by sandbox UID. */
+  private readonly resumeStates = new Map<string, string>();
   /** UIDs of deleted sandboxes whose operations were cancelled (bounded: forgotten oldest first). */
   private readonly ended = new BoundedSet(4096);
   private started = false;
@@ -239,8 +242,8 @@ export class BatchSandboxController {
     const { namespace, name } = ref;
     switch (decision.action) {
       case 'none':
-        // Pod events reach a resuming sandbox here: they are what the resume workflow waits for.
-        if (sandbox.status?.phase === 'Resuming') lifecycle.sandboxPodsChanged(ref);
+        if (sandbox.status?.phase === 'Resuming') this.wakeResume(ref, sandbox);
+        else this.resumeStates.delete(ref.uid);
         return false;
       case 'acknowledge':
         if (sandbox.spec.pause === undefined) return false;
@@ -266,6 +269,20 @@ export class BatchSandboxController {
     }
   }
 
+  /**
+   * Pod events reach a resuming sandbox here: its resume workflow waits for them. It is woken when its
+   * pods come to an end (all Ready, or one failing), once per such state: a wake-up while it is still
+   * waiting would cost a workflow task, and one that lands as it completes makes the server reject that
+   * completion.
+   */
+  private wakeResume(ref: SandboxRef, sandbox: BatchSandbox): void {
+    const pods = this.opts.informers.pods.list(ref.namespace).filter((pod) => controllerOf(pod)?.uid === ref.uid);
+    const state = resumeProgress(sortByIndex(pods), sandbox.spec.replicas).state;
+    if (state === 'waiting' || this.resumeStates.get(ref.uid) === state) return;
+    this.resumeStates.set(ref.uid, state);
+    this.opts.lifecycle?.sandboxPodsChanged(ref);
+  }
+
   private pauseSnapshotsOf(sandbox: BatchSandbox): SandboxSnapshot[] {
     const informer = this.opts.informers.sandboxSnapshots;
     return (informer?.list(sandbox.metadata.namespace ?? '') ?? []).flatMap((raw): SandboxSnapshot[] => {
@@ -282,6 +299,7 @@ export class BatchSandboxController {
 
   /** Once per deleted sandbox: its pause/resume runs are cancelled (they would also end on their next step). */
   private endOperations(ref: SandboxRef): void {
+    this.resumeStates.delete(ref.uid);
     if (!this.opts.lifecycle || this.ended.has(ref.uid)) return;
     this.ended.add(ref.uid);
     this.opts.lifecycle.sandboxDeleted(ref);

@@ -46,6 +46,8 @@ export interface TemporalLifecycleWorkflowsOptions {
   client: Client;
   taskQueue: string;
   deadlines: LifecycleDeadlines;
+  /** Request eager starts (only with a client on the worker's NativeConnection). */
+  eagerStart: boolean;
   log: Logger;
 }
 
@@ -147,6 +149,7 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
         taskQueue: this.opts.taskQueue,
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
+        requestEagerStart: this.opts.eagerStart,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: lifecycleSearchAttributes(namespace, sandboxName, operation),
       });

@@ -17,6 +17,8 @@ export interface WatchRoleOptions {
   kubeConfig: KubeConfig;
   informers: OperatorInformers;
   client: Client;
+  /** The client shares its NativeConnection with this process's worker: starts may be eager. */
+  eagerStart?: boolean;
   taskQueue: string;
   deadlines: LifecycleDeadlines;
   log: Logger;
@@ -43,7 +45,7 @@ export function createWatchRole(opts: WatchRoleOptions): WatchRole {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
     events = createEventRecorder({ core, log, clock });
-    const lifecycle = new TemporalLifecycleWorkflows({ client, taskQueue, deadlines: opts.deadlines, log });
+    const lifecycle = new TemporalLifecycleWorkflows({ client, taskQueue, deadlines: opts.deadlines, eagerStart: opts.eagerStart ?? false, log });
     controllers = {
       lifecycle,
       batchSandboxes: new BatchSandboxController({

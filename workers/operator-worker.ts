@@ -18,6 +18,11 @@ export interface OperatorWorkerOptions {
   log: Logger;
   /** The watch role's informers, when both roles run in this process (see createPoolActivities). */
   cache?: ClusterCache;
+  /**
+   * A connection shared with this process's Client (both roles in one process): the Client's workflow
+   * starts can then be eager. The caller owns it and closes it after the worker has stopped.
+   */
+  connection?: NativeConnection;
 }
 
 export interface OperatorWorker {
@@ -26,8 +31,11 @@ export interface OperatorWorker {
   run(): Promise<void>;
 }
 
-export async function createOperatorWorker({ config, kubeConfig, log, cache }: OperatorWorkerOptions): Promise<OperatorWorker> {
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+export async function createOperatorWorker({ config, kubeConfig, log, cache, connection: shared }: OperatorWorkerOptions): Promise<OperatorWorker> {
+  const connection = shared ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
+  const closeOwned = async () => {
+    if (!shared) await connection.close();
+  };
   const events = createEventRecorder({ core: kubeConfig.makeApiClient(CoreV1Api), log, clock: systemClock });
   try {
     const worker = await Worker.create({
@@ -50,12 +58,12 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache }: O
         try {
           await worker.run();
         } finally {
-          await connection.close();
+          await closeOwned();
         }
       },
     };
   } catch (err) {
-    await connection.close();
+    await closeOwned();
     throw err;
   }
 }
