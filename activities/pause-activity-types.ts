@@ -120,12 +120,17 @@ export interface ResumeFailure {
   podFailed?: ConditionInput;
 }
 
+/** What markResuming found: whether the resume goes on and, if so, the snapshots it restores from. */
+export type ResumeStart = { proceed: false; why: string } | { proceed: true; snapshots: ResumeSnapshotsStep };
+
 /** Activities of the resume workflow (`resume/<ns>/<name>/<uid>/<generation>`). */
 export interface ResumeActivities {
-  /** Re-checks that `generation` still asks for a resume (or it is already Resuming: a retry); phase Resuming. */
-  markResuming(sandbox: SandboxRef, generation: number): Promise<StepGate>;
-  /** The succeeded snapshot of every replica (selectResumeSources), or why not and whether a pod is Ready anyway. */
-  resolveResumeSnapshots(sandbox: SandboxRef): Promise<ResumeSnapshotsStep>;
+  /**
+   * Re-checks that `generation` still asks for a resume (or it is already Resuming: a retry) and writes
+   * phase Resuming; with it, the succeeded snapshot of every replica (selectResumeSources on the snapshots
+   * the check read), or why not and whether a pod is Ready anyway. One step: resume is latency-sensitive.
+   */
+  markResuming(sandbox: SandboxRef, generation: number): Promise<ResumeStart>;
   /**
    * Rewrites spec.template / shardPatches to the snapshot images and adds the resume pull secret
    * (resumeSpecPatch; merge patch guarded by resourceVersion, re-planned on a conflict). Idempotent: a

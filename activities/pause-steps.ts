@@ -105,7 +105,7 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
   }
 
   return {
-    markPausing: (ref, generation) => markStarted(ctx, 'pause', ref, generation),
+    markPausing: async (ref, generation) => (await markStarted(ctx, 'pause', ref, generation)).gate,
 
     async resolvePauseSources(ref) {
       return selectPauseSources(await objects.podsOf(await sandboxes.read(ref)));

@@ -43,14 +43,13 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
   }
 
   return {
-    markResuming: (ref, generation) => markStarted(ctx, 'resume', ref, generation),
-
-    async resolveResumeSnapshots(ref) {
-      const sandbox = await sandboxes.read(ref);
-      const sources = selectResumeSources(sandbox, await snapshots.list(ref.namespace));
-      if (sources.ok) return sources;
+    async markResuming(ref, generation) {
+      const { gate, sandbox, snapshots: found } = await markStarted(ctx, 'resume', ref, generation);
+      if (!gate.proceed) return gate;
+      const sources = selectResumeSources(sandbox, found);
+      if (sources.ok) return { proceed: true, snapshots: sources };
       const hasReadyPod = heldPods(await objects.podsOf(sandbox)).some(isReady);
-      return { ...sources, hasReadyPod };
+      return { proceed: true, snapshots: { ...sources, hasReadyPod } };
     },
 
     async rewriteTemplate(ref, restores) {

@@ -2,6 +2,7 @@
 // status each leads to is computed here from the latest object (nextPauseStatus), never from a copy the
 // workflow carried (ADR 0004).
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { EVENT_REASONS, type EventType } from '../operator/events.js';
 import { lifecycleGate, type LifecycleOperationKind } from '../planners/lifecycle-gate.js';
 import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
@@ -41,21 +42,24 @@ export async function writeLifecycleEvent(
 /**
  * The first step of a pause or resume: re-checks that `generation` still asks for it (lifecycleGate on
  * the latest sandbox and its snapshots) and writes phase Pausing / Resuming; writes nothing otherwise.
+ * Returns the gate with the sandbox and snapshots it was decided on.
  */
 export async function markStarted(
   { objects, log, now }: LifecycleContext,
   operation: LifecycleOperationKind,
   ref: ObjectRef,
   generation: number,
-): Promise<StepGate> {
+): Promise<{ gate: StepGate; sandbox: BatchSandbox; snapshots: SandboxSnapshot[] }> {
   let gate = { proceed: false, why: 'not checked' } as StepGate;
-  await objects.sandboxes.updateStatus(ref, async (latest) => {
-    gate = lifecycleGate(operation, latest, await objects.snapshots.list(ref.namespace), generation);
+  let snapshots: SandboxSnapshot[] = [];
+  const sandbox = await objects.sandboxes.updateStatus(ref, async (latest) => {
+    snapshots = await objects.snapshots.list(ref.namespace);
+    gate = lifecycleGate(operation, latest, snapshots, generation);
     if (!gate.proceed) return undefined;
     return nextPauseStatus(latest, { type: operation === 'pause' ? 'pauseStarted' : 'resumeStarted' }, now());
   });
   const fields = { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, operation, generation };
   if (gate.proceed) log.info(fields, 'Lifecycle operation started');
   else log.info({ ...fields, why: gate.why }, 'Lifecycle operation no longer applies');
-  return gate;
+  return { gate, sandbox, snapshots };
 }

@@ -1,5 +1,5 @@
 // The resume of one BatchSandbox generation (id `resume/<ns>/<name>/<uid>/<generation>`, ADR 0004):
-//   markResuming -> resolveResumeSnapshots -> rewriteTemplate -> recreatePods -> wait for the pods
+//   markResuming (with the snapshots) -> rewriteTemplate -> recreatePods -> wait for the pods
 //   -> markResumed | markResumeFailed
 // Waiting is event-driven: the pod watcher signals `sandboxPodsChanged`. Resume is latency-sensitive and
 // the watcher may not know this run's id yet (an operator restart), so the backstop wakes it often at
@@ -37,11 +37,10 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
 
   async function resume(): Promise<LifecycleResult> {
     progress.step('marking resuming');
-    const gate = await steps.markResuming(sandbox, generation);
-    if (!gate.proceed) return progress.end('abandoned', gate.why);
+    const start = await steps.markResuming(sandbox, generation);
+    if (!start.proceed) return progress.end('abandoned', start.why);
 
-    progress.step('resolving snapshots');
-    const resolved = await steps.resolveResumeSnapshots(sandbox);
+    const resolved = start.snapshots;
     if (!resolved.ok) {
       // planners/pause-status.ts resumeBlockedEvent: a sandbox with a Ready pod is running anyway;
       // otherwise nothing was changed and it stays Paused (retryable through the bridge).

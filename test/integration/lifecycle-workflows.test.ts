@@ -434,7 +434,7 @@ describe('resumeWorkflow', () => {
     await handle.signal(sandboxPodsChangedSignal);
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
-    expect(cluster.names()).toEqual(['markResuming', 'resolveResumeSnapshots', 'rewriteTemplate', 'recreatePods', 'inspectResumedPods', 'markResumed']);
+    expect(cluster.names()).toEqual(['markResuming', 'rewriteTemplate', 'recreatePods', 'inspectResumedPods', 'markResumed']);
     // One look only, and soon: the signal woke it (the first backstop wake-up is 2 s away).
     const markedAt = cluster.calls.at(-1)!.at;
     expect(markedAt - signalledAt).toBeLessThan(1_000);
@@ -452,21 +452,21 @@ describe('resumeWorkflow', () => {
 
   it('stays Paused with ResumeFailed when a snapshot is not ready', async () => {
     const blocked = { ok: false, reason: 'SnapshotNotReady', message: 'snapshot not ready: phase=Committing', hasReadyPod: false } as const;
-    const { sandbox, cluster } = setUp({ overrides: { resolveResumeSnapshots: async () => blocked } });
+    const { sandbox, cluster } = setUp({ overrides: { markResuming: async () => ({ proceed: true, snapshots: blocked }) } });
     const handle = await startResume(sandbox);
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
-    expect(cluster.names()).toEqual(['markResuming', 'resolveResumeSnapshots', 'markResumeFailed']);
+    expect(cluster.names()).toEqual(['markResuming', 'markResumeFailed']);
     expect(cluster.argsOf('markResumeFailed')).toEqual([[sandbox, { phase: 'Paused', reason: blocked.reason, message: blocked.message }]]);
   });
 
   it('is resumed at once when no snapshot is left but a pod is Ready', async () => {
     const blocked = { ok: false, reason: 'SnapshotNotFound', message: 'SandboxSnapshot not found', hasReadyPod: true } as const;
-    const { sandbox, cluster } = setUp({ overrides: { resolveResumeSnapshots: async () => blocked } });
+    const { sandbox, cluster } = setUp({ overrides: { markResuming: async () => ({ proceed: true, snapshots: blocked }) } });
     const handle = await startResume(sandbox);
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
-    expect(cluster.names()).toEqual(['markResuming', 'resolveResumeSnapshots', 'markResumed']);
+    expect(cluster.names()).toEqual(['markResuming', 'markResumed']);
   });
 
   it('stays Paused when the template cannot be rewritten', async () => {
@@ -475,7 +475,7 @@ describe('resumeWorkflow', () => {
     const handle = await startResume(sandbox);
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
-    expect(cluster.names()).toEqual(['markResuming', 'resolveResumeSnapshots', 'rewriteTemplate', 'markResumeFailed']);
+    expect(cluster.names()).toEqual(['markResuming', 'rewriteTemplate', 'markResumeFailed']);
     expect(cluster.argsOf('markResumeFailed')).toEqual([[sandbox, { phase: 'Paused', reason: refused.reason, message: refused.message }]]);
   });
 
@@ -510,7 +510,7 @@ describe('resumeWorkflow', () => {
   it('ends quietly when the sandbox is gone', async () => {
     const { sandbox, cluster } = setUp({
       overrides: {
-        resolveResumeSnapshots: async (ref) => {
+        rewriteTemplate: async (ref) => {
           throw objectGone(`BatchSandbox ${ref.name}`);
         },
       },
@@ -518,6 +518,6 @@ describe('resumeWorkflow', () => {
     const handle = await startResume(sandbox);
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'abandoned', message: `sandbox ${sandbox.name} is gone` });
-    expect(cluster.names()).toEqual(['markResuming', 'resolveResumeSnapshots']);
+    expect(cluster.names()).toEqual(['markResuming', 'rewriteTemplate']);
   });
 });

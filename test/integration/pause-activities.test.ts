@@ -415,12 +415,15 @@ describe('resume', () => {
     const bs = await pausedSandbox('rs');
     const ref = refOf(bs);
     expect(bs.metadata.generation).toBe(2);
-    await expect(activities.markResuming(ref, 2)).resolves.toEqual({ proceed: true });
-    await expect(activities.markResuming(ref, 2)).resolves.toEqual({ proceed: true });
+    const start = await activities.markResuming(ref, 2);
+    await expect(activities.markResuming(ref, 2)).resolves.toEqual(start); // a retry
     expect((await ns.getSandbox('rs')).status?.phase).toBe('Resuming');
-
-    const snapshots = await activities.resolveResumeSnapshots(ref);
+    if (!start.proceed) throw new Error(start.why);
+    const snapshots = start.snapshots;
     if (!snapshots.ok) throw new Error(snapshots.message);
+    expect(snapshots.restores).toEqual([
+      { index: 0, snapshotName: 'rs-pause', containers: [{ containerName: 'sandbox', imageUri: 'registry.local/rs-sandbox:snap-gen1', imageDigest: 'sha256:1' }] },
+    ]);
     await expect(activities.rewriteTemplate(ref, snapshots.restores)).resolves.toEqual({ ok: true });
     const rewritten = await ns.getSandbox('rs');
     expect(rewritten.spec.template?.spec.containers[0]?.image).toBe('registry.local/rs-sandbox:snap-gen1');
@@ -442,16 +445,15 @@ describe('resume', () => {
     expect(eventsOf('rs')).toEqual(['Normal Resumed']);
   });
 
-  it('resolveResumeSnapshots without a snapshot says why and whether a pod is Ready anyway', async () => {
+  it('markResuming on a retry without a snapshot says why and whether a pod is Ready anyway', async () => {
     const bs = await sandboxWith(aBatchSandbox('rs-none', namespace).template().pause(false).build(), { phase: 'Resuming' });
-    await expect(activities.resolveResumeSnapshots(refOf(bs))).resolves.toEqual({
-      ok: false,
-      reason: 'SnapshotNotFound',
-      message: 'SandboxSnapshot rs-none-pause not found',
-      hasReadyPod: false,
+    const generation = bs.metadata.generation!;
+    await expect(activities.markResuming(refOf(bs), generation)).resolves.toEqual({
+      proceed: true,
+      snapshots: { ok: false, reason: 'SnapshotNotFound', message: 'SandboxSnapshot rs-none-pause not found', hasReadyPod: false },
     });
     await runPod(bs, 0);
-    await expect(activities.resolveResumeSnapshots(refOf(bs))).resolves.toMatchObject({ ok: false, hasReadyPod: true });
+    await expect(activities.markResuming(refOf(bs), generation)).resolves.toMatchObject({ proceed: true, snapshots: { ok: false, hasReadyPod: true } });
   });
 
   it('markResumeFailed keeps the snapshot and records a Warning', async () => {

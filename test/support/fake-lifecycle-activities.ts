@@ -132,10 +132,9 @@ export class FakeLifecycleCluster {
       deleteCommitJob: async (snapshot) => {
         this.jobs.delete(snapshot.name);
       },
-      markResuming: async () => ({ proceed: true }),
-      resolveResumeSnapshots: async (sandbox) => ({
-        ok: true,
-        restores: [{ index: 0, snapshotName: pauseSnapshotName(sandbox.name, 0), containers: [] }],
+      markResuming: async (sandbox) => ({
+        proceed: true,
+        snapshots: { ok: true, restores: [{ index: 0, snapshotName: pauseSnapshotName(sandbox.name, 0), containers: [] }] },
       }),
       rewriteTemplate: async () => ({ ok: true }),
       recreatePods: async () => undefined,
