@@ -52,15 +52,18 @@ export interface PauseFailure {
   message: string;
 }
 
+/** What markPausing found: whether the pause goes on and, if so, the pods it commits. */
+export type PauseStart = { proceed: false; why: string } | { proceed: true; sources: PauseSourceResult };
+
 /** Activities of the pause workflow (`pause/<ns>/<name>/<uid>/<generation>`). */
 export interface PauseActivities {
   /**
    * Re-checks that `generation` still asks for a pause (decidePauseIntent says startPause for it, or the
-   * phase is already Pausing for it: a retry) and writes phase Pausing (nextPauseStatus pauseStarted).
+   * phase is already Pausing for it: a retry) and writes phase Pausing (nextPauseStatus pauseStarted);
+   * with it, one source pod per replica by current ownership (selectPauseSources). One step: every round
+   * trip before the commit Job is pause latency.
    */
-  markPausing(sandbox: SandboxRef, generation: number): Promise<StepGate>;
-  /** One source pod per replica, by current ownership (selectPauseSources). */
-  resolvePauseSources(sandbox: SandboxRef): Promise<PauseSourceResult>;
+  markPausing(sandbox: SandboxRef, generation: number): Promise<PauseStart>;
   /**
    * The internal snapshot of replica `index` for the pause of `generation`: created, used (this pause's
    * own, on a retry) or replaced (an earlier operation's: deleted, then created). Returns it with its UID.

@@ -105,10 +105,10 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
   }
 
   return {
-    markPausing: async (ref, generation) => (await markStarted(ctx, 'pause', ref, generation)).gate,
-
-    async resolvePauseSources(ref) {
-      return selectPauseSources(await objects.podsOf(await sandboxes.read(ref)));
+    async markPausing(ref, generation) {
+      const { gate, sandbox } = await markStarted(ctx, 'pause', ref, generation);
+      if (!gate.proceed) return gate;
+      return { proceed: true, sources: selectPauseSources(await objects.podsOf(sandbox)) };
     },
 
     async preparePauseSnapshot(ref, index, generation) {

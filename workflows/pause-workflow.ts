@@ -1,5 +1,5 @@
 // The pause of one BatchSandbox generation (id `pause/<ns>/<name>/<uid>/<generation>`, ADR 0004):
-//   markPausing -> resolvePauseSources -> per replica, in parallel: preparePauseSnapshot + child
+//   markPausing (with the source pods) -> per replica, in parallel: preparePauseSnapshot + child
 //   snapshotWorkflow -> releasePods (point of no return) -> markPaused
 // Before the point of no return every way out leaves the sandbox running: a failed snapshot cancels its
 // siblings (their clean-up deletes their Jobs) and records PauseFailed; the deadline does the same with
@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
-import type { PauseSource } from '../planners/pause-source.js';
+import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
 import {
   lifecycleSearchAttributes,
   snapshotWorkflowId,
@@ -40,12 +40,13 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
 
   try {
     progress.step('marking pausing');
-    const gate = await steps.markPausing(sandbox, generation);
-    if (!gate.proceed) return progress.end('abandoned', gate.why);
+    const start = await steps.markPausing(sandbox, generation);
+    if (!start.proceed) return progress.end('abandoned', start.why);
+    const resolved = start.sources;
 
     let commits: Commits;
     try {
-      commits = await CancellationScope.withTimeout(Math.max(1, deadlineAt - Date.now()), commitReplicas);
+      commits = await CancellationScope.withTimeout(Math.max(1, deadlineAt - Date.now()), () => commitReplicas(resolved));
     } catch (err) {
       if (!isCancellation(err) || workflowScope.consideredCancelled) throw err;
       commits = { ok: false, failure: { reason: 'Timeout', message: `pause did not finish within ${deadlineMs / 1000}s` } };
@@ -81,9 +82,7 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
     });
   }
 
-  async function commitReplicas(): Promise<Commits> {
-    progress.step('resolving source pods');
-    const resolved = await steps.resolvePauseSources(sandbox);
+  async function commitReplicas(resolved: PauseSourceResult): Promise<Commits> {
     if (!resolved.ok) return { ok: false, failure: { reason: resolved.reason, message: resolved.message } };
     progress.step('committing snapshots');
     const failure = await firstFailure(resolved.sources.map((source) => () => commitReplica(source)));

@@ -154,14 +154,14 @@ describe('pauseWorkflow', () => {
     const handle = await startPause(sandbox);
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
-    expect(cluster.names()).toEqual(['markPausing', 'resolvePauseSources', 'preparePauseSnapshot', ...CHILD_STEPS, 'releasePods', 'markPaused']);
+    expect(cluster.names()).toEqual(['markPausing', 'preparePauseSnapshot', ...CHILD_STEPS, 'releasePods', 'markPaused']);
     expect(cluster.argsOf('markPausing')).toEqual([[sandbox, GENERATION]]);
     expect(cluster.argsOf('preparePauseSnapshot')).toEqual([[sandbox, 0, GENERATION]]);
     expect(cluster.argsOf('releasePods')[0]![1]).toMatchObject([{ index: 0, podName: `${sandbox.name}-0` }]);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
       step: 'ended',
-      done: ['marking pausing', 'resolving source pods', 'committing snapshots', 'releasing pods', 'marking paused'],
+      done: ['marking pausing', 'committing snapshots', 'releasing pods', 'marking paused'],
       outcome: 'succeeded',
     });
     const child = await client.workflow.getHandle(snapshotWorkflowId(snapshotOf(sandbox))).describe();
@@ -195,12 +195,14 @@ describe('pauseWorkflow', () => {
 
   it('records PauseFailed with the reason when no source pod is found', async () => {
     const { sandbox, cluster } = setUp({
-      overrides: { resolvePauseSources: async () => ({ ok: false, reason: 'SourcePodNotFound', message: 'pod bs-0 of replica 0 is not running' }) },
+      overrides: {
+        markPausing: async () => ({ proceed: true, sources: { ok: false, reason: 'SourcePodNotFound', message: 'pod bs-0 of replica 0 is not running' } }),
+      },
     });
     const handle = await startPause(sandbox);
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
-    expect(cluster.names()).toEqual(['markPausing', 'resolvePauseSources', 'markPauseFailed']);
+    expect(cluster.names()).toEqual(['markPausing', 'markPauseFailed']);
     expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SourcePodNotFound', message: 'pod bs-0 of replica 0 is not running' }]]);
   });
 
@@ -352,7 +354,7 @@ describe('pauseWorkflow', () => {
     await expect(client.workflow.getHandle(found[0]!).query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
       step: 'committing snapshots',
-      done: ['marking pausing', 'resolving source pods'],
+      done: ['marking pausing'],
     });
     await waitFor('the child waiting for its Job', async () => {
       const child = await client.workflow.getHandle(snapshotWorkflowId(snapshotOf(sandbox))).query(lifecycleProgressQuery);

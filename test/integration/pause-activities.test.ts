@@ -19,6 +19,7 @@ import { ZERO_COUNTERS } from '../../planners/batch-sandbox-status.js';
 import { buildCommitJob } from '../../planners/commit-job.js';
 import { controllerReference } from '../../planners/controller-reference.js';
 import { buildNonPooledPod } from '../../planners/non-pooled-pods.js';
+import type { PauseSource } from '../../planners/pause-source.js';
 import { isReady, isTerminating } from '../../planners/pod-state.js';
 import { templateRevision } from '../../planners/pool-revision.js';
 import { commitJobName, unpauseJobName } from '../../planners/snapshot-names.js';
@@ -146,13 +147,24 @@ async function runningSandbox(name: string, replicas = 1): Promise<BatchSandbox>
 
 // ---- pause -----------------------------------------------------------------------------------------
 
+/** The source pods markPausing finds for the pause of `generation` (it writes Pausing, or proceeds on a retry). */
+async function sourcesOf(ref: SandboxRef, generation: number): Promise<PauseSource[]> {
+  const start = await activities.markPausing(ref, generation);
+  if (!start.proceed) throw new Error(start.why);
+  if (!start.sources.ok) throw new Error(start.sources.message);
+  return start.sources.sources;
+}
+
 describe('markPausing', () => {
   it('writes Pausing for the generation that asks for a pause, and proceeds again on a retry', async () => {
     const bs = await runningSandbox('mp-ok');
-    await expect(activities.markPausing(refOf(bs), 1)).resolves.toEqual({ proceed: true });
+    // No pod runs for it yet: the pause goes on, and the sources say what is missing.
+    const noPod = { proceed: true, sources: { ok: false, reason: 'SourcePodNotFound' } };
+    await expect(activities.markPausing(refOf(bs), 1)).resolves.toMatchObject(noPod);
     const pausing = await ns.getSandbox('mp-ok');
     expect(pausing.status).toMatchObject({ phase: 'Pausing', pauseObservedGeneration: 1 });
-    await expect(activities.markPausing(refOf(bs), 1)).resolves.toEqual({ proceed: true });
+    await runPod(bs, 0);
+    await expect(activities.markPausing(refOf(bs), 1)).resolves.toMatchObject({ proceed: true, sources: { ok: true, sources: [{ index: 0, podName: 'mp-ok-0' }] } });
     expect((await ns.getSandbox('mp-ok')).metadata.resourceVersion).toBe(pausing.metadata.resourceVersion);
   });
 
@@ -216,16 +228,15 @@ describe('releasePods', () => {
   it('non-pooled: deletes the source pods by UID; a namesake of a source survives', async () => {
     const bs = await runningSandbox('rp', 2);
     await Promise.all([runPod(bs, 0), runPod(bs, 1)]);
-    const resolved = await activities.resolvePauseSources(refOf(bs));
-    if (!resolved.ok) throw new Error(resolved.message);
-    expect(resolved.sources.map((s) => s.podName)).toEqual(['rp-0', 'rp-1']);
+    const resolved = await sourcesOf(refOf(bs), 1);
+    expect(resolved.map((s) => s.podName)).toEqual(['rp-0', 'rp-1']);
 
     // rp-1 is replaced by a namesake after the sources were resolved.
     await ns.core.deleteNamespacedPod({ namespace, name: 'rp-1', gracePeriodSeconds: 0 });
     await waitUntil(async () => (await getPod('rp-1')) === undefined, { what: 'rp-1 gone', ...WAIT });
     const namesake = await runPod(bs, 1);
 
-    await activities.releasePods(refOf(bs), resolved.sources);
+    await activities.releasePods(refOf(bs), resolved);
     await waitUntil(async () => {
       const pod = await getPod('rp-0');
       return pod === undefined || isTerminating(pod);
@@ -234,7 +245,7 @@ describe('releasePods', () => {
     expect(survivor?.metadata?.uid).toBe(namesake.metadata?.uid);
     expect(isTerminating(survivor!)).toBe(false);
     // A retry is harmless.
-    await activities.releasePods(refOf(bs), resolved.sources);
+    await activities.releasePods(refOf(bs), resolved);
   });
 
   it('pooled: detaches the sandbox from its Pool in one write (template from the Pool), and leaves the pod to the Pool', async () => {
@@ -256,10 +267,9 @@ describe('releasePods', () => {
       aBatchSandbox('pooled', namespace).poolRef('pool-a').pause(true).allocated(['pool-a-pod-0']).finalizers([FINALIZERS.poolAllocation]).build(),
       { phase: 'Pausing', pauseObservedGeneration: 1 },
     );
-    const resolved = await activities.resolvePauseSources(refOf(bs));
-    if (!resolved.ok) throw new Error(resolved.message);
+    const resolved = await sourcesOf(refOf(bs), 1);
 
-    await activities.releasePods(refOf(bs), resolved.sources);
+    await activities.releasePods(refOf(bs), resolved);
     const detached = await ns.getSandbox('pooled');
     expect(detached.spec.poolRef).toBe('');
     expect(detached.spec.template).toEqual({ metadata: { labels: { app: 'demo' } }, spec: SIMPLE_TEMPLATE.spec });
@@ -267,7 +277,7 @@ describe('releasePods', () => {
     expect(detached.metadata.finalizers ?? []).not.toContain(FINALIZERS.poolAllocation);
 
     // A retry finds it detached and changes nothing; the pool pod is the Pool's to recycle.
-    await activities.releasePods(refOf(bs), resolved.sources);
+    await activities.releasePods(refOf(bs), resolved);
     expect((await ns.getSandbox('pooled')).metadata.resourceVersion).toBe(detached.metadata.resourceVersion);
     expect((await getPod('pool-a-pod-0'))?.metadata?.uid).toBe(pod.metadata?.uid);
   });

@@ -28,7 +28,7 @@ export interface RecordedCall {
 export type JobScript = (snapshot: SnapshotRef, creation: number) => CommitJobState | undefined;
 
 export interface FakeLifecycleOptions {
-  /** Source pods resolvePauseSources finds (default: one). */
+  /** Source pods markPausing finds (default: one). */
   replicas?: number;
   /** activeDeadlineSeconds planCommit reports (default 600). */
   jobDeadlineSeconds?: number;
@@ -101,8 +101,7 @@ export class FakeLifecycleCluster {
         containers: ['main'],
       }));
     return {
-      markPausing: async () => ({ proceed: true }),
-      resolvePauseSources: async (sandbox) => ({ ok: true, sources: sources(sandbox) }),
+      markPausing: async (sandbox) => ({ proceed: true, sources: { ok: true, sources: sources(sandbox) } }),
       preparePauseSnapshot: async (sandbox, index) => ({
         namespace: sandbox.namespace,
         name: pauseSnapshotName(sandbox.name, index),
