@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
 import type { ObjectMeta } from '../api/v1alpha1/object-meta.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
@@ -143,7 +144,12 @@ export interface LifecycleObjects {
   pools: CustomResources<Pool & CustomObject>;
   /** Pods of the namespace, optionally by label selector. */
   listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]>;
-  /** What the source planners need to find the sandbox's pods: its namespace's pods and its Pool's UID. */
+  /** One pod, or undefined when it does not exist. */
+  findPod(namespace: string, name: string): Promise<V1Pod | undefined>;
+  /**
+   * What the source planners need to find the sandbox's pods: every pod that can be one of them (non-pooled:
+   * those labelled with its name; pooled: those its alloc-status names) and its Pool's UID.
+   */
   podsOf(sandbox: BatchSandbox): Promise<PauseSourceInput>;
   /** Deletes a Job and, in the background, its pods; already gone = done. */
   deleteJob(namespace: string, name: string): Promise<void>;
@@ -154,6 +160,14 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const pools = new CustomResources<Pool & CustomObject>(objects, POOL);
+  async function findPod(namespace: string, name: string): Promise<V1Pod | undefined> {
+    try {
+      return await core.readNamespacedPod({ namespace, name });
+    } catch (err) {
+      if (isApiStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
   async function listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
     return (await core.listNamespacedPod({ namespace, ...(labelSelector === undefined ? {} : { labelSelector }) })).items;
   }
@@ -167,13 +181,19 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
     async podsOf(sandbox) {
       const namespace = sandbox.metadata.namespace ?? '';
       const poolRef = sandbox.spec.poolRef;
+      if (!namesPool(poolRef)) {
+        // The pods the operator creates for a sandbox carry its name as a label: no namespace-wide list.
+        return { sandbox, pods: await listPods(namespace, `${LABELS.batchSandboxName}=${sandbox.metadata.name}`) };
+      }
+      // A pool's namespace may hold a thousand warm pods: read only the ones the sandbox's alloc-status names.
       const [pods, pool] = await Promise.all([
-        listPods(namespace),
-        namesPool(poolRef) ? pools.find(namespace, poolRef) : undefined,
+        Promise.all(allocatedPodNames(sandbox).map((name) => findPod(namespace, name))),
+        pools.find(namespace, poolRef),
       ]);
       const poolUid = pool?.metadata.uid;
-      return { sandbox, pods, ...(poolUid === undefined ? {} : { poolUid }) };
+      return { sandbox, pods: pods.filter((pod) => pod !== undefined), ...(poolUid === undefined ? {} : { poolUid }) };
     },
+    findPod,
     async deleteJob(namespace, name) {
       try {
         await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
@@ -182,4 +202,14 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
       }
     },
   };
+}
+
+/** The pods a pooled sandbox's alloc-status names; none when it does not parse (the planner says why). */
+function allocatedPodNames(sandbox: BatchSandbox): string[] {
+  const value = sandbox.metadata.annotations?.[ANNOTATIONS.allocStatus];
+  try {
+    return value === undefined ? [] : parseAllocationAnnotation(value).pods;
+  } catch {
+    return [];
+  }
 }

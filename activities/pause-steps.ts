@@ -139,8 +139,9 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
       if (namesPool(sandbox.spec.poolRef)) return detachFromPool(ref, sources);
       // Only pods this sandbox controls: after a pooled sandbox was detached by an earlier try, its
       // sources are the Pool's pods, which the Pool workflow recycles.
+      const found = await Promise.all(sources.map((s) => objects.findPod(ref.namespace, s.podName)));
       const uids = new Set(sources.map((s) => s.podUid));
-      const pods = (await objects.listPods(ref.namespace)).filter((p) => uids.has(p.metadata?.uid ?? '') && controllerOf(p)?.uid === ref.uid);
+      const pods = found.flatMap((p) => (p !== undefined && uids.has(p.metadata?.uid ?? '') && controllerOf(p)?.uid === ref.uid ? [p] : []));
       await Promise.all(pods.map((pod) => deletePod(ref.namespace, pod)));
       log.info({ kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, deleted: pods.map(podName) }, 'Released paused pods');
     },
