@@ -48,6 +48,11 @@ export interface PoolWorkflowInput {
   ledger?: Ledger;
   /** Next ordinal for deterministic pool pod names. */
   nextOrdinal?: number;
+  /**
+   * The worker process that made the last observation of the previous run: a run that continues on it
+   * observes from its cache at once instead of three API lists (see observePool).
+   */
+  observer?: string;
 }
 
 export const POOL_WORKFLOW_OPERATION = 'pool';
@@ -58,7 +63,7 @@ export function poolWorkflowId(namespace: string, pool: string): string {
 
 /** Without any signal, a round still runs this often (missed events, drift). */
 const RESYNC_INTERVAL_MS = 30_000;
-/** Bounds the history; the ledger carries over. */
+/** Bounds the history (at the first round after it without upkeep in flight); the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
@@ -80,7 +85,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   // A run that starts without a ledger builds it from the cluster in its first round: that is not drift.
   let ledgerKnown = input.ledger !== undefined;
   // The worker process that made the last observation: a change means the workflow moved (see observePool).
-  let observer: string | undefined;
+  let observer: string | undefined = input.observer;
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
   let lastStatus: string | undefined;
@@ -201,9 +206,12 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       );
     }
 
-    if (progress.rounds >= MAX_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    // Continue as new between upkeeps: waiting for one to end would hold back the rounds (deliveries)
+    // that arrive meanwhile. The server's suggestion (history size) is the hard bound.
+    const due = progress.rounds >= MAX_ROUNDS_PER_RUN && inFlight.size === 0;
+    if (due || workflowInfo().continueAsNewSuggested) {
       await Promise.all(inFlight);
-      await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal });
+      await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal, ...(observer === undefined ? {} : { observer }) });
     }
   }
 
