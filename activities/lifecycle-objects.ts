@@ -33,7 +33,7 @@ export interface ObjectRef {
 }
 
 /** A write that lost to another writer is re-read and re-computed this many times before giving up. */
-const WRITE_ATTEMPTS = 5;
+export const WRITE_ATTEMPTS = 5;
 
 interface CustomObject {
   apiVersion: string;

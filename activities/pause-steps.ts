@@ -14,12 +14,10 @@ import { controllerOf, podName } from '../planners/pod-state.js';
 import { poolDetachPatch, solidifiedTemplate } from '../planners/pool-detach.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { commitJobName, pauseSnapshotName, unpauseJobName } from '../planners/snapshot-names.js';
-import type { LifecycleContext, ObjectRef } from './lifecycle-objects.js';
+import { WRITE_ATTEMPTS, type LifecycleContext, type ObjectRef } from './lifecycle-objects.js';
 import type { PauseActivities, SnapshotRef } from './pause-activity-types.js';
 import { markStarted, writeLifecycleEvent } from './sandbox-lifecycle-status.js';
 
-/** Attempts of a create or a guarded patch that keeps losing to other writers. */
-const WRITE_ATTEMPTS = 5;
 /** How long a replaced snapshot may take to go away, and how often to look. */
 const SNAPSHOT_GONE_TIMEOUT_MS = 30_000;
 const SNAPSHOT_GONE_POLL_MS = 100;

@@ -16,12 +16,10 @@ import { selectResumeSources } from '../planners/resume-source.js';
 import { resumeSpecPatch } from '../planners/resume-template.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { StrategicMergeError } from '../planners/strategic-merge.js';
-import type { LifecycleContext, ObjectRef } from './lifecycle-objects.js';
+import { WRITE_ATTEMPTS, type LifecycleContext, type ObjectRef } from './lifecycle-objects.js';
 import type { ResumeActivities } from './pause-activity-types.js';
 import { markStarted, writeLifecycleEvent } from './sandbox-lifecycle-status.js';
 
-/** Attempts of the guarded template rewrite that keeps losing to other writers. */
-const WRITE_ATTEMPTS = 5;
 /** ApplicationFailure type: a shard patch cannot be applied, so its pod cannot be built (not retryable). */
 export const INVALID_SHARD_PATCH = 'InvalidShardPatch';
 
