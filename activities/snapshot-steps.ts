@@ -9,6 +9,7 @@ import {
   buildCommitJob,
   buildUnpauseJob,
   commitJobOutcome,
+  JOB_NAME_LABEL,
   readCommitResult,
   withLastAttempt,
   type CommitJobSettings,
@@ -20,9 +21,6 @@ import { commitJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
 import type { LifecycleContext } from './lifecycle-objects.js';
 import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef, SnapshotSettings } from './pause-activity-types.js';
-
-/** The label the Job controller puts on a Job's pods. */
-const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 function commitJobSettings(settings: SnapshotSettings): CommitJobSettings {
   return {

@@ -187,10 +187,13 @@ export type CommitResult = z.infer<typeof commitResultSchema>;
 
 export type CommitResultRead = { ok: true; result: CommitResult } | { ok: false; message: string };
 
-/** The Job a pod belongs to, by its `batch.kubernetes.io/job-name` label (or the older `job-name`). */
+/** The label the Job controller puts on a Job's pods (older clusters: `job-name` only). */
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+
+/** The Job a pod belongs to, by its job-name label. */
 export function jobNameOf(pod: V1Pod): string | undefined {
   const labels = pod.metadata?.labels ?? {};
-  return labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
+  return labels[JOB_NAME_LABEL] ?? labels['job-name'];
 }
 
 /**
