@@ -6,7 +6,7 @@
 // A sandbox or snapshot that is gone, or was replaced by a namesake (another UID), ends the workflow: the
 // activity throws a non-retryable ApplicationFailure of type OBJECT_GONE and the workflow stops quietly.
 import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
-import type { CommitJobOutcome, CommitTarget } from '../planners/commit-job.js';
+import type { CommitJobOutcome, CommitJobSettings, CommitTarget } from '../planners/commit-job.js';
 import type { ReplicaRestore } from '../planners/resume-source.js';
 import type { ResumeProgress } from '../planners/resume-progress.js';
 import type { ConditionInput } from '../planners/batch-sandbox-status.js';
@@ -152,20 +152,14 @@ export interface ResumeActivities {
 
 export type LifecycleActivities = PauseActivities & SnapshotActivities & ResumeActivities;
 
-/** Operator settings the activities use (operator/config.ts: snapshot flags). */
-export interface SnapshotSettings {
+/**
+ * Operator settings the activities use (operator/config.ts: snapshot flags): the commit Job's own
+ * (`--image-committer-image`, `--containerd-socket-path`, `--snapshot-push-secret`,
+ * `--snapshot-registry-insecure`, `--commit-job-timeout` as timeoutSeconds), and these.
+ */
+export interface SnapshotSettings extends CommitJobSettings {
   /** `--snapshot-registry`; '' = not configured (every snapshot fails with RegistryNotConfigured). */
   registry: string;
-  /** `--snapshot-push-secret`: dockerconfigjson Secret in the sandbox namespace used to push. */
-  pushSecretName?: string;
   /** `--resume-pull-secret`: added to the resumed template's imagePullSecrets. */
   resumePullSecretName?: string;
-  /** `--image-committer-image`. */
-  committerImage: string;
-  /** `--containerd-socket-path`. */
-  containerdSocketPath: string;
-  /** `--snapshot-registry-insecure`. */
-  registryInsecure: boolean;
-  /** `--commit-job-timeout` in seconds (the Job's activeDeadlineSeconds). */
-  commitJobTimeoutSeconds: number;
 }

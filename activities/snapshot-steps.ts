@@ -12,7 +12,6 @@ import {
   JOB_NAME_LABEL,
   readCommitResult,
   withLastAttempt,
-  type CommitJobSettings,
   type CommitTarget,
 } from '../planners/commit-job.js';
 import { commitPodStartFailure } from '../planners/commit-pod-start.js';
@@ -20,17 +19,7 @@ import { planSnapshotCommit, type SnapshotCommitPlan } from '../planners/snapsho
 import { commitJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
 import type { LifecycleContext } from './lifecycle-objects.js';
-import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef, SnapshotSettings } from './pause-activity-types.js';
-
-function commitJobSettings(settings: SnapshotSettings): CommitJobSettings {
-  return {
-    committerImage: settings.committerImage,
-    containerdSocketPath: settings.containerdSocketPath,
-    registryInsecure: settings.registryInsecure,
-    timeoutSeconds: settings.commitJobTimeoutSeconds,
-    ...(settings.pushSecretName ? { pushSecretName: settings.pushSecretName } : {}),
-  };
-}
+import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef } from './pause-activity-types.js';
 
 /** The source and images a status records, once planned. */
 function plannedTarget(status: SandboxSnapshotStatus | undefined): CommitTarget | undefined {
@@ -56,7 +45,6 @@ function terminalStep(snapshot: SandboxSnapshot): CommitPlanStep {
 export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivities {
   const { objects, events, log, settings, now } = ctx;
   const { snapshots, batch } = objects;
-  const jobSettings = commitJobSettings(settings);
 
   const write = (ref: SnapshotRef, event: SnapshotEvent) => snapshots.updateStatus(ref, (latest) => nextSnapshotStatus(latest, event, now()));
 
@@ -75,7 +63,7 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
     const written = await write(ref, { type: 'failed', reason: failure.reason, message: failure.message });
     if (written.status?.phase !== 'Failed') return written;
     const target = unpause ? plannedTarget(written.status) : undefined;
-    if (target) await createJob(ref.namespace, buildUnpauseJob(written, target, jobSettings));
+    if (target) await createJob(ref.namespace, buildUnpauseJob(written, target, settings));
     log.info({ kind: 'SandboxSnapshot', namespace: ref.namespace, name: ref.name, reason: failure.reason, unpause: target !== undefined }, 'Snapshot failed');
     events.record(written, 'Warning', reason, `${failure.reason}: ${failure.message}`);
     return written;
@@ -98,12 +86,12 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
       });
       if (plan === undefined || isTerminalSnapshot(snapshot)) return terminalStep(snapshot);
       if (!plan.ok) return terminalStep(await recordFailure(ref, plan, EVENT_REASONS.SnapshotFailed, false));
-      return { state: 'planned', target: plan.target, deadlineSeconds: settings.commitJobTimeoutSeconds };
+      return { state: 'planned', target: plan.target, deadlineSeconds: settings.timeoutSeconds };
     },
 
     async createCommitJob(ref, target) {
       const snapshot = await snapshots.read(ref);
-      const job = buildCommitJob(snapshot, target, jobSettings);
+      const job = buildCommitJob(snapshot, target, settings);
       const name = job.metadata!.name!;
       let created: boolean;
       try {

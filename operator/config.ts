@@ -455,7 +455,7 @@ export function loadConfig(
       committerImage: parsed.imageCommitterImage!,
       containerdSocketPath: parsed.containerdSocketPath!,
       registryInsecure: parsed.snapshotRegistryInsecure!,
-      commitJobTimeoutSeconds: commitJobTimeoutMs / 1000,
+      timeoutSeconds: commitJobTimeoutMs / 1000,
     },
     lifecycle: { pauseTimeoutMs: parsed.pauseTimeout!, resumeTimeoutMs: parsed.resumeTimeout! },
   };

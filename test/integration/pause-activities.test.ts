@@ -44,7 +44,7 @@ const settings: SnapshotSettings = {
   committerImage: 'image-committer:dev',
   containerdSocketPath: '/run/containerd/containerd.sock',
   registryInsecure: true,
-  commitJobTimeoutSeconds: 120,
+  timeoutSeconds: 120,
 };
 
 interface RecordedEvent {

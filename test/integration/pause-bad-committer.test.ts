@@ -11,7 +11,7 @@ const COMMITTER_IMAGE = 'registry.invalid/opensandbox/image-committer:missing';
 const suite = poolOperatorSuite('pause-bad-committer', {
   batchSandboxController: true,
   // The deadline is far away: the failure must come from the pod's state, not from the clock.
-  snapshot: { registry: 'registry.kwok.local:5000/sandboxes', committerImage: COMMITTER_IMAGE, commitJobTimeoutSeconds: 600 },
+  snapshot: { registry: 'registry.kwok.local:5000/sandboxes', committerImage: COMMITTER_IMAGE, timeoutSeconds: 600 },
 });
 const { ns } = suite;
 const life = new LifecycleNamespace(ns);

@@ -10,7 +10,7 @@ import { startInProcessPoolOperator } from '../support/in-process-pool-operator.
 import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 
-const SNAPSHOT = { registry: 'registry.kwok.local:5000/sandboxes', commitJobTimeoutSeconds: 10 };
+const SNAPSHOT = { registry: 'registry.kwok.local:5000/sandboxes', timeoutSeconds: 10 };
 const suite = poolOperatorSuite('pause-restart', { batchSandboxController: true, snapshot: SNAPSHOT });
 const { ns } = suite;
 const life = new LifecycleNamespace(ns);

@@ -30,7 +30,7 @@ const suite = poolOperatorSuite('pause-resume', {
     registry: REGISTRY,
     pushSecretName: PUSH_SECRET,
     resumePullSecretName: PULL_SECRET,
-    commitJobTimeoutSeconds: COMMIT_JOB_TIMEOUT_SECONDS,
+    timeoutSeconds: COMMIT_JOB_TIMEOUT_SECONDS,
   },
 });
 const { ns } = suite;

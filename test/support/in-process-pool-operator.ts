@@ -24,8 +24,7 @@ const TEST_LIFECYCLE_DEADLINES: LifecycleDeadlines = { pauseMs: 5 * 60_000, resu
 
 /** The operator's snapshot defaults (no registry configured), with `overrides`. */
 export function testSnapshotSettings(overrides: Partial<SnapshotSettings> = {}): SnapshotSettings {
-  const { committerImage, containerdSocketPath, registryInsecure, timeoutSeconds } = DEFAULT_COMMIT_JOB_SETTINGS;
-  return { registry: '', committerImage, containerdSocketPath, registryInsecure, commitJobTimeoutSeconds: timeoutSeconds, ...overrides };
+  return { registry: '', ...DEFAULT_COMMIT_JOB_SETTINGS, ...overrides };
 }
 
 let bundled: Promise<string> | undefined;

@@ -44,7 +44,7 @@ describe('loadConfig defaults', () => {
         committerImage: 'image-committer:dev',
         containerdSocketPath: '/var/run/containerd/containerd.sock',
         registryInsecure: false,
-        commitJobTimeoutSeconds: 600,
+        timeoutSeconds: 600,
       },
       lifecycle: { pauseTimeoutMs: 15 * 60_000, resumeTimeoutMs: 10 * 60_000 },
     });
@@ -130,7 +130,7 @@ describe('loadConfig overrides', () => {
       committerImage: 'ghcr.io/opensandbox/image-committer:v0.2.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
       containerdSocketPath: '/run/k3s/containerd/containerd.sock',
       registryInsecure: true,
-      commitJobTimeoutSeconds: 90,
+      timeoutSeconds: 90,
     });
     expect(lifecycle).toEqual({ pauseTimeoutMs: 5 * 60_000, resumeTimeoutMs: 90 * 60_000 });
   });
