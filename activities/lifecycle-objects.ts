@@ -151,8 +151,6 @@ export interface LifecycleObjects {
    * those labelled with its name; pooled: those its alloc-status names) and its Pool's UID.
    */
   podsOf(sandbox: BatchSandbox): Promise<PauseSourceInput>;
-  /** Deletes a Job and, in the background, its pods; already gone = done. */
-  deleteJob(namespace: string, name: string): Promise<void>;
 }
 
 export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
@@ -194,13 +192,6 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
       return { sandbox, pods: pods.filter((pod) => pod !== undefined), ...(poolUid === undefined ? {} : { poolUid }) };
     },
     findPod,
-    async deleteJob(namespace, name) {
-      try {
-        await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
-      } catch (err) {
-        if (!isApiStatus(err, 404)) throw err;
-      }
-    },
   };
 }
 

@@ -13,9 +13,10 @@ import { heldPods, selectPauseSources, type PauseSource } from '../planners/paus
 import { controllerOf, podName } from '../planners/pod-state.js';
 import { poolDetachPatch, solidifiedTemplate } from '../planners/pool-detach.js';
 import { templateRevision } from '../planners/pool-revision.js';
-import { commitJobName, pauseSnapshotName, unpauseJobName } from '../planners/snapshot-names.js';
+import { pauseSnapshotName } from '../planners/snapshot-names.js';
 import { WRITE_ATTEMPTS, type LifecycleContext, type ObjectRef } from './lifecycle-objects.js';
 import type { PauseActivities, SnapshotRef } from './pause-activity-types.js';
+import { deleteSnapshotJobs } from './snapshot-jobs.js';
 import { markStarted, writeLifecycleEvent } from './sandbox-lifecycle-status.js';
 
 /** How long a replaced snapshot may take to go away, and how often to look. */
@@ -36,7 +37,7 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
    * deletion has begun, so the snapshot does not depend on another controller to disappear.
    */
   async function removeSnapshot({ namespace, name, uid }: SnapshotRef): Promise<void> {
-    await Promise.all([objects.deleteJob(namespace, commitJobName(name)), objects.deleteJob(namespace, unpauseJobName(name))]);
+    await deleteSnapshotJobs(objects.batch, namespace, name);
     const deadline = Date.now() + SNAPSHOT_GONE_TIMEOUT_MS;
     for (;;) {
       const current = await snapshots.find(namespace, name);

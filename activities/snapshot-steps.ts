@@ -20,6 +20,7 @@ import { commitJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
 import type { LifecycleContext } from './lifecycle-objects.js';
 import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef } from './pause-activity-types.js';
+import { deleteJob } from './snapshot-jobs.js';
 
 /** The source and images a status records, once planned. */
 function plannedTarget(status: SandboxSnapshotStatus | undefined): CommitTarget | undefined {
@@ -142,7 +143,7 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
     },
 
     async deleteCommitJob(ref) {
-      await objects.deleteJob(ref.namespace, commitJobName(ref.name));
+      await deleteJob(batch, ref.namespace, commitJobName(ref.name));
     },
   };
 }

@@ -6,11 +6,12 @@
 //   children, so they are only cleaned up here;
 // - a commit Job that finished or went away, or whose pod cannot start, wakes the workflow waiting on it
 //   (no polling).
-import type { BatchV1Api, CustomObjectsApi, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import { API_VERSION, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
 import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { SnapshotRef } from '../activities/pause-activity-types.js';
+import { deleteSnapshotJobs, type JobDeleter } from '../activities/snapshot-jobs.js';
 import type { Clock } from '../operator/clock.js';
 import { EVENT_REASONS, type EventRecorder } from '../operator/events.js';
 import { isApiStatus } from '../operator/kube-errors.js';
@@ -18,7 +19,7 @@ import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
 import { commitJobOutcome, jobNameOf } from '../planners/commit-job.js';
 import { commitPodStartFailure } from '../planners/commit-pod-start.js';
-import { commitJobName, isPauseSnapshot, unpauseJobName } from '../planners/snapshot-names.js';
+import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot } from '../planners/snapshot-status.js';
 import { controllerOf } from '../planners/pod-state.js';
 import type { LifecycleWorkflows } from './lifecycle-workflows.js';
@@ -33,7 +34,7 @@ export interface SnapshotControllerOptions {
     pods: InformerView<V1Pod>;
   };
   customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObject'>;
-  batch: Pick<BatchV1Api, 'deleteNamespacedJob'>;
+  batch: JobDeleter;
   lifecycle: LifecycleWorkflows;
   events: EventRecorder;
   log: Logger;
@@ -132,8 +133,7 @@ export class SnapshotController {
     const finalizers = snapshot.metadata.finalizers ?? [];
     if (snapshot.metadata.deletionTimestamp) {
       if (!finalizers.includes(FINALIZERS.snapshotCleanup)) return;
-      await this.deleteJob(namespace, commitJobName(name));
-      await this.deleteJob(namespace, unpauseJobName(name));
+      await deleteSnapshotJobs(this.opts.batch, namespace, name);
       await this.patchFinalizers(snapshot, finalizers.filter((f) => f !== FINALIZERS.snapshotCleanup));
       return;
     }
@@ -145,14 +145,6 @@ export class SnapshotController {
     if (!isPauseSnapshot(snapshot) && !isTerminalSnapshot(snapshot) && uid) {
       const ref: SnapshotRef = { namespace, name, uid };
       await this.opts.lifecycle.startSnapshot(ref, snapshot.spec.sandboxName);
-    }
-  }
-
-  private async deleteJob(namespace: string, name: string): Promise<void> {
-    try {
-      await this.opts.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
-    } catch (err) {
-      if (!isApiStatus(err, 404)) throw err;
     }
   }
 
