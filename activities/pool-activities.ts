@@ -11,6 +11,7 @@ import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha
 import type { Pool } from '../api/v1alpha1/pool.js';
 import type { Logger } from '../operator/logger.js';
 import type { PoolObservation } from '../planners/pool-observation.js';
+import { controllerOf } from '../planners/pod-state.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
@@ -207,9 +208,8 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const fromCache = cache && cacheSynced(cache) && previousObserver === observer;
       const { pool, pods, sandboxes } = fromCache ? observeCache(cache, ref) : await observeApi(ref);
       // Only pods owned by this Pool object: a same-named predecessor's pods may still be terminating.
-      const owned = pods.filter((p) =>
-        (p.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === pool?.metadata.uid),
-      );
+      const poolUid = pool?.metadata.uid;
+      const owned = pods.filter((p) => poolUid !== undefined && controllerOf(p)?.uid === poolUid);
       const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
       const observation = {
         pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },

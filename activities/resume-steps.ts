@@ -98,7 +98,7 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
       await writeLifecycleEvent(ctx, ref, { type: 'resumeSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Resumed, message: 'Sandbox resumed' });
       // The snapshots were the restore point until now: the resumed pods are Ready.
       const own = (await snapshots.list(ref.namespace)).filter(
-        (s) => isPauseSnapshot(s) && (s.metadata.ownerReferences ?? []).some((o) => o.controller === true && o.uid === ref.uid),
+        (s) => isPauseSnapshot(s) && controllerOf(s)?.uid === ref.uid,
       );
       await Promise.all(own.map((s) => snapshots.delete(ref.namespace, s.metadata.name, s.metadata.uid)));
     },

@@ -14,6 +14,7 @@ import { API_VERSION, BATCH_SANDBOX, SANDBOX_SNAPSHOT } from '../api/v1alpha1/gr
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { controllerReference } from './controller-reference.js';
 import { pauseSnapshotName } from './snapshot-names.js';
+import { controllerOf } from './pod-state.js';
 
 /** The pause snapshot of replica `index` for the pause of `generation`. */
 export function buildPauseSnapshot(sandbox: BatchSandbox, index: number, generation: number): SandboxSnapshot {
@@ -52,7 +53,7 @@ export function pauseSnapshotAction(
 ): PauseSnapshotAction {
   if (existing === undefined) return { action: 'create' };
   const uid = sandbox.metadata.uid;
-  const ours = (existing.metadata.ownerReferences ?? []).some((ref) => ref.controller === true && ref.uid === uid);
+  const ours = uid !== undefined && controllerOf(existing)?.uid === uid;
   if (!ours) return { action: 'replace', why: 'it belongs to an earlier sandbox of the same name' };
   const snapshotGeneration = pauseGenerationOf(existing);
   if (snapshotGeneration === generation) return { action: 'use' };

@@ -1,6 +1,6 @@
 // Pod predicates every planner shares (spec/opensandbox-operator.md §12): "ready" is phase Running with
 // PodReady=True; "assigned" is bound to a node or given an IP; "terminating" has a deletionTimestamp.
-import type { V1ObjectMeta, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 
 export function isTerminating(pod: V1Pod): boolean {
   return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
@@ -17,9 +17,8 @@ export function isAssigned(pod: V1Pod): boolean {
   return Boolean(pod.spec?.nodeName) || Boolean(pod.status?.podIP);
 }
 
-/** The owner reference with controller=true, if any. */
-/** The controller reference of a pod (or any object: a Job's is its snapshot). */
-export function controllerOf(obj: { metadata?: V1ObjectMeta }): V1OwnerReference | undefined {
+/** The owner reference with controller=true, if any, of a pod or any other object (a Job's is its snapshot). */
+export function controllerOf<R extends { controller?: boolean }>(obj: { metadata?: { ownerReferences?: R[] } }): R | undefined {
   return obj.metadata?.ownerReferences?.find((ref) => ref.controller === true);
 }
 

@@ -5,6 +5,7 @@
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import type { ContainerSnapshot, SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { pauseSnapshotName } from './snapshot-names.js';
+import { controllerOf } from './pod-state.js';
 
 export interface ReplicaRestore {
   index: number;
@@ -18,7 +19,7 @@ export type ResumeSourceResult =
 
 function controlledBy(snapshot: SandboxSnapshot, sandbox: BatchSandbox): boolean {
   const uid = sandbox.metadata.uid;
-  return (snapshot.metadata.ownerReferences ?? []).some((ref) => ref.controller === true && uid !== undefined && ref.uid === uid);
+  return uid !== undefined && controllerOf(snapshot)?.uid === uid;
 }
 
 /** The restore of every replica in 0..spec.replicas-1, or the first reason one of them is missing. */

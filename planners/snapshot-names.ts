@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { BATCH_SANDBOX } from '../api/v1alpha1/group.js';
+import { controllerOf } from './pod-state.js';
 
 /** Suffix of the internal pause snapshot of replica 0 (upstream's only one). */
 const PAUSE_SUFFIX = '-pause';
@@ -56,7 +57,7 @@ export function unpauseJobName(snapshotName: string): string {
 
 /** True for the internal snapshot of a pause: controlled by a BatchSandbox. */
 export function isPauseSnapshot(snapshot: SandboxSnapshot): boolean {
-  return (snapshot.metadata.ownerReferences ?? []).some((ref) => ref.controller === true && ref.kind === BATCH_SANDBOX.kind);
+  return controllerOf(snapshot)?.kind === BATCH_SANDBOX.kind;
 }
 
 /**
