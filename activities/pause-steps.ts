@@ -76,8 +76,8 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
     const namespace = sandbox.metadata.namespace ?? '';
     const source = sources.find((s) => s.index === 0) ?? sources[0];
     if (source === undefined) throw new Error(`no source pod to solidify the template of BatchSandbox ${namespace}/${sandbox.metadata.name} from`);
-    const [pods, pool] = await Promise.all([objects.listPods(namespace, `${LABELS.poolName}=${poolName}`), objects.pools.find(namespace, poolName)]);
-    const pod = pods.find((p) => p.metadata?.uid === source.podUid);
+    const [found, pool] = await Promise.all([objects.findPod(namespace, source.podName), objects.pools.find(namespace, poolName)]);
+    const pod = found?.metadata?.uid === source.podUid ? found : undefined;
     if (pod === undefined) throw new Error(`source pod ${namespace}/${source.podName} (UID ${source.podUid}) is gone: cannot solidify the template`);
     const current = pool !== undefined && pod.metadata?.labels?.[LABELS.poolRevision] === templateRevision(pool.spec.template);
     return solidifiedTemplate({ pod, ...(current ? { poolTemplate: pool.spec.template } : {}) });
