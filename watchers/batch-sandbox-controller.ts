@@ -217,9 +217,7 @@ export class BatchSandboxController {
       await this.reconcilePooled(key, sandbox, sandbox.spec.poolRef);
       return;
     }
-    const uid = sandbox.metadata.uid;
-    const owned = this.opts.informers.pods.list(namespace).filter((pod) => controllerOf(pod)?.uid === uid);
-    const pods = sortByIndex(owned);
+    const pods = this.ownPods(sandbox);
     // A failed pod write must not keep the status from reporting the pods that do exist: write it, then fail.
     let scaleFailure: { err: unknown } | undefined;
     await this.scale(key, sandbox, pods).catch((err: unknown) => {
@@ -276,11 +274,16 @@ export class BatchSandboxController {
    * completion.
    */
   private wakeResume(ref: SandboxRef, sandbox: BatchSandbox): void {
-    const pods = this.opts.informers.pods.list(ref.namespace).filter((pod) => controllerOf(pod)?.uid === ref.uid);
-    const state = resumeProgress(sortByIndex(pods), sandbox.spec.replicas).state;
+    const state = resumeProgress(this.ownPods(sandbox), sandbox.spec.replicas).state;
     if (state === 'waiting' || this.resumeStates.get(ref.uid) === state) return;
     this.resumeStates.set(ref.uid, state);
     this.opts.lifecycle?.sandboxPodsChanged(ref);
+  }
+
+  /** The pods a non-pooled sandbox controls (by UID, from the cache), in index order. */
+  private ownPods(sandbox: BatchSandbox): V1Pod[] {
+    const uid = sandbox.metadata.uid;
+    return sortByIndex(this.opts.informers.pods.list(sandbox.metadata.namespace ?? '').filter((pod) => controllerOf(pod)?.uid === uid));
   }
 
   private pauseSnapshotsOf(sandbox: BatchSandbox): SandboxSnapshot[] {
