@@ -81,10 +81,7 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
   }
 
   async cancelPause(sandbox: SandboxRef, generation: number): Promise<void> {
-    const ids = [pauseWorkflowId(sandbox, generation), ...(await this.running(sandbox, 'pause'))];
-    for (const workflowId of new Set(ids)) {
-      await this.opts.client.workflow.getHandle(workflowId).cancel().catch(ignoreMissing);
-    }
+    await this.cancel([pauseWorkflowId(sandbox, generation), ...(await this.running(sandbox, 'pause'))]);
   }
 
   sandboxPodsChanged(sandbox: SandboxRef): void {
@@ -104,12 +101,7 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
 
   sandboxDeleted(sandbox: SandboxRef): void {
     this.resumes.delete(sandbox.uid);
-    const cancelAll = async () => {
-      const ids = [...(await this.running(sandbox, 'pause')), ...(await this.running(sandbox, 'resume'))];
-      for (const workflowId of ids) {
-        await this.opts.client.workflow.getHandle(workflowId).cancel().catch(ignoreMissing);
-      }
-    };
+    const cancelAll = async () => this.cancel([...(await this.running(sandbox, 'pause')), ...(await this.running(sandbox, 'resume'))]);
     this.track(cancelAll().catch((err: unknown) => this.nudgeFailed(err, 'BatchSandbox', sandbox)));
   }
 
@@ -156,6 +148,13 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
       this.opts.log.info({ kind: 'BatchSandbox', namespace, name: sandboxName, workflowId }, 'Started workflow');
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** Requests cancellation of each run (once per id); one that has ended or never started is fine. */
+  private async cancel(workflowIds: string[]): Promise<void> {
+    for (const workflowId of new Set(workflowIds)) {
+      await this.opts.client.workflow.getHandle(workflowId).cancel().catch(ignoreMissing);
     }
   }
 
