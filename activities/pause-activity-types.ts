@@ -79,7 +79,7 @@ export interface PauseActivities {
   markPaused(sandbox: SandboxRef): Promise<void>;
   /**
    * The pause failed before the point of no return: phase Succeed + PauseFailed(reason) while a pod of the
-   * sandbox still exists, else Failed + PauseFailed(PodNotFound) (snapshotFailedEvent's rule); Warning Event
+   * sandbox still exists, else Failed + PauseFailed(PodNotFound) (pauseFailedEvent's rule); Warning Event
    * `PauseFailed`.
    */
   markPauseFailed(sandbox: SandboxRef, failure: PauseFailure): Promise<void>;

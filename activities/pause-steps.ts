@@ -11,6 +11,7 @@ import { isApiStatus } from '../operator/kube-errors.js';
 import { buildPauseSnapshot, pauseSnapshotAction } from '../planners/pause-snapshot.js';
 import { heldPods, selectPauseSources, type PauseSource } from '../planners/pause-source.js';
 import { controllerOf, podName } from '../planners/pod-state.js';
+import { pauseFailedEvent } from '../planners/pause-status.js';
 import { poolDetachPatch, solidifiedTemplate } from '../planners/pool-detach.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { pauseSnapshotName } from '../planners/snapshot-names.js';
@@ -154,8 +155,7 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
         ctx,
         ref,
         async (latest) => {
-          const podsKept = heldPods(await objects.podsOf(latest)).length > 0;
-          return { type: 'pauseFailed', reason: podsKept ? reason : 'PodNotFound', message, podsKept };
+          return pauseFailedEvent({ reason, message }, heldPods(await objects.podsOf(latest)).length > 0);
         },
         { type: 'Warning', reason: EVENT_REASONS.PauseFailed, message: `${reason}: ${message}` },
       );

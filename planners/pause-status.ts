@@ -14,7 +14,6 @@ import {
   type BatchSandboxConditionType,
   type BatchSandboxPhase,
 } from '../api/v1alpha1/conditions.js';
-import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { ZERO_COUNTERS, type ConditionInput } from './batch-sandbox-status.js';
 import { withCondition, withoutConditions, type ConditionChange } from './condition-list.js';
 
@@ -125,15 +124,19 @@ export function nextPauseStatus(sandbox: BatchSandbox, event: PauseLifecycleEven
 }
 
 /**
- * The outcome of a pause whose snapshot failed (spec §6.3 syncPauseOrClear): the sandbox keeps running
- * (Succeed + PauseFailed SnapshotFailed, or Timeout when the commit overran its deadline) while its pods
- * exist; without them it is Failed + PauseFailed PodNotFound.
+ * Why a pause whose snapshot failed failed (spec §6.3 syncPauseOrClear): `Timeout` when the commit overran
+ * its deadline, `SnapshotFailed` otherwise, with the snapshot's own message.
  */
-export function snapshotFailedEvent(snapshot: SandboxSnapshot, podsKept: boolean): PauseLifecycleEvent {
-  const failed = snapshot.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  const message = failed?.message || 'snapshot failed';
-  if (!podsKept) return { type: 'pauseFailed', reason: 'PodNotFound', message, podsKept };
-  return { type: 'pauseFailed', reason: failed?.reason === 'Timeout' ? 'Timeout' : 'SnapshotFailed', message, podsKept };
+export function snapshotPauseFailure(snapshot: { reason?: string; message?: string }): { reason: string; message: string } {
+  return { reason: snapshot.reason === 'Timeout' ? 'Timeout' : 'SnapshotFailed', message: snapshot.message || 'snapshot failed' };
+}
+
+/**
+ * The outcome of a failed pause: the sandbox keeps running (Succeed + PauseFailed with the failure's
+ * reason) while a pod of it is left; without one it is Failed + PauseFailed PodNotFound.
+ */
+export function pauseFailedEvent(failure: { reason: string; message: string }, podsKept: boolean): PauseLifecycleEvent {
+  return { type: 'pauseFailed', reason: podsKept ? failure.reason : 'PodNotFound', message: failure.message, podsKept };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
 import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
+import { snapshotPauseFailure } from '../planners/pause-status.js';
 import {
   lifecycleSearchAttributes,
   snapshotWorkflowId,
@@ -86,7 +87,7 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
     if (!resolved.ok) return { ok: false, failure: { reason: resolved.reason, message: resolved.message } };
     progress.step('committing snapshots');
     const failure = await firstFailure(resolved.sources.map((source) => () => commitReplica(source)));
-    return failure ? { ok: false, failure: pauseFailureOf(failure) } : { ok: true, sources: resolved.sources };
+    return failure ? { ok: false, failure: snapshotPauseFailure(failure) } : { ok: true, sources: resolved.sources };
   }
 
   async function commitReplica(source: PauseSource): Promise<SnapshotWorkflowResult> {
@@ -145,14 +146,4 @@ async function firstFailure(commits: (() => Promise<SnapshotWorkflowResult>)[]):
   );
   if (error) throw error.err;
   return failed;
-}
-
-/**
- * The PauseFailed a failed snapshot leads to, as planners/pause-status.ts snapshotFailedEvent has it
- * (Timeout stays Timeout, anything else is SnapshotFailed with the snapshot's message). Mirrored: that
- * function reads a SandboxSnapshot object, and the workflow holds only the child's reason and message.
- * markPauseFailed applies the rest of the rule (PodNotFound when no pod of the sandbox is left).
- */
-function pauseFailureOf(snapshot: { reason: string; message: string }): PauseFailure {
-  return { reason: snapshot.reason === 'Timeout' ? 'Timeout' : 'SnapshotFailed', message: snapshot.message || 'snapshot failed' };
 }

@@ -6,6 +6,7 @@
 // first (every 2 s for 30 s), then every 10 s.
 import { CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ResumeFailure } from '../activities/pause-activity-types.js';
+import { resumeBlockedEvent } from '../planners/pause-status.js';
 import { sandboxPodsChangedSignal, type LifecycleResult, type ResumeWorkflowInput } from './lifecycle-api.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
@@ -42,10 +43,10 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
 
     const resolved = start.snapshots;
     if (!resolved.ok) {
-      // planners/pause-status.ts resumeBlockedEvent: a sandbox with a Ready pod is running anyway;
-      // otherwise nothing was changed and it stays Paused (retryable through the bridge).
-      if (resolved.hasReadyPod) return resumed();
-      return failed({ phase: 'Paused', reason: resolved.reason, message: resolved.message });
+      // A sandbox with a Ready pod is running anyway; otherwise nothing changed and it stays Paused.
+      const blocked = resumeBlockedEvent(resolved, resolved.hasReadyPod);
+      if (blocked.type !== 'resumeFailed') return resumed();
+      return failed({ phase: blocked.phase, reason: blocked.reason, message: blocked.message });
     }
 
     progress.step('rewriting template');

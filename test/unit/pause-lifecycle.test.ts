@@ -6,7 +6,7 @@ import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { BatchSandboxCondition, BatchSandboxPhase } from '../../api/v1alpha1/conditions.js';
 import { computeRuntimeStatus } from '../../planners/batch-sandbox-status.js';
 import { decidePauseIntent } from '../../planners/pause-intent.js';
-import { nextPauseStatus, resumeBlockedEvent, snapshotFailedEvent } from '../../planners/pause-status.js';
+import { nextPauseStatus, pauseFailedEvent, resumeBlockedEvent, snapshotPauseFailure } from '../../planners/pause-status.js';
 import { resumeProgress } from '../../planners/resume-progress.js';
 import { selectResumeSources } from '../../planners/resume-source.js';
 import { resumeSpecPatch } from '../../planners/resume-template.js';
@@ -34,6 +34,8 @@ const snapshot = (phase?: 'Pending' | 'Committing' | 'Succeed' | 'Failed') => {
 };
 const failedSnapshot = () =>
   ({ ...snapshot('Committing'), status: nextSnapshotStatus(snapshot('Committing'), { type: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push denied' }, now) });
+/** What the failed snapshot says (its Failed condition), as its snapshot workflow reports it to the pause. */
+const snapshotFailure = () => failedSnapshot().status.conditions!.find((c) => c.type === 'Failed')!;
 
 describe('BatchSandbox lifecycle (spec §6.5)', () => {
   it('"" + first pod observed -> Pending / Succeed', () => {
@@ -84,13 +86,13 @@ describe('BatchSandbox lifecycle (spec §6.5)', () => {
   });
 
   it('Pausing + snapshot Failed, pod exists -> Succeed + PauseFailed(SnapshotFailed)', () => {
-    const status = nextPauseStatus(inPhase('Pausing', true), snapshotFailedEvent(failedSnapshot(), true), now);
+    const status = nextPauseStatus(inPhase('Pausing', true), pauseFailedEvent(snapshotPauseFailure(snapshotFailure()), true), now);
     expect(status.phase).toBe('Succeed');
     expect(status.conditions?.find((c) => c.type === 'PauseFailed')).toMatchObject({ reason: 'SnapshotFailed', message: 'BackoffLimitExceeded: push denied' });
   });
 
   it('Pausing + snapshot Failed, no pod -> Failed + PauseFailed(PodNotFound)', () => {
-    const status = nextPauseStatus(inPhase('Pausing', true), snapshotFailedEvent(failedSnapshot(), false), now);
+    const status = nextPauseStatus(inPhase('Pausing', true), pauseFailedEvent(snapshotPauseFailure(snapshotFailure()), false), now);
     expect(status.phase).toBe('Failed');
     expect(reasonOf(status, 'PauseFailed')).toBe('PodNotFound');
   });
