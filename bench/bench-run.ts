@@ -1,7 +1,8 @@
 // What every benchmark scenario gets: the local stack's admin kubeconfig, the operator process (its own
 // process, as deployed) and the run's options; and the statistics they report.
 import { readFileSync } from 'node:fs';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { waitUntil } from '../stack/wait-until.js';
 
 export interface BenchRun {
   kc: KubeConfig;
@@ -20,4 +21,17 @@ export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return Math.round(sorted[Math.max(0, index)]! * 10) / 10;
+}
+
+/**
+ * Deletes a scenario's namespace and waits until it is gone: the next scenario must not share the machine
+ * with this one's garbage collection.
+ */
+export async function deleteNamespaceAndWait(core: CoreV1Api, namespace: string, timeoutMs: number): Promise<void> {
+  await core.deleteNamespace({ name: namespace });
+  await waitUntil(async () => !(await core.listNamespace()).items.some((n) => n.metadata?.name === namespace), {
+    what: `namespace ${namespace} deleted`,
+    timeoutMs,
+    intervalMs: 500,
+  });
 }

@@ -9,8 +9,7 @@ import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { isReady } from '../planners/pod-state.js';
 import { commitJobName, pauseSnapshotName } from '../planners/snapshot-names.js';
-import { waitUntil } from '../stack/wait-until.js';
-import { percentile, type BenchRun } from './bench-run.js';
+import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
 
 export const PAUSE_RESUME_SCENARIO = 'pause-resume';
 /** The operator needs a snapshot registry to pause at all; the simulated committer accepts any. */
@@ -96,12 +95,7 @@ export async function runPauseResume({ kc, trials, verbose }: BenchRun) {
       await objects.deleteNamespacedCustomObject({ ...crd, namespace, name });
     }
   } finally {
-    await core.deleteNamespace({ name: namespace });
-    await waitUntil(async () => !(await core.listNamespace()).items.some((n) => n.metadata?.name === namespace), {
-      what: `namespace ${namespace} deleted`,
-      timeoutMs: 300_000,
-      intervalMs: 500,
-    });
+    await deleteNamespaceAndWait(core, namespace, 300_000);
   }
   const overhead = (walls: number[], parts: number[]) => walls.map((wall, i) => wall - parts[i]!);
   const pause = overhead(samples.pauseWall, samples.commitJob);

@@ -5,7 +5,7 @@ import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
-import { percentile, residentMb, type BenchRun } from './bench-run.js';
+import { deleteNamespaceAndWait, percentile, residentMb, type BenchRun } from './bench-run.js';
 
 export interface PoolScenario {
   name: string;
@@ -66,12 +66,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
   // The operator's memory with the pool warm again (n pods cached and planned over).
   await waitForWarmPool(objects, namespace, size);
   const rssMb = residentMb(operatorPid);
-  await core.deleteNamespace({ name: namespace });
-  // The next scenario must not share the machine with this one's garbage collection.
-  await waitUntil(
-    async () => !(await core.listNamespace()).items.some((n) => n.metadata?.name === namespace),
-    { what: `namespace ${namespace} deleted`, timeoutMs: 600_000, intervalMs: 500 },
-  );
+  await deleteNamespaceAndWait(core, namespace, 600_000);
   return {
     scenario: scenario.name,
     n: size,
