@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SnapshotSettings } from '../activities/pause-activity-types.js';
+import { DNS1123_SUBDOMAIN } from '../api/v1alpha1/formats.js';
 import { DEFAULT_COMMIT_JOB_SETTINGS } from '../planners/commit-job.js';
 import { parsePositiveGoDuration } from '../planners/go-duration.js';
 import { isImageReference, isRegistryPrefix } from './image-reference.js';
@@ -89,7 +90,8 @@ function parseHostPort(value: string, opts: { hostOptional: boolean; minPort: nu
 }
 
 const nonEmpty = z.string().regex(/^\S+$/);
-const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A Secret's name: a DNS-1123 subdomain (the object-name format the CRDs use too). */
+const secretName = z.string().max(253).regex(DNS1123_SUBDOMAIN);
 const boolText = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] });
 /** Milliseconds of a positive Go duration (`10m`, `90s`, `1h30m`). */
 const goDuration = z.string().transform((v, ctx) => {
@@ -238,13 +240,13 @@ const KEYS = {
     env: 'SNAPSHOT_PUSH_SECRET',
     flag: '--snapshot-push-secret',
     expected: 'the name of a dockerconfigjson Secret (a DNS-1123 subdomain)',
-    schema: z.string().regex(DNS_1123_SUBDOMAIN),
+    schema: secretName,
   },
   resumePullSecret: {
     env: 'RESUME_PULL_SECRET',
     flag: '--resume-pull-secret',
     expected: 'the name of an image pull Secret (a DNS-1123 subdomain)',
-    schema: z.string().regex(DNS_1123_SUBDOMAIN),
+    schema: secretName,
   },
   imageCommitterImage: {
     env: 'IMAGE_COMMITTER_IMAGE',
