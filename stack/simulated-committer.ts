@@ -42,17 +42,17 @@ export async function startSimulatedCommitter(kubeConfig: KubeConfig, logPath: s
     log,
   });
 
+  const readOrUndefined = <T>(read: Promise<T>): Promise<T | undefined> =>
+    read.catch((err: unknown) => (isApiStatus(err, 404) ? undefined : Promise.reject(err)));
+
   const fakeNodes = new Set<string>();
   const onFakeNode = async (nodeName: string): Promise<boolean> => {
     if (fakeNodes.has(nodeName)) return true;
-    const node = await core.readNode({ name: nodeName }).catch((err: unknown) => (isApiStatus(err, 404) ? undefined : Promise.reject(err)));
+    const node = await readOrUndefined(core.readNode({ name: nodeName }));
     const fake = node?.metadata?.labels?.[FAKE_NODE_LABEL] === 'true';
     if (fake) fakeNodes.add(nodeName);
     return fake;
   };
-
-  const readOrUndefined = <T>(read: Promise<T>): Promise<T | undefined> =>
-    read.catch((err: unknown) => (isApiStatus(err, 404) ? undefined : Promise.reject(err)));
 
   /** As a kubelet: pods/status, guarded by the resourceVersion the decision was made on. */
   const writeStatus = async (pod: V1Pod, status: V1PodStatus): Promise<void> => {
