@@ -31,9 +31,9 @@ export interface SnapshotRef {
 /** Whether a workflow's operation still applies to the latest object. */
 export type StepGate = { proceed: true } | { proceed: false; why: string };
 
-/** What planCommit found. */
+/** How a snapshot's commit goes on: planCommit's or preparePauseSnapshot's answer. */
 export type CommitPlanStep =
-  /** Status persisted as planned; create the Job next. `deadlineSeconds` is the Job's activeDeadlineSeconds. */
+  /** The commit to run: createCommitJob next. `deadlineSeconds` is the Job's activeDeadlineSeconds. */
   | { state: 'planned'; target: CommitTarget; deadlineSeconds: number }
   /** Already terminal (a retried workflow, or the snapshot failed before any Job: then it is recorded). */
   | { state: 'terminal'; phase: 'Succeed' | 'Failed'; reason?: string; message?: string };
@@ -52,6 +52,12 @@ export interface PauseFailure {
   message: string;
 }
 
+/** A pause's snapshot of one replica and how its commit goes on. */
+export interface PreparedPauseSnapshot {
+  snapshot: SnapshotRef;
+  commit: CommitPlanStep;
+}
+
 /** What markPausing found: whether the pause goes on and, if so, the pods it commits. */
 export type PauseStart = { proceed: false; why: string } | { proceed: true; sources: PauseSourceResult };
 
@@ -65,10 +71,13 @@ export interface PauseActivities {
    */
   markPausing(sandbox: SandboxRef, generation: number): Promise<PauseStart>;
   /**
-   * The internal snapshot of replica `index` for the pause of `generation`: created, used (this pause's
-   * own, on a retry) or replaced (an earlier operation's: deleted, then created). Returns it with its UID.
+   * The internal snapshot of `source`'s replica for the pause of `generation`: created, used (this pause's
+   * own, on a retry) or replaced (an earlier operation's: deleted, then created); with it, the commit of
+   * `source` into it (planSourceCommit: the pause chose the pod, so nothing is read again). A plan that
+   * fails is recorded on the snapshot and returned as terminal. No status write before the Job: every
+   * round trip here is pause latency.
    */
-  preparePauseSnapshot(sandbox: SandboxRef, index: number, generation: number): Promise<SnapshotRef>;
+  preparePauseSnapshot(sandbox: SandboxRef, source: PauseSource, generation: number): Promise<PreparedPauseSnapshot>;
   /**
    * Point of no return. Non-pooled: deletes each source pod with a UID precondition (404/409 = done).
    * Pooled: detaches the sandbox from its Pool in one merge patch (solidifiedTemplate + poolDetachPatch,
@@ -89,11 +98,19 @@ export interface PauseActivities {
   deleteSnapshots(namespace: string, snapshots: string[]): Promise<void>;
 }
 
-/** Activities of the snapshot workflow (`snapshot/<ns>/<snapshot>/<uid>`), a child of pause or on its own. */
+/**
+ * Activities of a snapshot's commit: run inline by the pause workflow for its internal snapshots, and by
+ * the snapshot workflow (`snapshot/<ns>/<snapshot>/<uid>`) for the server's.
+ */
 export interface SnapshotActivities {
   /** Acknowledges the snapshot, plans the commit (planSnapshotCommit) and persists it; a plan failure is recorded. */
   planCommit(snapshot: SnapshotRef): Promise<CommitPlanStep>;
-  /** Creates `<snapshot>-commit` (AlreadyExists = done) and writes phase Committing; Normal Event `CreatedJob`. */
+  /**
+   * Creates `<snapshot>-commit` (AlreadyExists = done), then records the target and phase Committing in
+   * one status write; Normal Event `CreatedJob`. The Job goes first because it is what the pause waits
+   * for; a retry repeats both, and a snapshot given up before the write has its Job deleted, which
+   * unpauses the source (the committer's SIGTERM handling).
+   */
   createCommitJob(snapshot: SnapshotRef, target: CommitTarget): Promise<void>;
   /** Reads the commit Job and its pods. */
   inspectCommitJob(snapshot: SnapshotRef): Promise<CommitJobState>;

@@ -14,10 +14,13 @@ import { controllerOf, podName } from '../planners/pod-state.js';
 import { pauseFailedEvent } from '../planners/pause-status.js';
 import { poolDetachPatch, solidifiedTemplate } from '../planners/pool-detach.js';
 import { templateRevision } from '../planners/pool-revision.js';
+import { planSourceCommit } from '../planners/snapshot-commit-plan.js';
 import { pauseSnapshotName } from '../planners/snapshot-names.js';
+import { isTerminalSnapshot } from '../planners/snapshot-status.js';
 import { WRITE_ATTEMPTS, type LifecycleContext, type ObjectRef } from './lifecycle-objects.js';
 import type { PauseActivities, SnapshotRef } from './pause-activity-types.js';
 import { deleteSnapshotJobs } from './snapshot-jobs.js';
+import { snapshotRecords, terminalStep } from './snapshot-steps.js';
 import { markStarted, writeLifecycleEvent } from './sandbox-lifecycle-status.js';
 
 /** How long a replaced snapshot may take to go away, and how often to look. */
@@ -25,8 +28,9 @@ const SNAPSHOT_GONE_TIMEOUT_MS = 30_000;
 const SNAPSHOT_GONE_POLL_MS = 100;
 
 export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
-  const { objects, log } = ctx;
+  const { objects, log, settings } = ctx;
   const { sandboxes, snapshots } = objects;
+  const { recordFailure } = snapshotRecords(ctx);
 
   function refOf(snapshot: SandboxSnapshot): SnapshotRef {
     return { namespace: snapshot.metadata.namespace ?? '', name: snapshot.metadata.name, uid: snapshot.metadata.uid ?? '' };
@@ -57,6 +61,29 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
       }
       if (Date.now() > deadline) throw new Error(`SandboxSnapshot ${namespace}/${name} is still there ${SNAPSHOT_GONE_TIMEOUT_MS} ms after its deletion`);
       await sleep(SNAPSHOT_GONE_POLL_MS);
+    }
+  }
+
+  /** The snapshot of replica `index` for the pause of `generation`: this pause's own, or a new one. */
+  async function pauseSnapshotFor(sandbox: BatchSandbox, ref: ObjectRef, index: number, generation: number): Promise<SandboxSnapshot> {
+    const name = pauseSnapshotName(ref.name, index);
+    const fields = { kind: 'SandboxSnapshot', namespace: ref.namespace, name, generation };
+    for (let attempt = 1; ; attempt++) {
+      const existing = await snapshots.find(ref.namespace, name);
+      const action = pauseSnapshotAction(sandbox, generation, existing);
+      if (action.action === 'use') return existing!;
+      if (action.action === 'replace') {
+        log.info({ ...fields, why: action.why }, 'Replacing pause snapshot');
+        await removeSnapshot(refOf(existing!));
+      }
+      try {
+        const created = await snapshots.create(ref.namespace, buildPauseSnapshot(sandbox, index, generation));
+        log.info(fields, 'Created pause snapshot');
+        return created;
+      } catch (err) {
+        // Created by someone else meanwhile: decide again about what is there now.
+        if (!isApiStatus(err, 409) || attempt >= WRITE_ATTEMPTS) throw err;
+      }
     }
   }
 
@@ -111,27 +138,16 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
       return { proceed: true, sources: selectPauseSources(await objects.podsOf(sandbox)) };
     },
 
-    async preparePauseSnapshot(ref, index, generation) {
+    async preparePauseSnapshot(ref, source, generation) {
       const sandbox = await sandboxes.read(ref);
-      const name = pauseSnapshotName(ref.name, index);
-      const fields = { kind: 'SandboxSnapshot', namespace: ref.namespace, name, generation };
-      for (let attempt = 1; ; attempt++) {
-        const existing = await snapshots.find(ref.namespace, name);
-        const action = pauseSnapshotAction(sandbox, generation, existing);
-        if (action.action === 'use') return refOf(existing!);
-        if (action.action === 'replace') {
-          log.info({ ...fields, why: action.why }, 'Replacing pause snapshot');
-          await removeSnapshot(refOf(existing!));
-        }
-        try {
-          const created = await snapshots.create(ref.namespace, buildPauseSnapshot(sandbox, index, generation));
-          log.info(fields, 'Created pause snapshot');
-          return refOf(created);
-        } catch (err) {
-          // Created by someone else meanwhile: decide again about what is there now.
-          if (!isApiStatus(err, 409) || attempt >= WRITE_ATTEMPTS) throw err;
-        }
+      const snapshot = await pauseSnapshotFor(sandbox, ref, source.index, generation);
+      const snapshotRef = refOf(snapshot);
+      if (isTerminalSnapshot(snapshot)) return { snapshot: snapshotRef, commit: terminalStep(snapshot) };
+      const plan = planSourceCommit({ snapshot, source, registry: settings.registry, sandboxGeneration: sandbox.metadata.generation ?? 0 });
+      if (!plan.ok) {
+        return { snapshot: snapshotRef, commit: terminalStep(await recordFailure(snapshotRef, plan, EVENT_REASONS.SnapshotFailed, false)) };
       }
+      return { snapshot: snapshotRef, commit: { state: 'planned', target: plan.target, deadlineSeconds: settings.timeoutSeconds } };
     },
 
     async releasePods(ref, sources) {

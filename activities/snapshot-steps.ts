@@ -1,9 +1,11 @@
-// Activities of the snapshot workflow (ADR 0004, spec §6.6): plan the commit, run the commit Job, record
-// its outcome. Each re-reads the snapshot it acts for (OBJECT_GONE when it is gone or replaced) and writes
-// its status from the latest copy (nextSnapshotStatus: terminal phases never move).
+// Activities of a snapshot's commit (ADR 0004, spec §6.6): plan the commit, run the commit Job, record
+// its outcome. Each acts on the snapshot by UID: status writes start from the latest copy (OBJECT_GONE when
+// it is gone or replaced; nextSnapshotStatus: terminal phases never move), and a Job is owned by that UID
+// (the garbage collector removes one created for a snapshot deleted meanwhile).
 import type { V1Job } from '@kubernetes/client-node';
 import type { SandboxSnapshot, SandboxSnapshotStatus } from '../api/v1alpha1/sandbox-snapshot.js';
-import { EVENT_REASONS } from '../operator/events.js';
+import { API_VERSION, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
+import { EVENT_REASONS, type InvolvedObject } from '../operator/events.js';
 import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
 import {
   buildCommitJob,
@@ -38,20 +40,24 @@ function failedCondition(snapshot: SandboxSnapshot): { reason?: string; message?
   return { ...(failed?.reason ? { reason: failed.reason } : {}), ...(failed?.message ? { message: failed.message } : {}) };
 }
 
-function terminalStep(snapshot: SandboxSnapshot): CommitPlanStep {
+/** Where a snapshot already terminal stands, as a commit step. */
+export function terminalStep(snapshot: SandboxSnapshot): CommitPlanStep {
   if (snapshot.status?.phase === 'Succeed') return { state: 'terminal', phase: 'Succeed' };
   return { state: 'terminal', phase: 'Failed', ...failedCondition(snapshot) };
 }
 
-export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivities {
+/** Status writes of a snapshot, shared by the snapshot steps and the pause's preparePauseSnapshot. */
+export function snapshotRecords(ctx: LifecycleContext) {
   const { objects, events, log, settings, now } = ctx;
-  const { snapshots, batch } = objects;
 
-  const write = (ref: SnapshotRef, event: SnapshotEvent) => snapshots.updateStatus(ref, (latest) => nextSnapshotStatus(latest, event, now()));
+  const write = (ref: SnapshotRef, event: SnapshotEvent | SnapshotEvent[]) =>
+    objects.snapshots.updateStatus(ref, (latest) =>
+      [event].flat().reduce((status, e) => nextSnapshotStatus({ ...latest, status }, e, now()), latest.status),
+    );
 
   async function createJob(namespace: string, job: V1Job): Promise<boolean> {
     try {
-      await batch.createNamespacedJob({ namespace, body: job });
+      await objects.batch.createNamespacedJob({ namespace, body: job });
       return true;
     } catch (err) {
       if (isApiStatus(err, 409)) return false;
@@ -69,6 +75,19 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
     events.record(written, 'Warning', reason, `${failure.reason}: ${failure.message}`);
     return written;
   }
+
+  return { write, createJob, recordFailure };
+}
+
+/** The snapshot a ref names, as an Event's or a Job's subject: no read needed. */
+function snapshotObject({ namespace, name, uid }: SnapshotRef): InvolvedObject {
+  return { apiVersion: API_VERSION, kind: SANDBOX_SNAPSHOT.kind, metadata: { name, namespace, uid } };
+}
+
+export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivities {
+  const { objects, events, log, settings, now } = ctx;
+  const { snapshots, batch } = objects;
+  const { write, createJob, recordFailure } = snapshotRecords(ctx);
 
   const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
 
@@ -91,17 +110,16 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
     },
 
     async createCommitJob(ref, target) {
-      const snapshot = await snapshots.read(ref);
-      const job = buildCommitJob(snapshot, target, settings);
+      const job = buildCommitJob(snapshotObject(ref), target, settings);
       const name = job.metadata!.name!;
       let created: boolean;
       try {
         created = await createJob(ref.namespace, job);
       } catch (err) {
-        events.record(snapshot, 'Warning', EVENT_REASONS.FailedCreateJob, `Failed to create commit job ${name}: ${apiErrorMessage(err)}`);
+        events.record(snapshotObject(ref), 'Warning', EVENT_REASONS.FailedCreateJob, `Failed to create commit job ${name}: ${apiErrorMessage(err)}`);
         throw err;
       }
-      const written = await write(ref, { type: 'committing' });
+      const written = await write(ref, [{ type: 'acknowledged' }, { type: 'planned', target }, { type: 'committing' }]);
       if (created) {
         log.info({ kind: 'Job', namespace: ref.namespace, name, snapshot: ref.name, node: target.nodeName }, 'Created commit job');
         events.record(written, 'Normal', EVENT_REASONS.CreatedJob, `Created commit job ${name}`);

@@ -9,7 +9,6 @@ import type { V1EnvVar, V1Job, V1Pod, V1Volume, V1VolumeMount } from '@kubernete
 import { z } from 'zod';
 import { LABELS } from '../api/v1alpha1/contract.js';
 import { SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
-import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { controllerReference } from './controller-reference.js';
 import { commitJobName, unpauseJobName } from './snapshot-names.js';
 
@@ -51,7 +50,12 @@ const REGISTRY_CONFIG_DIR = '/var/run/opensandbox/registry';
 const BACKOFF_LIMIT_COMMIT = 3;
 const TTL_SECONDS_AFTER_FINISHED = 300;
 
-function jobLabels(snapshot: SandboxSnapshot): Record<string, string> {
+/** What a Job needs of its snapshot: the name (labels, Job name) and the UID (owner reference). */
+export interface SnapshotIdentity {
+  metadata: { name: string; namespace?: string; uid?: string };
+}
+
+function jobLabels(snapshot: SnapshotIdentity): Record<string, string> {
   return { [LABELS.sandboxSnapshotName]: snapshot.metadata.name, [LABELS.privilegedNodeAccess]: 'true' };
 }
 
@@ -64,7 +68,7 @@ interface JobShape {
   mounts: V1VolumeMount[];
 }
 
-function nodeJob(snapshot: SandboxSnapshot, target: CommitTarget, settings: CommitJobSettings, shape: JobShape): V1Job {
+function nodeJob(snapshot: SnapshotIdentity, target: CommitTarget, settings: CommitJobSettings, shape: JobShape): V1Job {
   const labels = jobLabels(snapshot);
   return {
     apiVersion: 'batch/v1',
@@ -104,7 +108,7 @@ function nodeJob(snapshot: SandboxSnapshot, target: CommitTarget, settings: Comm
 }
 
 /** The commit Job: `image-committer <pod> <namespace> <container>:<imageUri>...` on the source node. */
-export function buildCommitJob(snapshot: SandboxSnapshot, target: CommitTarget, settings: CommitJobSettings): V1Job {
+export function buildCommitJob(snapshot: SnapshotIdentity, target: CommitTarget, settings: CommitJobSettings): V1Job {
   const secret = settings.pushSecretName;
   return nodeJob(snapshot, target, settings, {
     name: commitJobName(snapshot.metadata.name),
@@ -126,7 +130,7 @@ export function buildCommitJob(snapshot: SandboxSnapshot, target: CommitTarget, 
  * The unpause Job, run once after a failed commit so no container stays frozen (the committer unpauses
  * on its own exit, but not when it was killed hard): `image-committer unpause <pod> <namespace> <c>...`.
  */
-export function buildUnpauseJob(snapshot: SandboxSnapshot, target: CommitTarget, settings: CommitJobSettings): V1Job {
+export function buildUnpauseJob(snapshot: SnapshotIdentity, target: CommitTarget, settings: CommitJobSettings): V1Job {
   return nodeJob(snapshot, target, settings, {
     name: unpauseJobName(snapshot.metadata.name),
     backoffLimit: 0,

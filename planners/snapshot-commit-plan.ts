@@ -10,7 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { CommitTarget } from './commit-job.js';
-import { selectPauseSources } from './pause-source.js';
+import { selectPauseSources, type PauseSource } from './pause-source.js';
 import { pauseGenerationOf } from './pause-snapshot.js';
 import { isPauseSnapshot, pauseSnapshotIndex, snapshotImageTag, snapshotImageUri } from './snapshot-names.js';
 
@@ -37,11 +37,15 @@ export type SnapshotCommitPlan =
   | { ok: true; target: CommitTarget }
   | { ok: false; reason: SnapshotFailureReason; message: string };
 
+const REGISTRY_NOT_CONFIGURED: SnapshotCommitPlan = {
+  ok: false,
+  reason: 'RegistryNotConfigured',
+  message: 'snapshot registry not configured in the operator (--snapshot-registry)',
+};
+
 export function planSnapshotCommit({ snapshot, sandbox, pods, poolUid, registry }: SnapshotCommitInput): SnapshotCommitPlan {
   const sandboxName = snapshot.spec.sandboxName;
-  if (registry === '') {
-    return { ok: false, reason: 'RegistryNotConfigured', message: 'snapshot registry not configured in the operator (--snapshot-registry)' };
-  }
+  if (registry === '') return REGISTRY_NOT_CONFIGURED;
   if (sandbox === undefined) {
     return { ok: false, reason: 'BatchSandboxLookupFailed', message: `failed to get BatchSandbox ${sandboxName}: not found` };
   }
@@ -53,11 +57,26 @@ export function planSnapshotCommit({ snapshot, sandbox, pods, poolUid, registry 
   if (source === undefined) {
     return { ok: false, reason: 'SourcePodNotFound', message: `source pod not found: BatchSandbox ${sandboxName} has no replica ${index}` };
   }
+  return planSourceCommit({ snapshot, source, registry, sandboxGeneration: sandbox.metadata.generation ?? 0 });
+}
+
+export interface SourceCommitInput {
+  snapshot: SandboxSnapshot;
+  /** The pod the snapshot commits, already chosen (a pause chose it when it started). */
+  source: PauseSource;
+  registry: string;
+  /** The sandbox's generation, for a snapshot that does not say which pause it belongs to. */
+  sandboxGeneration: number;
+}
+
+/** The commit once its source pod is known: every container of the pod to its own image. */
+export function planSourceCommit({ snapshot, source, registry, sandboxGeneration }: SourceCommitInput): SnapshotCommitPlan {
+  if (registry === '') return REGISTRY_NOT_CONFIGURED;
   if (source.containers.length === 0) {
     return { ok: false, reason: 'NoContainers', message: `pod ${source.podName} has no containers to commit` };
   }
-  const generation = pauseGenerationOf(snapshot) ?? sandbox.metadata.generation ?? 0;
-  const tag = snapshotImageTag(snapshot, generation, index);
+  const sandboxName = snapshot.spec.sandboxName;
+  const tag = snapshotImageTag(snapshot, pauseGenerationOf(snapshot) ?? sandboxGeneration, source.index);
   return {
     ok: true,
     target: {

@@ -10,7 +10,7 @@ import { withCondition } from './condition-list.js';
 export type SnapshotEvent =
   /** A new generation is seen: observedGeneration follows it; an unset phase becomes Pending. */
   | { type: 'acknowledged' }
-  /** The source and planned images are known (persisted before the Job is created). */
+  /** The source and planned images are known (persisted before the Job is created, or with its creation). */
   | { type: 'planned'; target: CommitTarget }
   /** The commit Job exists. */
   | { type: 'committing' }

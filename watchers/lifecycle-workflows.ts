@@ -5,7 +5,11 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { SandboxRef, SnapshotRef } from '../activities/pause-activity-types.js';
+import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { Logger } from '../operator/logger.js';
+import { pauseGenerationOf } from '../planners/pause-snapshot.js';
+import { controllerOf } from '../planners/pod-state.js';
+import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import {
   commitJobChangedSignal,
   lifecycleSearchAttributes,
@@ -19,6 +23,19 @@ import {
   type SnapshotWorkflowInput,
 } from '../workflows/lifecycle-api.js';
 
+/**
+ * The run that waits for a snapshot's commit Job, which the Job watcher wakes: the pause of the generation
+ * an internal snapshot belongs to (owner UID and pause-generation annotation), else the snapshot's own run.
+ */
+export function commitWorkflowId(snapshot: SandboxSnapshot): string {
+  const { namespace = '', name, uid = '' } = snapshot.metadata;
+  const owner = controllerOf(snapshot);
+  const generation = pauseGenerationOf(snapshot);
+  if (isPauseSnapshot(snapshot) && owner !== undefined && generation !== undefined) {
+    return pauseWorkflowId({ namespace, name: snapshot.spec.sandboxName, uid: owner.uid }, generation);
+  }
+  return snapshotWorkflowId({ namespace, name, uid });
+}
 
 export interface LifecycleDeadlines {
   pauseMs: number;
@@ -36,8 +53,8 @@ export interface LifecycleWorkflows {
   /** The sandbox is being deleted: its running operations end (their clean-up runs). */
   sandboxDeleted(sandbox: SandboxRef): void;
   startSnapshot(snapshot: SnapshotRef, sandboxName: string): Promise<void>;
-  /** The commit Job of a snapshot, or one of its pods, changed. */
-  commitJobChanged(snapshot: SnapshotRef): void;
+  /** The commit Job of a snapshot, or one of its pods, changed: the run waiting for it looks again. */
+  commitJobChanged(snapshot: SandboxSnapshot): void;
   /** Resolves when no nudge is in flight (shutdown: the client may close then). */
   idle(): Promise<void>;
 }
@@ -105,12 +122,13 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
     this.track(cancelAll().catch((err: unknown) => this.nudgeFailed(err, 'BatchSandbox', sandbox)));
   }
 
-  commitJobChanged(snapshot: SnapshotRef): void {
+  commitJobChanged(snapshot: SandboxSnapshot): void {
+    const { namespace = '', name, uid = '' } = snapshot.metadata;
     this.track(
       this.opts.client.workflow
-        .getHandle(snapshotWorkflowId(snapshot))
-        .signal(commitJobChangedSignal)
-        .catch((err: unknown) => this.nudgeFailed(err, 'SandboxSnapshot', snapshot)),
+        .getHandle(commitWorkflowId(snapshot))
+        .signal(commitJobChangedSignal, name)
+        .catch((err: unknown) => this.nudgeFailed(err, 'SandboxSnapshot', { namespace, name, uid })),
     );
   }
 

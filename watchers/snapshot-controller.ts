@@ -100,15 +100,21 @@ export class SnapshotController {
     return state !== quiet && state !== last;
   }
 
-  /** A commit Job (owned by its snapshot) or one of its pods (labelled with it) changed. */
+  /**
+   * A commit Job (owned by its snapshot) or one of its pods (labelled with it) changed. The snapshot, from
+   * the cache, says which run waits for it; one not cached yet is left to that run's backstop.
+   */
   private jobChanged(obj: V1Job | V1Pod): void {
     const namespace = obj.metadata?.namespace;
     const name = obj.metadata?.labels?.[LABELS.sandboxSnapshotName];
     if (!namespace || !name) return;
+    const parsed = sandboxSnapshotSchema.safeParse(this.opts.informers.sandboxSnapshots.get(name, namespace));
     const owner = controllerOf(obj);
-    const uid =
-      owner?.kind === KIND ? owner.uid : this.opts.informers.sandboxSnapshots.get(name, namespace)?.metadata?.uid;
-    if (uid) this.opts.lifecycle.commitJobChanged({ namespace, name, uid });
+    if (!parsed.success || (owner?.kind === KIND && owner.uid !== parsed.data.metadata.uid)) {
+      this.log.debug({ kind: KIND, namespace, name }, 'Commit job changed for a snapshot not in the cache');
+      return;
+    }
+    this.opts.lifecycle.commitJobChanged(parsed.data);
   }
 
   private async reconcile(key: string): Promise<void> {

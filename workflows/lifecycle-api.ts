@@ -53,8 +53,8 @@ export interface SnapshotWorkflowInput {
   sandboxName: string;
 }
 
-/** The watcher saw the commit Job, or one of its pods, change: look again. */
-export const commitJobChangedSignal = defineSignal('commitJobChanged');
+/** The watcher saw the commit Job of this snapshot, or one of its pods, change: look again. */
+export const commitJobChangedSignal = defineSignal<[snapshotName: string]>('commitJobChanged');
 /** The watcher saw a pod of the resuming sandbox change: look again. */
 export const sandboxPodsChangedSignal = defineSignal('sandboxPodsChanged');
 

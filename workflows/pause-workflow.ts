@@ -1,6 +1,6 @@
 // The pause of one BatchSandbox generation (id `pause/<ns>/<name>/<uid>/<generation>`, ADR 0004):
-//   markPausing (with the source pods) -> per replica, in parallel: preparePauseSnapshot + child
-//   snapshotWorkflow -> releasePods (point of no return) -> markPaused
+//   markPausing (with the source pods) -> per replica, in parallel: preparePauseSnapshot + commitSnapshot
+//   (its commit Job, run inline) -> releasePods (point of no return) -> markPaused
 // Before the point of no return every way out leaves the sandbox running: a failed snapshot cancels its
 // siblings (their clean-up deletes their Jobs) and records PauseFailed; the deadline does the same with
 // reason Timeout; a cancellation (pause:false while Pausing) also deletes this pause's snapshots and
@@ -8,26 +8,14 @@
 //
 // A cancelled pause returns outcome `cancelled` instead of rethrowing the cancellation: its clean-up ran to
 // completion, and the run shows as completed with that outcome rather than as an aborted execution.
-import {
-  CancellationScope,
-  executeChild,
-  isCancellation,
-  ParentClosePolicy,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
 import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
 import { snapshotPauseFailure } from '../planners/pause-status.js';
-import {
-  lifecycleSearchAttributes,
-  snapshotWorkflowId,
-  type LifecycleResult,
-  type PauseWorkflowInput,
-  type SnapshotWorkflowResult,
-} from './lifecycle-api.js';
+import { commitSnapshot, CommitJobWakeups } from './commit-snapshot.js';
+import type { LifecycleResult, PauseWorkflowInput, SnapshotWorkflowResult } from './lifecycle-api.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
-import { snapshotWorkflow } from './snapshot-workflow.js';
 
 /** How the commit of every replica ended: all committed (the sources to release), or the first failure. */
 type Commits = { ok: true; sources: PauseSource[] } | { ok: false; failure: PauseFailure };
@@ -38,6 +26,7 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
   const deadlineAt = workflowInfo().startTime.getTime() + deadlineMs;
   /** This pause's snapshots: a cancelled pause deletes them. */
   const prepared: SnapshotRef[] = [];
+  const wakeups = new CommitJobWakeups();
 
   try {
     progress.step('marking pausing');
@@ -68,7 +57,7 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
   } catch (err) {
     if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
     if (!isCancellation(err) || !workflowScope.consideredCancelled) throw err;
-    // The snapshot children are done by now: their cancellation completed before the commits ended.
+    // The commits are done by now: each cleaned up (Job deleted) before it ended.
     return await CancellationScope.nonCancellable(async () => {
       try {
         progress.step('deleting snapshots');
@@ -85,31 +74,16 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
 
   async function commitReplicas(resolved: PauseSourceResult): Promise<Commits> {
     if (!resolved.ok) return { ok: false, failure: { reason: resolved.reason, message: resolved.message } };
-    progress.step('committing snapshots');
     const failure = await firstFailure(resolved.sources.map((source) => () => commitReplica(source)));
     return failure ? { ok: false, failure: snapshotPauseFailure(failure) } : { ok: true, sources: resolved.sources };
   }
 
   async function commitReplica(source: PauseSource): Promise<SnapshotWorkflowResult> {
+    progress.step('preparing snapshots');
     // Not abandoned half-way: a cancelled pause must learn the snapshot it created, to delete it.
-    const snapshot = await CancellationScope.nonCancellable(() => steps.preparePauseSnapshot(sandbox, source.index, generation));
+    const { snapshot, commit } = await CancellationScope.nonCancellable(() => steps.preparePauseSnapshot(sandbox, source, generation));
     prepared.push(snapshot);
-    try {
-      return await executeChild(snapshotWorkflow, {
-        workflowId: snapshotWorkflowId(snapshot),
-        args: [{ snapshot, sandboxName: sandbox.name }],
-        typedSearchAttributes: lifecycleSearchAttributes(sandbox.namespace, sandbox.name, 'snapshot'),
-        // Cancelling the children (the default, waiting for their clean-up) is how this workflow ends them;
-        // a pause terminated from outside takes its children along.
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-      });
-    } catch (err) {
-      // Cancelled from outside (not by this pause): the snapshot will not be committed.
-      if (isCancellation(err) && !CancellationScope.current().consideredCancelled) {
-        return { phase: 'Failed', reason: 'Cancelled', message: `snapshot ${snapshot.name} was cancelled` };
-      }
-      throw err;
-    }
+    return commitSnapshot(snapshot, commit, wakeups, (step) => progress.step(step));
   }
 }
 

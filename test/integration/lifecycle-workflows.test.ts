@@ -27,9 +27,8 @@ import {
 } from '../../workflows/lifecycle-api.js';
 import { pauseWorkflow } from '../../workflows/pause-workflow.js';
 import { resumeWorkflow } from '../../workflows/resume-workflow.js';
-import { OPERATION_ATTRIBUTE, SANDBOX_ATTRIBUTE } from '../../workflows/search-attributes.js';
 import { snapshotWorkflow } from '../../workflows/snapshot-workflow.js';
-import { FakeLifecycleCluster, objectGone, routedActivities, type FakeLifecycleOptions } from '../support/fake-lifecycle-activities.js';
+import { FakeLifecycleCluster, objectGone, plannedCommit, routedActivities, type FakeLifecycleOptions } from '../support/fake-lifecycle-activities.js';
 import { testStackInfo } from '../support/stack.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
@@ -83,8 +82,10 @@ function setUp(options: FakeLifecycleOptions = {}): { sandbox: SandboxRef; clust
   sequence++;
   const suffix = randomUUID().slice(0, 8);
   const sandbox = { namespace: `lifecycle-${sequence}-${suffix}`, name: `bs-${sequence}-${suffix}`, uid: randomUUID() };
+  // A pause commits its snapshots itself; a snapshot run started by the test commits its own.
   const cluster = new FakeLifecycleCluster(
-    (snapshot) => client.workflow.getHandle(snapshotWorkflowId(snapshot)).signal(commitJobChangedSignal),
+    (snapshot) =>
+      client.workflow.getHandle(snapshotRuns.get(snapshot.name) ?? pauseWorkflowId(sandbox, GENERATION)).signal(commitJobChangedSignal, snapshot.name),
     options,
   );
   clusters.set(sandbox.namespace, cluster);
@@ -118,7 +119,11 @@ async function startResume(sandbox: SandboxRef, deadlineMs = 60_000) {
   return handle;
 }
 
+/** Snapshots committed by a snapshot run (not by a pause): their Job changes go to that run. */
+const snapshotRuns = new Map<string, string>();
+
 async function startSnapshot(sandbox: SandboxRef, snapshot: SnapshotRef) {
+  snapshotRuns.set(snapshot.name, snapshotWorkflowId(snapshot));
   const handle = await client.workflow.start(snapshotWorkflow, {
     ...startOptions(sandbox, snapshotWorkflowId(snapshot), 'snapshot'),
     args: [{ snapshot, sandboxName: sandbox.name }],
@@ -145,7 +150,7 @@ async function cancelAndWaitUntilSeen(handle: WorkflowHandle): Promise<void> {
   });
 }
 
-const CHILD_STEPS = ['planCommit', 'createCommitJob', 'inspectCommitJob', 'recordCommit'];
+const COMMIT_STEPS = ['createCommitJob', 'inspectCommitJob', 'recordCommit'];
 const FAILED_PUSH = { state: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push registry.test/bs: unauthorized: authentication required' } as const;
 
 describe('pauseWorkflow', () => {
@@ -154,19 +159,27 @@ describe('pauseWorkflow', () => {
     const handle = await startPause(sandbox);
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
-    expect(cluster.names()).toEqual(['markPausing', 'preparePauseSnapshot', ...CHILD_STEPS, 'releasePods', 'markPaused']);
+    expect(cluster.names()).toEqual(['markPausing', 'preparePauseSnapshot', ...COMMIT_STEPS, 'releasePods', 'markPaused']);
     expect(cluster.argsOf('markPausing')).toEqual([[sandbox, GENERATION]]);
-    expect(cluster.argsOf('preparePauseSnapshot')).toEqual([[sandbox, 0, GENERATION]]);
+    expect(cluster.argsOf('preparePauseSnapshot')).toEqual([[sandbox, expect.objectContaining({ index: 0, podName: `${sandbox.name}-0` }), GENERATION]]);
+    // The Job is created from the plan preparePauseSnapshot returned: no planCommit on the pause's path.
+    expect(cluster.argsOf('createCommitJob')).toEqual([[snapshotOf(sandbox), (plannedCommit(snapshotOf(sandbox)) as { target: unknown }).target]]);
     expect(cluster.argsOf('releasePods')[0]![1]).toMatchObject([{ index: 0, podName: `${sandbox.name}-0` }]);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
       step: 'ended',
-      done: ['marking pausing', 'committing snapshots', 'releasing pods', 'marking paused'],
+      done: [
+        'marking pausing',
+        'preparing snapshots',
+        'creating commit job',
+        'waiting for commit job',
+        'inspecting commit job',
+        'recording commit',
+        'releasing pods',
+        'marking paused',
+      ],
       outcome: 'succeeded',
     });
-    const child = await client.workflow.getHandle(snapshotWorkflowId(snapshotOf(sandbox))).describe();
-    expect(child.typedSearchAttributes.get(OPERATION_ATTRIBUTE)).toBe('snapshot');
-    expect(child.typedSearchAttributes.get(SANDBOX_ATTRIBUTE)).toBe(sandbox.name);
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pause-workflow.json');
   });
 
@@ -308,8 +321,8 @@ describe('pauseWorkflow', () => {
       replicas: 2,
       job: () => undefined,
       overrides: {
-        preparePauseSnapshot: async (ref, index) => {
-          if (index === 0) return snapshotOf(ref, 0);
+        preparePauseSnapshot: async (ref, source) => {
+          if (source.index === 0) return { snapshot: snapshotOf(ref, 0), commit: plannedCommit(snapshotOf(ref, 0)) };
           await waitFor('replica 0 committing', () => cluster.has('createCommitJob'));
           throw objectGone(`BatchSandbox ${ref.name}`);
         },
@@ -324,16 +337,18 @@ describe('pauseWorkflow', () => {
     expect(cluster.has('releasePods')).toBe(false);
   });
 
-  it('a snapshot cancelled on its own (not by the pause) fails the pause with SnapshotFailed', async () => {
-    const { sandbox, cluster } = setUp({ job: () => undefined });
+  it('a snapshot deleted while it commits fails the pause with SnapshotFailed naming it', async () => {
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        inspectCommitJob: async (snapshot) => {
+          throw objectGone(`SandboxSnapshot ${snapshot.name}`);
+        },
+      },
+    });
     const handle = await startPause(sandbox);
-    await waitFor('the commit Job', () => cluster.has('createCommitJob'));
-
-    await client.workflow.getHandle(snapshotWorkflowId(snapshotOf(sandbox))).cancel();
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
-    expect(cluster.argsOf('deleteCommitJob')).toEqual([[snapshotOf(sandbox)]]);
-    expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message: `snapshot ${snapshotOf(sandbox).name} was cancelled` }]]);
+    expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message: `snapshot ${snapshotOf(sandbox).name} is gone` }]]);
     expect(cluster.has('releasePods')).toBe(false);
   });
 
@@ -351,14 +366,11 @@ describe('pauseWorkflow', () => {
       return found.length > 0;
     });
     expect(found).toEqual([pauseWorkflowId(sandbox, GENERATION)]);
-    await expect(client.workflow.getHandle(found[0]!).query(lifecycleProgressQuery)).resolves.toEqual({
+    await waitFor('the pause waiting for its Job', async () => (await client.workflow.getHandle(found[0]!).query(lifecycleProgressQuery)).step === 'waiting for commit job');
+    await expect(handle.query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
-      step: 'committing snapshots',
-      done: ['marking pausing'],
-    });
-    await waitFor('the child waiting for its Job', async () => {
-      const child = await client.workflow.getHandle(snapshotWorkflowId(snapshotOf(sandbox))).query(lifecycleProgressQuery);
-      return child.step === 'waiting for commit job';
+      step: 'waiting for commit job',
+      done: ['marking pausing', 'preparing snapshots', 'creating commit job'],
     });
 
     await handle.cancel();
@@ -373,7 +385,7 @@ describe('snapshotWorkflow on its own', () => {
     const handle = await startSnapshot(sandbox, snapshot);
 
     await expect(handle.result()).resolves.toEqual({ phase: 'Succeed' });
-    expect(cluster.names()).toEqual(CHILD_STEPS);
+    expect(cluster.names()).toEqual(['planCommit', ...COMMIT_STEPS]);
     // The Job's end arrived as a signal, long before the 30 s backstop.
     expect(cluster.calls.at(-1)!.at - cluster.calls[0]!.at).toBeLessThan(10_000);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toMatchObject({

@@ -191,17 +191,22 @@ describe('markPausing', () => {
   });
 });
 
+/** A source as markPausing reports it: preparePauseSnapshot trusts the pause's choice and reads no pod. */
+function sourceOf(sandbox: BatchSandbox, index: number, containers = ['sandbox']): PauseSource {
+  return { index, podName: `${sandbox.metadata.name}-${index}`, podUid: `uid-${index}`, nodeName: node(), containers };
+}
+
 describe('preparePauseSnapshot', () => {
   it('creates the snapshot of the pause, uses it on a retry, and replaces an earlier pause’s', async () => {
     const bs = await runningSandbox('ps');
     const ref = refOf(bs);
-    const created = await activities.preparePauseSnapshot(ref, 0, 1);
+    const created = await activities.preparePauseSnapshot(ref, sourceOf(bs, 0), 1);
     const first = await getSnapshot('ps-pause');
-    expect(created).toEqual({ namespace, name: 'ps-pause', uid: first.metadata.uid });
+    expect(created.snapshot).toEqual({ namespace, name: 'ps-pause', uid: first.metadata.uid });
     expect(first.metadata.annotations?.[ANNOTATIONS.pauseGeneration]).toBe('1');
     expect(first.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'BatchSandbox', uid: bs.metadata.uid, controller: true })]);
 
-    await expect(activities.preparePauseSnapshot(ref, 0, 1)).resolves.toEqual(created);
+    await expect(activities.preparePauseSnapshot(ref, sourceOf(bs, 0), 1)).resolves.toEqual(created);
 
     // The earlier pause's snapshot holds the cleanup finalizer and has a commit Job: both must not stop it.
     await objects.patchNamespacedCustomObject({ ...snapshotPath, name: 'ps-pause', body: { metadata: { finalizers: [FINALIZERS.snapshotCleanup] } } }, MERGE_PATCH);
@@ -210,17 +215,47 @@ describe('preparePauseSnapshot', () => {
       namespace,
       body: buildCommitJob(first, target, { committerImage: 'c:1', containerdSocketPath: '/s', registryInsecure: false, timeoutSeconds: 60 }),
     });
-    const replaced = await activities.preparePauseSnapshot(ref, 0, 3);
-    expect(replaced.uid).not.toBe(created.uid);
+    const replaced = await activities.preparePauseSnapshot(ref, sourceOf(bs, 0), 3);
+    expect(replaced.snapshot.uid).not.toBe(created.snapshot.uid);
     const second = await getSnapshot('ps-pause');
-    expect(second.metadata.uid).toBe(replaced.uid);
+    expect(second.metadata.uid).toBe(replaced.snapshot.uid);
     expect(second.metadata.annotations?.[ANNOTATIONS.pauseGeneration]).toBe('3');
     expect(await jobExists(commitJobName('ps-pause'))).toBe(false);
   });
 
+  it('plans the commit of the source it is given, writing no status', async () => {
+    const bs = await runningSandbox('ps-plan');
+    const prepared = await activities.preparePauseSnapshot(refOf(bs), sourceOf(bs, 0, ['sandbox', 'sidecar']), 2);
+    expect(prepared.commit).toEqual({
+      state: 'planned',
+      target: {
+        podName: 'ps-plan-0',
+        nodeName: node(),
+        containers: [
+          { containerName: 'sandbox', imageUri: 'registry.local:5000/snapshots/ps-plan-sandbox:snap-gen2' },
+          { containerName: 'sidecar', imageUri: 'registry.local:5000/snapshots/ps-plan-sidecar:snap-gen2' },
+        ],
+      },
+      deadlineSeconds: 120,
+    });
+    expect((await getSnapshot('ps-plan-pause')).status).toBeUndefined();
+  });
+
+  it('records a plan that cannot work (no registry configured) on the snapshot and returns it as terminal', async () => {
+    const unconfigured = createLifecycleActivities({ kubeConfig, log: createLogger('error'), events, settings: { ...settings, registry: '' } });
+    const bs = await runningSandbox('ps-noreg');
+    const prepared = await unconfigured.preparePauseSnapshot(refOf(bs), sourceOf(bs, 0), 1);
+    expect(prepared.commit).toEqual({ state: 'terminal', phase: 'Failed', reason: 'RegistryNotConfigured', message: expect.stringContaining('--snapshot-registry') });
+    expect((await getSnapshot('ps-noreg-pause')).status).toMatchObject({ phase: 'Failed' });
+    expect(eventsOf('ps-noreg-pause')).toEqual(['Warning SnapshotFailed']);
+    expect(await jobExists(commitJobName('ps-noreg-pause'))).toBe(false);
+  });
+
   it('replicas > 1 get their own snapshot `<bs>-pause-<i>`', async () => {
     const bs = await runningSandbox('ps-multi', 2);
-    await expect(activities.preparePauseSnapshot(refOf(bs), 1, 1)).resolves.toMatchObject({ name: 'ps-multi-pause-1' });
+    const prepared = await activities.preparePauseSnapshot(refOf(bs), sourceOf(bs, 1), 1);
+    expect(prepared.snapshot).toMatchObject({ name: 'ps-multi-pause-1' });
+    expect(prepared.commit).toMatchObject({ target: { containers: [{ imageUri: 'registry.local:5000/snapshots/ps-multi-sandbox:snap-gen1-r1' }] } });
   });
 });
 
@@ -344,10 +379,13 @@ describe('commit: planCommit, createCommitJob, inspectCommitJob, recordCommit', 
   it('runs the commit Job on the source node and records the committer’s result', async () => {
     const bs = await runningSandbox('cm');
     const source = await runPod(bs, 0);
-    const ref = await activities.preparePauseSnapshot(refOf(bs), 0, 1);
+    const [resolved] = await sourcesOf(refOf(bs), 1);
+    const { snapshot: ref, commit } = await activities.preparePauseSnapshot(refOf(bs), resolved!, 1);
 
+    // Planning from the cluster (a standalone snapshot run) gives the plan the pause made from its source.
     const step = await activities.planCommit(ref);
     if (step.state !== 'planned') throw new Error(`not planned: ${JSON.stringify(step)}`);
+    expect(step).toEqual(commit);
     const image = 'registry.local:5000/snapshots/cm-sandbox:snap-gen1';
     expect(step).toEqual({
       state: 'planned',
@@ -358,7 +396,7 @@ describe('commit: planCommit, createCommitJob, inspectCommitJob, recordCommit', 
 
     await activities.createCommitJob(ref, step.target);
     await activities.createCommitJob(ref, step.target); // a retry: AlreadyExists is done
-    expect((await getSnapshot('cm-pause')).status?.phase).toBe('Committing');
+    expect((await getSnapshot('cm-pause')).status).toMatchObject({ phase: 'Committing', sourcePodName: 'cm-0', sourceNodeName: source.spec!.nodeName });
     expect(eventsOf('cm-pause')).toEqual(['Normal CreatedJob']);
     const job = await batch.readNamespacedJob({ namespace, name: 'cm-pause-commit' });
     expect(job.spec?.template.spec?.nodeName).toBe(source.spec!.nodeName);

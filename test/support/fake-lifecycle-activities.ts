@@ -1,12 +1,13 @@
 // In-memory stand-ins for the pause, resume and snapshot activities, for workflow tests on the real
 // Temporal server: every call is recorded, each activity has a happy-path default a test can replace,
-// and commit Jobs are modelled with a watcher that signals the snapshot workflow when one changes.
+// and commit Jobs are modelled with a watcher that signals the committing run when one changes.
 // One FakeLifecycleCluster per test, told apart by the namespace of the objects it serves, so workflows
 // of different tests on the same worker never share state.
 import { ApplicationFailure } from '@temporalio/common';
 import {
   OBJECT_GONE,
   type CommitJobState,
+  type CommitPlanStep,
   type LifecycleActivities,
   type SandboxRef,
   type SnapshotRef,
@@ -30,7 +31,7 @@ export type JobScript = (snapshot: SnapshotRef, creation: number) => CommitJobSt
 export interface FakeLifecycleOptions {
   /** Source pods markPausing finds (default: one). */
   replicas?: number;
-  /** activeDeadlineSeconds planCommit reports (default 600). */
+  /** activeDeadlineSeconds planCommit and preparePauseSnapshot report (default 600). */
   jobDeadlineSeconds?: number;
   /** Default: every Job succeeds. */
   job?: JobScript;
@@ -43,6 +44,15 @@ export function objectGone(what: string): ApplicationFailure {
   return ApplicationFailure.create({ type: OBJECT_GONE, message: `${what} is gone`, nonRetryable: true });
 }
 
+/** The plan preparePauseSnapshot and planCommit report by default: one container, Job deadline as given. */
+export function plannedCommit(snapshot: SnapshotRef, deadlineSeconds = 600): CommitPlanStep {
+  return {
+    state: 'planned',
+    target: { podName: `${snapshot.name}-source`, nodeName: 'node-0', containers: [{ containerName: 'main', imageUri: `registry.test/${snapshot.name}:snap` }] },
+    deadlineSeconds,
+  };
+}
+
 export class FakeLifecycleCluster {
   readonly calls: RecordedCall[] = [];
   /** Commit Jobs by snapshot name, as inspectCommitJob reports them. */
@@ -53,7 +63,7 @@ export class FakeLifecycleCluster {
   readonly activities: LifecycleActivities;
 
   constructor(
-    /** Signals `commitJobChanged` to the snapshot's workflow (what the Job watcher does). */
+    /** Signals `commitJobChanged` to the run committing the snapshot (what the Job watcher does). */
     private readonly signalJobChanged: (snapshot: SnapshotRef) => Promise<void>,
     private readonly options: FakeLifecycleOptions = {},
   ) {
@@ -102,21 +112,16 @@ export class FakeLifecycleCluster {
       }));
     return {
       markPausing: async (sandbox) => ({ proceed: true, sources: { ok: true, sources: sources(sandbox) } }),
-      preparePauseSnapshot: async (sandbox, index) => ({
-        namespace: sandbox.namespace,
-        name: pauseSnapshotName(sandbox.name, index),
-        uid: `${sandbox.uid}-snapshot-${index}`,
-      }),
+      preparePauseSnapshot: async (sandbox, source) => {
+        const snapshot = { namespace: sandbox.namespace, name: pauseSnapshotName(sandbox.name, source.index), uid: `${sandbox.uid}-snapshot-${source.index}` };
+        return { snapshot, commit: plannedCommit(snapshot, jobDeadlineSeconds) };
+      },
       releasePods: async () => undefined,
       markPaused: async () => undefined,
       markPauseFailed: async () => undefined,
       markPauseCancelled: async () => undefined,
       deleteSnapshots: async () => undefined,
-      planCommit: async (snapshot) => ({
-        state: 'planned',
-        target: { podName: `${snapshot.name}-source`, nodeName: 'node-0', containers: [{ containerName: 'main', imageUri: `registry.test/${snapshot.name}:snap` }] },
-        deadlineSeconds: jobDeadlineSeconds,
-      }),
+      planCommit: async (snapshot) => plannedCommit(snapshot, jobDeadlineSeconds),
       createCommitJob: async (snapshot) => {
         const creation = (this.creations.get(snapshot.name) ?? 0) + 1;
         this.creations.set(snapshot.name, creation);

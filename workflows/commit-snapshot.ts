@@ -1,0 +1,117 @@
+// The commit of one SandboxSnapshot once its plan is known, inside the workflow that needs it: the pause
+// runs one per replica (no child workflow: a child's start and completion are two more workflow-task
+// hand-overs on the pause's path), the snapshot workflow runs one for the server's snapshots.
+//   createCommitJob -> wait for the Job -> recordCommit | recordSnapshotFailure
+// Waiting is event-driven: the Job watcher signals `commitJobChanged` with the snapshot's name and the
+// commit looks again. The backstop wake-up only bounds what a missed signal (watcher restart, snapshot not
+// yet in its cache) costs; it is not a poll loop.
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import type { CommitPlanStep, PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
+import type { CommitTarget } from '../planners/commit-job.js';
+import { commitJobChangedSignal, type SnapshotWorkflowResult } from './lifecycle-api.js';
+import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+
+/** Without a signal the Job is still looked at this often. */
+const BACKSTOP_MS = 30_000;
+/** Beyond the Job's own activeDeadlineSeconds: the Job normally reports its DeadlineExceeded first. */
+const DEADLINE_GRACE_SECONDS = 30;
+/** A Job deleted from outside is re-created this many times; then the snapshot fails. */
+const MAX_RECREATIONS = 3;
+
+/** The `commitJobChanged` wake-ups of one workflow, by snapshot name. Create once, before any commit. */
+export class CommitJobWakeups {
+  private readonly changed = new Set<string>();
+
+  constructor() {
+    setHandler(commitJobChangedSignal, (snapshotName) => {
+      this.changed.add(snapshotName);
+    });
+  }
+
+  /** Resolves once the snapshot's Job was reported changed (since the last wait), or after `timeoutMs`. */
+  async wait(snapshotName: string, timeoutMs: number): Promise<void> {
+    await condition(() => this.changed.has(snapshotName), timeoutMs);
+    this.changed.delete(snapshotName);
+  }
+}
+
+/**
+ * Commits `snapshot` as `plan` says and returns the phase it ended in. A snapshot that is gone ends as
+ * Failed (SnapshotNotFound). A cancellation deletes the Job (the committer unpauses the source on SIGTERM)
+ * and records the snapshot as Cancelled before it is rethrown. `step` names each step for `progress`.
+ */
+export async function commitSnapshot(
+  snapshot: SnapshotRef,
+  plan: CommitPlanStep,
+  wakeups: CommitJobWakeups,
+  step: (name: string) => void,
+): Promise<SnapshotWorkflowResult> {
+  try {
+    return plan.state === 'terminal' ? alreadyEnded(plan) : await commit(plan.target, plan.deadlineSeconds);
+  } catch (err) {
+    if (isObjectGone(err)) return { phase: 'Failed', reason: 'SnapshotNotFound', message: `snapshot ${snapshot.name} is gone` };
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        step('deleting commit job');
+        try {
+          await steps.deleteCommitJob(snapshot);
+          await steps.recordSnapshotFailure(snapshot, { reason: 'Cancelled', message: 'snapshot cancelled' });
+        } catch (cleanupErr) {
+          if (!isObjectGone(cleanupErr)) throw cleanupErr;
+        }
+      });
+    }
+    throw err;
+  }
+
+  async function commit(target: CommitTarget, deadlineSeconds: number): Promise<SnapshotWorkflowResult> {
+    let recreations = 0;
+    let deadlineAt = await createJob();
+    for (;;) {
+      step('waiting for commit job');
+      await wakeups.wait(snapshot.name, Math.min(BACKSTOP_MS, deadlineAt - Date.now()));
+      step('inspecting commit job');
+      const job = await steps.inspectCommitJob(snapshot);
+      switch (job.state) {
+        case 'running':
+          if (Date.now() < deadlineAt) break;
+          step('deleting commit job');
+          await steps.deleteCommitJob(snapshot);
+          return fail({ reason: 'Timeout', message: `commit job did not finish within ${deadlineSeconds + DEADLINE_GRACE_SECONDS}s` });
+        case 'missing':
+          if (recreations === MAX_RECREATIONS) {
+            return fail({ reason: 'CommitJobFailed', message: `commit job deleted (re-created ${MAX_RECREATIONS} times already)` });
+          }
+          recreations++;
+          deadlineAt = await createJob();
+          break;
+        case 'succeeded': {
+          step('recording commit');
+          const record = await steps.recordCommit(snapshot);
+          return record.ok ? { phase: 'Succeed' } : fail(record);
+        }
+        case 'failed':
+          return fail(job);
+      }
+    }
+
+    /** Creates the Job; returns when the commit gives up on it: the Job's own deadline plus grace. */
+    async function createJob(): Promise<number> {
+      step('creating commit job');
+      await steps.createCommitJob(snapshot, target);
+      return Date.now() + (deadlineSeconds + DEADLINE_GRACE_SECONDS) * 1000;
+    }
+  }
+
+  async function fail({ reason, message }: PauseFailure): Promise<SnapshotWorkflowResult> {
+    step('recording failure');
+    await steps.recordSnapshotFailure(snapshot, { reason, message });
+    return { phase: 'Failed', reason, message };
+  }
+}
+
+/** The snapshot was terminal already (a repeated run, or a failure before any Job, then recorded). */
+function alreadyEnded(plan: Extract<CommitPlanStep, { state: 'terminal' }>): SnapshotWorkflowResult {
+  if (plan.phase === 'Succeed') return { phase: 'Succeed' };
+  return { phase: 'Failed', reason: plan.reason ?? 'SnapshotFailed', message: plan.message ?? 'snapshot failed' };
+}
