@@ -6,7 +6,7 @@
 // A sandbox or snapshot that is gone, or was replaced by a namesake (another UID), ends the workflow: the
 // activity throws a non-retryable ApplicationFailure of type OBJECT_GONE and the workflow stops quietly.
 import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
-import type { CommitJobOutcome, CommitJobSettings, CommitTarget } from '../planners/commit-job.js';
+import type { CommitJobSettings, CommitTarget } from '../planners/commit-job.js';
 import type { ReplicaRestore } from '../planners/resume-source.js';
 import type { ResumeProgress } from '../planners/resume-progress.js';
 import type { ConditionInput } from '../planners/batch-sandbox-status.js';
@@ -39,13 +39,19 @@ export type CommitPlanStep =
   | { state: 'terminal'; phase: 'Succeed' | 'Failed'; reason?: string; message?: string };
 
 /**
- * Where the commit Job stands: the Job's own outcome, plus `failed` early when its pod cannot start (the
- * committer image cannot be pulled: reason CommitJobFailed, message naming the image and the kubelet's
- * reason), and `missing` when the Job does not exist (deleted from outside: the workflow re-creates it).
+ * Where a snapshot's commit stands after checkCommitJob:
+ * - `committed`: the Job succeeded and its result is recorded (phase Succeed, digests): final;
+ * - `running`: the Job runs (or waits for its pod);
+ * - `failed`: the Job failed (reason Timeout or CommitJobFailed, with the last attempt's message), its
+ *   pod cannot start (CommitJobFailed, naming the image and the kubelet's reason), or it succeeded but
+ *   left no usable result (CommitResultInvalid);
+ * - `missing`: there is no Job (deleted from outside: the workflow re-creates it).
  */
-export type CommitJobState = CommitJobOutcome | { state: 'missing' };
-
-export type CommitRecord = { ok: true } | { ok: false; reason: string; message: string };
+export type CommitJobState =
+  | { state: 'committed' }
+  | { state: 'running' }
+  | { state: 'missing' }
+  | ({ state: 'failed' } & PauseFailure);
 
 export interface PauseFailure {
   reason: string;
@@ -79,13 +85,13 @@ export interface PauseActivities {
    */
   preparePauseSnapshot(sandbox: SandboxRef, source: PauseSource, generation: number): Promise<PreparedPauseSnapshot>;
   /**
-   * Point of no return. Non-pooled: deletes each source pod with a UID precondition (404/409 = done).
+   * Point of no return, then the end: releases the source pods and writes phase Paused (pauseSucceeded,
+   * Normal Event `Paused`). Non-pooled: deletes each source pod with a UID precondition (404/409 = done).
    * Pooled: detaches the sandbox from its Pool in one merge patch (solidifiedTemplate + poolDetachPatch,
-   * guarded by resourceVersion); the Pool workflow then recycles the pods.
+   * guarded by resourceVersion); the Pool workflow then recycles the pods. One step: the status is
+   * written right after the release, before the BatchSandbox watcher reacts to the pods going away.
    */
-  releasePods(sandbox: SandboxRef, sources: PauseSource[]): Promise<void>;
-  /** Phase Paused (pauseSucceeded), Normal Event `Paused`. */
-  markPaused(sandbox: SandboxRef): Promise<void>;
+  releaseAndMarkPaused(sandbox: SandboxRef, sources: PauseSource[]): Promise<void>;
   /**
    * The pause failed before the point of no return: phase Succeed + PauseFailed(reason) while a pod of the
    * sandbox still exists, else Failed + PauseFailed(PodNotFound) (pauseFailedEvent's rule); Warning Event
@@ -112,13 +118,13 @@ export interface SnapshotActivities {
    * unpauses the source (the committer's SIGTERM handling).
    */
   createCommitJob(snapshot: SnapshotRef, target: CommitTarget): Promise<void>;
-  /** Reads the commit Job and its pods. */
-  inspectCommitJob(snapshot: SnapshotRef): Promise<CommitJobState>;
   /**
-   * Reads the committer's result from the Job's pods and writes phase Succeed with the digests
-   * (Normal Event `JobSucceeded`); a missing or malformed result is returned, not thrown.
+   * Reads the commit Job (and its pods, but for a success); a succeeded Job's result, from its pods'
+   * termination messages, is recorded at once: phase Succeed with the digests, Normal Event
+   * `JobSucceeded`. One step, because the pause waits for it: a retry finds the snapshot Succeed and
+   * records nothing twice.
    */
-  recordCommit(snapshot: SnapshotRef): Promise<CommitRecord>;
+  checkCommitJob(snapshot: SnapshotRef): Promise<CommitJobState>;
   /**
    * Writes phase Failed with reason and message (terminal phases never move), creates the unpause Job
    * when the source is known, Warning Event `JobFailed`.

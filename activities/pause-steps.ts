@@ -64,11 +64,24 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
     }
   }
 
-  /** The snapshot of replica `index` for the pause of `generation`: this pause's own, or a new one. */
-  async function pauseSnapshotFor(sandbox: BatchSandbox, ref: ObjectRef, index: number, generation: number): Promise<SandboxSnapshot> {
+  /**
+   * The snapshot of replica `index` for the pause of `generation`: this pause's own, or a new one. Made
+   * from the ref, without reading the sandbox (markPausing just did): a snapshot made for a sandbox gone
+   * meanwhile is owned by a UID that no longer exists, and the garbage collector removes it. Created
+   * first, looked at only when the name is taken: the usual pause finds no snapshot.
+   */
+  async function pauseSnapshotFor(ref: ObjectRef, index: number, generation: number): Promise<SandboxSnapshot> {
+    const sandbox = { metadata: ref };
     const name = pauseSnapshotName(ref.name, index);
     const fields = { kind: 'SandboxSnapshot', namespace: ref.namespace, name, generation };
     for (let attempt = 1; ; attempt++) {
+      try {
+        const created = await snapshots.create(ref.namespace, buildPauseSnapshot(sandbox, index, generation));
+        log.info(fields, 'Created pause snapshot');
+        return created;
+      } catch (err) {
+        if (!isApiStatus(err, 409) || attempt >= WRITE_ATTEMPTS) throw err;
+      }
       const existing = await snapshots.find(ref.namespace, name);
       const action = pauseSnapshotAction(sandbox, generation, existing);
       if (action.action === 'use') return existing!;
@@ -76,14 +89,7 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
         log.info({ ...fields, why: action.why }, 'Replacing pause snapshot');
         await removeSnapshot(refOf(existing!));
       }
-      try {
-        const created = await snapshots.create(ref.namespace, buildPauseSnapshot(sandbox, index, generation));
-        log.info(fields, 'Created pause snapshot');
-        return created;
-      } catch (err) {
-        // Created by someone else meanwhile: decide again about what is there now.
-        if (!isApiStatus(err, 409) || attempt >= WRITE_ATTEMPTS) throw err;
-      }
+      // 'create': gone meanwhile; either way, create again.
     }
   }
 
@@ -131,38 +137,39 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
     }
   }
 
+  /** Releases the source pods (releaseAndMarkPaused's first half). */
+  async function releasePods(ref: ObjectRef, sources: PauseSource[]): Promise<void> {
+    const sandbox = await sandboxes.read(ref);
+    if (namesPool(sandbox.spec.poolRef)) return detachFromPool(ref, sources);
+    // Only pods this sandbox controls: after a pooled sandbox was detached by an earlier try, its
+    // sources are the Pool's pods, which the Pool workflow recycles.
+    const found = await Promise.all(sources.map((s) => objects.findPod(ref.namespace, s.podName)));
+    const uids = new Set(sources.map((s) => s.podUid));
+    const pods = found.flatMap((p) => (p !== undefined && uids.has(p.metadata?.uid ?? '') && controllerOf(p)?.uid === ref.uid ? [p] : []));
+    await Promise.all(pods.map((pod) => deletePod(ref.namespace, pod)));
+    log.info({ kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, deleted: pods.map(podName) }, 'Released paused pods');
+  }
+
   return {
     async markPausing(ref, generation) {
-      const { gate, sandbox } = await markStarted(ctx, 'pause', ref, generation);
+      const { gate, read } = await markStarted(ctx, 'pause', ref, generation, (latest) => objects.podsOf(latest));
       if (!gate.proceed) return gate;
-      return { proceed: true, sources: selectPauseSources(await objects.podsOf(sandbox)) };
+      return { proceed: true, sources: selectPauseSources(read) };
     },
 
     async preparePauseSnapshot(ref, source, generation) {
-      const sandbox = await sandboxes.read(ref);
-      const snapshot = await pauseSnapshotFor(sandbox, ref, source.index, generation);
+      const snapshot = await pauseSnapshotFor(ref, source.index, generation);
       const snapshotRef = refOf(snapshot);
       if (isTerminalSnapshot(snapshot)) return { snapshot: snapshotRef, commit: terminalStep(snapshot) };
-      const plan = planSourceCommit({ snapshot, source, registry: settings.registry, sandboxGeneration: sandbox.metadata.generation ?? 0 });
+      const plan = planSourceCommit({ snapshot, source, registry: settings.registry, sandboxGeneration: generation });
       if (!plan.ok) {
         return { snapshot: snapshotRef, commit: terminalStep(await recordFailure(snapshotRef, plan, EVENT_REASONS.SnapshotFailed, false)) };
       }
       return { snapshot: snapshotRef, commit: { state: 'planned', target: plan.target, deadlineSeconds: settings.timeoutSeconds } };
     },
 
-    async releasePods(ref, sources) {
-      const sandbox = await sandboxes.read(ref);
-      if (namesPool(sandbox.spec.poolRef)) return detachFromPool(ref, sources);
-      // Only pods this sandbox controls: after a pooled sandbox was detached by an earlier try, its
-      // sources are the Pool's pods, which the Pool workflow recycles.
-      const found = await Promise.all(sources.map((s) => objects.findPod(ref.namespace, s.podName)));
-      const uids = new Set(sources.map((s) => s.podUid));
-      const pods = found.flatMap((p) => (p !== undefined && uids.has(p.metadata?.uid ?? '') && controllerOf(p)?.uid === ref.uid ? [p] : []));
-      await Promise.all(pods.map((pod) => deletePod(ref.namespace, pod)));
-      log.info({ kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, deleted: pods.map(podName) }, 'Released paused pods');
-    },
-
-    async markPaused(ref) {
+    async releaseAndMarkPaused(ref, sources) {
+      await releasePods(ref, sources);
       await writeLifecycleEvent(ctx, ref, { type: 'pauseSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Paused, message: 'Sandbox paused' });
     },
 

@@ -42,18 +42,21 @@ export async function writeLifecycleEvent(
 /**
  * The first step of a pause or resume: re-checks that `generation` still asks for it (lifecycleGate on
  * the latest sandbox and its snapshots) and writes phase Pausing / Resuming; writes nothing otherwise.
- * Returns the gate with the sandbox and snapshots it was decided on.
+ * Returns the gate with the sandbox and snapshots it was decided on, and what `alongside` read from that
+ * sandbox meanwhile (side by side with the snapshots: one round trip less on the operation's path).
  */
-export async function markStarted(
+export async function markStarted<T = undefined>(
   { objects, log, now }: LifecycleContext,
   operation: LifecycleOperationKind,
   ref: ObjectRef,
   generation: number,
-): Promise<{ gate: StepGate; sandbox: BatchSandbox; snapshots: SandboxSnapshot[] }> {
+  alongside: (latest: BatchSandbox) => Promise<T> = async () => undefined as T,
+): Promise<{ gate: StepGate; sandbox: BatchSandbox; snapshots: SandboxSnapshot[]; read: T }> {
   let gate = { proceed: false, why: 'not checked' } as StepGate;
   let snapshots: SandboxSnapshot[] = [];
+  let read = undefined as T;
   const sandbox = await objects.sandboxes.updateStatus(ref, async (latest) => {
-    snapshots = await objects.snapshots.list(ref.namespace);
+    [snapshots, read] = await Promise.all([objects.snapshots.list(ref.namespace), alongside(latest)]);
     gate = lifecycleGate(operation, latest, snapshots, generation);
     if (!gate.proceed) return undefined;
     return nextPauseStatus(latest, { type: operation === 'pause' ? 'pauseStarted' : 'resumeStarted' }, now());
@@ -61,5 +64,5 @@ export async function markStarted(
   const fields = { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, operation, generation };
   if (gate.proceed) log.info(fields, 'Lifecycle operation started');
   else log.info({ ...fields, why: gate.why }, 'Lifecycle operation no longer applies');
-  return { gate, sandbox, snapshots };
+  return { gate, sandbox, snapshots, read };
 }

@@ -21,7 +21,7 @@ import { planSnapshotCommit, type SnapshotCommitPlan } from '../planners/snapsho
 import { commitJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
 import type { LifecycleContext } from './lifecycle-objects.js';
-import type { CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef } from './pause-activity-types.js';
+import type { CommitJobState, CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef } from './pause-activity-types.js';
 import { deleteJob } from './snapshot-jobs.js';
 
 /** The source and images a status records, once planned. */
@@ -38,6 +38,13 @@ function plannedTarget(status: SandboxSnapshotStatus | undefined): CommitTarget 
 function failedCondition(snapshot: SandboxSnapshot): { reason?: string; message?: string } {
   const failed = snapshot.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
   return { ...(failed?.reason ? { reason: failed.reason } : {}), ...(failed?.message ? { message: failed.message } : {}) };
+}
+
+/** Where the commit of a snapshot already terminal stands. */
+function terminalState(snapshot: SandboxSnapshot): CommitJobState {
+  if (snapshot.status?.phase === 'Succeed') return { state: 'committed' };
+  const { reason = 'SnapshotFailed', message = 'snapshot failed' } = failedCondition(snapshot);
+  return { state: 'failed', reason, message };
 }
 
 /** Where a snapshot already terminal stands, as a commit step. */
@@ -91,6 +98,25 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
 
   const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
 
+  async function findJob(namespace: string, name: string): Promise<V1Job | undefined> {
+    try {
+      return await batch.readNamespacedJob({ namespace, name });
+    } catch (err) {
+      if (isApiStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The succeeded Job's result, from its pods, as the snapshot's status; a missing or malformed one fails it. */
+  async function recordCommit(ref: SnapshotRef, jobName: string): Promise<CommitJobState> {
+    const result = readCommitResult(jobName, await jobPods(ref));
+    if (!result.ok) return { state: 'failed', reason: 'CommitResultInvalid', message: result.message };
+    const written = await write(ref, { type: 'committed', result: result.result });
+    if (written.status?.phase !== 'Succeed') return terminalState(written);
+    events.record(written, 'Normal', EVENT_REASONS.JobSucceeded, `Commit job ${jobName} succeeded`);
+    return { state: 'committed' };
+  }
+
   return {
     async planCommit(ref) {
       // Acknowledged and planned in one status write (re-planned from the latest object on a conflict).
@@ -126,34 +152,16 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
       }
     },
 
-    async inspectCommitJob(ref) {
-      await snapshots.read(ref);
+    async checkCommitJob(ref) {
       const name = commitJobName(ref.name);
-      let job: V1Job;
-      try {
-        job = await batch.readNamespacedJob({ namespace: ref.namespace, name });
-      } catch (err) {
-        if (isApiStatus(err, 404)) return { state: 'missing' };
-        throw err;
-      }
+      const [snapshot, job] = await Promise.all([snapshots.read(ref), findJob(ref.namespace, name)]);
+      // Already recorded (a retry): nothing is written or announced twice.
+      if (isTerminalSnapshot(snapshot)) return terminalState(snapshot);
+      if (job === undefined) return { state: 'missing' };
       const outcome = commitJobOutcome(job);
-      if (outcome.state === 'succeeded') return outcome;
+      if (outcome.state === 'succeeded') return recordCommit(ref, name);
       const pods = await jobPods(ref);
       return outcome.state === 'running' ? (commitPodStartFailure(name, pods) ?? outcome) : withLastAttempt(outcome, pods);
-    },
-
-    async recordCommit(ref) {
-      await snapshots.read(ref);
-      const name = commitJobName(ref.name);
-      const result = readCommitResult(name, await jobPods(ref));
-      if (!result.ok) return { ok: false, reason: 'CommitResultInvalid', message: result.message };
-      const written = await write(ref, { type: 'committed', result: result.result });
-      if (written.status?.phase !== 'Succeed') {
-        const { reason = 'SnapshotFailed', message = 'snapshot failed' } = failedCondition(written);
-        return { ok: false, reason, message };
-      }
-      events.record(written, 'Normal', EVENT_REASONS.JobSucceeded, `Commit job ${name} succeeded`);
-      return { ok: true };
     },
 
     async recordSnapshotFailure(ref, failure) {

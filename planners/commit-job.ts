@@ -172,7 +172,7 @@ export function commitJobOutcome(job: V1Job): CommitJobOutcome {
  * refused by the registry, a container not found) is in the termination message of the latest failed
  * committer. The failure carries it, so PauseFailed tells the user what to fix.
  */
-export function withLastAttempt(outcome: CommitJobOutcome, pods: readonly V1Pod[]): CommitJobOutcome {
+export function withLastAttempt<O extends CommitJobOutcome>(outcome: O, pods: readonly V1Pod[]): O {
   if (outcome.state !== 'failed') return outcome;
   const attempts = pods
     .flatMap((pod) => pod.status?.containerStatuses ?? [])

@@ -8,7 +8,6 @@
 // from an earlier operation of a sandbox that is running again, whose pods are newer than the snapshot.
 // Only the latter is replaced. While Paused, nothing replaces or deletes a snapshot; resume deletes it only
 // once the resumed pods are Ready.
-import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
@@ -16,8 +15,13 @@ import { controllerReference } from './controller-reference.js';
 import { pauseSnapshotName } from './snapshot-names.js';
 import { controllerOf } from './pod-state.js';
 
+/** What a pause snapshot needs of its sandbox: name and namespace (its own), UID (its owner). */
+export interface SandboxIdentity {
+  metadata: { name: string; namespace?: string; uid?: string };
+}
+
 /** The pause snapshot of replica `index` for the pause of `generation`. */
-export function buildPauseSnapshot(sandbox: BatchSandbox, index: number, generation: number): SandboxSnapshot {
+export function buildPauseSnapshot(sandbox: SandboxIdentity, index: number, generation: number): SandboxSnapshot {
   return {
     apiVersion: API_VERSION,
     kind: SANDBOX_SNAPSHOT.kind,
@@ -47,7 +51,7 @@ export type PauseSnapshotAction =
 
 /** What the pause of `generation` does with the snapshot of its replica that it found (if any). */
 export function pauseSnapshotAction(
-  sandbox: BatchSandbox,
+  sandbox: SandboxIdentity,
   generation: number,
   existing: SandboxSnapshot | undefined,
 ): PauseSnapshotAction {

@@ -1,7 +1,7 @@
 // The commit of one SandboxSnapshot once its plan is known, inside the workflow that needs it: the pause
 // runs one per replica (no child workflow: a child's start and completion are two more workflow-task
 // hand-overs on the pause's path), the snapshot workflow runs one for the server's snapshots.
-//   createCommitJob -> wait for the Job -> recordCommit | recordSnapshotFailure
+//   createCommitJob -> wait for the Job -> checkCommitJob (records a success) | recordSnapshotFailure
 // Waiting is event-driven: the Job watcher signals `commitJobChanged` with the snapshot's name and the
 // commit looks again. The backstop wake-up only bounds what a missed signal (watcher restart, snapshot not
 // yet in its cache) costs; it is not a poll loop.
@@ -70,8 +70,8 @@ export async function commitSnapshot(
     for (;;) {
       step('waiting for commit job');
       await wakeups.wait(snapshot.name, Math.min(BACKSTOP_MS, deadlineAt - Date.now()));
-      step('inspecting commit job');
-      const job = await steps.inspectCommitJob(snapshot);
+      step('checking commit job');
+      const job = await steps.checkCommitJob(snapshot);
       switch (job.state) {
         case 'running':
           if (Date.now() < deadlineAt) break;
@@ -85,11 +85,8 @@ export async function commitSnapshot(
           recreations++;
           deadlineAt = await createJob();
           break;
-        case 'succeeded': {
-          step('recording commit');
-          const record = await steps.recordCommit(snapshot);
-          return record.ok ? { phase: 'Succeed' } : fail(record);
-        }
+        case 'committed':
+          return { phase: 'Succeed' };
         case 'failed':
           return fail(job);
       }

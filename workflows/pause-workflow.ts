@@ -1,6 +1,6 @@
 // The pause of one BatchSandbox generation (id `pause/<ns>/<name>/<uid>/<generation>`, ADR 0004):
 //   markPausing (with the source pods) -> per replica, in parallel: preparePauseSnapshot + commitSnapshot
-//   (its commit Job, run inline) -> releasePods (point of no return) -> markPaused
+//   (its commit Job, run inline) -> releaseAndMarkPaused (point of no return)
 // Before the point of no return every way out leaves the sandbox running: a failed snapshot cancels its
 // siblings (their clean-up deletes their Jobs) and records PauseFailed; the deadline does the same with
 // reason Timeout; a cancellation (pause:false while Pausing) also deletes this pause's snapshots and
@@ -48,10 +48,8 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
         await steps.markPauseFailed(sandbox, commits.failure);
         return progress.end('failed', `${commits.failure.reason}: ${commits.failure.message}`);
       }
-      progress.step('releasing pods');
-      await steps.releasePods(sandbox, commits.sources);
-      progress.step('marking paused');
-      await steps.markPaused(sandbox);
+      progress.step('releasing pods and marking paused');
+      await steps.releaseAndMarkPaused(sandbox, commits.sources);
       return progress.end('succeeded');
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 // The commit of one of the server's SandboxSnapshots (`osb-snap-*`; id `snapshot/<ns>/<snapshot>/<uid>`),
 // started by the SandboxSnapshot watcher. The pause commits its internal snapshots itself.
-//   planCommit -> commitSnapshot (createCommitJob -> wait for the Job -> recordCommit | recordSnapshotFailure)
+//   planCommit -> commitSnapshot (createCommitJob -> wait for the Job -> checkCommitJob | recordSnapshotFailure)
 import { isCancellation } from '@temporalio/workflow';
 import type { SnapshotWorkflowInput, SnapshotWorkflowResult } from './lifecycle-api.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';

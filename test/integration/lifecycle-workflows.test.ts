@@ -150,7 +150,7 @@ async function cancelAndWaitUntilSeen(handle: WorkflowHandle): Promise<void> {
   });
 }
 
-const COMMIT_STEPS = ['createCommitJob', 'inspectCommitJob', 'recordCommit'];
+const COMMIT_STEPS = ['createCommitJob', 'checkCommitJob'];
 const FAILED_PUSH = { state: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push registry.test/bs: unauthorized: authentication required' } as const;
 
 describe('pauseWorkflow', () => {
@@ -159,12 +159,12 @@ describe('pauseWorkflow', () => {
     const handle = await startPause(sandbox);
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
-    expect(cluster.names()).toEqual(['markPausing', 'preparePauseSnapshot', ...COMMIT_STEPS, 'releasePods', 'markPaused']);
+    expect(cluster.names()).toEqual(['markPausing', 'preparePauseSnapshot', ...COMMIT_STEPS, 'releaseAndMarkPaused']);
     expect(cluster.argsOf('markPausing')).toEqual([[sandbox, GENERATION]]);
     expect(cluster.argsOf('preparePauseSnapshot')).toEqual([[sandbox, expect.objectContaining({ index: 0, podName: `${sandbox.name}-0` }), GENERATION]]);
     // The Job is created from the plan preparePauseSnapshot returned: no planCommit on the pause's path.
     expect(cluster.argsOf('createCommitJob')).toEqual([[snapshotOf(sandbox), (plannedCommit(snapshotOf(sandbox)) as { target: unknown }).target]]);
-    expect(cluster.argsOf('releasePods')[0]![1]).toMatchObject([{ index: 0, podName: `${sandbox.name}-0` }]);
+    expect(cluster.argsOf('releaseAndMarkPaused')[0]![1]).toMatchObject([{ index: 0, podName: `${sandbox.name}-0` }]);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
       step: 'ended',
@@ -173,10 +173,8 @@ describe('pauseWorkflow', () => {
         'preparing snapshots',
         'creating commit job',
         'waiting for commit job',
-        'inspecting commit job',
-        'recording commit',
-        'releasing pods',
-        'marking paused',
+        'checking commit job',
+        'releasing pods and marking paused',
       ],
       outcome: 'succeeded',
     });
@@ -189,13 +187,13 @@ describe('pauseWorkflow', () => {
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
     const names = cluster.names();
-    expect(names.filter((n) => n === 'recordCommit')).toHaveLength(2);
-    expect(names.lastIndexOf('recordCommit')).toBeLessThan(names.indexOf('releasePods'));
-    expect(names.slice(-2)).toEqual(['releasePods', 'markPaused']);
+    expect(names.filter((n) => n === 'checkCommitJob')).toHaveLength(2);
+    expect(names.lastIndexOf('checkCommitJob')).toBeLessThan(names.indexOf('releaseAndMarkPaused'));
+    expect(names.at(-1)).toBe('releaseAndMarkPaused');
     // Both Jobs were created before either was recorded: the replicas ran side by side.
-    expect(names.lastIndexOf('createCommitJob')).toBeLessThan(names.indexOf('recordCommit'));
-    expect(cluster.argsOf('recordCommit').map(([s]) => s)).toEqual(expect.arrayContaining([snapshotOf(sandbox, 0), snapshotOf(sandbox, 1)]));
-    expect((cluster.argsOf('releasePods')[0]![1] as unknown[]).length).toBe(2);
+    expect(names.lastIndexOf('createCommitJob')).toBeLessThan(names.indexOf('checkCommitJob'));
+    expect(cluster.argsOf('checkCommitJob').map(([s]) => s)).toEqual(expect.arrayContaining([snapshotOf(sandbox, 0), snapshotOf(sandbox, 1)]));
+    expect((cluster.argsOf('releaseAndMarkPaused')[0]![1] as unknown[]).length).toBe(2);
   });
 
   it('ends without a trace when markPausing finds the generation no longer asks for a pause', async () => {
@@ -236,7 +234,7 @@ describe('pauseWorkflow', () => {
     );
     expect(cluster.argsOf('deleteCommitJob')).toEqual([[snapshotOf(sandbox, 1)]]);
     expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message: 'BackoffLimitExceeded: nerdctl commit failed' }]]);
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
     expect(cluster.has('markPauseCancelled')).toBe(false);
     // The failure is recorded after the cancelled sibling cleaned up.
     expect(cluster.names().at(-1)).toBe('markPauseFailed');
@@ -249,7 +247,7 @@ describe('pauseWorkflow', () => {
     await expect(handle.result()).resolves.toEqual({ outcome: 'failed', message: `SnapshotFailed: ${FAILED_PUSH.message}` });
     expect(cluster.argsOf('recordSnapshotFailure')).toEqual([[snapshotOf(sandbox), { reason: 'CommitJobFailed', message: FAILED_PUSH.message }]]);
     expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message: FAILED_PUSH.message }]]);
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
   });
 
   it('a commit Job that outlives its deadline is deleted and the pause fails with Timeout', async () => {
@@ -261,7 +259,7 @@ describe('pauseWorkflow', () => {
     expect(cluster.argsOf('deleteCommitJob')).toEqual([[snapshotOf(sandbox)]]);
     expect(cluster.argsOf('recordSnapshotFailure')).toEqual([[snapshotOf(sandbox), { reason: 'Timeout', message: 'commit job did not finish within 2s' }]]);
     expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'Timeout', message: 'commit job did not finish within 2s' }]]);
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
   });
 
   it('a pause that overruns its own deadline cancels its snapshots (Jobs deleted) and fails with Timeout', async () => {
@@ -276,7 +274,7 @@ describe('pauseWorkflow', () => {
     ]);
     expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'Timeout', message: 'pause did not finish within 3s' }]]);
     expect(cluster.names().at(-1)).toBe('markPauseFailed');
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
     expect(cluster.has('deleteSnapshots')).toBe(false);
   });
 
@@ -295,7 +293,7 @@ describe('pauseWorkflow', () => {
     const [namespace, deleted] = cluster.argsOf('deleteSnapshots')[0]!;
     expect(namespace).toBe(sandbox.namespace);
     expect([...(deleted as string[])].sort()).toEqual([pauseSnapshotName(sandbox.name, 0), pauseSnapshotName(sandbox.name, 1)]);
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
     expect(cluster.has('markPauseFailed')).toBe(false);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toMatchObject({ outcome: 'cancelled' });
   });
@@ -303,15 +301,15 @@ describe('pauseWorkflow', () => {
   it('cancelled after the point of no return: the pause finishes', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const { sandbox, cluster } = setUp({ overrides: { releasePods: () => released } });
+    const { sandbox, cluster } = setUp({ overrides: { releaseAndMarkPaused: () => released } });
     const handle = await startPause(sandbox);
-    await waitFor('releasePods', () => cluster.has('releasePods'));
+    await waitFor('releaseAndMarkPaused', () => cluster.has('releaseAndMarkPaused'));
 
     await cancelAndWaitUntilSeen(handle);
     release();
 
     await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
-    expect(cluster.names().slice(-2)).toEqual(['releasePods', 'markPaused']);
+    expect(cluster.names().at(-1)).toBe('releaseAndMarkPaused');
     expect(cluster.has('markPauseCancelled')).toBe(false);
     expect(cluster.has('deleteSnapshots')).toBe(false);
   });
@@ -334,13 +332,13 @@ describe('pauseWorkflow', () => {
     expect(cluster.argsOf('deleteCommitJob')).toEqual([[snapshotOf(sandbox, 0)]]);
     expect(cluster.has('markPauseFailed')).toBe(false);
     expect(cluster.has('markPauseCancelled')).toBe(false);
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
   });
 
   it('a snapshot deleted while it commits fails the pause with SnapshotFailed naming it', async () => {
     const { sandbox, cluster } = setUp({
       overrides: {
-        inspectCommitJob: async (snapshot) => {
+        checkCommitJob: async (snapshot) => {
           throw objectGone(`SandboxSnapshot ${snapshot.name}`);
         },
       },
@@ -349,7 +347,7 @@ describe('pauseWorkflow', () => {
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
     expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message: `snapshot ${snapshotOf(sandbox).name} is gone` }]]);
-    expect(cluster.has('releasePods')).toBe(false);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
   });
 
   it('is found by sandbox and operation search attributes, and its progress query names the step', async () => {
@@ -390,18 +388,18 @@ describe('snapshotWorkflow on its own', () => {
     expect(cluster.calls.at(-1)!.at - cluster.calls[0]!.at).toBeLessThan(10_000);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toMatchObject({
       operation: 'snapshot',
-      done: ['planning commit', 'creating commit job', 'waiting for commit job', 'inspecting commit job', 'recording commit'],
+      done: ['planning commit', 'creating commit job', 'waiting for commit job', 'checking commit job'],
       outcome: 'succeeded',
     });
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'snapshot-workflow.json');
   });
 
   it('re-creates a commit Job deleted from outside', async () => {
-    const { sandbox, cluster } = setUp({ job: (_, creation) => (creation === 1 ? { state: 'missing' } : { state: 'succeeded' }) });
+    const { sandbox, cluster } = setUp({ job: (_, creation) => (creation === 1 ? { state: 'missing' } : { state: 'committed' }) });
     const handle = await startSnapshot(sandbox, snapshotOf(sandbox));
 
     await expect(handle.result()).resolves.toEqual({ phase: 'Succeed' });
-    expect(cluster.names()).toEqual(['planCommit', 'createCommitJob', 'inspectCommitJob', 'createCommitJob', 'inspectCommitJob', 'recordCommit']);
+    expect(cluster.names()).toEqual(['planCommit', 'createCommitJob', 'checkCommitJob', 'createCommitJob', 'checkCommitJob']);
   });
 
   it('gives up on a Job deleted again and again: CommitJobFailed', async () => {
@@ -416,11 +414,11 @@ describe('snapshotWorkflow on its own', () => {
 
   it('records the failure when the committer left no usable result', async () => {
     const failure = { reason: 'CommitResultInvalid', message: 'commit job bs-pause-commit left no result' };
-    const { sandbox, cluster } = setUp({ overrides: { recordCommit: async () => ({ ok: false, ...failure }) } });
+    const { sandbox, cluster } = setUp({ overrides: { checkCommitJob: async () => ({ state: 'failed', ...failure }) } });
     const handle = await startSnapshot(sandbox, snapshotOf(sandbox));
 
     await expect(handle.result()).resolves.toEqual({ phase: 'Failed', ...failure });
-    expect(cluster.names().slice(-2)).toEqual(['recordCommit', 'recordSnapshotFailure']);
+    expect(cluster.names().slice(-2)).toEqual(['checkCommitJob', 'recordSnapshotFailure']);
     expect(cluster.argsOf('recordSnapshotFailure')).toEqual([[snapshotOf(sandbox), failure]]);
   });
 

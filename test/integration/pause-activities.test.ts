@@ -259,8 +259,8 @@ describe('preparePauseSnapshot', () => {
   });
 });
 
-describe('releasePods', () => {
-  it('non-pooled: deletes the source pods by UID; a namesake of a source survives', async () => {
+describe('releaseAndMarkPaused', () => {
+  it('non-pooled: deletes the source pods by UID (a namesake of a source survives), then writes Paused', async () => {
     const bs = await runningSandbox('rp', 2);
     await Promise.all([runPod(bs, 0), runPod(bs, 1)]);
     const resolved = await sourcesOf(refOf(bs), 1);
@@ -271,7 +271,9 @@ describe('releasePods', () => {
     await waitUntil(async () => (await getPod('rp-1')) === undefined, { what: 'rp-1 gone', ...WAIT });
     const namesake = await runPod(bs, 1);
 
-    await activities.releasePods(refOf(bs), resolved);
+    await activities.releaseAndMarkPaused(refOf(bs), resolved);
+    expect((await ns.getSandbox('rp')).status).toMatchObject({ phase: 'Paused', pauseObservedGeneration: 1, replicas: 0 });
+    expect(eventsOf('rp')).toEqual(['Normal Paused']);
     await waitUntil(async () => {
       const pod = await getPod('rp-0');
       return pod === undefined || isTerminating(pod);
@@ -280,7 +282,9 @@ describe('releasePods', () => {
     expect(survivor?.metadata?.uid).toBe(namesake.metadata?.uid);
     expect(isTerminating(survivor!)).toBe(false);
     // A retry is harmless.
-    await activities.releasePods(refOf(bs), resolved);
+    await activities.releaseAndMarkPaused(refOf(bs), resolved);
+    expect((await getPod('rp-1'))?.metadata?.uid).toBe(namesake.metadata?.uid);
+    expect((await ns.getSandbox('rp')).status?.phase).toBe('Paused');
   });
 
   it('pooled: detaches the sandbox from its Pool in one write (template from the Pool), and leaves the pod to the Pool', async () => {
@@ -304,15 +308,16 @@ describe('releasePods', () => {
     );
     const resolved = await sourcesOf(refOf(bs), 1);
 
-    await activities.releasePods(refOf(bs), resolved);
+    await activities.releaseAndMarkPaused(refOf(bs), resolved);
     const detached = await ns.getSandbox('pooled');
+    expect(detached.status?.phase).toBe('Paused');
     expect(detached.spec.poolRef).toBe('');
     expect(detached.spec.template).toEqual({ metadata: { labels: { app: 'demo' } }, spec: SIMPLE_TEMPLATE.spec });
     expect(detached.metadata.annotations?.[ANNOTATIONS.allocStatus]).toBeUndefined();
     expect(detached.metadata.finalizers ?? []).not.toContain(FINALIZERS.poolAllocation);
 
     // A retry finds it detached and changes nothing; the pool pod is the Pool's to recycle.
-    await activities.releasePods(refOf(bs), resolved);
+    await activities.releaseAndMarkPaused(refOf(bs), resolved);
     expect((await ns.getSandbox('pooled')).metadata.resourceVersion).toBe(detached.metadata.resourceVersion);
     expect((await getPod('pool-a-pod-0'))?.metadata?.uid).toBe(pod.metadata?.uid);
   });
@@ -339,13 +344,7 @@ describe('markPauseFailed', () => {
     expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'PauseFailed', reason: 'PodNotFound', message: 'commit failed' }));
   });
 
-  it('markPaused and markPauseCancelled write their phase and record a Normal Event', async () => {
-    const paused = await runningSandbox('mk-paused');
-    await activities.markPausing(refOf(paused), 1);
-    await activities.markPaused(refOf(paused));
-    expect((await ns.getSandbox('mk-paused')).status).toMatchObject({ phase: 'Paused', pauseObservedGeneration: 1, replicas: 0 });
-    expect(eventsOf('mk-paused')).toEqual(['Normal Paused']);
-
+  it('markPauseCancelled writes Succeed and records a Normal Event', async () => {
     const cancelled = await runningSandbox('mk-cancelled');
     await activities.markPausing(refOf(cancelled), 1);
     await activities.markPauseCancelled(refOf(cancelled));
@@ -375,7 +374,7 @@ describe('planCommit', () => {
   });
 });
 
-describe('commit: planCommit, createCommitJob, inspectCommitJob, recordCommit', () => {
+describe('commit: planCommit, createCommitJob, checkCommitJob', () => {
   it('runs the commit Job on the source node and records the committer’s result', async () => {
     const bs = await runningSandbox('cm');
     const source = await runPod(bs, 0);
@@ -403,24 +402,26 @@ describe('commit: planCommit, createCommitJob, inspectCommitJob, recordCommit', 
 
     // kube-controller-manager creates the pod; the stack's simulated committer commits on the source node
     // and leaves its result in the termination message, as the real one does.
-    await waitUntil(async () => (await activities.inspectCommitJob(ref)).state === 'succeeded', { what: 'commit job succeeded', ...WAIT });
-
-    await expect(activities.recordCommit(ref)).resolves.toEqual({ ok: true });
+    // checkCommitJob records the result as soon as it finds the Job succeeded.
+    await waitUntil(async () => (await activities.checkCommitJob(ref)).state === 'committed', { what: 'commit job succeeded', ...WAIT });
     const done = await getSnapshot('cm-pause');
     expect(done.status).toMatchObject({ phase: 'Succeed', containers: [{ containerName: 'sandbox', imageUri: image }] });
     expect(done.status?.containers?.[0]?.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(eventsOf('cm-pause')).toEqual(['Normal CreatedJob', 'Normal JobSucceeded']);
-    // Terminal: recording again changes nothing.
-    await expect(activities.recordCommit(ref)).resolves.toEqual({ ok: true });
+    // Terminal: checking again writes and announces nothing.
+    const recorded = done.metadata.resourceVersion;
+    await expect(activities.checkCommitJob(ref)).resolves.toEqual({ state: 'committed' });
+    expect((await getSnapshot('cm-pause')).metadata.resourceVersion).toBe(recorded);
+    expect(eventsOf('cm-pause')).toEqual(['Normal CreatedJob', 'Normal JobSucceeded']);
 
     await activities.deleteCommitJob(ref);
     await activities.deleteCommitJob(ref); // 404 = done
     expect(await jobExists('cm-pause-commit')).toBe(false);
   });
 
-  it('inspectCommitJob says missing when there is no Job', async () => {
+  it('checkCommitJob says missing when there is no Job', async () => {
     const ref = await createSnapshot(aSandboxSnapshot('snap-nojob', namespace).sandboxName('x').build());
-    await expect(activities.inspectCommitJob(ref)).resolves.toEqual({ state: 'missing' });
+    await expect(activities.checkCommitJob(ref)).resolves.toEqual({ state: 'missing' });
   });
 
   it('recordSnapshotFailure writes Failed and creates the unpause Job for a planned source', async () => {

@@ -55,7 +55,7 @@ export function plannedCommit(snapshot: SnapshotRef, deadlineSeconds = 600): Com
 
 export class FakeLifecycleCluster {
   readonly calls: RecordedCall[] = [];
-  /** Commit Jobs by snapshot name, as inspectCommitJob reports them. */
+  /** Commit Jobs by snapshot name, as checkCommitJob reports them. */
   readonly jobs = new Map<string, CommitJobState>();
   /** What inspectResumedPods reports. */
   pods: ResumeProgress = { state: 'waiting', ready: 0 };
@@ -101,7 +101,7 @@ export class FakeLifecycleCluster {
   }
 
   private defaults(): LifecycleActivities {
-    const { replicas = 1, jobDeadlineSeconds = 600, job = () => ({ state: 'succeeded' }) } = this.options;
+    const { replicas = 1, jobDeadlineSeconds = 600, job = () => ({ state: 'committed' }) } = this.options;
     const sources = (sandbox: SandboxRef): PauseSource[] =>
       Array.from({ length: replicas }, (_, index) => ({
         index,
@@ -116,8 +116,7 @@ export class FakeLifecycleCluster {
         const snapshot = { namespace: sandbox.namespace, name: pauseSnapshotName(sandbox.name, source.index), uid: `${sandbox.uid}-snapshot-${source.index}` };
         return { snapshot, commit: plannedCommit(snapshot, jobDeadlineSeconds) };
       },
-      releasePods: async () => undefined,
-      markPaused: async () => undefined,
+      releaseAndMarkPaused: async () => undefined,
       markPauseFailed: async () => undefined,
       markPauseCancelled: async () => undefined,
       deleteSnapshots: async () => undefined,
@@ -130,8 +129,7 @@ export class FakeLifecycleCluster {
         // The Job runs a little while, then the watcher reports its end (after this activity returned).
         if (outcome) setTimeout(() => void this.changeJob(snapshot, outcome), 100);
       },
-      inspectCommitJob: async (snapshot) => this.jobs.get(snapshot.name) ?? { state: 'missing' },
-      recordCommit: async () => ({ ok: true }),
+      checkCommitJob: async (snapshot) => this.jobs.get(snapshot.name) ?? { state: 'missing' },
       recordSnapshotFailure: async () => undefined,
       deleteCommitJob: async (snapshot) => {
         this.jobs.delete(snapshot.name);
