@@ -13,7 +13,7 @@ import type { Pool } from '../api/v1alpha1/pool.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { PauseSourceInput } from '../planners/pause-source.js';
 import type { EventRecorder } from '../operator/events.js';
-import { isApiStatus } from '../operator/kube-errors.js';
+import { isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
 import { OBJECT_GONE, type SnapshotSettings } from './pause-activity-types.js';
@@ -55,12 +55,7 @@ export class CustomResources<T extends CustomObject> {
 
   /** The object of that name, or undefined. */
   async find(namespace: string, name: string): Promise<T | undefined> {
-    try {
-      return (await this.objects.getNamespacedCustomObject({ ...this.path(namespace), name })) as T;
-    } catch (err) {
-      if (isApiStatus(err, 404)) return undefined;
-      throw err;
-    }
+    return (await unlessNotFound(this.objects.getNamespacedCustomObject({ ...this.path(namespace), name }))) as T | undefined;
   }
 
   /** The object `ref` names, with that UID; else the workflow acting for it ends (OBJECT_GONE). */
@@ -158,14 +153,7 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const pools = new CustomResources<Pool & CustomObject>(objects, POOL);
-  async function findPod(namespace: string, name: string): Promise<V1Pod | undefined> {
-    try {
-      return await core.readNamespacedPod({ namespace, name });
-    } catch (err) {
-      if (isApiStatus(err, 404)) return undefined;
-      throw err;
-    }
-  }
+  const findPod = (namespace: string, name: string): Promise<V1Pod | undefined> => unlessNotFound(core.readNamespacedPod({ namespace, name }));
   async function listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
     return (await core.listNamespacedPod({ namespace, ...(labelSelector === undefined ? {} : { labelSelector }) })).items;
   }

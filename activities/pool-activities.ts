@@ -15,7 +15,7 @@ import { controllerOf } from '../planners/pod-state.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
-import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { EventRecorder } from '../operator/events.js';
 import type { PoolMetrics } from '../operator/operator-metrics.js';
@@ -95,13 +95,10 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
   const observer = randomUUID();
 
   async function readPool({ namespace, pool }: PoolRef): Promise<Pool | undefined> {
-    try {
-      const obj = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POOL.plural, name: pool })) as Pool & { metadata: { deletionTimestamp?: string } };
-      return obj.metadata.deletionTimestamp ? undefined : obj;
-    } catch (err) {
-      if (isApiStatus(err, 404)) return undefined;
-      throw err;
-    }
+    const obj = (await unlessNotFound(objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POOL.plural, name: pool }))) as
+      | (Pool & { metadata: { deletionTimestamp?: string } })
+      | undefined;
+    return obj?.metadata.deletionTimestamp ? undefined : obj;
   }
 
   async function patchSandbox(namespace: string, name: string, body: object, subresource?: 'status'): Promise<void> {

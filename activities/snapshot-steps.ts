@@ -6,7 +6,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { SandboxSnapshot, SandboxSnapshotStatus } from '../api/v1alpha1/sandbox-snapshot.js';
 import { API_VERSION, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
 import { EVENT_REASONS, type InvolvedObject } from '../operator/events.js';
-import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
 import {
   buildCommitJob,
   buildUnpauseJob,
@@ -98,14 +98,6 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
 
   const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
 
-  async function findJob(namespace: string, name: string): Promise<V1Job | undefined> {
-    try {
-      return await batch.readNamespacedJob({ namespace, name });
-    } catch (err) {
-      if (isApiStatus(err, 404)) return undefined;
-      throw err;
-    }
-  }
 
   /** The succeeded Job's result, from its pods, as the snapshot's status; a missing or malformed one fails it. */
   async function recordCommit(ref: SnapshotRef, jobName: string): Promise<CommitJobState> {
@@ -154,7 +146,7 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
 
     async checkCommitJob(ref) {
       const name = commitJobName(ref.name);
-      const [snapshot, job] = await Promise.all([snapshots.read(ref), findJob(ref.namespace, name)]);
+      const [snapshot, job] = await Promise.all([snapshots.read(ref), unlessNotFound(batch.readNamespacedJob({ namespace: ref.namespace, name }))]);
       // Already recorded (a retry): nothing is written or announced twice.
       if (isTerminalSnapshot(snapshot)) return terminalState(snapshot);
       if (job === undefined) return { state: 'missing' };

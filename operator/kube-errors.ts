@@ -6,6 +6,16 @@ export function isApiStatus(err: unknown, code: number): boolean {
   return err instanceof ApiException && err.code === code;
 }
 
+/** What a read answers, or undefined when the object does not exist (404); any other error is thrown. */
+export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isApiStatus(err, 404)) return undefined;
+    throw err;
+  }
+}
+
 /** The apiserver's own message (the Status body's `message`), else the error's; for events and logs. */
 export function apiErrorMessage(err: unknown): string {
   if (err instanceof ApiException) {
