@@ -119,6 +119,39 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     expect(restored?.metadata?.labels?.[LABELS.poolName]).toBeUndefined();
   });
 
+  it('pauses a pooled sandbox with a task-executor sidecar to one image per container, and resumes both (upstream e2e 41 without its task: tasks are not built yet)', async () => {
+    const containers = [
+      { name: 'sandbox-container', image: 'pool-image:1', command: ['sleep', '3600'] },
+      { name: 'task-executor', image: 'task-executor:1', command: ['/task-executor'] },
+    ];
+    await ns.createPool(
+      aPool('task-pool', ns.namespace)
+        .template({ spec: { containers } })
+        .capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 4 })
+        .build(),
+    );
+    await ns.waitForStablePool('task-pool', (s) => s.available >= 1);
+    await ns.createSandbox(aBatchSandbox('task-cycle', ns.namespace).poolRef('task-pool').build());
+    await ns.waitForAllocation('task-cycle', 1);
+    await life.waitForSandbox('task-cycle', 'ready', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1);
+
+    const paused = await pauseAndWait('task-cycle');
+    expect(paused.status).toMatchObject({ allocated: 0, ready: 0 });
+    expect(paused.spec.template?.spec?.containers?.map((c) => c.name)).toEqual(['sandbox-container', 'task-executor']);
+    const snapshot = await life.getSnapshot('task-cycle-pause');
+    expect(snapshot?.status?.phase).toBe('Succeed');
+    const images = snapshot!.status!.containers!;
+    expect(images.map((c) => c.containerName)).toEqual(['sandbox-container', 'task-executor']);
+    for (const image of images) expect(image.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(new Set(images.map((c) => c.imageUri)).size).toBe(2);
+
+    await life.setPause('task-cycle', false);
+    const resumed = await life.waitForSandbox('task-cycle', 'resumed and ready', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1);
+    expect(resumed.spec.poolRef ?? '').toBe('');
+    const [restored] = await life.podsOf(resumed);
+    expect(restored?.spec?.containers.map((c) => [c.name, c.image])).toEqual(images.map((c) => [c.containerName, c.imageUri]));
+  });
+
   it('pauses and resumes every replica of a sandbox with two, each from its own snapshot (beyond upstream)', async () => {
     await createRunning(nonPooled('two-replicas', 2));
     await pauseAndWait('two-replicas');
