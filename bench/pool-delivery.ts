@@ -49,7 +49,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
   const writesPerBatch: number[] = [];
   const target = writeTarget(kc);
   for (let trial = 0; trial < trials; trial++) {
-    await waitForWarmPool(objects, namespace, size);
+    await waitForWarmPool(core, objects, namespace, size);
     const before = await writeCounts(target);
     const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial);
     latencies.push(...perSandbox);
@@ -64,7 +64,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
     await deleteBatch(objects, namespace);
   }
   // The operator's memory with the pool warm again (n pods cached and planned over).
-  await waitForWarmPool(objects, namespace, size);
+  await waitForWarmPool(core, objects, namespace, size);
   const rssMb = residentMb(operatorPid);
   await deleteNamespaceAndWait(core, namespace, 600_000);
   return {
@@ -156,16 +156,22 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
   };
 }
 
-async function waitForWarmPool(objects: CustomObjectsApi, namespace: string, size: number): Promise<void> {
+/**
+ * Waits until the pool is warm and quiet: `size` available pods and no other pod in the namespace, so
+ * the previous trial's released pods (Delete recycle) have finished going away. A trial measured while
+ * kwok still tears down a hundred pods would measure that teardown's load, not the delivery.
+ */
+async function waitForWarmPool(core: CoreV1Api, objects: CustomObjectsApi, namespace: string, size: number): Promise<void> {
   await waitUntil(
     async () => {
       const pool = (await objects.getNamespacedCustomObject({ ...crd, namespace, plural: POOL.plural, name: 'warm' })) as {
         status?: { available?: number; total?: number };
       };
       // Settled, not just big enough: a pool still replacing released pods would be measured busy.
-      return pool.status?.available === size && pool.status.total === size;
+      if (pool.status?.available !== size || pool.status.total !== size) return false;
+      return (await core.listNamespacedPod({ namespace })).items.length === size;
     },
-    { what: `pool ${namespace}/warm with ${size} available pods`, timeoutMs: 300_000, intervalMs: 250 },
+    { what: `pool ${namespace}/warm with ${size} available pods and no other pod`, timeoutMs: 300_000, intervalMs: 250 },
   );
 }
 

@@ -1,11 +1,14 @@
 // Wakes pool workflows: any change to a Pool, to one of its pods, or to a BatchSandbox that uses it
 // becomes a `poolChanged` signal (signal-with-start, so the first event also starts the workflow).
-// Signals for one pool coalesce: while one is in flight, later events collapse into one follow-up.
+// Signals for one pool coalesce: while one is in flight, later events collapse into one follow-up. A
+// signal outstanding for SLOW_SIGNAL_MS no longer holds the follow-up back: one can hang for seconds (seen
+// around a continue-as-new of the pool workflow), and the sandboxes created meanwhile must not wait for it.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { namesPool } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../api/v1alpha1/contract.js';
 import { failingReason, isReady, isTerminating } from '../planners/pod-state.js';
+import { systemClock, type Clock } from '../operator/clock.js';
 import type { Logger } from '../operator/logger.js';
 import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, POOL_ATTRIBUTE } from '../workflows/search-attributes.js';
 import {
@@ -22,11 +25,26 @@ export interface PoolSignalerOptions {
   taskQueue: string;
   informers: Pick<OperatorInformers, 'pools' | 'pods' | 'batchSandboxes'>;
   log: Logger;
+  /** Times how long a signal has been outstanding (default: the system clock). */
+  clock?: Clock;
+}
+
+/** A signal outstanding this long stops holding back the next one for its pool. */
+export const SLOW_SIGNAL_MS = 100;
+/** At most this many signals per pool are outstanding at once (slow ones included). */
+const MAX_SIGNALS_IN_FLIGHT = 8;
+
+interface SignalInFlight {
+  startedAt: number;
+  done: Promise<void>;
 }
 
 export class PoolSignaler {
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Set<SignalInFlight>>();
   private readonly pending = new Set<string>();
+  /** Per pool, the wake-up (its cancel) that sends a held-back follow-up once the signal holding it back turns slow. */
+  private readonly recheck = new Map<string, () => void>();
+  private readonly clock: Clock;
 
   /**
    * Last seen planning-relevant fingerprint and pool per object: updates that leave the fingerprint alone
@@ -36,6 +54,7 @@ export class PoolSignaler {
 
   constructor(private readonly opts: PoolSignalerOptions) {
     const { informers } = opts;
+    this.clock = opts.clock ?? systemClock;
     this.follow(informers.pools, (pool) => pool.metadata?.name, poolFingerprint);
     this.follow(informers.pods, (pod) => pod.metadata?.labels?.[LABELS.poolName], podFingerprint);
     this.follow(informers.batchSandboxes, pooledPoolRef, sandboxFingerprint);
@@ -70,20 +89,39 @@ export class PoolSignaler {
   poolChanged(namespace: string | undefined, pool: string | undefined): void {
     if (!namespace || !pool) return;
     const key = `${namespace}/${pool}`;
-    if (this.inFlight.has(key)) {
+    const sending = this.inFlight.get(key) ?? new Set<SignalInFlight>();
+    const now = this.clock.now().getTime();
+    const youngest = Math.max(...[...sending].map((s) => s.startedAt));
+    if (sending.size >= MAX_SIGNALS_IN_FLIGHT || now - youngest < SLOW_SIGNAL_MS) {
       this.pending.add(key);
+      if (sending.size < MAX_SIGNALS_IN_FLIGHT) this.recheckAt(key, youngest + SLOW_SIGNAL_MS - now, namespace, pool);
       return;
     }
-    const send = this.signal(namespace, pool).finally(() => {
-      this.inFlight.delete(key);
-      if (this.pending.delete(key)) this.poolChanged(namespace, pool);
+    this.pending.delete(key);
+    const signal: SignalInFlight = { startedAt: now, done: Promise.resolve() };
+    signal.done = this.signal(namespace, pool).finally(() => {
+      sending.delete(signal);
+      if (sending.size === 0) this.inFlight.delete(key);
+      if (this.pending.has(key)) this.poolChanged(namespace, pool);
     });
-    this.inFlight.set(key, send);
+    sending.add(signal);
+    this.inFlight.set(key, sending);
   }
 
   /** Resolves when no signal is in flight (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
+    for (const cancel of this.recheck.values()) cancel();
+    this.recheck.clear();
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].flatMap((sending) => [...sending].map((s) => s.done)));
+  }
+
+  private recheckAt(key: string, delayMs: number, namespace: string, pool: string): void {
+    if (this.recheck.has(key)) return;
+    const cancel = this.clock.schedule(() => {
+      this.recheck.delete(key);
+      if (this.pending.has(key)) this.poolChanged(namespace, pool);
+    }, Math.max(1, delayMs));
+    this.recheck.set(key, cancel);
   }
 
   private async signal(namespace: string, pool: string): Promise<void> {

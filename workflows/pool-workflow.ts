@@ -65,6 +65,10 @@ export function poolWorkflowId(namespace: string, pool: string): string {
 const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history (at the first round after it without upkeep in flight); the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
+/** How long no change may arrive before a due continue-as-new is made. */
+const QUIET_BEFORE_CONTINUE_MS = 1_000;
+/** History events after which the run continues as new even while busy (the server's limit is 50K). */
+const HISTORY_HARD_BOUND = 20_000;
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>({
@@ -206,10 +210,14 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       );
     }
 
-    // Continue as new between upkeeps: waiting for one to end would hold back the rounds (deliveries)
-    // that arrive meanwhile. The server's suggestion (history size) is the hard bound.
-    const due = progress.rounds >= MAX_ROUNDS_PER_RUN && inFlight.size === 0;
-    if (due || workflowInfo().continueAsNewSuggested) {
+    // Continue as new (after enough rounds, or when the server suggests it for the history's size)
+    // between upkeeps, as waiting for one to end would hold back the rounds (deliveries) that arrive
+    // meanwhile, and in a quiet moment: a signal that lands while the continue-as-new task completes
+    // makes the server reject it (UnhandledCommand) and refuse signals as "closing" until a retried task
+    // gets through, which stalled deliveries for 2-5 s. HISTORY_HARD_BOUND ends an endless busy spell.
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    const due = (progress.rounds >= MAX_ROUNDS_PER_RUN || continueAsNewSuggested) && inFlight.size === 0;
+    if (historyLength >= HISTORY_HARD_BOUND || (due && !(await condition(() => changed, QUIET_BEFORE_CONTINUE_MS)))) {
       await Promise.all(inFlight);
       await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal, ...(observer === undefined ? {} : { observer }) });
     }

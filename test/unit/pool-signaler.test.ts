@@ -1,0 +1,87 @@
+// The pool signaler's coalescing, driven by a fake clock and a fake Temporal client whose signals finish
+// only when the test says: a signal that hangs for seconds (seen on the real server around a
+// continue-as-new) is fault injection the dev server cannot be made to produce on demand.
+import { describe, expect, it } from '@jest/globals';
+import type { Client } from '@temporalio/client';
+import { createLogger } from '../../operator/logger.js';
+import { PoolSignaler, SLOW_SIGNAL_MS, type PoolSignalerOptions } from '../../watchers/pool-signaler.js';
+import { FakeClock, settle } from '../support/fake-clock.js';
+
+function harness() {
+  const clock = new FakeClock();
+  const calls: { workflowId: string; finish: () => void }[] = [];
+  const client = {
+    workflow: {
+      signalWithStart: (_type: string, options: { workflowId: string }) =>
+        new Promise<void>((resolve) => calls.push({ workflowId: options.workflowId, finish: resolve })),
+    },
+  } as unknown as Client;
+  const informer = { on: () => undefined };
+  const signaler = new PoolSignaler({
+    client,
+    taskQueue: 'test',
+    informers: { pools: informer, pods: informer, batchSandboxes: informer } as unknown as PoolSignalerOptions['informers'],
+    log: createLogger('error'),
+    clock,
+  });
+  return { clock, calls, signaler };
+}
+
+describe('PoolSignaler', () => {
+  it('collapses a burst behind the signal in flight into one follow-up, sent when it finishes', async () => {
+    const { calls, signaler, clock } = harness();
+    signaler.poolChanged('ns', 'warm');
+    for (let i = 0; i < 5; i++) signaler.poolChanged('ns', 'warm');
+    await clock.advance(SLOW_SIGNAL_MS / 2);
+    expect(calls).toHaveLength(1);
+
+    calls[0]!.finish();
+    await settle();
+    expect(calls).toHaveLength(2);
+    calls[1]!.finish();
+    await settle();
+    // Nothing happened since the follow-up: no further signal, and none waiting.
+    await clock.advance(10 * SLOW_SIGNAL_MS);
+    expect(calls).toHaveLength(2);
+    expect(clock.pendingDelays()).toEqual([]);
+  });
+
+  it('does not let a hanging signal hold back the next change: the follow-up goes out once the hanging one is slow', async () => {
+    const { calls, signaler, clock } = harness();
+    signaler.poolChanged('ns', 'warm'); // hangs
+    await clock.advance(10);
+    signaler.poolChanged('ns', 'warm');
+    await clock.advance(SLOW_SIGNAL_MS - 11);
+    expect(calls).toHaveLength(1);
+    await clock.advance(1);
+    expect(calls).toHaveLength(2);
+
+    // With only the hanging signal outstanding, a change is signalled at once.
+    calls[1]!.finish();
+    await settle();
+    signaler.poolChanged('ns', 'warm');
+    expect(calls).toHaveLength(3);
+    expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/warm', 'pool/ns/warm', 'pool/ns/warm']);
+  });
+
+  it('keeps at most eight signals of a pool outstanding; a finished one lets the held-back change out', async () => {
+    const { calls, signaler, clock } = harness();
+    for (let i = 0; i < 20; i++) {
+      signaler.poolChanged('ns', 'warm');
+      await clock.advance(SLOW_SIGNAL_MS);
+    }
+    expect(calls).toHaveLength(8);
+
+    calls[0]!.finish();
+    await settle();
+    expect(calls).toHaveLength(9);
+  });
+
+  it('signals each pool on its own: a hanging signal of one pool holds back no other pool', async () => {
+    const { calls, signaler } = harness();
+    signaler.poolChanged('ns', 'a');
+    signaler.poolChanged('ns', 'b');
+    signaler.poolChanged('other', 'a');
+    expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/a', 'pool/ns/b', 'pool/other/a']);
+  });
+});
