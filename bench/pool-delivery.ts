@@ -46,6 +46,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
 
   const latencies: number[] = [];
   const allDelivered: number[] = [];
+  const createCalls: number[] = [];
   const writesPerBatch: number[] = [];
   const target = writeTarget(kc);
   for (let trial = 0; trial < trials; trial++) {
@@ -54,6 +55,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
     const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial);
     latencies.push(...perSandbox);
     allDelivered.push(all);
+    createCalls.push(createsTook);
     // Let trailing writes land so they are counted too (a controller rewriting status would show here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const delta = writeDelta(before, await writeCounts(target));
@@ -74,6 +76,8 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
     p50_ms: percentile(latencies, 50),
     p95_ms: percentile(latencies, 95),
     all_delivered_p50_ms: percentile(allDelivered, 50),
+    // The client's own create calls, all in flight at once: part of "all delivered", not the operator's.
+    creates_p50_ms: percentile(createCalls, 50),
     writes_per_batch: Math.max(...writesPerBatch),
     operator_rss_mb: rssMb,
   };
