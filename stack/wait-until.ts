@@ -12,6 +12,8 @@ export interface WaitOptions {
    * wait stops it, so a component that never became ready is not left running untracked.
    */
   process?: ManagedProcess;
+  /** Checked before every probe: throwing ends the wait at once (e.g. a child process that exited). */
+  assert?: () => void;
 }
 
 export async function waitUntil(probe: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
@@ -28,6 +30,7 @@ async function poll(probe: () => Promise<boolean>, opts: WaitOptions): Promise<v
   let lastError: unknown;
   for (;;) {
     opts.process?.assertRunning();
+    opts.assert?.();
     try {
       if (await probe()) return;
       lastError = undefined;

@@ -96,32 +96,40 @@ export function logLines(output: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** Ends a wait on the operator at once when it has exited. */
+function assertRunning(operator: OperatorProcess): void {
+  if (operator.child.exitCode !== null || operator.child.signalCode !== null) throw new Error('operator exited early');
+}
+
+/** The wait's error with the operator's output, which says why it did not get there. */
+function withDiagnostics(operator: OperatorProcess): (err: Error) => never {
+  return (err) => {
+    throw new Error(`${err.message}${operator.diagnostics()}`);
+  };
+}
+
 /** The port the operator logged it listens on, once it has (fails at once if the process exits). */
 export async function httpPortOf(operator: OperatorProcess): Promise<number> {
   let port = 0;
   await waitUntil(
     async () => {
-      if (operator.child.exitCode !== null) throw new Error(`operator exited early${operator.diagnostics()}`);
       const line = logLines(operator.stdout()).find((l) => l.msg === 'HTTP server listening');
       port = (line?.address as { port: number } | undefined)?.port ?? 0;
       return port > 0;
     },
-    { what: 'the operator to log its HTTP address', timeoutMs: 90_000 },
-  );
+    { what: 'the operator to log its HTTP address', timeoutMs: 90_000, assert: () => assertRunning(operator) },
+  ).catch(withDiagnostics(operator));
   return port;
 }
 
 /** Resolves once /readyz answers 200; the error carries the operator's output. */
 export async function waitForReady(operator: OperatorProcess, port: number): Promise<void> {
-  await waitUntil(
-    async () => {
-      if (operator.child.exitCode !== null) throw new Error(`operator exited early${operator.diagnostics()}`);
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
-    },
-    { what: '/readyz to answer 200', timeoutMs: 60_000, intervalMs: 200 },
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}${operator.diagnostics()}`);
-  });
+  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, {
+    what: '/readyz to answer 200',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    assert: () => assertRunning(operator),
+  }).catch(withDiagnostics(operator));
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
