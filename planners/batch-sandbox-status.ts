@@ -126,6 +126,9 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
     (current?.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c] as const),
   );
   const ready = pods.filter((pod) => !isTerminating(pod) && isReady(pod)).length;
+  // A Paused sandbox has released its pods: one still terminating is not its replica any more (the pause
+  // writes Paused with zero counters right after the release, and a later runtime write must agree).
+  const counted = current?.phase === 'Paused' ? pods.filter((pod) => !isTerminating(pod)) : pods;
 
   let phase: BatchSandboxPhase | undefined;
   let conditions: BatchSandboxCondition[];
@@ -152,8 +155,8 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   const status: BatchSandboxStatus = {
     // Task counters belong to the task dispatcher, which does not exist yet.
     ...ZERO_COUNTERS,
-    replicas: pods.length,
-    allocated: pods.filter(isAssigned).length,
+    replicas: counted.length,
+    allocated: counted.filter(isAssigned).length,
     ready,
     phase,
     conditions,
@@ -165,7 +168,7 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   if (sandbox.spec.pause === undefined && !inLifecyclePhase(sandbox) && sandbox.metadata.generation !== undefined) {
     status.pauseObservedGeneration = sandbox.metadata.generation;
   }
-  const endpoints = pods.flatMap((pod) => (pod.status?.podIP ? [pod.status.podIP] : []));
+  const endpoints = counted.flatMap((pod) => (pod.status?.podIP ? [pod.status.podIP] : []));
   return { status, endpoints };
 }
 

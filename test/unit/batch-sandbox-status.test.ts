@@ -119,6 +119,17 @@ const CASES: Case[] = [
       conditions: [PROGRESSING, PAUSE_FAILED, RESUME_FAILED],
     },
   },
+  {
+    name: 'Paused: a released pod still terminating is no replica, no allocation and no endpoint',
+    sandbox: sandbox().status({ phase: 'Paused', conditions: [condition('Paused', 'PauseSucceeded', 'Sandbox paused', T0)] }),
+    pods: [aPod('bs-0').ready('10.0.0.1').terminating().build()],
+    expected: {
+      counters: [0, 0, 0],
+      phase: 'Paused',
+      conditions: [condition('Paused', 'PauseSucceeded', 'Sandbox paused', T0)],
+      endpoints: [],
+    },
+  },
   ...(['Pausing', 'Paused', 'Resuming'] as const).map((phase) => ({
     name: `${phase}: phase and conditions belong to pause/resume, counters still follow the pods`,
     sandbox: sandbox().status({ phase, conditions: [condition('Progressing', 'X', 'y', T0), PAUSE_FAILED] }),
