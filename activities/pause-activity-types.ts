@@ -36,7 +36,8 @@ export type CommitPlanStep =
   /** The commit to run: createCommitJob next. `deadlineSeconds` is the Job's activeDeadlineSeconds. */
   | { state: 'planned'; target: CommitTarget; deadlineSeconds: number }
   /** Already terminal (a retried workflow, or the snapshot failed before any Job: then it is recorded). */
-  | { state: 'terminal'; phase: 'Succeed' | 'Failed'; reason?: string; message?: string };
+  | { state: 'terminal'; phase: 'Succeed' }
+  | ({ state: 'terminal'; phase: 'Failed' } & PauseFailure);
 
 /**
  * Where a snapshot's commit stands after checkCommitJob:

@@ -35,22 +35,17 @@ function plannedTarget(status: SandboxSnapshotStatus | undefined): CommitTarget 
   };
 }
 
-function failedCondition(snapshot: SandboxSnapshot): { reason?: string; message?: string } {
-  const failed = snapshot.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  return { ...(failed?.reason ? { reason: failed.reason } : {}), ...(failed?.message ? { message: failed.message } : {}) };
-}
-
-/** Where the commit of a snapshot already terminal stands. */
-function terminalState(snapshot: SandboxSnapshot): CommitJobState {
-  if (snapshot.status?.phase === 'Succeed') return { state: 'committed' };
-  const { reason = 'SnapshotFailed', message = 'snapshot failed' } = failedCondition(snapshot);
-  return { state: 'failed', reason, message };
-}
-
-/** Where a snapshot already terminal stands, as a commit step. */
-export function terminalStep(snapshot: SandboxSnapshot): CommitPlanStep {
+/** Where a snapshot already terminal stands, as a commit step; a Failed one says why (its Failed condition). */
+export function terminalStep(snapshot: SandboxSnapshot): Extract<CommitPlanStep, { state: 'terminal' }> {
   if (snapshot.status?.phase === 'Succeed') return { state: 'terminal', phase: 'Succeed' };
-  return { state: 'terminal', phase: 'Failed', ...failedCondition(snapshot) };
+  const failed = snapshot.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  return { state: 'terminal', phase: 'Failed', reason: failed?.reason || 'SnapshotFailed', message: failed?.message || 'snapshot failed' };
+}
+
+/** Where the commit of a snapshot already terminal stands (terminalStep, as checkCommitJob answers). */
+function terminalState(snapshot: SandboxSnapshot): CommitJobState {
+  const step = terminalStep(snapshot);
+  return step.phase === 'Succeed' ? { state: 'committed' } : { state: 'failed', reason: step.reason, message: step.message };
 }
 
 /** Status writes of a snapshot, shared by the snapshot steps and the pause's preparePauseSnapshot. */
@@ -97,7 +92,6 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
   const { write, createJob, recordFailure } = snapshotRecords(ctx);
 
   const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
-
 
   /** The succeeded Job's result, from its pods, as the snapshot's status; a missing or malformed one fails it. */
   async function recordCommit(ref: SnapshotRef, jobName: string): Promise<CommitJobState> {

@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
 import { LABELS } from '../api/v1alpha1/contract.js';
-import { isApiStatus } from '../operator/kube-errors.js';
+import { isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { createLogger } from '../operator/logger.js';
 import { ResourceInformer } from '../watchers/resource-informer.js';
@@ -42,13 +42,10 @@ export async function startSimulatedCommitter(kubeConfig: KubeConfig, logPath: s
     log,
   });
 
-  const readOrUndefined = <T>(read: Promise<T>): Promise<T | undefined> =>
-    read.catch((err: unknown) => (isApiStatus(err, 404) ? undefined : Promise.reject(err)));
-
   const fakeNodes = new Set<string>();
   const onFakeNode = async (nodeName: string): Promise<boolean> => {
     if (fakeNodes.has(nodeName)) return true;
-    const node = await readOrUndefined(core.readNode({ name: nodeName }));
+    const node = await unlessNotFound(core.readNode({ name: nodeName }));
     const fake = node?.metadata?.labels?.[FAKE_NODE_LABEL] === 'true';
     if (fake) fakeNodes.add(nodeName);
     return fake;
@@ -71,8 +68,8 @@ export async function startSimulatedCommitter(kubeConfig: KubeConfig, logPath: s
     const namespace = pod.metadata!.namespace!;
     const secretName = pushSecretName(pod);
     const [sourcePod, pushSecret] = await Promise.all([
-      request.mode === 'commit' ? readOrUndefined(core.readNamespacedPod({ namespace: request.namespace, name: request.podName })) : undefined,
-      secretName === undefined ? undefined : readOrUndefined(core.readNamespacedSecret({ namespace, name: secretName })),
+      request.mode === 'commit' ? unlessNotFound(core.readNamespacedPod({ namespace: request.namespace, name: request.podName })) : undefined,
+      secretName === undefined ? undefined : unlessNotFound(core.readNamespacedSecret({ namespace, name: secretName })),
     ]);
     const outcome = simulatedCommitOutcome({ pod, sourcePod, pushSecret });
     const fields = { kind: 'Pod', namespace, name: pod.metadata!.name, outcome: outcome.state };

@@ -63,7 +63,7 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
     log,
   });
 
-  // Only the snapshots' Jobs: their events wake the snapshot workflows waiting on them.
+  // Only the snapshots' Jobs: their events wake the pause or snapshot runs waiting on them.
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const labelSelector = LABELS.sandboxSnapshotName;
   const jobs = new ResourceInformer<V1Job>({

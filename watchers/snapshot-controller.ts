@@ -2,8 +2,8 @@
 // - finalizer `sandboxsnapshot.sandbox.opensandbox.io/cleanup` on every snapshot; on deletion its commit
 //   and unpause Jobs are deleted, then the finalizer is removed;
 // - a public snapshot (the server's `osb-snap-*`) that has not finished gets its snapshot workflow
-//   (`snapshot/<ns>/<name>/<uid>`); internal pause snapshots are committed by their pause workflow's
-//   children, so they are only cleaned up here;
+//   (`snapshot/<ns>/<name>/<uid>`); internal pause snapshots are committed by their pause workflow
+//   itself, so they are only cleaned up here;
 // - a commit Job that finished or went away, or whose pod cannot start, wakes the workflow waiting on it
 //   (no polling).
 import type { CustomObjectsApi, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';

@@ -110,5 +110,5 @@ export async function commitSnapshot(
 /** The snapshot was terminal already (a repeated run, or a failure before any Job, then recorded). */
 function alreadyEnded(plan: Extract<CommitPlanStep, { state: 'terminal' }>): SnapshotWorkflowResult {
   if (plan.phase === 'Succeed') return { phase: 'Succeed' };
-  return { phase: 'Failed', reason: plan.reason ?? 'SnapshotFailed', message: plan.message ?? 'snapshot failed' };
+  return { phase: 'Failed', reason: plan.reason, message: plan.message };
 }
