@@ -47,6 +47,13 @@ export class BatchSandboxBuilder {
   }
 
   /** spec.pause: true pause, false resume, undefined no intent (what a merge patch of null leaves). */
+  /** spec.taskTemplate and, per shard, shardTaskPatches. */
+  tasks(taskTemplate: NonNullable<BatchSandbox['spec']['taskTemplate']>, shardTaskPatches?: Record<string, unknown>[]): this {
+    this.bs.spec.taskTemplate = taskTemplate;
+    if (shardTaskPatches !== undefined) this.bs.spec.shardTaskPatches = shardTaskPatches;
+    return this;
+  }
+
   pause(intent: boolean | undefined): this {
     if (intent === undefined) delete this.bs.spec.pause;
     else this.bs.spec.pause = intent;

@@ -1,0 +1,117 @@
+// One round of task dispatch for a BatchSandbox (spec §2.7, ADR 0005): from the tasks it should run, what
+// is known of each (its pod, its last reported state, where it is in its release) and what the executors
+// just reported, decide the executor calls, the pods to release and the status counters.
+//
+// Rules, as upstream's scheduler applies them:
+// - tasks without a pod take free pods (with an IP, bound to no task) in pod order;
+// - a report replaces what is known of a task's process; no report (an error, an empty list) keeps the
+//   last state, and a task never reported is counted nowhere;
+// - a task is released when the sandbox is deleting, or (policy Release) once it succeeded or failed:
+//   `setTasks []` on its executor until the executor reports nothing, then its pod goes to alloc-release;
+// - every other task with a pod is (re)sent with `setTasks [task]` each round: the executor ignores a name
+//   it already runs.
+import type { ExecutorTask } from './task-specs.js';
+
+export type TaskState = 'Running' | 'Succeed' | 'Failed' | 'Unknown';
+
+/** What the executor reported for a task's process (spec §3.2 processStatus), or nothing. */
+export interface TaskReport {
+  running?: unknown;
+  terminated?: { exitCode: number; reason?: string };
+}
+
+/** What the dispatcher knows of a task between rounds (workflow state). */
+export interface TaskRecord {
+  pod?: string;
+  state?: TaskState;
+  release?: 'releasing' | 'released';
+}
+
+export interface TaskRoundInput {
+  tasks: ExecutorTask[];
+  records: Readonly<Record<string, TaskRecord>>;
+  /** The sandbox's pods in replica order, with their IP once they have one. */
+  pods: readonly { name: string; ip?: string }[];
+  /** Per bound pod, the executor's report for its task this round; absent or null: no report. */
+  reports: Readonly<Record<string, TaskReport | null | undefined>>;
+  policy: 'Retain' | 'Release';
+  deleting: boolean;
+}
+
+export interface TaskCounters {
+  taskPending: number;
+  taskRunning: number;
+  taskSucceed: number;
+  taskFailed: number;
+  taskUnknown: number;
+}
+
+export interface TaskRoundPlan {
+  records: Record<string, TaskRecord>;
+  /** `POST /setTasks` per pod: `[task]` to run it, `[]` to stop it. */
+  dispatch: { pod: string; tasks: ExecutorTask[] }[];
+  /** Pods whose task is released: added to alloc-release. */
+  release: string[];
+  counters: TaskCounters;
+  /** Every task is released (a deleting sandbox may lose its task-cleanup finalizer). */
+  allReleased: boolean;
+}
+
+export function stateOf(report: TaskReport): TaskState {
+  if (report.running !== undefined) return 'Running';
+  if (report.terminated !== undefined) return report.terminated.exitCode === 0 ? 'Succeed' : 'Failed';
+  return 'Unknown';
+}
+
+export function planTaskRound({ tasks, records, pods, reports, policy, deleting }: TaskRoundInput): TaskRoundPlan {
+  const next: Record<string, TaskRecord> = Object.fromEntries(tasks.map((t) => [t.name, { ...records[t.name] }]));
+  const bound = new Set(Object.values(next).flatMap((r) => (r.pod === undefined ? [] : [r.pod])));
+  const free = pods.filter((p) => p.ip !== undefined && !bound.has(p.name));
+  for (const task of tasks) {
+    const record = next[task.name]!;
+    if (record.pod === undefined && !deleting && record.release === undefined) record.pod = free.shift()?.name;
+  }
+
+  const dispatch: TaskRoundPlan['dispatch'] = [];
+  const release: string[] = [];
+  for (const task of tasks) {
+    const record = next[task.name]!;
+    if (record.pod === undefined) {
+      if (deleting) record.release = 'released';
+      continue;
+    }
+    const report = reports[record.pod];
+    if (report) record.state = stateOf(report);
+    const completed = record.state === 'Succeed' || record.state === 'Failed';
+    if (record.release === undefined && (deleting || (policy === 'Release' && completed))) record.release = 'releasing';
+    if (record.release === 'releasing') {
+      if (report) dispatch.push({ pod: record.pod, tasks: [] });
+      else {
+        record.release = 'released';
+        release.push(record.pod);
+      }
+    } else if (record.release === undefined && !completed) {
+      dispatch.push({ pod: record.pod, tasks: [task] });
+    }
+  }
+
+  return {
+    records: next,
+    dispatch,
+    release,
+    counters: countTasks(tasks.map((t) => next[t.name]!)),
+    allReleased: tasks.every((t) => next[t.name]!.release === 'released'),
+  };
+}
+
+function countTasks(records: TaskRecord[]): TaskCounters {
+  const counters: TaskCounters = { taskPending: 0, taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskUnknown: 0 };
+  for (const record of records) {
+    if (record.pod === undefined) {
+      if (record.release === undefined) counters.taskPending++;
+      continue;
+    }
+    if (record.state !== undefined) counters[`task${record.state}`]++;
+  }
+  return counters;
+}

@@ -1,0 +1,67 @@
+// planTaskRound: binding tasks to pods, dispatching, reading reports, releasing (Retain / Release /
+// deletion) and the counters, round after round as the dispatcher would run them.
+import { describe, expect, it } from '@jest/globals';
+import { planTaskRound, type TaskRecord, type TaskRoundInput } from '../../planners/task-round.js';
+import type { ExecutorTask } from '../../planners/task-specs.js';
+
+const task = (i: number): ExecutorTask => ({ name: `bs-${i}`, process: { command: ['echo', `hello ${i}`] } });
+const running = { running: { startedAt: '2026-01-01T00:00:00Z' } };
+const succeeded = { terminated: { exitCode: 0, reason: 'Succeeded' } };
+const failed = { terminated: { exitCode: 1, reason: 'Failed' } };
+
+function round(input: Partial<TaskRoundInput>) {
+  return planTaskRound({ tasks: [task(0), task(1)], records: {}, pods: [], reports: {}, policy: 'Retain', deleting: false, ...input });
+}
+
+describe('planTaskRound', () => {
+  it('binds tasks to pods with an IP in pod order and sends each its task; the rest are pending', () => {
+    const plan = round({ pods: [{ name: 'p-a' }, { name: 'p-b', ip: '10.0.0.2' }] });
+    expect(plan.records).toEqual({ 'bs-0': { pod: 'p-b' }, 'bs-1': {} });
+    expect(plan.dispatch).toEqual([{ pod: 'p-b', tasks: [task(0)] }]);
+    // A task sent but never reported is counted nowhere.
+    expect(plan.counters).toEqual({ taskPending: 1, taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskUnknown: 0 });
+  });
+
+  it('counts tasks by their reported state, keeps the last state when a pod does not answer, and re-sends running tasks', () => {
+    const records: Record<string, TaskRecord> = { 'bs-0': { pod: 'p-0', state: 'Running' }, 'bs-1': { pod: 'p-1' } };
+    const pods = [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }];
+    const plan = round({ records, pods, reports: { 'p-0': null, 'p-1': running } });
+    expect(plan.counters).toMatchObject({ taskRunning: 2, taskPending: 0 });
+    expect(plan.dispatch.map((d) => d.pod)).toEqual(['p-0', 'p-1']);
+
+    const done = round({ records: plan.records, pods, reports: { 'p-0': succeeded, 'p-1': failed } });
+    expect(done.counters).toMatchObject({ taskRunning: 0, taskSucceed: 1, taskFailed: 1 });
+    // Retain: finished tasks keep their pods, and nothing is sent any more.
+    expect(done.dispatch).toEqual([]);
+    expect(done.release).toEqual([]);
+  });
+
+  it('Release: a finished task is stopped on its executor, then its pod released once the executor reports nothing', () => {
+    const pods = [{ name: 'p-0', ip: '10.0.0.1' }];
+    const first = planTaskRound({ tasks: [task(0)], records: { 'bs-0': { pod: 'p-0' } }, pods, reports: { 'p-0': succeeded }, policy: 'Release', deleting: false });
+    expect(first.dispatch).toEqual([{ pod: 'p-0', tasks: [] }]);
+    expect(first.records['bs-0']).toEqual({ pod: 'p-0', state: 'Succeed', release: 'releasing' });
+    expect(first.release).toEqual([]);
+
+    const second = planTaskRound({ tasks: [task(0)], records: first.records, pods, reports: {}, policy: 'Release', deleting: false });
+    expect(second.release).toEqual(['p-0']);
+    expect(second.dispatch).toEqual([]);
+    expect(second.allReleased).toBe(true);
+    // The released task is still counted by its last state.
+    expect(second.counters).toMatchObject({ taskSucceed: 1 });
+  });
+
+  it('deletion releases every task: unbound ones at once, bound ones after their executor stopped them', () => {
+    const records: Record<string, TaskRecord> = { 'bs-0': { pod: 'p-0', state: 'Running' } };
+    const pods = [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }];
+    const first = round({ records, pods, reports: { 'p-0': running }, deleting: true });
+    // A deleting sandbox binds no new pod.
+    expect(first.records['bs-1']).toEqual({ release: 'released' });
+    expect(first.dispatch).toEqual([{ pod: 'p-0', tasks: [] }]);
+    expect(first.allReleased).toBe(false);
+
+    const second = round({ records: first.records, pods, reports: { 'p-0': null }, deleting: true });
+    expect(second.release).toEqual(['p-0']);
+    expect(second.allReleased).toBe(true);
+  });
+});
