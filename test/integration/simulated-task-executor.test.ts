@@ -1,0 +1,57 @@
+// The local stack's simulated task-executors (stack/simulated-task-executor.ts) against the executor
+// protocol (spec §3.2-3.4, upstream task e2e 46, 48 and 49 in meaning): real local processes behind the
+// HTTP API the operator calls.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SimulatedTaskExecutors } from '../../stack/simulated-task-executor.js';
+import { waitUntil } from '../../stack/wait-until.js';
+
+let executors: SimulatedTaskExecutors;
+beforeAll(async () => {
+  executors = await SimulatedTaskExecutors.start();
+});
+afterAll(() => executors.stop());
+
+function url(pod: string, route: string): string {
+  return `${executors.urlTemplate.replace('{namespace}', 'ns').replace('{pod}', pod)}/${route}`;
+}
+
+async function setTasks(pod: string, tasks: unknown[]): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url(pod, 'setTasks'), { method: 'POST', body: JSON.stringify(tasks) });
+  return { status: res.status, body: await res.json() };
+}
+
+async function getTasks(pod: string): Promise<{ name: string; processStatus: Record<string, { exitCode?: number; reason?: string }> }[]> {
+  return (await (await fetch(url(pod, 'getTasks'))).json()) as never;
+}
+
+const terminated = async (pod: string) => (await getTasks(pod))[0]?.processStatus.terminated;
+
+describe('simulated task executor', () => {
+  it('runs a short task to exit 0 (Succeeded), and forgets it once it is no longer desired (upstream 46)', async () => {
+    const task = { name: 't-short', process: { command: ['sh', '-c'], args: ['test "$TARGET_VAR" = hello'], env: [{ name: 'TARGET_VAR', value: 'hello' }] } };
+    expect((await setTasks('p-short', [task])).status).toBe(200);
+    await waitUntil(async () => (await terminated('p-short')) !== undefined, { what: 'the task to end', timeoutMs: 5_000 });
+    expect(await terminated('p-short')).toMatchObject({ exitCode: 0, reason: 'Succeeded' });
+    await setTasks('p-short', []);
+    await waitUntil(async () => (await getTasks('p-short')).length === 0, { what: 'the task to be forgotten', timeoutMs: 5_000 });
+  });
+
+  it('kills a task that outlives its timeout: exit 137, TaskTimeout (upstream 48); one within it succeeds (49)', async () => {
+    await setTasks('p-slow', [{ name: 't-slow', process: { command: ['sleep', '30'], timeoutSeconds: 1 } }]);
+    expect((await getTasks('p-slow'))[0]?.processStatus.running).toBeDefined();
+    await waitUntil(async () => (await terminated('p-slow')) !== undefined, { what: 'the timeout', timeoutMs: 10_000 });
+    expect(await terminated('p-slow')).toMatchObject({ exitCode: 137, reason: 'TaskTimeout' });
+
+    await setTasks('p-in-time', [{ name: 't-in-time', process: { command: ['sleep', '0.2'], timeoutSeconds: 60 } }]);
+    await waitUntil(async () => (await terminated('p-in-time')) !== undefined, { what: 'the task to end', timeoutMs: 5_000 });
+    expect(await terminated('p-in-time')).toMatchObject({ exitCode: 0, reason: 'Succeeded' });
+  });
+
+  it('stops a running task that is no longer desired, and refuses a second active task', async () => {
+    await setTasks('p-busy', [{ name: 't-1', process: { command: ['sleep', '30'] } }]);
+    const second = await setTasks('p-busy', [{ name: 't-1', process: { command: ['sleep', '30'] } }, { name: 't-2', process: { command: ['true'] } }]);
+    expect(second.status).toBe(500);
+    await setTasks('p-busy', []);
+    await waitUntil(async () => (await getTasks('p-busy')).length === 0, { what: 'the stopped task to be forgotten', timeoutMs: 5_000 });
+  });
+});
