@@ -2,6 +2,8 @@
 // protocol (spec §3.2-3.4, upstream task e2e 46, 48 and 49 in meaning): real local processes behind the
 // HTTP API the operator calls.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTaskExecutorClient } from '../../activities/task-executor-client.js';
+import { stateOf } from '../../planners/task-round.js';
 import { SimulatedTaskExecutors } from '../../stack/simulated-task-executor.js';
 import { waitUntil } from '../../stack/wait-until.js';
 
@@ -53,5 +55,24 @@ describe('simulated task executor', () => {
     expect(second.status).toBe(500);
     await setTasks('p-busy', []);
     await waitUntil(async () => (await getTasks('p-busy')).length === 0, { what: 'the stopped task to be forgotten', timeoutMs: 5_000 });
+  });
+
+  it('serves the operator executor client: setTasks, then reports that read as task states', async () => {
+    const client = createTaskExecutorClient(executors.urlTemplate);
+    const pod = { namespace: 'ns', name: 'p-client', ip: '10.244.0.9' };
+    expect(await client.report(pod)).toBeNull();
+    await client.setTasks(pod, [{ name: 'bs-0', process: { command: ['sleep', '0.3'] } }]);
+    const first = await client.report(pod);
+    expect(first && stateOf(first)).toBe('Running');
+    await waitUntil(async () => {
+      const report = await client.report(pod);
+      return report !== null && stateOf(report) === 'Succeed';
+    }, { what: 'the task to succeed', timeoutMs: 5_000 });
+    await expect(client.setTasks(pod, [{ name: 'bs-1', process: { command: ['sleep', '30'] } }, { name: 'bs-2', process: { command: ['true'] } }])).rejects.toThrow(
+      /HTTP 500: task bs-2 not started: another task is active/,
+    );
+    await client.setTasks(pod, []);
+    // An executor that does not answer is no report, not an error.
+    expect(await createTaskExecutorClient('http://127.0.0.1:9/{pod}').report(pod)).toBeNull();
   });
 });
