@@ -75,6 +75,11 @@ export class CustomResources<T extends CustomObject> {
     return (await this.objects.createNamespacedCustomObject({ ...this.path(namespace), body })) as T;
   }
 
+  /** Merge patch of the status subresource. */
+  async patchStatus(namespace: string, name: string, body: object): Promise<T> {
+    return (await this.objects.patchNamespacedCustomObjectStatus({ ...this.path(namespace), name, body }, MERGE_PATCH)) as T;
+  }
+
   /** Merge patch of the main resource; carry metadata.resourceVersion in `body` to make it conditional. */
   async patch(namespace: string, name: string, body: object): Promise<T> {
     return (await this.objects.patchNamespacedCustomObject({ ...this.path(namespace), name, body }, MERGE_PATCH)) as T;
@@ -173,7 +178,7 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
       }
       // A pool's namespace may hold a thousand warm pods: read only the ones the sandbox's alloc-status names.
       const [pods, pool] = await Promise.all([
-        Promise.all(allocatedPodNames(sandbox).map((name) => findPod(namespace, name))),
+        Promise.all(allocationPods(sandbox, ANNOTATIONS.allocStatus).map((name) => findPod(namespace, name))),
         pools.find(namespace, poolRef),
       ]);
       const poolUid = pool?.metadata.uid;
@@ -183,9 +188,9 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
   };
 }
 
-/** The pods a pooled sandbox's alloc-status names; none when it does not parse (the planner says why). */
-function allocatedPodNames(sandbox: BatchSandbox): string[] {
-  const value = sandbox.metadata.annotations?.[ANNOTATIONS.allocStatus];
+/** The pods one allocation annotation (alloc-status, alloc-release) names; none when it does not parse (the planner says why). */
+export function allocationPods(sandbox: BatchSandbox, annotation: string): string[] {
+  const value = sandbox.metadata.annotations?.[annotation];
   try {
     return value === undefined ? [] : parseAllocationAnnotation(value).pods;
   } catch {

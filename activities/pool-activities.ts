@@ -2,7 +2,6 @@
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
 import { randomUUID } from 'node:crypto';
-import { activityInfo, heartbeat } from '@temporalio/activity';
 import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
@@ -22,6 +21,7 @@ import type { PoolMetrics } from '../operator/operator-metrics.js';
 import type { LedgerDrift } from '../planners/ledger-audit.js';
 import type { PlannedEvent } from '../planners/pool-events.js';
 import type { RestartAttempt } from '../planners/pool-round.js';
+import { mapBounded } from './map-bounded.js';
 import { execInContainer } from './pod-exec.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
 
@@ -384,24 +384,4 @@ function observeCache(cache: ClusterCache, { namespace, pool }: PoolRef): Observ
 function trimPool(pool: Pool): Pool {
   const { name, namespace, uid, generation, labels, annotations } = pool.metadata;
   return { apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name, namespace, uid, generation, labels, annotations }, spec: pool.spec };
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` calls in flight, keeping result order. Heartbeats after each
- * item, so a worker that dies mid-batch is noticed within the heartbeat timeout, not the start-to-close one
- * (local activities cannot heartbeat, and need not: they die with their workflow task).
- */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  const beat = activityInfo().isLocal ? () => {} : () => heartbeat();
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-      beat();
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }

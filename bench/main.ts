@@ -58,6 +58,7 @@ async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
       ...PAUSE_RESUME_OPERATOR_ENV,
       KUBECONFIG: stack.kubeconfigPath,
       TEMPORAL_ADDRESS: stack.temporalAddress,
+      TASK_EXECUTOR_URL: stack.taskExecutorUrl,
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
       // BENCH_OPERATOR_LOG_LEVEL=debug (with --keep) leaves the operator's decisions in operator.log.
       LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',

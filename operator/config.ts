@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SnapshotSettings } from '../activities/pause-activity-types.js';
+import { DEFAULT_TASK_EXECUTOR_URL } from '../activities/task-executor-client.js';
 import { DNS1123_SUBDOMAIN } from '../api/v1alpha1/formats.js';
 import { DEFAULT_COMMIT_JOB_SETTINGS } from '../planners/commit-job.js';
 import { parsePositiveGoDuration } from '../planners/go-duration.js';
@@ -58,6 +59,8 @@ export interface OperatorConfig {
   snapshot: SnapshotSettings;
   /** Deadlines of the pause and resume workflows as a whole (upstream has none: spec §10 B15). */
   lifecycle: { pauseTimeoutMs: number; resumeTimeoutMs: number };
+  /** Where a pod's task-executor answers: a URL template with {podIP}, and optionally {namespace} and {pod}. */
+  taskExecutorUrl: string;
 }
 
 /** The checked-out (or installed) package: the nearest directory holding package.json. */
@@ -285,6 +288,13 @@ const KEYS = {
     default: '15m',
     schema: goDuration,
   },
+  taskExecutorUrl: {
+    env: 'TASK_EXECUTOR_URL',
+    flag: '--task-executor-url',
+    expected: 'an http(s) URL template naming the pod by {podIP} or {pod}, e.g. http://{podIP}:5758',
+    default: DEFAULT_TASK_EXECUTOR_URL,
+    schema: z.url({ protocol: /^https?$/ }).refine((v) => v.includes('{podIP}') || v.includes('{pod}')),
+  },
   resumeTimeout: {
     env: 'RESUME_TIMEOUT',
     flag: '--resume-timeout',
@@ -459,6 +469,7 @@ export function loadConfig(
       registryInsecure: parsed.snapshotRegistryInsecure!,
       timeoutSeconds: commitJobTimeoutMs / 1000,
     },
+    taskExecutorUrl: parsed.taskExecutorUrl!,
     lifecycle: { pauseTimeoutMs: parsed.pauseTimeout!, resumeTimeoutMs: parsed.resumeTimeout! },
   };
 }

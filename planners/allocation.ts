@@ -2,6 +2,7 @@
 // back, and how much demand the pool could not serve. Pure and deterministic: it runs inside the pool
 // workflow, whose ledger (pod -> sandbox) is the single source of truth for ownership.
 import type { V1Pod } from '@kubernetes/client-node';
+import { FINALIZERS } from '../api/v1alpha1/contract.js';
 import { podName } from './pod-state.js';
 import type { SandboxView } from './pool-observation.js';
 
@@ -63,12 +64,16 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
   for (const [sandbox, held] of podsOf) {
     if (!listed.has(sandbox)) releases.push({ sandbox, pods: [...held].sort(), final: true });
   }
-  for (const s of live.filter((s) => s.deleting)) {
+  // A deleting sandbox with tasks keeps its pods until its tasks are stopped (their releases come through
+  // alloc-release meanwhile): a pod recycled earlier could go to another sandbox while the old task
+  // still runs on it (upstream releases at once, spec §10 R3).
+  const awaitingTaskCleanup = (s: SandboxView) => s.deleting && s.finalizers.includes(FINALIZERS.taskCleanup);
+  for (const s of live.filter((s) => s.deleting && !awaitingTaskCleanup(s))) {
     const held = union(podsOf.get(s.name) ?? [], without(s.allocated, s.released));
     if (held.length > 0 || s.hasAllocationFinalizer) releases.push({ sandbox: s.name, pods: held, final: true });
   }
-  // Requested releases of running sandboxes.
-  for (const s of live.filter((s) => !s.deleting)) {
+  // Requested releases of running sandboxes (and of deleting ones whose tasks are being stopped).
+  for (const s of live.filter((s) => !s.deleting || awaitingTaskCleanup(s))) {
     const requested = without(s.releaseRequested, s.released).filter((p) => s.allocated.includes(p));
     if (requested.length > 0) releases.push({ sandbox: s.name, pods: requested, final: false });
   }

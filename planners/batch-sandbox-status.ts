@@ -153,8 +153,9 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   sortConditions(conditions);
 
   const status: BatchSandboxStatus = {
-    // Task counters belong to the task dispatcher, which does not exist yet.
     ...ZERO_COUNTERS,
+    // The task counters belong to the tasks workflow (ADR 0005), which writes only them: carried over.
+    ...taskCountersOf(current),
     replicas: counted.length,
     allocated: counted.filter(isAssigned).length,
     ready,
@@ -170,6 +171,12 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   }
   const endpoints = counted.flatMap((pod) => (pod.status?.podIP ? [pod.status.podIP] : []));
   return { status, endpoints };
+}
+
+function taskCountersOf(status: BatchSandboxStatus | undefined): Partial<BatchSandboxStatus> {
+  if (status === undefined) return {};
+  const { taskPending, taskRunning, taskSucceed, taskFailed, taskUnknown } = status;
+  return { taskPending, taskRunning, taskSucceed, taskFailed, taskUnknown };
 }
 
 type ComparableCondition = Omit<BatchSandboxCondition, 'lastTransitionTime'> & { lastTransitionTime?: number };

@@ -4,8 +4,10 @@
 //
 // Rules, as upstream's scheduler applies them:
 // - tasks without a pod take free pods (with an IP, bound to no task) in pod order;
-// - a report replaces what is known of a task's process; no report (an error, an empty list) keeps the
-//   last state, and a task never reported is counted nowhere;
+// - a report replaces what is known of a task's process; no report (an error, an empty list, another
+//   task's name) keeps the last state, and a task never reported is counted nowhere;
+// - a task whose pod is gone (deleted, or released by a pause) is bound again, unless it had finished:
+//   the operator's side is at-least-once, as upstream's (the executor ignores a name it already runs);
 // - a task is released when the sandbox is deleting, or (policy Release) once it succeeded or failed:
 //   `setTasks []` on its executor until the executor reports nothing, then its pod goes to alloc-release;
 // - every other task with a pod is (re)sent with `setTasks [task]` each round: the executor ignores a name
@@ -20,6 +22,12 @@ export interface TaskReport {
   terminated?: { exitCode: number; reason?: string };
 }
 
+/** What one pod's executor reported: its (first) task, by name, and that task's process. */
+export interface ExecutorReport {
+  task: string;
+  status: TaskReport;
+}
+
 /** What the dispatcher knows of a task between rounds (workflow state). */
 export interface TaskRecord {
   pod?: string;
@@ -32,8 +40,8 @@ export interface TaskRoundInput {
   records: Readonly<Record<string, TaskRecord>>;
   /** The sandbox's pods in replica order, with their IP once they have one. */
   pods: readonly { name: string; ip?: string }[];
-  /** Per bound pod, the executor's report for its task this round; absent or null: no report. */
-  reports: Readonly<Record<string, TaskReport | null | undefined>>;
+  /** Per bound pod, its executor's report this round; absent or null: no report. */
+  reports: Readonly<Record<string, ExecutorReport | null | undefined>>;
   policy: 'Retain' | 'Release';
   deleting: boolean;
 }
@@ -65,6 +73,18 @@ export function stateOf(report: TaskReport): TaskState {
 
 export function planTaskRound({ tasks, records, pods, reports, policy, deleting }: TaskRoundInput): TaskRoundPlan {
   const next: Record<string, TaskRecord> = Object.fromEntries(tasks.map((t) => [t.name, { ...records[t.name] }]));
+  const present = new Set(pods.map((p) => p.name));
+  const gone: string[] = [];
+  for (const record of Object.values(next)) {
+    if (record.pod === undefined || present.has(record.pod)) continue;
+    if (record.release !== undefined) {
+      if (record.release === 'releasing') gone.push(record.pod);
+      record.release = 'released';
+    } else if (record.state !== 'Succeed' && record.state !== 'Failed') {
+      delete record.pod;
+      delete record.state;
+    }
+  }
   const bound = new Set(Object.values(next).flatMap((r) => (r.pod === undefined ? [] : [r.pod])));
   const free = pods.filter((p) => p.ip !== undefined && !bound.has(p.name));
   for (const task of tasks) {
@@ -73,14 +93,16 @@ export function planTaskRound({ tasks, records, pods, reports, policy, deleting 
   }
 
   const dispatch: TaskRoundPlan['dispatch'] = [];
-  const release: string[] = [];
+  const release: string[] = [...gone];
   for (const task of tasks) {
     const record = next[task.name]!;
     if (record.pod === undefined) {
       if (deleting) record.release = 'released';
       continue;
     }
-    const report = reports[record.pod];
+    if (record.release === 'released') continue;
+    const found = reports[record.pod];
+    const report = found?.task === task.name ? found.status : undefined;
     if (report) record.state = stateOf(report);
     const completed = record.state === 'Succeed' || record.state === 'Failed';
     if (record.release === undefined && (deleting || (policy === 'Release' && completed))) record.release = 'releasing';
@@ -102,6 +124,22 @@ export function planTaskRound({ tasks, records, pods, reports, policy, deleting 
     counters: countTasks(tasks.map((t) => next[t.name]!)),
     allReleased: tasks.every((t) => next[t.name]!.release === 'released'),
   };
+}
+
+/**
+ * The recovery pass of a run that starts without records (a new sandbox, or one just resumed): a task an
+ * executor already reports by name is bound to that pod with its reported state, instead of being sent
+ * to another pod. Reports of unknown tasks are ignored, never stopped.
+ */
+export function recoverTaskRecords(tasks: readonly ExecutorTask[], reports: Readonly<Record<string, ExecutorReport | null>>): Record<string, TaskRecord> {
+  const names = new Set(tasks.map((t) => t.name));
+  const records: Record<string, TaskRecord> = {};
+  for (const [pod, report] of Object.entries(reports)) {
+    if (report && names.has(report.task) && records[report.task] === undefined) {
+      records[report.task] = { pod, state: stateOf(report.status) };
+    }
+  }
+  return records;
 }
 
 function countTasks(records: TaskRecord[]): TaskCounters {

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_NAMESPACE: stack.temporalNamespace,
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${httpPort}`,
+      TASK_EXECUTOR_URL: stack.taskExecutorUrl,
     },
   });
 

@@ -1,7 +1,8 @@
 // The embedded local stack shared by the test harness and the dev command: etcd, kube-apiserver
 // (RBAC, token authn), kube-controller-manager (garbage collection, namespace deletion, Jobs),
 // kube-scheduler, kwok with fake nodes, the simulated image-committer (in this process: it plays the
-// committer and failed image pulls on the fake nodes), and the Temporal dev server, all on free
+// committer and failed image pulls on the fake nodes), the simulated task-executors of the pods (in this
+// process too: kwok pods run nothing), and the Temporal dev server, all on free
 // loopback ports with data in one directory. `stop()` tears everything down, also after a failed start.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { writeAdminKubeconfig } from './kubeconfig.js';
 import { createFakeNodes, startKwok } from './kwok.js';
 import { ManagedProcess } from './managed-process.js';
 import { startSimulatedCommitter } from './simulated-committer.js';
+import { SimulatedTaskExecutors } from './simulated-task-executor.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { resolveToolchain } from './toolchain.js';
 
@@ -42,6 +44,8 @@ export interface LocalStack {
   temporalNamespace: string;
   temporalUiUrl: string | undefined;
   nodeNames: string[];
+  /** The operator's --task-executor-url for the stack's simulated executors. */
+  taskExecutorUrl: string;
   /** Seconds from start to ready, per phase and in total. */
   timings: Record<string, number>;
   /** PIDs of every process the stack started (for leak checks). */
@@ -100,6 +104,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const kubeConfig = new ConnectionReusingKubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
     started.push(await startSimulatedCommitter(kubeConfig, join(dataDir, 'simulated-committer.log')));
+    const taskExecutors = await SimulatedTaskExecutors.start(kubeConfig);
+    started.push(taskExecutors);
 
     // allSettled, not all: on a failure every sibling must have finished (and be tracked) before stop().
     const [, , , nodes] = await Promise.allSettled([
@@ -151,6 +157,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       temporalNamespace: temporal.namespace,
       temporalUiUrl: temporal.uiUrl,
       nodeNames,
+      taskExecutorUrl: taskExecutors.urlTemplate,
       timings,
       get pids() {
         return started.filter((p) => p instanceof ManagedProcess).map((p) => p.pid);

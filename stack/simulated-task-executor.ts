@@ -3,9 +3,13 @@
 // `/pods/<namespace>/<pod>/`, and runs its tasks as real local processes, as the executor's host mode
 // does (§3.4): the command with its args and env, a timeout that kills it (exit 137, TaskTimeout), at most
 // one active task per pod (§3.3), a task removed from the desired set stopped with SIGTERM and forgotten
-// once it has ended. The operator reaches it through its executor URL template.
+// once it has ended. The operator reaches it through its executor URL template. Given the cluster, it
+// follows pod deletions: a deleted pod's executor, and the tasks it ran, are gone with it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { createLogger } from '../operator/logger.js';
+import { ResourceInformer } from '../watchers/resource-informer.js';
 import { freePort } from './free-port.js';
 
 interface ExecutorTaskInput {
@@ -31,6 +35,7 @@ const TIMEOUT_EXIT_CODE = 137;
 
 export class SimulatedTaskExecutors {
   private readonly pods = new Map<string, Map<string, RunningTask>>();
+  private podInformer?: ResourceInformer<V1Pod>;
 
   private constructor(
     private readonly server: Server,
@@ -38,13 +43,29 @@ export class SimulatedTaskExecutors {
     readonly urlTemplate: string,
   ) {}
 
-  static async start(): Promise<SimulatedTaskExecutors> {
+  static async start(cluster?: KubeConfig): Promise<SimulatedTaskExecutors> {
     const port = await freePort();
     let executors!: SimulatedTaskExecutors;
     const server = createServer((req, res) => void executors.handle(req, res));
     executors = new SimulatedTaskExecutors(server, `http://127.0.0.1:${port}/pods/{namespace}/{pod}`);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    if (cluster) await executors.followPodDeletions(cluster);
     return executors;
+  }
+
+  /** A deleted pod takes its executor along: its tasks are killed and forgotten. */
+  private async followPodDeletions(kubeConfig: KubeConfig): Promise<void> {
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const listWatch = new ListWatch('/api/v1/pods', new Watch(kubeConfig), () => core.listPodForAllNamespaces(), false);
+    this.podInformer = new ResourceInformer<V1Pod>({ kind: 'Pod', listWatch, log: createLogger('warn').child({ stackComponent: 'simulated-task-executor' }) });
+    this.podInformer.on('delete', (pod) => this.podGone(pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''));
+    await this.podInformer.start();
+  }
+
+  private podGone(namespace: string, pod: string): void {
+    const key = `${namespace}/${pod}`;
+    for (const task of this.pods.get(key)?.values() ?? []) terminate(task, 'SIGKILL');
+    this.pods.delete(key);
   }
 
   /** The tasks of one pod, as its executor reports them. */
@@ -53,6 +74,7 @@ export class SimulatedTaskExecutors {
   }
 
   async stop(): Promise<void> {
+    await this.podInformer?.stop();
     for (const tasks of this.pods.values()) for (const task of tasks.values()) terminate(task, 'SIGKILL');
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

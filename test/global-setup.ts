@@ -26,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
     temporalAddress: stack.temporalAddress,
     temporalNamespace: stack.temporalNamespace,
     nodeNames: stack.nodeNames,
+    taskExecutorUrl: stack.taskExecutorUrl,
     dataDir: stack.dataDir,
   };
   const infoPath = join(stack.dataDir, 'stack-info.json');

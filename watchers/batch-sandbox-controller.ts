@@ -12,6 +12,8 @@
 //   events re-enqueue the waiting sandboxes of their namespace (no retry loop).
 // - pause/resume (spec §6, ADR 0004): before all of the above, decidePauseIntent on the object and its pause
 //   snapshots starts, cancels or acknowledges; the pause and resume workflows own the phase meanwhile.
+// - taskTemplate (spec §2.7, ADR 0005): the task-cleanup finalizer first, then the sandbox's tasks workflow
+//   is signalled (started if need be) whenever what it acts on changes: spec, phase, deletion, pods, IPs.
 // An object that does not parse gets a Warning Event and is skipped; a pooled sandbox whose Pool is
 // missing or whose allocation annotation does not parse gets a condition saying so and one Warning Event:
 // one bad object never stalls the others.
@@ -27,7 +29,7 @@ import {
   namesPool,
   type BatchSandbox,
 } from '../api/v1alpha1/batch-sandbox.js';
-import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
 import { poolSchema, type Pool } from '../api/v1alpha1/pool.js';
 import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
@@ -49,10 +51,12 @@ import { resumeProgress } from '../planners/resume-progress.js';
 import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
-import { controllerOf, podName } from '../planners/pod-state.js';
+import { controllerOf, isTerminating, podName } from '../planners/pod-state.js';
+import { planTaskSpecs } from '../planners/task-specs.js';
 import type { AssignProfile } from '../planners/pool-assign-profile.js';
 import { choosePool } from '../planners/pool-auto-assign.js';
 import type { LifecycleWorkflows } from './lifecycle-workflows.js';
+import type { TaskWorkflows } from './task-workflows.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
 import { RetryLater, SerialQueue } from './serial-queue.js';
 
@@ -73,6 +77,8 @@ export interface BatchSandboxControllerOptions {
   };
   /** Starts and cancels the pause/resume workflows; without it spec.pause is not acted on. */
   lifecycle?: LifecycleWorkflows;
+  /** Starts and wakes the tasks workflows; without it taskTemplate is not acted on. */
+  tasks?: TaskWorkflows;
   customObjects: Pick<
     CustomObjectsApi,
     'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'deleteNamespacedCustomObject'
@@ -117,6 +123,8 @@ export class BatchSandboxController {
   private readonly problems = new Map<string, string>();
   /** Pod state (ready / failed) a resuming sandbox's workflow was last woken for, by sandbox UID. */
   private readonly resumeStates = new Map<string, string>();
+  /** What the tasks workflow of each sandbox was last signalled for (see taskDigest). */
+  private readonly taskDigests = new Map<string, string>();
   /** UIDs of deleted sandboxes whose operations were cancelled (bounded: forgotten oldest first). */
   private readonly ended = new BoundedSet(4096);
   private started = false;
@@ -188,6 +196,7 @@ export class BatchSandboxController {
       this.ownWrites.delete(key);
       this.reported.delete(key);
       this.problems.delete(key);
+      this.taskDigests.delete(key);
       return;
     }
     const parsed = batchSandboxSchema.safeParse(raw);
@@ -205,9 +214,12 @@ export class BatchSandboxController {
     if (sandbox.metadata.deletionTimestamp) {
       const ref = sandboxRefOf(sandbox);
       if (ref) this.endOperations(ref);
+      await this.wakeTasks(key, sandbox);
       return;
     }
     if (await this.expireIfDue(key, sandbox)) return;
+    if (await this.addTaskFinalizer(key, sandbox)) return;
+    await this.wakeTasks(key, sandbox);
     if (await this.dispatchPauseIntent(key, sandbox)) return;
     if (sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) {
       await this.assignPool(key, sandbox);
@@ -278,6 +290,46 @@ export class BatchSandboxController {
     if (state === 'waiting' || this.resumeStates.get(ref.uid) === state) return;
     this.resumeStates.set(ref.uid, state);
     this.opts.lifecycle?.sandboxPodsChanged(ref);
+  }
+
+  /** A sandbox with tasks keeps the task-cleanup finalizer until they are released (true: added now). */
+  private async addTaskFinalizer(key: string, sandbox: BatchSandbox): Promise<boolean> {
+    const finalizers = sandbox.metadata.finalizers ?? [];
+    if (!this.opts.tasks || sandbox.spec.taskTemplate === undefined || finalizers.includes(FINALIZERS.taskCleanup)) return false;
+    const metadata = { resourceVersion: sandbox.metadata.resourceVersion, finalizers: [...finalizers, FINALIZERS.taskCleanup] };
+    await this.patch(key, sandbox, 'metadata', { metadata });
+    return true;
+  }
+
+  /**
+   * Signals the sandbox's tasks workflow (starting it if need be) when what it acts on has changed since
+   * the last signal: its spec, phase, deletion, or its pods and their IPs. Its own counter writes change
+   * none of these, so they wake nothing. A task spec that cannot be built is reported like a bad shard patch.
+   */
+  private async wakeTasks(key: string, sandbox: BatchSandbox): Promise<void> {
+    const ref = sandboxRefOf(sandbox);
+    const hasFinalizer = (sandbox.metadata.finalizers ?? []).includes(FINALIZERS.taskCleanup);
+    if (!this.opts.tasks || !ref || sandbox.spec.taskTemplate === undefined || !hasFinalizer) return;
+    const specs = planTaskSpecs(sandbox);
+    if (!specs.ok) this.reportInvalid(key, sandbox, EVENT_REASONS.InvalidSpec, `spec.taskTemplate: ${specs.message}`);
+    const pods = namesPool(sandbox.spec.poolRef) ? this.allocatedPods(sandbox, readAllocation(sandbox.metadata.annotations ?? {})) : this.ownPods(sandbox);
+    const digest = JSON.stringify([
+      sandbox.metadata.generation,
+      sandbox.status?.phase,
+      Boolean(sandbox.metadata.deletionTimestamp),
+      pods.map((pod) => [podName(pod), pod.status?.podIP, isTerminating(pod)]),
+    ]);
+    if (this.taskDigests.get(key) === digest) return;
+    await this.opts.tasks.sandboxChanged(ref);
+    this.taskDigests.set(key, digest);
+  }
+
+  /** A pooled sandbox's pods from the cache: alloc-status minus alloc-release, in allocation order. */
+  private allocatedPods(sandbox: BatchSandbox, allocation: ReturnType<typeof readAllocation>): V1Pod[] {
+    if (!('allocated' in allocation)) return [];
+    const released = new Set(allocation.release);
+    const namespace = sandbox.metadata.namespace ?? '';
+    return allocation.allocated.filter((name) => !released.has(name)).flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
   }
 
   /** The pods a non-pooled sandbox controls (by UID, from the cache), in index order. */
@@ -426,11 +478,7 @@ export class BatchSandboxController {
     // status write (a wasted, conflicting write on the delivery path): only a problem is reported then.
     const delivered = 'allocated' in allocation && annotations[ANNOTATIONS.allocStatus] !== undefined && sandbox.status?.phase !== undefined;
     if (delivered) {
-      const released = new Set(allocation.release);
-      const pods = allocation.allocated
-        .filter((name) => !released.has(name))
-        .flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
-      await this.writeRuntimeStatus(key, sandbox, pods, problem);
+      await this.writeRuntimeStatus(key, sandbox, this.allocatedPods(sandbox, allocation), problem);
       return;
     }
     const status = withPooledSandboxProblem(sandbox.status, problem, this.opts.clock.now());

@@ -1,5 +1,5 @@
 // The `watch` role assembled on its informers: the BatchSandbox and SandboxSnapshot controllers, the
-// pool signaler and the handle on the pause/resume/snapshot workflows. One assembly for the operator
+// pool signaler and the handles on the pause/resume/snapshot and tasks workflows. One assembly for the operator
 // process and for the in-process operator of the integration tests.
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
@@ -12,6 +12,7 @@ import { TemporalLifecycleWorkflows, type LifecycleDeadlines, type LifecycleWork
 import type { OperatorInformers } from './operator-informers.js';
 import { PoolSignaler } from './pool-signaler.js';
 import { SnapshotController } from './snapshot-controller.js';
+import { TemporalTaskWorkflows } from './task-workflows.js';
 
 export interface WatchRoleOptions {
   kubeConfig: KubeConfig;
@@ -52,6 +53,7 @@ export function createWatchRole(opts: WatchRoleOptions): WatchRole {
         assignProfile: opts.assignProfile,
         informers,
         lifecycle,
+        tasks: new TemporalTaskWorkflows({ client, taskQueue, log }),
         customObjects,
         core,
         events,

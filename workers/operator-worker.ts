@@ -5,6 +5,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from '../activities/cluster-activities.js';
 import { createLifecycleActivities } from '../activities/pause-activities.js';
 import { createPoolActivities, type ClusterCache } from '../activities/pool-activities.js';
+import { createTaskActivities } from '../activities/task-activities.js';
+import { createTaskExecutorClient } from '../activities/task-executor-client.js';
 import type { OperatorConfig } from '../operator/config.js';
 import { systemClock } from '../operator/clock.js';
 import { createEventRecorder } from '../operator/events.js';
@@ -13,7 +15,7 @@ import { poolMetrics } from '../operator/operator-metrics.js';
 import { temporalConnectionOptions } from '../operator/temporal-connection.js';
 
 export interface OperatorWorkerOptions {
-  config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath' | 'snapshot'>;
+  config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath' | 'snapshot' | 'taskExecutorUrl'>;
   kubeConfig: KubeConfig;
   log: Logger;
   /** The watch role's informers, when both roles run in this process (see createPoolActivities). */
@@ -47,6 +49,7 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
         ...createClusterActivities({ kubeConfig, log }),
         ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
         ...createLifecycleActivities({ kubeConfig, log, events, settings: config.snapshot }),
+        ...createTaskActivities({ kubeConfig, log, executor: createTaskExecutorClient(config.taskExecutorUrl) }),
       },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.

@@ -4,3 +4,4 @@ export { poolWorkflow } from './pool-workflow.js';
 export { pauseWorkflow } from './pause-workflow.js';
 export { resumeWorkflow } from './resume-workflow.js';
 export { snapshotWorkflow } from './snapshot-workflow.js';
+export { tasksWorkflow } from './tasks-workflow.js';

@@ -7,6 +7,8 @@ import type { SandboxRef, SnapshotRef } from '../activities/pause-activity-types
 import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, SANDBOX_ATTRIBUTE } from './search-attributes.js';
 
 export type LifecycleOperation = 'pause' | 'resume' | 'snapshot';
+/** Every per-sandbox operation a run can carry out (the tasks workflow's is `tasks`). */
+export type SandboxOperation = LifecycleOperation | 'tasks';
 
 /** `pause/<ns>/<name>/<uid>/<generation>`: one run per pause intent (a bridge retry is a new generation). */
 export function pauseWorkflowId(sandbox: SandboxRef, generation: number): string {
@@ -24,7 +26,7 @@ export function snapshotWorkflowId(snapshot: SnapshotRef): string {
 }
 
 /** The search attributes a lifecycle run carries: `OpenSandboxSandbox="<name>" AND OpenSandboxOperation="pause"` finds it. */
-export function lifecycleSearchAttributes(namespace: string, sandbox: string, operation: LifecycleOperation): SearchAttributePair[] {
+export function lifecycleSearchAttributes(namespace: string, sandbox: string, operation: SandboxOperation): SearchAttributePair[] {
   return [
     { key: NAMESPACE_ATTRIBUTE, value: namespace },
     { key: SANDBOX_ATTRIBUTE, value: sandbox },

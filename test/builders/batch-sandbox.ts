@@ -46,7 +46,6 @@ export class BatchSandboxBuilder {
     return this;
   }
 
-  /** spec.pause: true pause, false resume, undefined no intent (what a merge patch of null leaves). */
   /** spec.taskTemplate and, per shard, shardTaskPatches. */
   tasks(taskTemplate: NonNullable<BatchSandbox['spec']['taskTemplate']>, shardTaskPatches?: Record<string, unknown>[]): this {
     this.bs.spec.taskTemplate = taskTemplate;
@@ -54,6 +53,12 @@ export class BatchSandboxBuilder {
     return this;
   }
 
+  taskResourcePolicy(policy: 'Retain' | 'Release'): this {
+    this.bs.spec.taskResourcePolicyWhenCompleted = policy;
+    return this;
+  }
+
+  /** spec.pause: true pause, false resume, undefined no intent (what a merge patch of null leaves). */
   pause(intent: boolean | undefined): this {
     if (intent === undefined) delete this.bs.spec.pause;
     else this.bs.spec.pause = intent;

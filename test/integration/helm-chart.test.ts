@@ -107,9 +107,14 @@ describe('Helm chart', () => {
     for (const crd of shown) expect(crd).toEqual(repo.get(crd!.metadata.name));
   });
 
-  it('runs the operator under its ServiceAccount: both roles ready, a non-pooled and a pooled sandbox served', async () => {
+  it('runs the operator under its ServiceAccount: both roles ready, a non-pooled, a pooled and a task sandbox served', async () => {
     const stack = testStackInfo();
-    const rendered = render([`temporal.address=${stack.temporalAddress}`, 'replicaCount=0', `watchNamespace=${namespace}`]);
+    const rendered = render([
+      `temporal.address=${stack.temporalAddress}`,
+      'replicaCount=0',
+      `watchNamespace=${namespace}`,
+      `taskExecutorUrl=${stack.taskExecutorUrl}`,
+    ]);
     expect(rendered.map((o) => o.kind).sort()).toEqual(
       ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
     );
@@ -149,6 +154,11 @@ describe('Helm chart', () => {
     await ns.waitForStablePool('warm', (s) => s.available >= 1);
     await ns.createSandbox(aBatchSandbox('pooled', namespace).poolRef('warm').build());
     await ns.waitForAllocation('pooled', 1);
+    // Tasks: the finalizer, the executor calls and the counters' status patch.
+    await ns.createSandbox(aBatchSandbox('task', namespace).replicas(1).template().tasks({ spec: { process: { command: ['true'] } } }).build());
+    await waitUntil(async () => (await ns.getSandbox('task')).status?.taskSucceed === 1, { what: 'task succeeded', timeoutMs: 60_000 });
+    await ns.deleteSandbox('task');
+    await ns.waitForSandboxGone('task');
     expect(operator.stdout()).not.toContain('forbidden');
   }, 180_000);
 

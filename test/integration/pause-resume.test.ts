@@ -17,6 +17,7 @@ import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { testStackInfo } from '../support/stack.js';
 
 const REGISTRY_HOST = 'registry.kwok.local:5000';
 const REGISTRY = `${REGISTRY_HOST}/sandboxes`;
@@ -119,7 +120,7 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     expect(restored?.metadata?.labels?.[LABELS.poolName]).toBeUndefined();
   });
 
-  it('pauses a pooled sandbox with a task-executor sidecar to one image per container, and resumes both (upstream e2e 41 without its task: tasks are not built yet)', async () => {
+  it('pauses a pooled sandbox running a task in its task-executor sidecar to one image per container, and resumes both with the task running again (upstream e2e 41)', async () => {
     const containers = [
       { name: 'sandbox-container', image: 'pool-image:1', command: ['sleep', '3600'] },
       { name: 'task-executor', image: 'task-executor:1', command: ['/task-executor'] },
@@ -131,9 +132,10 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
         .build(),
     );
     await ns.waitForStablePool('task-pool', (s) => s.available >= 1);
-    await ns.createSandbox(aBatchSandbox('task-cycle', ns.namespace).poolRef('task-pool').build());
+    const running = { spec: { process: { command: ['/bin/sh'], args: ['-c', 'sleep 3600'] } } };
+    await ns.createSandbox(aBatchSandbox('task-cycle', ns.namespace).poolRef('task-pool').tasks(running).build());
     await ns.waitForAllocation('task-cycle', 1);
-    await life.waitForSandbox('task-cycle', 'ready', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1);
+    await life.waitForSandbox('task-cycle', 'ready, its task running', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1 && bs.status.taskRunning === 1);
 
     const paused = await pauseAndWait('task-cycle');
     expect(paused.status).toMatchObject({ allocated: 0, ready: 0 });
@@ -146,10 +148,18 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     expect(new Set(images.map((c) => c.imageUri)).size).toBe(2);
 
     await life.setPause('task-cycle', false);
-    const resumed = await life.waitForSandbox('task-cycle', 'resumed and ready', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1);
+    const resumed = await life.waitForSandbox(
+      'task-cycle',
+      'resumed and ready, its task running again',
+      (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1 && bs.status.taskRunning === 1,
+    );
     expect(resumed.spec.poolRef ?? '').toBe('');
     const [restored] = await life.podsOf(resumed);
     expect(restored?.spec?.containers.map((c) => [c.name, c.image])).toEqual(images.map((c) => [c.containerName, c.imageUri]));
+    // The restored pod's own executor runs the task (the one in the released pod went with it).
+    const url = testStackInfo().taskExecutorUrl.replace('{namespace}', ns.namespace).replace('{pod}', podName(restored!));
+    const tasks = (await (await fetch(`${url}/getTasks`)).json()) as { name: string; processStatus: { running?: unknown } }[];
+    expect(tasks.map((t) => [t.name, t.processStatus.running !== undefined])).toEqual([['task-cycle-0', true]]);
   });
 
   it('pauses and resumes every replica of a sandbox with two, each from its own snapshot (beyond upstream)', async () => {

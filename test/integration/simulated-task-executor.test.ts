@@ -63,10 +63,11 @@ describe('simulated task executor', () => {
     expect(await client.report(pod)).toBeNull();
     await client.setTasks(pod, [{ name: 'bs-0', process: { command: ['sleep', '0.3'] } }]);
     const first = await client.report(pod);
-    expect(first && stateOf(first)).toBe('Running');
+    expect(first?.task).toBe('bs-0');
+    expect(first && stateOf(first.status)).toBe('Running');
     await waitUntil(async () => {
       const report = await client.report(pod);
-      return report !== null && stateOf(report) === 'Succeed';
+      return report !== null && stateOf(report.status) === 'Succeed';
     }, { what: 'the task to succeed', timeoutMs: 5_000 });
     await expect(client.setTasks(pod, [{ name: 'bs-1', process: { command: ['sleep', '30'] } }, { name: 'bs-2', process: { command: ['true'] } }])).rejects.toThrow(
       /HTTP 500: task bs-2 not started: another task is active/,

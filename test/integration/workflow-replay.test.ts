@@ -16,7 +16,7 @@ const histories = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
 describe('workflow replay', () => {
   it('has recorded histories to replay', () => {
     expect(histories).toEqual(
-      expect.arrayContaining(['pool-workflow.json', 'pause-workflow.json', 'resume-workflow.json', 'snapshot-workflow.json']),
+      expect.arrayContaining(['pool-workflow.json', 'pause-workflow.json', 'resume-workflow.json', 'snapshot-workflow.json', 'tasks-workflow.json']),
     );
   });
 

@@ -35,7 +35,7 @@ describe('clusterSelfCheck through the production worker', () => {
       tls: false,
     };
     operatorWorker = await createOperatorWorker({
-      config: { temporal, workflowBundlePath, snapshot: testSnapshotSettings() },
+      config: { temporal, workflowBundlePath, snapshot: testSnapshotSettings(), taskExecutorUrl: stack.taskExecutorUrl },
       kubeConfig: testKubeConfig(),
       log: createLogger('warn'),
     });

@@ -81,7 +81,11 @@ export async function startInProcessPoolOperator(
     tls: false,
   };
   const snapshot = testSnapshotSettings(options.snapshot);
-  const worker: OperatorWorker = await createOperatorWorker({ config: { temporal, workflowBundlePath, snapshot }, kubeConfig, log });
+  const worker: OperatorWorker = await createOperatorWorker({
+    config: { temporal, workflowBundlePath, snapshot, taskExecutorUrl: stack.taskExecutorUrl },
+    kubeConfig,
+    log,
+  });
   const workerRun = worker.run();
   const client = await createTemporalClient(temporal);
   const informers = createOperatorInformers({ kubeConfig, namespace, log });

@@ -81,6 +81,8 @@ export function stackOperatorArgs(taskQueue: string): string[] {
     taskQueue,
     '--http-address',
     '127.0.0.1:0',
+    '--task-executor-url',
+    stack.taskExecutorUrl,
   ];
 }
 

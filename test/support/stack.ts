@@ -14,6 +14,8 @@ export interface TestStackInfo {
   temporalNamespace: string;
   /** Names of the kwok-managed fake nodes (pods bound to them become Running/Ready with an IP). */
   nodeNames: string[];
+  /** The operator's --task-executor-url for the stack's simulated task-executors. */
+  taskExecutorUrl: string;
   /** Scratch directory of the stack (process logs live under it). */
   dataDir: string;
 }

@@ -151,6 +151,15 @@ describe('planAllocation', () => {
     expect(result.deliveries).toEqual([]);
   });
 
+  it('keeps the pods of a deleting sandbox until its tasks are stopped, releasing only those alloc-release names (spec §10 R3)', () => {
+    const finalizers = ['batch-sandbox.sandbox.opensandbox.io/task-cleanup', 'pool.sandbox.opensandbox.io/pool-allocation'];
+    const stopping = sandboxView('tasks', { deleting: true, allocated: ['p1', 'p2'], releaseRequested: ['p1'], hasAllocationFinalizer: true, finalizers });
+    expect(plan({ p1: 'tasks', p2: 'tasks' }, podViews('p1', 'p2'), [stopping]).releases).toEqual([{ sandbox: 'tasks', pods: ['p1'], final: false }]);
+    // Once the task-cleanup finalizer is gone, everything left goes back and the allocation finalizer with it.
+    const done = { ...stopping, released: ['p1'], finalizers: finalizers.slice(1) };
+    expect(plan({ p2: 'tasks' }, podViews('p1', 'p2'), [done]).releases).toEqual([{ sandbox: 'tasks', pods: ['p2'], final: true }]);
+  });
+
   it('releases requested pods of a running sandbox, not the ones already released', () => {
     const result = plan({ p1: 'a', p2: 'a' }, podViews('p1', 'p2'), [
       sandboxView('a', { replicas: 2, allocated: ['p1', 'p2'], releaseRequested: ['p1', 'p2'], released: ['p2'] }),

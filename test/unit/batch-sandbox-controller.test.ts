@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
-import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
+import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import type { EventRecorder } from '../../operator/events.js';
 import { createLogger } from '../../operator/logger.js';
 import { resourceBalanceScorer } from '../../planners/pool-assign-scorers.js';
@@ -85,7 +85,9 @@ function fakeApi() {
     }
     const { metadata: _, ...rest } = body;
     const allowed =
-      target === 'status' ? { status: rest.status } : { metadata: { annotations: body.metadata.annotations }, spec: rest.spec };
+      target === 'status'
+        ? { status: rest.status }
+        : { metadata: { annotations: body.metadata.annotations, finalizers: body.metadata.finalizers }, spec: rest.spec };
     // Through JSON: absent parts of the patch (undefined) must not touch the object.
     const updated = mergePatch(current, JSON.parse(JSON.stringify(allowed))) as Json;
     updated.metadata.resourceVersion = String(++rv);
@@ -131,7 +133,7 @@ function fakeApi() {
   };
 }
 
-function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile'> = {}) {
+function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 'tasks'> = {}) {
   const clock = new FakeClock('2026-01-01T00:00:00Z');
   const api = fakeApi();
   const sandboxes = new FakeInformer<KubernetesObject>();
@@ -286,6 +288,57 @@ describe('BatchSandboxController, non-pooled', () => {
       message: 'spec.shardPatches[1]: spec.containers: list item has no merge key name',
       name: 'bs',
     });
+  });
+});
+
+describe('BatchSandboxController, tasks', () => {
+  const withTask = () => nonPooled(1).tasks({ spec: { process: { command: ['true'] } } });
+  const recordingTasks = () => {
+    const signalled: string[] = [];
+    return { signalled, tasks: { sandboxChanged: async (ref: { name: string }) => void signalled.push(ref.name) } };
+  };
+
+  it('adds the task-cleanup finalizer first, then wakes the tasks workflow once per change of spec, phase, pods or IPs', async () => {
+    const { signalled, tasks } = recordingTasks();
+    const t = setup({ tasks });
+    const bs = withTask().build();
+    await t.apply(bs);
+    expect(t.verbs()).toEqual(['patch metadata bs']);
+    expect(t.api.get('bs').metadata.finalizers).toEqual([FINALIZERS.taskCleanup]);
+    expect(signalled).toEqual([]);
+
+    await t.sync('bs');
+    expect(signalled).toEqual(['bs']);
+    expect(t.verbs()).toContain('create pod bs-0');
+    // Nothing it acts on changed: no signal.
+    await t.sync('bs');
+    expect(signalled).toEqual(['bs']);
+    // The pod and its IP, then the status that follows (phase Succeed): each wakes it.
+    await t.pod(ownPod(bs, 0));
+    await t.sync('bs');
+    expect(signalled.length).toBeGreaterThanOrEqual(2);
+    const settled = signalled.length;
+    // A write of the task counters alone changes none of it.
+    const counted = structuredClone(t.api.get('bs'));
+    counted.status.taskSucceed = 1;
+    counted.metadata.resourceVersion = '999';
+    await t.apply(counted as BatchSandbox);
+    expect(signalled).toHaveLength(settled);
+  });
+
+  it('wakes the workflow of a deleting sandbox that still has the finalizer, and neither adds it nor signals without a task template', async () => {
+    const { signalled, tasks } = recordingTasks();
+    const t = setup({ tasks });
+    await t.apply(withTask().finalizers([FINALIZERS.taskCleanup]).build());
+    const before = signalled.length;
+    const deleting = structuredClone(t.api.get('bs'));
+    deleting.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    await t.apply(deleting as BatchSandbox);
+    expect(signalled).toHaveLength(before + 1);
+
+    const plain = setup({ tasks: recordingTasks().tasks });
+    await plain.apply(nonPooled(1).build());
+    expect(plain.api.get('bs').metadata.finalizers).toBeUndefined();
   });
 });
 

@@ -153,18 +153,20 @@ describe('computeRuntimeStatus', () => {
     if (expected.endpoints) expect(endpoints).toEqual(expected.endpoints);
   });
 
-  it('reports the generation it was computed from, keeps pauseObservedGeneration of a pause intent and zero task counters', () => {
-    const bs = sandbox().pause(true).status({ phase: 'Succeed', pauseObservedGeneration: 2, taskRunning: 5 }).build();
+  it('reports the generation it was computed from, keeps pauseObservedGeneration of a pause intent and the task counters (the tasks workflow writes those)', () => {
+    const bs = sandbox().pause(true).status({ phase: 'Succeed', pauseObservedGeneration: 2, taskRunning: 5, taskSucceed: 1 }).build();
     const { status } = computeRuntimeStatus({ sandbox: bs, pods: [ready(0)], now: NOW });
     expect(status).toMatchObject({
       observedGeneration: 3,
       pauseObservedGeneration: 2,
-      taskRunning: 0,
-      taskSucceed: 0,
+      taskRunning: 5,
+      taskSucceed: 1,
       taskFailed: 0,
       taskPending: 0,
       taskUnknown: 0,
     });
+    // A first status starts with zero counters.
+    expect(computeRuntimeStatus({ sandbox: sandbox().build(), pods: [ready(0)], now: NOW }).status).toMatchObject({ taskRunning: 0, taskPending: 0 });
   });
 
   it('acknowledges a generation without a pause intent (as upstream\'s normal flow), but never during a pause or resume', () => {

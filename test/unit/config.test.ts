@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
         timeoutSeconds: 600,
       },
       lifecycle: { pauseTimeoutMs: 15 * 60_000, resumeTimeoutMs: 10 * 60_000 },
+      taskExecutorUrl: 'http://{podIP}:5758',
     });
   });
 
@@ -82,6 +83,11 @@ describe('loadConfig overrides', () => {
   ];
   it.each(cases)('$name', ({ argv, env, expected }) => {
     expect(load(argv, env)).toMatchObject(expected);
+  });
+
+  it('reads the task-executor URL template (the local stack serves executors under a path per pod)', () => {
+    const template = 'http://127.0.0.1:40123/pods/{namespace}/{pod}';
+    expect(load(['--task-executor-url', template]).taskExecutorUrl).toBe(template);
   });
 
   it('reads the Temporal connection settings', () => {
@@ -225,6 +231,11 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
       message: 'PAUSE_TIMEOUT (--pause-timeout): expected a duration longer than COMMIT_JOB_TIMEOUT (--commit-job-timeout) = 20m, got "15m"',
     },
     { env: { RESUME_TIMEOUT: 'soon' }, message: 'RESUME_TIMEOUT (--resume-timeout): expected a positive duration, e.g. 10m, got "soon"' },
+    {
+      argv: ['--task-executor-url=http://executor:5758'],
+      message: 'TASK_EXECUTOR_URL (--task-executor-url): expected an http(s) URL template naming the pod by {podIP} or {pod}, e.g. http://{podIP}:5758, got "http://executor:5758"',
+    },
+    { env: { TASK_EXECUTOR_URL: 'ftp://{podIP}:5758' }, message: 'TASK_EXECUTOR_URL (--task-executor-url): expected an http(s) URL template' },
   ];
   it.each(cases)('$message', ({ argv = [], env = {}, message }) => {
     expect(problemOf(argv, env)).toContain(message);

@@ -1,0 +1,142 @@
+// Task dispatch end to end (spec §2.7, ADR 0005; upstream e2e 12 and the task cases in meaning): the whole
+// operator in-process, its tasks workflows on the real Temporal dev server, kwok playing the kubelet and the
+// stack's simulated task-executors playing each pod's executor (stack/simulated-task-executor.ts): the
+// operator calls them over HTTP, and they run every task as a real local process.
+import { describe, expect, it } from '@jest/globals';
+import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { ANNOTATIONS, FINALIZERS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
+import type { Pool } from '../../api/v1alpha1/pool.js';
+import { waitUntil } from '../../stack/wait-until.js';
+import { aBatchSandbox } from '../builders/batch-sandbox.js';
+import { aPool } from '../builders/pool.js';
+import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { testStackInfo } from '../support/stack.js';
+import { loadUpstreamFixtures } from '../support/upstream-fixtures.js';
+
+const suite = poolOperatorSuite('tasks');
+const { ns } = suite;
+const WAIT_MS = 60_000;
+
+function fixture<T>(suffix: string): T {
+  return structuredClone(loadUpstreamFixtures(ns.namespace).find((f) => f.name.endsWith(suffix))!.object) as T;
+}
+
+interface ExecutorTaskView {
+  name: string;
+  processStatus: { running?: unknown; terminated?: { exitCode: number; reason: string } };
+}
+
+/** What the simulated executor of `pod` reports (GET /getTasks), as the operator reads it. */
+async function executorTasks(pod: string): Promise<ExecutorTaskView[]> {
+  const url = testStackInfo().taskExecutorUrl.replace('{namespace}', ns.namespace).replace('{pod}', pod);
+  return (await (await fetch(`${url}/getTasks`)).json()) as ExecutorTaskView[];
+}
+
+async function waitForSandbox(name: string, what: string, check: (bs: BatchSandbox) => boolean): Promise<BatchSandbox> {
+  let last: BatchSandbox | undefined;
+  await waitUntil(
+    async () => {
+      last = await ns.getSandbox(name);
+      return check(last);
+    },
+    { what: `BatchSandbox ${name}: ${what} (last status ${JSON.stringify(last?.status)})`, timeoutMs: WAIT_MS, intervalMs: 200 },
+  );
+  return last!;
+}
+
+async function warningEvent(name: string, reason: string): Promise<string> {
+  let message = '';
+  await waitUntil(
+    async () => {
+      const events = await ns.core.listNamespacedEvent({ namespace: ns.namespace, fieldSelector: `involvedObject.name=${name}` });
+      message = events.items.find((e) => e.reason === reason && e.type === 'Warning')?.message ?? '';
+      return message !== '';
+    },
+    { what: `a ${reason} Warning on ${name}`, timeoutMs: 20_000, intervalMs: 200 },
+  );
+  return message;
+}
+
+const allocationOf = (bs: BatchSandbox, annotation: string) => parseAllocationAnnotation(bs.metadata.annotations?.[annotation] ?? '{}').pods;
+
+describe('task dispatch (simulated task-executors run each task as a local process)', () => {
+  it('runs a process task on every pooled replica to success, and deleting the sandbox releases the finalizer (upstream e2e 12)', async () => {
+    const pool = fixture<Pool>('e2e-testdata/pool-with-task-executor.yaml#0');
+    pool.metadata.name = 'executors';
+    await ns.createPool(pool);
+    await ns.waitForStablePool('executors', (s) => s.available >= 2);
+    const allocatedBefore = (await ns.poolStatus('executors'))?.allocated ?? 0;
+
+    const bs = fixture<BatchSandbox>('e2e-testdata/batchsandbox-with-process-task.yaml#0');
+    Object.assign(bs.metadata, { name: 'hello-tasks' });
+    Object.assign(bs.spec, { poolRef: 'executors', replicas: 2 });
+    await ns.createSandbox(bs);
+    const pods = await ns.waitForAllocation('hello-tasks', 2);
+    const done = await waitForSandbox('hello-tasks', 'taskSucceed = 2', (s) => s.status?.taskSucceed === 2);
+    expect(done.status).toMatchObject({ replicas: 2, allocated: 2, ready: 2, taskSucceed: 2, taskFailed: 0, taskRunning: 0, taskPending: 0 });
+    expect(JSON.parse(done.metadata.annotations![ANNOTATIONS.endpoints]!)).toHaveLength(2);
+    expect(done.metadata.finalizers).toContain(FINALIZERS.taskCleanup);
+    // Each pod's executor really ran its own task: `echo` exited 0.
+    const reports = await Promise.all(pods.map(executorTasks));
+    expect(reports.map((r) => r.map((t) => [t.name, t.processStatus.terminated?.exitCode]))).toEqual([
+      [['hello-tasks-0', 0]],
+      [['hello-tasks-1', 0]],
+    ]);
+
+    await ns.deleteSandbox('hello-tasks');
+    await ns.waitForSandboxGone('hello-tasks');
+    const after = await ns.waitForStablePool('executors');
+    expect(after.allocated).toBeLessThanOrEqual(allocatedBefore);
+  });
+
+  it('merges shardTaskPatches per replica, counts running and failed tasks, and stops a running task before a deleted sandbox goes', async () => {
+    const bs = aBatchSandbox('shards', ns.namespace)
+      .replicas(2)
+      .template()
+      .tasks({ spec: { process: { command: ['sleep'], args: ['30'], env: [{ name: 'FOO', value: 'bar' }] } } }, [
+        {},
+        // Replaces command and args, keeps the base env: exit 3 proves FOO arrived, 4 that it did not.
+        { spec: { process: { command: ['sh'], args: ['-c', 'test "$FOO" = bar && exit 3 || exit 4'] } } },
+      ])
+      .build();
+    await ns.createSandbox(bs);
+    const counted = await waitForSandbox('shards', 'one task running, one failed', (s) => s.status?.taskRunning === 1 && s.status.taskFailed === 1);
+    expect(counted.status).toMatchObject({ taskSucceed: 0, taskPending: 0, taskUnknown: 0, ready: 2, phase: 'Succeed' });
+    expect((await executorTasks('shards-1'))[0]?.processStatus.terminated).toMatchObject({ exitCode: 3, reason: 'Failed' });
+    expect((await executorTasks('shards-0'))[0]?.processStatus.running).toBeDefined();
+
+    await ns.deleteSandbox('shards');
+    // The finalizer holds the sandbox until its executor has stopped the running task.
+    await ns.waitForSandboxGone('shards');
+    await waitUntil(async () => (await executorTasks('shards-0')).length === 0, { what: 'the running task stopped', timeoutMs: 20_000 });
+  });
+
+  it('Release: a finished task is deleted on its executor and its pod goes back to the pool through alloc-release', async () => {
+    await ns.createPool(aPool('release', ns.namespace).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 4 }).build());
+    await ns.waitForStablePool('release', (s) => s.available >= 1);
+    await ns.createSandbox(
+      aBatchSandbox('release-bs', ns.namespace).poolRef('release').tasks({ spec: { process: { command: ['true'] } } }).taskResourcePolicy('Release').build(),
+    );
+    const [pod] = await ns.waitForAllocation('release-bs', 1);
+    const released = await waitForSandbox('release-bs', 'pod released', (s) => allocationOf(s, ANNOTATIONS.allocReleased).includes(pod!));
+    expect(allocationOf(released, ANNOTATIONS.allocRelease)).toEqual([pod]);
+    expect(released.status).toMatchObject({ taskSucceed: 1, replicas: 0 });
+    await ns.waitForStablePool('release', (s) => s.allocated === 0);
+  });
+
+  it('rejects a task template without a command (CRD), and reports a shard patch that empties it as InvalidSpec, dispatching nothing', async () => {
+    const noCommand = aBatchSandbox('no-command', ns.namespace).template().tasks({ spec: { process: { args: ['1'] } } } as never).build();
+    await expect(ns.createSandbox(noCommand)).rejects.toMatchObject({ code: 422 });
+
+    const emptied = aBatchSandbox('emptied', ns.namespace)
+      .template()
+      .tasks({ spec: { process: { command: ['sleep', '30'] } } }, [{ spec: { process: { command: [] } } }])
+      .build();
+    await ns.createSandbox(emptied);
+    expect(await warningEvent('emptied', 'InvalidSpec')).toContain('task emptied-0 has no process command');
+    await waitForSandbox('emptied', 'ready', (s) => s.status?.ready === 1);
+    expect(await executorTasks('emptied-0')).toEqual([]);
+    await ns.deleteSandbox('emptied');
+    await ns.waitForSandboxGone('emptied');
+  });
+});

@@ -1,0 +1,165 @@
+// The tasks workflow, one per BatchSandbox with a taskTemplate (id `tasks/<ns>/<name>/<uid>`, ADR 0005):
+// hands each replica's task to the task-executor in its pod and keeps the sandbox's task counters. The
+// BatchSandbox controller starts it (signal-with-start) and signals it when the sandbox, its pods or their
+// IPs change. Each round:
+//   observe (on a signal, else every 30 s) -> ask the executors -> plan (planTaskRound) ->
+//   setTasks -> alloc-release -> counters; a deleting sandbox loses its task-cleanup finalizer once
+//   every task is released, and the run ends.
+// Which task runs on which pod lives here, in workflow state: a restarted operator dispatches nothing twice.
+import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ObjectRef } from '../activities/lifecycle-objects.js';
+import type { TaskActivities, TaskPod, TaskSandboxView } from '../activities/task-activities.js';
+import { planTaskRound, recoverTaskRecords, type ExecutorReport, type TaskCounters, type TaskRecord } from '../planners/task-round.js';
+
+export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
+
+export interface TasksProgress {
+  step: string;
+  rounds: number;
+  /** Which pod each task is bound to, its last state and where it is in its release. */
+  tasks: Record<string, TaskRecord>;
+}
+export const tasksProgressQuery = defineQuery<TasksProgress>('progress');
+
+export interface TasksWorkflowInput {
+  sandbox: ObjectRef;
+  /** Carried across continue-as-new; absent, the run recovers them from what the executors report. */
+  records?: Record<string, TaskRecord>;
+}
+
+export const TASKS_WORKFLOW_OPERATION = 'tasks';
+
+export function tasksWorkflowId(sandbox: ObjectRef): string {
+  return `tasks/${sandbox.namespace}/${sandbox.name}/${sandbox.uid}`;
+}
+
+/** Executors cannot push: a task that may still change is asked about this often (upstream's requeue). */
+const POLL_INTERVAL_MS = 3_000;
+/** Without a signal, the sandbox itself is looked at again this often (a missed event). */
+const RESYNC_INTERVAL_MS = 30_000;
+/** Bounds the history; the records carry over. */
+const MAX_ROUNDS_PER_RUN = 500;
+/** How long no signal may arrive before a due continue-as-new is made (see the pool workflow). */
+const QUIET_BEFORE_CONTINUE_MS = 1_000;
+/** The pause commits the containers (executor frozen); after it the pods are gone until the resume. */
+const SUSPENDED_PHASES = new Set(['Pausing', 'Paused', 'Resuming']);
+const NO_TASK_COUNTERS: TaskCounters = { taskPending: 0, taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskUnknown: 0 };
+
+const cluster = proxyLocalActivities<TaskActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+// One call per pod with a 3 s timeout each, ten at a time: a large sandbox with silent executors takes a
+// while, so these run as heartbeating activities.
+const executors = proxyActivities<TaskActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
+  const { sandbox } = input;
+  const { namespace } = sandbox;
+  let records: Record<string, TaskRecord> = input.records ?? {};
+  let recovered = input.records !== undefined;
+  let changed = true;
+  let view: Exclude<TaskSandboxView, { gone: true }> | undefined;
+  let observedAt = 0;
+  let written: TaskCounters | undefined;
+  const progress: TasksProgress = { step: 'starting', rounds: 0, tasks: records };
+
+  setHandler(taskSandboxChangedSignal, () => {
+    changed = true;
+  });
+  setHandler(tasksProgressQuery, () => ({ ...progress, tasks: records }));
+
+  for (;;) {
+    progress.rounds++;
+    if (changed || view === undefined || Date.now() - observedAt >= RESYNC_INTERVAL_MS) {
+      changed = false;
+      progress.step = 'observing the sandbox';
+      const observed = await cluster.observeTaskSandbox(sandbox);
+      if (observed.gone) return;
+      view = observed;
+      observedAt = Date.now();
+      written ??= view.counters;
+    }
+    // Deleting without the finalizer: nothing waits for the clean-up (it was never added, or removed by hand).
+    if (view.deleting && !view.hasFinalizer) return;
+
+    if (!view.deleting && SUSPENDED_PHASES.has(view.phase ?? '')) {
+      progress.step = `waiting: the sandbox is ${view.phase}`;
+      if (view.phase !== 'Pausing') {
+        // The pods are released: the tasks are bound again, and sent again, to the pods of the resume.
+        records = {};
+        recovered = false;
+        await writeCounters(NO_TASK_COUNTERS);
+      }
+      await condition(() => changed, RESYNC_INTERVAL_MS);
+      continue;
+    }
+
+    const tasks = view.tasks.ok ? view.tasks.tasks : [];
+    const reachable = view.pods.filter((pod): pod is Required<TaskPod> => pod.ip !== undefined);
+    let reports: Record<string, ExecutorReport | null>;
+    if (!recovered) {
+      progress.step = 'recovering tasks the executors already run';
+      reports = reachable.length > 0 ? await executors.collectTaskReports({ namespace, pods: reachable }) : {};
+      records = recoverTaskRecords(tasks, reports);
+      recovered = true;
+    } else {
+      const bound = new Set(Object.values(records).flatMap((r) => (r.pod !== undefined && r.release !== 'released' ? [r.pod] : [])));
+      const asked = reachable.filter((pod) => bound.has(pod.name));
+      progress.step = 'collecting task reports';
+      reports = asked.length > 0 ? await executors.collectTaskReports({ namespace, pods: asked }) : {};
+    }
+
+    const plan = planTaskRound({ tasks, records, pods: view.pods, reports, policy: view.policy, deleting: view.deleting });
+    records = plan.records;
+    if (plan.dispatch.length > 0) {
+      progress.step = 'sending tasks';
+      const ips = new Map(reachable.map((pod) => [pod.name, pod.ip]));
+      const calls = plan.dispatch.map(({ pod, tasks: desired }) => ({ name: pod, ip: ips.get(pod)!, tasks: desired }));
+      await executors.dispatchTasks({ namespace, sandbox: sandbox.name, calls });
+    }
+    if (plan.release.length > 0) {
+      progress.step = 'releasing pods of finished tasks';
+      await cluster.releaseTaskPods({ sandbox, pods: plan.release });
+    }
+    if (view.deleting) {
+      if (plan.allReleased) {
+        progress.step = 'removing the task-cleanup finalizer';
+        await cluster.removeTaskFinalizer(sandbox);
+        return;
+      }
+    } else if (view.phase !== undefined) {
+      // Before its first status (the controller's, or the pool's delivery) a sandbox gets none from here:
+      // a write then would race the delivery's status write on the allocation path.
+      await writeCounters(plan.counters);
+    }
+
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    if ((progress.rounds >= MAX_ROUNDS_PER_RUN || continueAsNewSuggested || historyLength > 20_000) && !(await condition(() => changed, QUIET_BEFORE_CONTINUE_MS))) {
+      await continueAsNew<typeof tasksWorkflow>({ sandbox, records });
+    }
+    progress.step = 'waiting for changes';
+    // Tasks that may still change are polled; a settled sandbox waits for a signal (or the resync).
+    const unsettled = Object.values(records).some((r) => r.pod !== undefined && r.release !== 'released' && (r.release === 'releasing' || !finished(r)));
+    await condition(() => changed, unsettled ? POLL_INTERVAL_MS : RESYNC_INTERVAL_MS);
+  }
+
+  async function writeCounters(counters: TaskCounters): Promise<void> {
+    if (written !== undefined && sameCounters(written, counters)) return;
+    progress.step = 'writing task counters';
+    await cluster.writeTaskCounters({ sandbox, counters });
+    written = counters;
+  }
+}
+
+function finished(record: TaskRecord): boolean {
+  return record.state === 'Succeed' || record.state === 'Failed';
+}
+
+function sameCounters(a: TaskCounters, b: TaskCounters): boolean {
+  return (Object.keys(NO_TASK_COUNTERS) as (keyof TaskCounters)[]).every((key) => a[key] === b[key]);
+}
