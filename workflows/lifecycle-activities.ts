@@ -7,13 +7,12 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { proxyLocalActivities } from '@temporalio/workflow';
 import { OBJECT_GONE, type LifecycleActivities } from '../activities/pause-activity-types.js';
+import { QUICK_RETRY } from './retry-policies.js';
 
 export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
-    initialInterval: '200 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 seconds',
+    ...QUICK_RETRY,
     // The activities throw it as non-retryable already; this keeps it final whatever they throw.
     nonRetryableErrorTypes: [OBJECT_GONE],
   },

@@ -30,6 +30,7 @@ import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js'
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
+import { BULK_RETRY, QUICK_RETRY } from './retry-policies.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
 
@@ -73,14 +74,14 @@ const HISTORY_HARD_BOUND = 20_000;
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: QUICK_RETRY,
 });
 // Heartbeats (per pod written) let a retry start soon after the worker running one dies; a single write
 // (pool status) finishes well within the heartbeat timeout.
 const bulk = proxyActivities<PoolActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: BULK_RETRY,
 });
 
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {

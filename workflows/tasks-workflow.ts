@@ -10,6 +10,7 @@ import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, p
 import type { ObjectRef } from '../activities/lifecycle-objects.js';
 import type { TaskActivities, TaskPod, TaskSandboxView } from '../activities/task-activities.js';
 import { planTaskRound, recoverTaskRecords, type ExecutorReport, type TaskCounters, type TaskRecord } from '../planners/task-round.js';
+import { BULK_RETRY, QUICK_RETRY } from './retry-policies.js';
 
 export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
 
@@ -47,14 +48,14 @@ const NO_TASK_COUNTERS: TaskCounters = { taskPending: 0, taskRunning: 0, taskSuc
 
 const cluster = proxyLocalActivities<TaskActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: QUICK_RETRY,
 });
 // One call per pod with a 3 s timeout each, ten at a time: a large sandbox with silent executors takes a
 // while, so these run as heartbeating activities.
 const executors = proxyActivities<TaskActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: BULK_RETRY,
 });
 
 export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {

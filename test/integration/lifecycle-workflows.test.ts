@@ -2,19 +2,12 @@
 // (test/support/fake-lifecycle-activities.ts): ordering, compensation, cancellation, deadlines, signals and
 // visibility. What each activity does to the cluster is the activities' own tests' business.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import type { SandboxRef, SnapshotRef } from '../../activities/pause-activity-types.js';
 import type { TemporalConfig } from '../../operator/config.js';
-import { createTemporalClient } from '../../operator/temporal-client.js';
-import { temporalConnectionOptions } from '../../operator/temporal-connection.js';
 import { pauseSnapshotName } from '../../planners/snapshot-names.js';
 import { waitUntil } from '../../stack/wait-until.js';
-import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import {
   commitJobChangedSignal,
   lifecycleProgressQuery,
@@ -29,52 +22,26 @@ import { pauseWorkflow } from '../../workflows/pause-workflow.js';
 import { resumeWorkflow } from '../../workflows/resume-workflow.js';
 import { snapshotWorkflow } from '../../workflows/snapshot-workflow.js';
 import { FakeLifecycleCluster, objectGone, plannedCommit, routedActivities, type FakeLifecycleOptions } from '../support/fake-lifecycle-activities.js';
-import { testStackInfo } from '../support/stack.js';
+import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
 const GENERATION = 3;
 const clusters = new Map<string, FakeLifecycleCluster>();
-const started: WorkflowHandle[] = [];
-const bundleDir = mkdtempSync(join(tmpdir(), 'opensandbox-lifecycle-bundle-'));
+let runs: FakeActivityWorker;
 let temporal: TemporalConfig;
-let connection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
 let client: Client;
 
 beforeAll(async () => {
-  const stack = testStackInfo();
-  temporal = { address: stack.temporalAddress, namespace: stack.temporalNamespace, taskQueue: `lifecycle-${randomUUID()}`, tls: false };
-  const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
-  await bundleOperatorWorkflows(workflowBundlePath);
-  connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
-  worker = await Worker.create({
-    connection,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    workflowBundle: { codePath: workflowBundlePath },
-    activities: routedActivities((namespace) => {
-      const cluster = clusters.get(namespace);
-      if (!cluster) throw new Error(`no fake cluster for namespace ${namespace}`);
-      return cluster;
-    }),
-  });
-  workerRun = worker.run();
-  client = await createTemporalClient(temporal);
+  const clusterOf = (namespace: string) => {
+    const cluster = clusters.get(namespace);
+    if (!cluster) throw new Error(`no fake cluster for namespace ${namespace}`);
+    return cluster;
+  };
+  runs = await startFakeActivityWorker('lifecycle', routedActivities(clusterOf));
+  ({ temporal, client } = runs);
 }, 120_000);
 
-afterAll(async () => {
-  // A failed test may leave a run waiting: end it so the worker can drain.
-  for (const handle of started) {
-    const { status } = await handle.describe();
-    if (status.name === 'RUNNING') await handle.terminate('test ended');
-  }
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await connection?.close();
-  await client?.connection.close();
-  rmSync(bundleDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => runs?.stop(), 60_000);
 
 let sequence = 0;
 /** A sandbox in a namespace of its own, served by a fresh fake cluster. */
@@ -106,7 +73,7 @@ async function startPause(sandbox: SandboxRef, deadlineMs = 60_000) {
     ...startOptions(sandbox, pauseWorkflowId(sandbox, GENERATION), 'pause'),
     args: [{ sandbox, generation: GENERATION, deadlineMs }],
   });
-  started.push(handle);
+  runs.track(handle);
   return handle;
 }
 
@@ -115,7 +82,7 @@ async function startResume(sandbox: SandboxRef, deadlineMs = 60_000) {
     ...startOptions(sandbox, resumeWorkflowId(sandbox, GENERATION), 'resume'),
     args: [{ sandbox, generation: GENERATION, deadlineMs }],
   });
-  started.push(handle);
+  runs.track(handle);
   return handle;
 }
 
@@ -128,7 +95,7 @@ async function startSnapshot(sandbox: SandboxRef, snapshot: SnapshotRef) {
     ...startOptions(sandbox, snapshotWorkflowId(snapshot), 'snapshot'),
     args: [{ snapshot, sandboxName: sandbox.name }],
   });
-  started.push(handle);
+  runs.track(handle);
   return handle;
 }
 

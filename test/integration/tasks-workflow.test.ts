@@ -2,24 +2,17 @@
 // executors the test drives (binding, polling, recovery, pause, deletion, a vanished sandbox). What the
 // activities do to the cluster and the executors is for test/integration/tasks.test.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ObjectRef } from '../../activities/lifecycle-objects.js';
 import type { TaskActivities, TaskPod, TaskSandboxView } from '../../activities/task-activities.js';
 import type { TemporalConfig } from '../../operator/config.js';
-import { createTemporalClient } from '../../operator/temporal-client.js';
-import { temporalConnectionOptions } from '../../operator/temporal-connection.js';
 import type { ExecutorReport, TaskCounters } from '../../planners/task-round.js';
 import type { ExecutorTask } from '../../planners/task-specs.js';
 import { waitUntil } from '../../stack/wait-until.js';
-import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import { lifecycleSearchAttributes } from '../../workflows/lifecycle-api.js';
 import { taskSandboxChangedSignal, tasksProgressQuery, tasksWorkflow, tasksWorkflowId } from '../../workflows/tasks-workflow.js';
-import { testStackInfo } from '../support/stack.js';
+import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
 type LiveView = Exclude<TaskSandboxView, { gone: true }>;
@@ -76,13 +69,6 @@ class FakeTaskSandbox {
 }
 
 const sandboxes = new Map<string, FakeTaskSandbox>();
-const started: WorkflowHandle[] = [];
-const bundleDir = mkdtempSync(join(tmpdir(), 'opensandbox-tasks-bundle-'));
-let temporal: TemporalConfig;
-let connection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
-let client: Client;
 
 /** Every activity, routed to the fake of the sandbox's namespace. */
 function routed(): TaskActivities {
@@ -97,34 +83,16 @@ function routed(): TaskActivities {
   };
 }
 
+let runs: FakeActivityWorker;
+let temporal: TemporalConfig;
+let client: Client;
+
 beforeAll(async () => {
-  const stack = testStackInfo();
-  temporal = { address: stack.temporalAddress, namespace: stack.temporalNamespace, taskQueue: `tasks-${randomUUID()}`, tls: false };
-  const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
-  await bundleOperatorWorkflows(workflowBundlePath);
-  connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
-  worker = await Worker.create({
-    connection,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    workflowBundle: { codePath: workflowBundlePath },
-    activities: routed(),
-  });
-  workerRun = worker.run();
-  client = await createTemporalClient(temporal);
+  runs = await startFakeActivityWorker('tasks', routed());
+  ({ temporal, client } = runs);
 }, 120_000);
 
-afterAll(async () => {
-  for (const handle of started) {
-    const { status } = await handle.describe();
-    if (status.name === 'RUNNING') await handle.terminate('test ended');
-  }
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await connection?.close();
-  await client?.connection.close();
-  rmSync(bundleDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => runs?.stop(), 60_000);
 
 const task = (name: string): ExecutorTask => ({ name, process: { command: ['sleep', '60'] } });
 
@@ -139,7 +107,7 @@ async function start(fake: FakeTaskSandbox): Promise<{ sandbox: ObjectRef; handl
     typedSearchAttributes: lifecycleSearchAttributes(sandbox.namespace, sandbox.name, 'tasks'),
     workflowExecutionTimeout: '2 minutes',
   });
-  started.push(handle);
+  runs.track(handle);
   return { sandbox, handle };
 }
 
