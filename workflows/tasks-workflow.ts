@@ -36,6 +36,9 @@ export function tasksWorkflowId(sandbox: ObjectRef): string {
 
 /** Executors cannot push: a task that may still change is asked about this often (upstream's requeue). */
 const POLL_INTERVAL_MS = 3_000;
+/** A task being stopped is asked about sooner: the executor drops it within its 500 ms reconcile, and a
+ *  deleting sandbox (and its pods) waits on that. */
+const RELEASE_POLL_INTERVAL_MS = 1_000;
 /** Without a signal, the sandbox itself is looked at again this often (a missed event). */
 const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history; the records carry over. */
@@ -145,8 +148,13 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
     }
     progress.step = 'waiting for changes';
     // Tasks that may still change are polled; a settled sandbox waits for a signal (or the resync).
-    const unsettled = Object.values(records).some((r) => r.pod !== undefined && r.release !== 'released' && (r.release === 'releasing' || !finished(r)));
-    await condition(() => changed, unsettled ? POLL_INTERVAL_MS : RESYNC_INTERVAL_MS);
+    const bound = Object.values(records).filter((r) => r.pod !== undefined && r.release !== 'released');
+    const interval = bound.some((r) => r.release === 'releasing')
+      ? RELEASE_POLL_INTERVAL_MS
+      : bound.some((r) => !finished(r))
+        ? POLL_INTERVAL_MS
+        : RESYNC_INTERVAL_MS;
+    await condition(() => changed, interval);
   }
 
   async function writeCounters(counters: TaskCounters): Promise<void> {
