@@ -4,12 +4,13 @@
 // does (§3.4): the command with its args and env, a timeout that kills it (exit 137, TaskTimeout), at most
 // one active task per pod (§3.3), a task removed from the desired set stopped with SIGTERM and forgotten
 // once it has ended. The operator reaches it through its executor URL template. Given the cluster, it
-// follows pod deletions: a deleted pod's executor, and the tasks it ran, are gone with it.
+// follows its pods: a deleted (or replaced) pod's executor, and the tasks it ran, are gone with it. It
+// reads only the pods it has tasks for, once a second, rather than watching every pod: a watch on all
+// pods in this process would compete with what the benchmarks measure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { createLogger } from '../operator/logger.js';
-import { ResourceInformer } from '../watchers/resource-informer.js';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { unlessNotFound } from '../operator/kube-errors.js';
 import { freePort } from './free-port.js';
 
 interface ExecutorTaskInput {
@@ -32,10 +33,14 @@ interface RunningTask {
 }
 
 const TIMEOUT_EXIT_CODE = 137;
+const POD_SWEEP_MS = 1_000;
 
 export class SimulatedTaskExecutors {
   private readonly pods = new Map<string, Map<string, RunningTask>>();
-  private podInformer?: ResourceInformer<V1Pod>;
+  /** The UID of each pod with tasks, as first seen: another UID under the name is a new pod. */
+  private readonly podUids = new Map<string, string>();
+  private sweeper?: NodeJS.Timeout;
+  private stopped = false;
 
   private constructor(
     private readonly server: Server,
@@ -56,16 +61,26 @@ export class SimulatedTaskExecutors {
   /** A deleted pod takes its executor along: its tasks are killed and forgotten. */
   private async followPodDeletions(kubeConfig: KubeConfig): Promise<void> {
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    const listWatch = new ListWatch('/api/v1/pods', new Watch(kubeConfig), () => core.listPodForAllNamespaces(), false);
-    this.podInformer = new ResourceInformer<V1Pod>({ kind: 'Pod', listWatch, log: createLogger('warn').child({ stackComponent: 'simulated-task-executor' }) });
-    this.podInformer.on('delete', (pod) => this.podGone(pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''));
-    await this.podInformer.start();
+    const sweep = async () => {
+      for (const [key, tasks] of this.pods) {
+        if (tasks.size === 0) continue;
+        const [namespace = '', name = ''] = key.split('/');
+        const pod = await unlessNotFound(core.readNamespacedPod({ namespace, name })).catch(() => null);
+        if (pod === null) continue; // unknown this time: look again next sweep
+        const uid = pod?.metadata?.uid;
+        const known = this.podUids.get(key);
+        if (uid !== undefined && (known === undefined || known === uid)) this.podUids.set(key, uid);
+        else this.podGone(key);
+      }
+      if (!this.stopped) this.sweeper = setTimeout(() => void sweep(), POD_SWEEP_MS);
+    };
+    this.sweeper = setTimeout(() => void sweep(), POD_SWEEP_MS);
   }
 
-  private podGone(namespace: string, pod: string): void {
-    const key = `${namespace}/${pod}`;
+  private podGone(key: string): void {
     for (const task of this.pods.get(key)?.values() ?? []) terminate(task, 'SIGKILL');
     this.pods.delete(key);
+    this.podUids.delete(key);
   }
 
   /** The tasks of one pod, as its executor reports them. */
@@ -74,7 +89,8 @@ export class SimulatedTaskExecutors {
   }
 
   async stop(): Promise<void> {
-    await this.podInformer?.stop();
+    this.stopped = true;
+    clearTimeout(this.sweeper);
     for (const tasks of this.pods.values()) for (const task of tasks.values()) terminate(task, 'SIGKILL');
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
