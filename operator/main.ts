@@ -6,6 +6,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { AssignProfileSource } from '../watchers/assign-profile-source.js';
 import { registerPoolGauges } from '../watchers/pool-gauges.js';
+import { registerTaskGauges } from '../watchers/task-gauges.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
 import { createWatchRole, type WatchRole } from '../watchers/watch-role.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
@@ -56,6 +57,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   if (config.roles.has('watch')) {
     informers = createOperatorInformers({ kubeConfig, namespace: config.watchNamespace, log });
     registerPoolGauges(informers.pools);
+    registerTaskGauges(informers.batchSandboxes);
     // Without POD_NAMESPACE (as in upstream's shipped manifests) only the built-in profile is used.
     const profiles = config.podNamespace
       ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log })

@@ -42,6 +42,8 @@ describe('operator process', () => {
     expect(metrics).toContain('# TYPE opensandbox_operator_informer_events_total counter');
     expect(metrics).toContain('# TYPE opensandbox_operator_informer_restarts_total counter');
     expect(metrics).toContain('process_cpu_user_seconds_total');
+    expect(metrics).toContain('# TYPE opensandbox_pool_pods gauge');
+    expect(metrics).toContain('# TYPE opensandbox_tasks gauge');
 
     operator.child.kill('SIGTERM');
     const exit = await withTimeout(operator.exited, 10_000, 'exit after SIGTERM');
