@@ -111,6 +111,19 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     await waitUntil(async () => (await executorTasks('shards-0')).length === 0, { what: 'the running task stopped', timeoutMs: 20_000 });
   });
 
+  it('ends a task at the base template timeoutSeconds (a shard patch cannot lengthen it), counts it failed, and the sandbox is deletable (upstream task e2e 48 through the operator)', async () => {
+    const bs = aBatchSandbox('timeout', ns.namespace)
+      .template()
+      .tasks({ spec: { process: { command: ['sleep', '30'] }, timeoutSeconds: 1 } }, [{ spec: { timeoutSeconds: 60 } }])
+      .build();
+    await ns.createSandbox(bs);
+    const failed = await waitForSandbox('timeout', 'the task failed', (s) => s.status?.taskFailed === 1);
+    expect(failed.status).toMatchObject({ taskRunning: 0, taskSucceed: 0 });
+    expect((await executorTasks('timeout-0'))[0]?.processStatus.terminated).toMatchObject({ exitCode: 137, reason: 'TaskTimeout' });
+    await ns.deleteSandbox('timeout');
+    await ns.waitForSandboxGone('timeout');
+  });
+
   it('Release: a finished task is deleted on its executor and its pod goes back to the pool through alloc-release', async () => {
     await ns.createPool(aPool('release', ns.namespace).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 4 }).build());
     await ns.waitForStablePool('release', (s) => s.available >= 1);
