@@ -7,8 +7,10 @@ import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
 import { waitUntil } from '../../stack/wait-until.js';
+import { tasksWorkflowId } from '../../workflows/tasks-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
+import { startInProcessPoolOperator } from '../support/in-process-pool-operator.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { testStackInfo } from '../support/stack.js';
 import { loadUpstreamFixtures } from '../support/upstream-fixtures.js';
@@ -122,6 +124,28 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     expect((await executorTasks('timeout-0'))[0]?.processStatus.terminated).toMatchObject({ exitCode: 137, reason: 'TaskTimeout' });
     await ns.deleteSandbox('timeout');
     await ns.waitForSandboxGone('timeout');
+  });
+
+  it('carries on across an operator restart: the same tasks workflow run counts the same processes to success, none started twice', async () => {
+    const bs = aBatchSandbox('restart', ns.namespace).replicas(2).template().tasks({ spec: { process: { command: ['sleep', '6'] } } }).build();
+    await ns.createSandbox(bs);
+    const running = await waitForSandbox('restart', 'both tasks running', (s) => s.status?.taskRunning === 2);
+    const startedAt = async () =>
+      Promise.all(['restart-0', 'restart-1'].map(async (pod) => (await executorTasks(pod)).map((t) => JSON.stringify(t.processStatus).match(/"startedAt":"([^"]+)"/)?.[1])));
+    const before = await startedAt();
+    expect(before.flat().filter((t) => t !== undefined)).toHaveLength(2);
+    const workflow = tasksWorkflowId({ namespace: ns.namespace, name: 'restart', uid: running.metadata.uid! });
+    const { runId } = await suite.operator.client.workflow.getHandle(workflow).describe();
+
+    const { taskQueue } = suite.operator;
+    await suite.operator.stop();
+    suite.operator = await startInProcessPoolOperator(ns.namespace, { taskQueue, batchSandboxController: true });
+
+    await waitForSandbox('restart', 'both tasks succeeded', (s) => s.status?.taskSucceed === 2);
+    expect(await startedAt()).toEqual(before);
+    expect((await suite.operator.client.workflow.getHandle(workflow).describe()).runId).toBe(runId);
+    await ns.deleteSandbox('restart');
+    await ns.waitForSandboxGone('restart');
   });
 
   it('Release: a finished task is deleted on its executor and its pod goes back to the pool through alloc-release', async () => {
