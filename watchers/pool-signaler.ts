@@ -6,7 +6,7 @@
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { namesPool } from '../api/v1alpha1/batch-sandbox.js';
-import { ANNOTATIONS, LABELS } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import { failingReason, isReady, isTerminating } from '../planners/pod-state.js';
 import { systemClock, type Clock } from '../operator/clock.js';
 import type { Logger } from '../operator/logger.js';
@@ -181,12 +181,14 @@ function podFingerprint(pod: V1Pod): string {
 
 function sandboxFingerprint(bs: KubernetesObject): string {
   const { spec } = bs as { spec?: { poolRef?: string; replicas?: number; template?: unknown } };
-  const { deletionTimestamp, annotations } = bs.metadata ?? {};
+  const { deletionTimestamp, annotations, finalizers } = bs.metadata ?? {};
   return JSON.stringify([
     spec?.poolRef,
     spec?.template === undefined,
     spec?.replicas,
     Boolean(deletionTimestamp),
     annotations?.[ANNOTATIONS.allocRelease],
+    // A deleting sandbox's pods go back once its tasks are stopped (planAllocation, spec §10 R3).
+    (finalizers ?? []).includes(FINALIZERS.taskCleanup),
   ]);
 }

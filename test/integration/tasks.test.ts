@@ -161,6 +161,16 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     await ns.waitForStablePool('release', (s) => s.allocated === 0);
   });
 
+  it('lets a deleting sandbox with a running task go when its Pool was deleted first (no finalizer strands it)', async () => {
+    await ns.createPool(aPool('doomed', ns.namespace).capacity({ bufferMin: 1, bufferMax: 1, poolMin: 1, poolMax: 2 }).build());
+    await ns.waitForStablePool('doomed', (s) => s.available >= 1);
+    await ns.createSandbox(aBatchSandbox('orphan', ns.namespace).poolRef('doomed').tasks({ spec: { process: { command: ['sleep', '60'] } } }).build());
+    await waitForSandbox('orphan', 'its task running', (s) => s.status?.taskRunning === 1);
+    await ns.deletePool('doomed');
+    await ns.deleteSandbox('orphan');
+    await ns.waitForSandboxGone('orphan');
+  });
+
   it('rejects a task template without a command (CRD), and reports a shard patch that empties it as InvalidSpec, dispatching nothing', async () => {
     const noCommand = aBatchSandbox('no-command', ns.namespace).template().tasks({ spec: { process: { args: ['1'] } } } as never).build();
     await expect(ns.createSandbox(noCommand)).rejects.toMatchObject({ code: 422 });

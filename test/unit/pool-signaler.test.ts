@@ -17,14 +17,17 @@ function harness() {
     },
   } as unknown as Client;
   const informer = { on: () => undefined };
+  /** The BatchSandbox informer's handlers: a test plays its watch events. */
+  const sandboxEvents = new Map<string, (obj: unknown) => void>();
+  const batchSandboxes = { on: (event: string, handler: (obj: unknown) => void) => void sandboxEvents.set(event, handler) };
   const signaler = new PoolSignaler({
     client,
     taskQueue: 'test',
-    informers: { pools: informer, pods: informer, batchSandboxes: informer } as unknown as PoolSignalerOptions['informers'],
+    informers: { pools: informer, pods: informer, batchSandboxes } as unknown as PoolSignalerOptions['informers'],
     log: createLogger('error'),
     clock,
   });
-  return { clock, calls, signaler };
+  return { clock, calls, signaler, sandboxEvents };
 }
 
 describe('PoolSignaler', () => {
@@ -75,6 +78,24 @@ describe('PoolSignaler', () => {
     calls[0]!.finish();
     await settle();
     expect(calls).toHaveLength(9);
+  });
+
+  it("wakes the pool for a sandbox's task-cleanup finalizer going (its pods go back then), not for its status", async () => {
+    const { calls, sandboxEvents } = harness();
+    const sandbox = (finalizers: string[], status: object = {}) => ({
+      kind: 'BatchSandbox',
+      metadata: { name: 'bs', namespace: 'ns', uid: 'u1', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers },
+      spec: { poolRef: 'warm', replicas: 1 },
+      status,
+    });
+    const both = ['batch-sandbox.sandbox.opensandbox.io/task-cleanup', 'pool.sandbox.opensandbox.io/pool-allocation'];
+    sandboxEvents.get('add')!(sandbox(both));
+    calls[0]!.finish();
+    await settle();
+    sandboxEvents.get('update')!(sandbox(both, { taskRunning: 0 }));
+    expect(calls).toHaveLength(1);
+    sandboxEvents.get('update')!(sandbox(both.slice(1)));
+    expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/warm', 'pool/ns/warm']);
   });
 
   it('signals each pool on its own: a hanging signal of one pool holds back no other pool', async () => {
