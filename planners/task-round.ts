@@ -72,7 +72,11 @@ export function stateOf(report: TaskReport): TaskState {
 }
 
 export function planTaskRound({ tasks, records, pods, reports, policy, deleting }: TaskRoundInput): TaskRoundPlan {
-  const next: Record<string, TaskRecord> = Object.fromEntries(tasks.map((t) => [t.name, { ...records[t.name] }]));
+  // Tasks beyond the current replicas (a scale-in) are never removed, as upstream: they keep their pod and
+  // are neither sent nor counted any more, and a deleting sandbox stops them like the others.
+  const names = new Set(tasks.map((t) => t.name));
+  const retired = Object.keys(records).filter((name) => !names.has(name) && records[name]!.pod !== undefined && records[name]!.release !== 'released');
+  const next: Record<string, TaskRecord> = Object.fromEntries([...tasks.map((t) => t.name), ...retired].map((name) => [name, { ...records[name] }]));
   const present = new Set(pods.map((p) => p.name));
   const gone: string[] = [];
   for (const record of Object.values(next)) {
@@ -94,15 +98,16 @@ export function planTaskRound({ tasks, records, pods, reports, policy, deleting 
 
   const dispatch: TaskRoundPlan['dispatch'] = [];
   const release: string[] = [...gone];
-  for (const task of tasks) {
-    const record = next[task.name]!;
+  const current = new Map(tasks.map((t) => [t.name, t]));
+  for (const [name, record] of Object.entries(next)) {
+    const task = current.get(name);
     if (record.pod === undefined) {
       if (deleting) record.release = 'released';
       continue;
     }
     if (record.release === 'released') continue;
     const found = reports[record.pod];
-    const report = found?.task === task.name ? found.status : undefined;
+    const report = found?.task === name ? found.status : undefined;
     if (report) record.state = stateOf(report);
     const completed = record.state === 'Succeed' || record.state === 'Failed';
     if (record.release === undefined && (deleting || (policy === 'Release' && completed))) record.release = 'releasing';
@@ -112,7 +117,7 @@ export function planTaskRound({ tasks, records, pods, reports, policy, deleting 
         record.release = 'released';
         release.push(record.pod);
       }
-    } else if (record.release === undefined && !completed) {
+    } else if (record.release === undefined && !completed && task !== undefined) {
       dispatch.push({ pod: record.pod, tasks: [task] });
     }
   }
@@ -122,7 +127,7 @@ export function planTaskRound({ tasks, records, pods, reports, policy, deleting 
     dispatch,
     release,
     counters: countTasks(tasks.map((t) => next[t.name]!)),
-    allReleased: tasks.every((t) => next[t.name]!.release === 'released'),
+    allReleased: Object.values(next).every((r) => r.release === 'released'),
   };
 }
 

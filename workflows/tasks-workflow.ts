@@ -123,7 +123,11 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
     if (plan.dispatch.length > 0) {
       progress.step = 'sending tasks';
       const ips = new Map(reachable.map((pod) => [pod.name, pod.ip]));
-      const calls = plan.dispatch.map(({ pod, tasks: desired }) => ({ name: pod, ip: ips.get(pod)!, tasks: desired }));
+      // A bound pod that lost its IP meanwhile is sent nothing this round.
+      const calls = plan.dispatch.flatMap(({ pod, tasks: desired }) => {
+        const ip = ips.get(pod);
+        return ip === undefined ? [] : [{ name: pod, ip, tasks: desired }];
+      });
       await executors.dispatchTasks({ namespace, sandbox: sandbox.name, calls });
     }
     if (plan.release.length > 0) {

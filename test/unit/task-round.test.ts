@@ -96,4 +96,20 @@ describe('planTaskRound', () => {
     // The recovered task is not sent to another pod; the other task takes the free pod.
     expect(plan.records).toEqual({ 'bs-0': { pod: 'p-1', state: 'Running' }, 'bs-1': { pod: 'p-0' } });
   });
+
+  it('keeps a task beyond a scale-in on its pod, unsent and uncounted, and stops it when the sandbox is deleted', () => {
+    const records: Record<string, TaskRecord> = { 'bs-0': { pod: 'p-0', state: 'Running' }, 'bs-1': { pod: 'p-1', state: 'Running' } };
+    const pods = [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }];
+    const scaledIn = planTaskRound({ tasks: [task(0)], records, pods, reports: {}, policy: 'Retain', deleting: false });
+    expect(scaledIn.records['bs-1']).toEqual({ pod: 'p-1', state: 'Running' });
+    expect(scaledIn.dispatch).toEqual([{ pod: 'p-0', tasks: [task(0)] }]);
+    expect(scaledIn.counters).toMatchObject({ taskRunning: 1 });
+
+    const deleting = planTaskRound({ tasks: [task(0)], records: scaledIn.records, pods, reports: { 'p-0': of(0, running), 'p-1': of(1, running) }, policy: 'Retain', deleting: true });
+    expect(deleting.dispatch).toEqual([{ pod: 'p-0', tasks: [] }, { pod: 'p-1', tasks: [] }]);
+    expect(deleting.allReleased).toBe(false);
+    const done = planTaskRound({ tasks: [task(0)], records: deleting.records, pods, reports: {}, policy: 'Retain', deleting: true });
+    expect(done.release).toEqual(['p-0', 'p-1']);
+    expect(done.allReleased).toBe(true);
+  });
 });
