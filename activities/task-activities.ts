@@ -4,14 +4,14 @@
 // idempotent (setTasks sets a desired list; the writes are unions, merge patches or removals).
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { batchSandboxSchema, namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
-import { ANNOTATIONS, FINALIZERS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import type { Logger } from '../operator/logger.js';
 import { sortByIndex } from '../planners/non-pooled-pods.js';
 import { controllerOf, isTerminating, podName } from '../planners/pod-state.js';
-import type { ExecutorReport, TaskCounters } from '../planners/task-round.js';
+import { taskCountersOf, type ExecutorReport, type TaskCounters } from '../planners/task-round.js';
 import { planTaskSpecs, type TaskSpecsPlan, type ExecutorTask } from '../planners/task-specs.js';
-import { allocationPods, lifecycleObjects, type ObjectRef } from './lifecycle-objects.js';
+import { allocationPods, lifecycleObjects, WRITE_ATTEMPTS, type ObjectRef } from './lifecycle-objects.js';
 import { mapBounded } from './map-bounded.js';
 import type { TaskExecutorClient } from './task-executor-client.js';
 
@@ -68,7 +68,7 @@ export function createTaskActivities({ kubeConfig, executor, log }: TaskActiviti
         return;
       } catch (err) {
         if (isApiStatus(err, 404)) return;
-        if (!isApiStatus(err, 409) || attempt >= 5) throw err;
+        if (!isApiStatus(err, 409) || attempt >= WRITE_ATTEMPTS) throw err;
       }
     }
   }
@@ -84,13 +84,7 @@ export function createTaskActivities({ kubeConfig, executor, log }: TaskActiviti
         deleting: raw.metadata.deletionTimestamp !== undefined,
         hasFinalizer: (raw.metadata.finalizers ?? []).includes(FINALIZERS.taskCleanup),
         ...(status?.phase === undefined ? {} : { phase: status.phase }),
-        counters: {
-          taskPending: status?.taskPending ?? 0,
-          taskRunning: status?.taskRunning ?? 0,
-          taskSucceed: status?.taskSucceed ?? 0,
-          taskFailed: status?.taskFailed ?? 0,
-          taskUnknown: status?.taskUnknown ?? 0,
-        },
+        counters: taskCountersOf(status),
       };
       // The controller reports an object that does not parse; until it is fixed there is nothing to run.
       if (!parsed.success) return { ...common, policy: 'Retain', tasks: { ok: false, message: 'the BatchSandbox does not parse' }, pods: [] };

@@ -19,6 +19,7 @@ import {
 import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
 import { parseDateTime } from '../api/v1alpha1/formats.js';
 import { failingReason, isAssigned, isReady, isTerminating, podName } from './pod-state.js';
+import { taskCountersOf } from './task-round.js';
 
 export interface RuntimeStatusInput {
   sandbox: BatchSandbox;
@@ -171,12 +172,6 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   }
   const endpoints = counted.flatMap((pod) => (pod.status?.podIP ? [pod.status.podIP] : []));
   return { status, endpoints };
-}
-
-function taskCountersOf(status: BatchSandboxStatus | undefined): Partial<BatchSandboxStatus> {
-  if (status === undefined) return {};
-  const { taskPending, taskRunning, taskSucceed, taskFailed, taskUnknown } = status;
-  return { taskPending, taskRunning, taskSucceed, taskFailed, taskUnknown };
 }
 
 type ComparableCondition = Omit<BatchSandboxCondition, 'lastTransitionTime'> & { lastTransitionTime?: number };

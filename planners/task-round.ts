@@ -46,6 +46,9 @@ export interface TaskRoundInput {
   deleting: boolean;
 }
 
+/** The five task counters of a BatchSandbox status, in the order upstream lists them. */
+export const TASK_COUNTER_FIELDS = ['taskPending', 'taskRunning', 'taskSucceed', 'taskFailed', 'taskUnknown'] as const;
+
 export interface TaskCounters {
   taskPending: number;
   taskRunning: number;
@@ -147,8 +150,18 @@ export function recoverTaskRecords(tasks: readonly ExecutorTask[], reports: Read
   return records;
 }
 
+/** The task counters a status holds (absent ones are zero); none at all without a status. */
+export function taskCountersOf(status?: Partial<TaskCounters>): TaskCounters {
+  return Object.fromEntries(TASK_COUNTER_FIELDS.map((field) => [field, status?.[field] ?? 0])) as unknown as TaskCounters;
+}
+
+/** Same counts, field by field. */
+export function sameTaskCounters(a: TaskCounters, b: TaskCounters): boolean {
+  return TASK_COUNTER_FIELDS.every((field) => a[field] === b[field]);
+}
+
 function countTasks(records: TaskRecord[]): TaskCounters {
-  const counters: TaskCounters = { taskPending: 0, taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskUnknown: 0 };
+  const counters = taskCountersOf();
   for (const record of records) {
     if (record.pod === undefined) {
       if (record.release === undefined) counters.taskPending++;

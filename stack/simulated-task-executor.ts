@@ -26,7 +26,6 @@ type ProcessStatus =
 interface RunningTask {
   spec: ExecutorTaskInput;
   child?: ChildProcess;
-  startedAt: string;
   status: ProcessStatus;
   timer?: NodeJS.Timeout;
   deleting: boolean;
@@ -83,11 +82,6 @@ export class SimulatedTaskExecutors {
     this.podUids.delete(key);
   }
 
-  /** The tasks of one pod, as its executor reports them. */
-  tasksOf(namespace: string, pod: string): unknown[] {
-    return [...(this.pods.get(`${namespace}/${pod}`)?.values() ?? [])].map(report);
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.sweeper);
@@ -138,7 +132,7 @@ function sync(tasks: Map<string, RunningTask>, desired: ExecutorTaskInput[]): st
 function start(spec: ExecutorTaskInput, tasksOfPod: () => Map<string, RunningTask>): RunningTask {
   const startedAt = new Date().toISOString();
   const [command, ...rest] = [...(spec.process?.command ?? []), ...(spec.process?.args ?? [])];
-  const task: RunningTask = { spec, startedAt, status: { running: { startedAt } }, deleting: false };
+  const task: RunningTask = { spec, status: { running: { startedAt } }, deleting: false };
   if (command === undefined) {
     task.status = { terminated: { exitCode: 1, reason: 'Failed', startedAt, finishedAt: startedAt } };
     return task;

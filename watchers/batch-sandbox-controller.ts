@@ -310,8 +310,6 @@ export class BatchSandboxController {
     const ref = sandboxRefOf(sandbox);
     const hasFinalizer = (sandbox.metadata.finalizers ?? []).includes(FINALIZERS.taskCleanup);
     if (!this.opts.tasks || !ref || sandbox.spec.taskTemplate === undefined || !hasFinalizer) return;
-    const specs = planTaskSpecs(sandbox);
-    if (!specs.ok) this.reportInvalid(key, sandbox, EVENT_REASONS.InvalidSpec, `spec.taskTemplate: ${specs.message}`);
     const pods = namesPool(sandbox.spec.poolRef) ? this.allocatedPods(sandbox, readAllocation(sandbox.metadata.annotations ?? {})) : this.ownPods(sandbox);
     const digest = JSON.stringify([
       sandbox.metadata.generation,
@@ -320,6 +318,9 @@ export class BatchSandboxController {
       pods.map((pod) => [podName(pod), pod.status?.podIP, isTerminating(pod)]),
     ]);
     if (this.taskDigests.get(key) === digest) return;
+    // Building every replica's task is work a pod event need not repeat: only when the run is woken.
+    const specs = planTaskSpecs(sandbox);
+    if (!specs.ok) this.reportInvalid(key, sandbox, EVENT_REASONS.InvalidSpec, `spec.taskTemplate: ${specs.message}`);
     await this.opts.tasks.sandboxChanged(ref);
     this.taskDigests.set(key, digest);
   }

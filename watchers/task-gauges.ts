@@ -3,13 +3,11 @@
 // with every sandbox ever created).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Gauge, register, type Registry } from 'prom-client';
+import { TASK_COUNTER_FIELDS, taskCountersOf, type TaskCounters } from '../planners/task-round.js';
 import type { ResourceInformer } from './resource-informer.js';
 
-const STATES = { pending: 'taskPending', running: 'taskRunning', succeed: 'taskSucceed', failed: 'taskFailed', unknown: 'taskUnknown' } as const;
-
-interface SandboxWithStatus extends KubernetesObject {
-  status?: Partial<Record<(typeof STATES)[keyof typeof STATES], number>>;
-}
+/** The state label of a counter: taskRunning -> running. */
+const stateOf = (field: keyof TaskCounters) => field.slice('task'.length).toLowerCase();
 
 export function registerTaskGauges(
   sandboxes: Pick<ResourceInformer<KubernetesObject>, 'list'>,
@@ -22,16 +20,15 @@ export function registerTaskGauges(
     registers: [registry],
     collect() {
       this.reset();
-      const sums = new Map<string, Record<keyof typeof STATES, number>>();
-      for (const sandbox of sandboxes.list() as SandboxWithStatus[]) {
+      const sums = new Map<string, TaskCounters>();
+      for (const sandbox of sandboxes.list() as (KubernetesObject & { status?: Partial<TaskCounters> })[]) {
         const namespace = sandbox.metadata?.namespace ?? '';
-        const sum = sums.get(namespace) ?? { pending: 0, running: 0, succeed: 0, failed: 0, unknown: 0 };
-        for (const [state, field] of Object.entries(STATES) as [keyof typeof STATES, (typeof STATES)[keyof typeof STATES]][]) {
-          sum[state] += sandbox.status?.[field] ?? 0;
-        }
+        const sum = sums.get(namespace) ?? taskCountersOf();
+        const counters = taskCountersOf(sandbox.status);
+        for (const field of TASK_COUNTER_FIELDS) sum[field] += counters[field];
         sums.set(namespace, sum);
       }
-      for (const [namespace, sum] of sums) for (const [state, value] of Object.entries(sum)) this.set({ namespace, state }, value);
+      for (const [namespace, sum] of sums) for (const field of TASK_COUNTER_FIELDS) this.set({ namespace, state: stateOf(field) }, sum[field]);
     },
   });
 }

@@ -30,6 +30,7 @@ import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js'
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
+import { continueAsNewNow } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_RETRY } from './retry-policies.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
@@ -66,10 +67,6 @@ export function poolWorkflowId(namespace: string, pool: string): string {
 const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history (at the first round after it without upkeep in flight); the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
-/** How long no change may arrive before a due continue-as-new is made. */
-const QUIET_BEFORE_CONTINUE_MS = 1_000;
-/** History events after which the run continues as new even while busy (the server's limit is 50K). */
-const HISTORY_HARD_BOUND = 20_000;
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>({
@@ -211,14 +208,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       );
     }
 
-    // Continue as new (after enough rounds, or when the server suggests it for the history's size)
-    // between upkeeps, as waiting for one to end would hold back the rounds (deliveries) that arrive
-    // meanwhile, and in a quiet moment: a signal that lands while the continue-as-new task completes
-    // makes the server reject it (UnhandledCommand) and refuse signals as "closing" until a retried task
-    // gets through, which stalled deliveries for 2-5 s. HISTORY_HARD_BOUND ends an endless busy spell.
-    const { continueAsNewSuggested, historyLength } = workflowInfo();
-    const due = (progress.rounds >= MAX_ROUNDS_PER_RUN || continueAsNewSuggested) && inFlight.size === 0;
-    if (historyLength >= HISTORY_HARD_BOUND || (due && !(await condition(() => changed, QUIET_BEFORE_CONTINUE_MS)))) {
+    // Continue as new between upkeeps, as waiting for one to end would hold back the rounds (deliveries)
+    // that arrive meanwhile, and in a quiet moment (continueAsNewNow).
+    if (await continueAsNewNow({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready: inFlight.size === 0, changed: () => changed })) {
       await Promise.all(inFlight);
       await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal, ...(observer === undefined ? {} : { observer }) });
     }

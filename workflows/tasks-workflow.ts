@@ -6,10 +6,19 @@
 //   setTasks -> alloc-release -> counters; a deleting sandbox loses its task-cleanup finalizer once
 //   every task is released, and the run ends.
 // Which task runs on which pod lives here, in workflow state: a restarted operator dispatches nothing twice.
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { ObjectRef } from '../activities/lifecycle-objects.js';
 import type { TaskActivities, TaskPod, TaskSandboxView } from '../activities/task-activities.js';
-import { planTaskRound, recoverTaskRecords, type ExecutorReport, type TaskCounters, type TaskRecord } from '../planners/task-round.js';
+import {
+  planTaskRound,
+  recoverTaskRecords,
+  sameTaskCounters,
+  taskCountersOf,
+  type ExecutorReport,
+  type TaskCounters,
+  type TaskRecord,
+} from '../planners/task-round.js';
+import { continueAsNewNow } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_RETRY } from './retry-policies.js';
 
 export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
@@ -43,11 +52,8 @@ const RELEASE_POLL_INTERVAL_MS = 1_000;
 const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history; the records carry over. */
 const MAX_ROUNDS_PER_RUN = 500;
-/** How long no signal may arrive before a due continue-as-new is made (see the pool workflow). */
-const QUIET_BEFORE_CONTINUE_MS = 1_000;
 /** The pause commits the containers (executor frozen); after it the pods are gone until the resume. */
 const SUSPENDED_PHASES = new Set(['Pausing', 'Paused', 'Resuming']);
-const NO_TASK_COUNTERS: TaskCounters = { taskPending: 0, taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskUnknown: 0 };
 
 const cluster = proxyLocalActivities<TaskActivities>({
   startToCloseTimeout: '30 seconds',
@@ -97,7 +103,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
         // The pods are released: the tasks are bound again, and sent again, to the pods of the resume.
         records = {};
         recovered = false;
-        await writeCounters(NO_TASK_COUNTERS);
+        await writeCounters(taskCountersOf());
       }
       await condition(() => changed, RESYNC_INTERVAL_MS);
       continue;
@@ -146,8 +152,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
       await writeCounters(plan.counters);
     }
 
-    const { continueAsNewSuggested, historyLength } = workflowInfo();
-    if ((progress.rounds >= MAX_ROUNDS_PER_RUN || continueAsNewSuggested || historyLength > 20_000) && !(await condition(() => changed, QUIET_BEFORE_CONTINUE_MS))) {
+    if (await continueAsNewNow({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready: true, changed: () => changed })) {
       await continueAsNew<typeof tasksWorkflow>({ sandbox, records });
     }
     progress.step = 'waiting for changes';
@@ -162,7 +167,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
   }
 
   async function writeCounters(counters: TaskCounters): Promise<void> {
-    if (written !== undefined && sameCounters(written, counters)) return;
+    if (written !== undefined && sameTaskCounters(written, counters)) return;
     progress.step = 'writing task counters';
     await cluster.writeTaskCounters({ sandbox, counters });
     written = counters;
@@ -171,8 +176,4 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
 
 function finished(record: TaskRecord): boolean {
   return record.state === 'Succeed' || record.state === 'Failed';
-}
-
-function sameCounters(a: TaskCounters, b: TaskCounters): boolean {
-  return (Object.keys(NO_TASK_COUNTERS) as (keyof TaskCounters)[]).every((key) => a[key] === b[key]);
 }

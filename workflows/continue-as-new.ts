@@ -1,0 +1,26 @@
+// When an entity workflow (one per Pool, one per sandbox with tasks) continues as new. It must happen in a
+// quiet moment: a signal that lands while the continue-as-new task completes makes the server reject it
+// (UnhandledCommand) and refuse signals as "closing" until a retried task gets through, which stalled pool
+// deliveries for 2-5 s. HISTORY_HARD_BOUND ends an endless busy spell.
+import { condition, workflowInfo } from '@temporalio/workflow';
+
+/** How long no change may arrive before a due continue-as-new is made. */
+const QUIET_BEFORE_CONTINUE_MS = 1_000;
+/** History events after which the run continues as new even while busy (the server's limit is 50K). */
+const HISTORY_HARD_BOUND = 20_000;
+
+export interface ContinueAsNewCheck {
+  /** The run has done the rounds it may (its own bound on history). */
+  roundsDone: boolean;
+  /** Nothing holds it back now (e.g. no upkeep in flight). */
+  ready: boolean;
+  /** Whether a change arrived: waiting for quiet ends when one does. */
+  changed: () => boolean;
+}
+
+/** True when the run should continue as new now; may wait up to QUIET_BEFORE_CONTINUE_MS for quiet. */
+export async function continueAsNewNow({ roundsDone, ready, changed }: ContinueAsNewCheck): Promise<boolean> {
+  const { continueAsNewSuggested, historyLength } = workflowInfo();
+  if (historyLength >= HISTORY_HARD_BOUND) return true;
+  return (roundsDone || continueAsNewSuggested) && ready && !(await condition(changed, QUIET_BEFORE_CONTINUE_MS));
+}
