@@ -17,7 +17,7 @@ import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
-import { testStackInfo } from '../support/stack.js';
+import { executorTasks } from '../support/stack-task-executors.js';
 
 const REGISTRY_HOST = 'registry.kwok.local:5000';
 const REGISTRY = `${REGISTRY_HOST}/sandboxes`;
@@ -157,8 +157,7 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     const [restored] = await life.podsOf(resumed);
     expect(restored?.spec?.containers.map((c) => [c.name, c.image])).toEqual(images.map((c) => [c.containerName, c.imageUri]));
     // The restored pod's own executor runs the task (the one in the released pod went with it).
-    const url = testStackInfo().taskExecutorUrl.replace('{namespace}', ns.namespace).replace('{pod}', podName(restored!));
-    const tasks = (await (await fetch(`${url}/getTasks`)).json()) as { name: string; processStatus: { running?: unknown } }[];
+    const tasks = await executorTasks(ns.namespace, podName(restored!));
     expect(tasks.map((t) => [t.name, t.processStatus.running !== undefined])).toEqual([['task-cycle-0', true]]);
   });
 

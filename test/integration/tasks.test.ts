@@ -12,7 +12,8 @@ import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { startInProcessPoolOperator } from '../support/in-process-pool-operator.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
-import { testStackInfo } from '../support/stack.js';
+import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
+import { executorTasks as stackExecutorTasks } from '../support/stack-task-executors.js';
 import { loadUpstreamFixtures } from '../support/upstream-fixtures.js';
 
 const suite = poolOperatorSuite('tasks');
@@ -23,28 +24,10 @@ function fixture<T>(suffix: string): T {
   return structuredClone(loadUpstreamFixtures(ns.namespace).find((f) => f.name.endsWith(suffix))!.object) as T;
 }
 
-interface ExecutorTaskView {
-  name: string;
-  processStatus: { running?: unknown; terminated?: { exitCode: number; reason: string } };
-}
-
-/** What the simulated executor of `pod` reports (GET /getTasks), as the operator reads it. */
-async function executorTasks(pod: string): Promise<ExecutorTaskView[]> {
-  const url = testStackInfo().taskExecutorUrl.replace('{namespace}', ns.namespace).replace('{pod}', pod);
-  return (await (await fetch(`${url}/getTasks`)).json()) as ExecutorTaskView[];
-}
-
-async function waitForSandbox(name: string, what: string, check: (bs: BatchSandbox) => boolean): Promise<BatchSandbox> {
-  let last: BatchSandbox | undefined;
-  await waitUntil(
-    async () => {
-      last = await ns.getSandbox(name);
-      return check(last);
-    },
-    { what: `BatchSandbox ${name}: ${what} (last status ${JSON.stringify(last?.status)})`, timeoutMs: WAIT_MS, intervalMs: 200 },
-  );
-  return last!;
-}
+const life = new LifecycleNamespace(ns);
+const waitForSandbox = (name: string, what: string, check: (bs: BatchSandbox) => boolean) => life.waitForSandbox(name, what, check, WAIT_MS);
+/** What the simulated executor of `pod` reports, as the operator reads it. */
+const executorTasks = (pod: string) => stackExecutorTasks(ns.namespace, pod);
 
 async function warningEvent(name: string, reason: string): Promise<string> {
   let message = '';
@@ -131,7 +114,7 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     await ns.createSandbox(bs);
     const running = await waitForSandbox('restart', 'both tasks running', (s) => s.status?.taskRunning === 2);
     const startedAt = async () =>
-      Promise.all(['restart-0', 'restart-1'].map(async (pod) => (await executorTasks(pod)).map((t) => JSON.stringify(t.processStatus).match(/"startedAt":"([^"]+)"/)?.[1])));
+      Promise.all(['restart-0', 'restart-1'].map(async (pod) => (await executorTasks(pod)).map((t) => (t.processStatus.running ?? t.processStatus.terminated)?.startedAt)));
     const before = await startedAt();
     expect(before.flat().filter((t) => t !== undefined)).toHaveLength(2);
     const workflow = tasksWorkflowId({ namespace: ns.namespace, name: 'restart', uid: running.metadata.uid! });
