@@ -209,7 +209,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const owned = pods.filter((p) => poolUid !== undefined && controllerOf(p)?.uid === poolUid);
       const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
       const observation = {
-        pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template) },
+        pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template), status: pool.status },
         pods: owned.map((p) => digestPod(p, pool?.spec.recycleStrategy?.type === 'Restart')),
         sandboxes: pooled.map(toSandboxView),
         observer,

@@ -2,7 +2,7 @@
 // boundary and is recorded in the pool workflow's history, so it holds only what planning reads.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import type { Pool } from '../api/v1alpha1/pool.js';
+import type { Pool, PoolStatus } from '../api/v1alpha1/pool.js';
 import { ANNOTATIONS, LABELS } from '../api/v1alpha1/contract.js';
 
 /** A pooled BatchSandbox (poolRef = this pool, no template) as the planners see it. */
@@ -69,8 +69,11 @@ export interface RestartFacts {
 }
 
 export interface PoolObservation<Pod = PodDigest> {
-  /** Absent when the Pool no longer exists (or is being deleted). */
-  pool: { object: Pool; revision: string } | undefined;
+  /**
+   * Absent when the Pool no longer exists (or is being deleted). `status` is the status as stored, which
+   * may not be the one the workflow last wrote (see lastWrittenStatusHolds).
+   */
+  pool: { object: Pool; revision: string; status?: PoolStatus } | undefined;
   /** Pods of this Pool object (owner UID). */
   pods: Pod[];
   sandboxes: SandboxView[];

@@ -10,7 +10,7 @@ import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-e
 import type { PoolSnapshot } from './pool-observation.js';
 import { planRollout } from './pool-rollout.js';
 import { planPoolScale } from './pool-scale.js';
-import { computePoolStatus } from './pool-status.js';
+import { computePoolStatus, poolStatusChanged } from './pool-status.js';
 import { planRecycle } from './recycle.js';
 
 export interface PoolRoundInput {
@@ -154,11 +154,11 @@ function planReleases(
 
 /**
  * Whether executing `plan` writes anything: pods to delete or create, releases to record, or a status that
- * differs from the last one written (`lastStatus`, as JSON). The pool workflow runs upkeep only then, and
+ * differs from the last one written (`lastStatus`). The pool workflow runs upkeep only then, and
  * re-plans after upkeep only then: otherwise an idle pool would re-plan forever, one observation after
  * another, without ever waiting for a change.
  */
-export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: string | undefined): boolean {
+export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: PoolStatus | undefined): boolean {
   return (
     plan.evict.length > 0 ||
     plan.release.deletePods.length > 0 ||
@@ -166,7 +166,7 @@ export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: string | undefined
     plan.release.restart.length > 0 ||
     plan.scale.create.length > 0 ||
     plan.scale.deletePods.length > 0 ||
-    JSON.stringify(plan.status) !== lastStatus
+    poolStatusChanged(lastStatus, plan.status)
   );
 }
 

@@ -39,7 +39,27 @@ export function computePoolStatus(input: PoolStatusInput): PoolStatus {
 
 const STATUS_FIELDS = ['observedGeneration', 'revision', 'total', 'allocated', 'available', 'updated'] as const;
 
-/** Whether `next` differs from the stored status: the status is written only then. */
+/** Whether `next` differs from `current` (the status last written): the status is written only then. */
 export function poolStatusChanged(current: PoolStatus | undefined, next: PoolStatus): boolean {
   return current === undefined || STATUS_FIELDS.some((field) => current[field] !== next[field]);
+}
+
+/** A status the pool workflow wrote, and when (workflow time, ms). */
+export interface WrittenPoolStatus {
+  status: PoolStatus;
+  at: number;
+}
+
+/** How long after its own write a differing observation is taken for lag (an informer cache), not a rewrite. */
+export const STATUS_SETTLE_MS = 5_000;
+
+/**
+ * The status last written, or undefined once the cluster shows another one well after the write: something
+ * else replaced it (a retried write from a worker that died, an operator instance on its way out in a
+ * rollout, a hand edit), so it is written again instead of trusted until the next change. An observation
+ * without a status says nothing (a Pool never written, or an observation recorded before statuses were).
+ */
+export function lastWrittenStatusHolds(written: WrittenPoolStatus | undefined, observed: PoolStatus | undefined, now: number): WrittenPoolStatus | undefined {
+  if (!written || observed === undefined || now - written.at < STATUS_SETTLE_MS) return written;
+  return poolStatusChanged(written.status, observed) ? undefined : written;
 }

@@ -28,6 +28,7 @@ import { podName } from '../planners/pod-state.js';
 import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
+import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
 import { continueAsNewNow } from './continue-as-new.js';
@@ -90,7 +91,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let observer: string | undefined = input.observer;
   let nextOrdinal = input.nextOrdinal ?? 0;
   let changed = true;
-  let lastStatus: string | undefined;
+  let lastStatus: WrittenPoolStatus | undefined;
   /** Shortfall at the last planned round, so its event marks the start of a shortage, not every round of it. */
   let lastShortfall = 0;
   let lastRoundHistoryLength = -1;
@@ -147,6 +148,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
 
     const { object: poolObject, revision } = observation.pool;
+    lastStatus = lastWrittenStatusHolds(lastStatus, observation.pool.status, Date.now());
     const audit = auditLedger(ledger, observation.sandboxes, observation.pods);
     ledger = audit.ledger;
     if (ledgerKnown && audit.drift.length > 0) {
@@ -197,7 +199,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
     // Only an upkeep that writes something runs, and a round follows it to see its effect: an idle pool
     // waits for the next change instead of re-planning back to back.
-    if (round && upkeepNeeded(round, lastStatus)) {
+    if (round && upkeepNeeded(round, lastStatus?.status)) {
       nextOrdinal = round.nextOrdinal;
       maintaining = true;
       track(
@@ -222,7 +224,6 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       log.warn('Restart recycle gave up: deleting the pod instead', { kind: 'Pod', namespace, name: pod, pool, reason: message });
     }
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
-    const status = JSON.stringify(round.status);
     if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
     if (round.release.records.length > 0) {
       await bulk.recordReleases({ namespace, releases: round.release.records });
@@ -235,9 +236,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
     if (round.scale.create.length > 0) await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
     if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
-    if (status !== lastStatus) {
+    if (poolStatusChanged(lastStatus?.status, round.status)) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
-      lastStatus = status;
+      lastStatus = { status: round.status, at: Date.now() };
     }
     // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
     if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });

@@ -5,6 +5,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
+import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -166,6 +167,21 @@ describe('pooled BatchSandbox', () => {
       },
       { what: 'released pods deleted', timeoutMs: 30_000 },
     );
+  });
+
+  it('writes its status again when something else replaced it (at the next round, the 30 s resync at the latest)', async () => {
+    await createPool('rewritten', { bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 4 });
+    await waitForAvailable('rewritten', 2);
+    const settled = (await getPool('rewritten')).status!;
+    await objects.patchNamespacedCustomObjectStatus(
+      { ...crd, plural: POOL.plural, name: 'rewritten', body: { status: { ...settled, total: 0, allocated: 0, available: 0 } } },
+      MERGE_PATCH,
+    );
+    await waitUntil(async () => JSON.stringify((await getPool('rewritten')).status) === JSON.stringify(settled), {
+      what: `pool rewritten back to ${JSON.stringify(settled)}`,
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
   });
 
   it('answers a progress query on the pool workflow', async () => {

@@ -19,6 +19,8 @@ const WAIT_MS = 60_000;
 export class PoolNamespace {
   readonly core: CoreV1Api;
   private readonly objects: CustomObjectsApi;
+  /** Set where an operator runs: what its pool workflow says, added to a timed-out pool wait's message. */
+  diagnosePool?: (pool: string) => Promise<string>;
 
   constructor(readonly namespace: string) {
     const kc = testKubeConfig();
@@ -69,8 +71,9 @@ export class PoolNamespace {
         return last !== undefined && check(last);
       },
       { what: `pool ${name}: ${what}`, timeoutMs: WAIT_MS, intervalMs: 200 },
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; last status ${JSON.stringify(last)}`);
+    ).catch(async (err: Error) => {
+      const workflow = this.diagnosePool ? await this.diagnosePool(name).catch((e: Error) => `not described: ${e.message}`) : undefined;
+      throw new Error(`${err.message}; last status ${JSON.stringify(last)}${workflow ? `; pool workflow ${workflow}` : ''}`);
     });
     return last!;
   }

@@ -7,6 +7,7 @@ import {
   type InProcessPoolOperatorOptions,
 } from './in-process-pool-operator.js';
 import { PoolNamespace } from './pool-namespace.js';
+import { describePoolWorkflow } from './pool-workflow-diagnosis.js';
 
 export interface PoolOperatorSuite {
   ns: PoolNamespace;
@@ -22,6 +23,8 @@ export function poolOperatorSuite(
   beforeAll(async () => {
     await suite.ns.create();
     suite.operator = await startInProcessPoolOperator(suite.ns.namespace, options);
+    // Through `suite.operator`, which restart cases replace.
+    suite.ns.diagnosePool = (pool) => describePoolWorkflow(suite.operator.client, suite.ns.namespace, pool);
   }, 120_000);
   afterAll(async () => {
     await suite.operator?.stop();

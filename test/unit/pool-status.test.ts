@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
 import { defaultEvictionHandler } from '../../planners/pool-eviction.js';
-import { computePoolStatus, poolStatusChanged } from '../../planners/pool-status.js';
+import { computePoolStatus, lastWrittenStatusHolds, poolStatusChanged, STATUS_SETTLE_MS } from '../../planners/pool-status.js';
 import { aPod } from '../builders/pod.js';
 
 const REV = 'rev1';
@@ -73,5 +73,31 @@ describe('poolStatusChanged', () => {
     ['updated appears', { ...current, updated: undefined }, current, true],
   ])('%s', (_, before, after, expected) => {
     expect(poolStatusChanged(before, after)).toBe(expected);
+  });
+});
+
+describe('lastWrittenStatusHolds', () => {
+  const written = { status: { observedGeneration: 1, revision: REV, total: 3, allocated: 2, available: 1, updated: 3 }, at: 10_000 };
+  const replaced = { ...written.status, allocated: 0, available: 2, total: 2 };
+  const later = written.at + STATUS_SETTLE_MS;
+
+  it('is forgotten when, well after the write, the cluster shows another status (so it is written again)', () => {
+    expect(lastWrittenStatusHolds(written, replaced, later)).toBeUndefined();
+  });
+
+  it('holds while the cluster shows it', () => {
+    expect(lastWrittenStatusHolds(written, { ...written.status }, later + 60_000)).toBe(written);
+  });
+
+  it('holds just after the write, whatever a lagging cache shows', () => {
+    expect(lastWrittenStatusHolds(written, replaced, later - 1)).toBe(written);
+  });
+
+  it('holds when the observation has no status', () => {
+    expect(lastWrittenStatusHolds(written, undefined, later)).toBe(written);
+  });
+
+  it('stays unknown when nothing was written yet', () => {
+    expect(lastWrittenStatusHolds(undefined, replaced, later)).toBeUndefined();
   });
 });
