@@ -1,15 +1,18 @@
 // The operator in-process for integration tests: the production worker (pre-built bundle, real
 // activities) on a private task queue, the informers, and the watch role (watchers/watch-role.ts): the
 // pool signaler, and optionally the controllers on the same informers (sandbox status, expiry, pause).
+// Wired as operator/main.ts wires both roles in one process: a shared connection, eager starts, and the
+// informers as the pool activities' observation cache.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { systemClock } from '../../operator/clock.js';
 import type { TemporalConfig } from '../../operator/config.js';
 import { createLogger } from '../../operator/logger.js';
-import { createTemporalClient } from '../../operator/temporal-client.js';
+import { temporalConnectionOptions } from '../../operator/temporal-connection.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { createOperatorInformers, type OperatorInformers } from '../../watchers/operator-informers.js';
 import type { SnapshotSettings } from '../../activities/pause-activity-types.js';
@@ -81,18 +84,24 @@ export async function startInProcessPoolOperator(
     tls: false,
   };
   const snapshot = testSnapshotSettings(options.snapshot);
+  // As operator/main.ts runs both roles: one native connection (eager workflow starts) and the watch
+  // role's informers as the pool activities' cache.
+  const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
+  const informers = createOperatorInformers({ kubeConfig, namespace, log });
   const worker: OperatorWorker = await createOperatorWorker({
     config: { temporal, workflowBundlePath, snapshot, taskExecutorUrl: stack.taskExecutorUrl },
     kubeConfig,
     log,
+    cache: informers,
+    connection,
   });
   const workerRun = worker.run();
-  const client = await createTemporalClient(temporal);
-  const informers = createOperatorInformers({ kubeConfig, namespace, log });
+  const client = new Client({ connection, namespace: temporal.namespace });
   const watchRole = createWatchRole({
     kubeConfig,
     informers,
     client,
+    eagerStart: true,
     taskQueue: temporal.taskQueue,
     deadlines: options.deadlines ?? TEST_LIFECYCLE_DEADLINES,
     log,
@@ -112,7 +121,7 @@ export async function startInProcessPoolOperator(
       await informers.stop();
       if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await workerRun;
-      await client.connection.close();
+      await connection.close();
     },
   };
 }
