@@ -7,10 +7,10 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { proxyLocalActivities } from '@temporalio/workflow';
 import { OBJECT_GONE, type LifecycleActivities } from '../activities/pause-activity-types.js';
-import { QUICK_RETRY } from './retry-policies.js';
+import { QUICK_LOCAL_ACTIVITY, QUICK_RETRY } from './activity-options.js';
 
 export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
-  startToCloseTimeout: '30 seconds',
+  ...QUICK_LOCAL_ACTIVITY,
   retry: {
     ...QUICK_RETRY,
     // The activities throw it as non-retryable already; this keeps it final whatever they throw.

@@ -32,7 +32,7 @@ import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } fro
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
 import { continueAsNewNow } from './continue-as-new.js';
-import { BULK_RETRY, QUICK_RETRY } from './retry-policies.js';
+import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
 
@@ -70,10 +70,7 @@ const RESYNC_INTERVAL_MS = 30_000;
 const MAX_ROUNDS_PER_RUN = 500;
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
-const hot = proxyLocalActivities<PoolActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: QUICK_RETRY,
-});
+const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
 // Heartbeats (per pod written) let a retry start soon after the worker running one dies; a single write
 // (pool status) finishes well within the heartbeat timeout.
 const bulk = proxyActivities<PoolActivities>({

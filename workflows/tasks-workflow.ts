@@ -19,7 +19,7 @@ import {
   type TaskRecord,
 } from '../planners/task-round.js';
 import { continueAsNewNow } from './continue-as-new.js';
-import { BULK_RETRY, QUICK_RETRY } from './retry-policies.js';
+import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
 
@@ -55,10 +55,7 @@ const MAX_ROUNDS_PER_RUN = 500;
 /** The pause commits the containers (executor frozen); after it the pods are gone until the resume. */
 const SUSPENDED_PHASES = new Set(['Pausing', 'Paused', 'Resuming']);
 
-const cluster = proxyLocalActivities<TaskActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: QUICK_RETRY,
-});
+const cluster = proxyLocalActivities<TaskActivities>(QUICK_LOCAL_ACTIVITY);
 // One call per pod with a 3 s timeout each, ten at a time: a large sandbox with silent executors takes a
 // while, so these run as heartbeating activities.
 const executors = proxyActivities<TaskActivities>({

@@ -2,6 +2,7 @@
 // failure seen once on CI says whether the run was stuck in a step, retrying a task or simply idle.
 import type { Client } from '@temporalio/client';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
+import { withTimeout } from './operator-process.js';
 
 /** A bounded query: a run whose workflow tasks keep failing never answers one. */
 const QUERY_TIMEOUT_MS = 5_000;
@@ -28,10 +29,7 @@ export async function describePoolWorkflow(client: Client, namespace: string, po
       }),
       (err: Error) => ({ error: err.message }),
     ),
-    Promise.race([
-      handle.query(progressQuery),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS).unref()),
-    ]).catch((err: Error) => ({ error: err.message })),
+    withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS, 'an answer to the progress query').catch((err: Error) => ({ error: err.message })),
     handle.fetchHistory().then(
       (h) => (h.events ?? []).slice(-RECENT_EVENTS).map((e) => String(asJson(e).eventType).replace('EVENT_TYPE_', '')),
       (err: Error) => [`error: ${err.message}`],
