@@ -12,6 +12,7 @@ import type { ObjectMeta } from '../api/v1alpha1/object-meta.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { PauseSourceInput } from '../planners/pause-source.js';
+import type { SourceNodeObservation } from '../planners/source-node.js';
 import type { EventRecorder } from '../operator/events.js';
 import { isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
@@ -146,6 +147,8 @@ export interface LifecycleObjects {
   listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]>;
   /** One pod, or undefined when it does not exist. */
   findPod(namespace: string, name: string): Promise<V1Pod | undefined>;
+  /** The Node a commit would run on, as planners/source-node.ts takes it. */
+  readNode(name: string): Promise<SourceNodeObservation>;
   /**
    * What the source planners need to find the sandbox's pods: every pod that can be one of them (non-pooled:
    * those labelled with its name; pooled: those its alloc-status names) and its Pool's UID.
@@ -185,6 +188,14 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
       return { sandbox, pods: pods.filter((pod) => pod !== undefined), ...(poolUid === undefined ? {} : { poolUid }) };
     },
     findPod,
+    async readNode(name) {
+      try {
+        return (await unlessNotFound(core.readNode({ name }))) ?? 'absent';
+      } catch (err) {
+        if (isApiStatus(err, 403)) return 'unreadable';
+        throw err;
+      }
+    },
   };
 }
 

@@ -20,7 +20,7 @@ import { isTerminalSnapshot } from '../planners/snapshot-status.js';
 import { WRITE_ATTEMPTS, type LifecycleContext, type ObjectRef } from './lifecycle-objects.js';
 import type { PauseActivities, SnapshotRef } from './pause-activity-types.js';
 import { deleteSnapshotJobs } from './snapshot-jobs.js';
-import { snapshotRecords, terminalStep } from './snapshot-steps.js';
+import { planOnLiveNode, snapshotRecords, terminalStep } from './snapshot-steps.js';
 import { markStarted, writeLifecycleEvent } from './sandbox-lifecycle-status.js';
 
 /** How long a replaced snapshot may take to go away, and how often to look. */
@@ -161,7 +161,7 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
       const snapshot = await pauseSnapshotFor(ref, source.index, generation);
       const snapshotRef = refOf(snapshot);
       if (isTerminalSnapshot(snapshot)) return { snapshot: snapshotRef, commit: terminalStep(snapshot) };
-      const plan = planSourceCommit({ snapshot, source, registry: settings.registry, sandboxGeneration: generation });
+      const plan = await planOnLiveNode(objects, planSourceCommit({ snapshot, source, registry: settings.registry, sandboxGeneration: generation }));
       if (!plan.ok) {
         return { snapshot: snapshotRef, commit: terminalStep(await recordFailure(snapshotRef, plan, EVENT_REASONS.SnapshotFailed, false)) };
       }

@@ -3,6 +3,7 @@
 // idempotent, because Temporal retries an activity that crashed half-way.
 import { randomUUID } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
@@ -11,16 +12,17 @@ import type { Pool } from '../api/v1alpha1/pool.js';
 import type { Logger } from '../operator/logger.js';
 import type { PoolObservation } from '../planners/pool-observation.js';
 import { controllerOf } from '../planners/pod-state.js';
+import { POOL_POD_CREATE_REFUSED } from '../planners/pool-create-refusal.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
-import { apiErrorMessage, isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus, isPermanentApiError, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import type { EventRecorder } from '../operator/events.js';
+import { EVENT_REASONS, type EventRecorder } from '../operator/events.js';
 import type { PoolMetrics } from '../operator/operator-metrics.js';
 import type { LedgerDrift } from '../planners/ledger-audit.js';
 import type { PlannedEvent } from '../planners/pool-events.js';
-import type { RestartAttempt } from '../planners/pool-round.js';
+import type { ReleaseRecord, RestartAttempt } from '../planners/pool-round.js';
 import { mapBounded } from './map-bounded.js';
 import { execInContainer } from './pod-exec.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
@@ -246,7 +248,14 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         try {
           await core.createNamespacedPod({ namespace, body: buildPoolPod(current, revision, name) });
         } catch (err) {
-          if (!isApiStatus(err, 409)) throw err;
+          if (isApiStatus(err, 409)) return;
+          // A template the apiserver refuses (cpu: banana, a port named eighty) or a quota: said on the
+          // Pool, where its owner looks, and handed to the workflow, which holds creation back and says so
+          // on the Pool's status (planners/pool-create-refusal.ts) instead of retrying here.
+          if (!isPermanentApiError(err)) throw err;
+          const message = apiErrorMessage(err);
+          events.record(current, 'Warning', EVENT_REASONS.FailedCreate, `failed to create pool pod ${name}: ${message}`);
+          throw ApplicationFailure.nonRetryable(message, POOL_POD_CREATE_REFUSED);
         }
       });
       log.info({ kind: 'Pool', namespace, name: pool, created: names.length }, 'Created pool pods');
@@ -261,8 +270,8 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
      * Records completed releases: alloc-released grows by `pods`; a sandbox being deleted that has
      * nothing left also loses the pool-allocation finalizer, so its deletion can finish.
      */
-    async recordReleases({ namespace, releases }: { namespace: string; releases: { sandbox: string; pods: string[]; final: boolean }[] }): Promise<void> {
-      await mapBounded(releases, concurrency, async ({ sandbox, pods, final }) => {
+    async recordReleases({ namespace, releases }: { namespace: string; releases: ReleaseRecord[] }): Promise<void> {
+      await mapBounded(releases, concurrency, async ({ sandbox, pods, final, reused = [] }) => {
         try {
           const bs = (await objects.getNamespacedCustomObject({ ...bsApi, namespace, name: sandbox })) as RawBatchSandbox;
           const view = toSandboxView(bs);
@@ -279,6 +288,16 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
           // Gone: nothing to record. A conflict is retried by Temporal with a fresh read.
           if (!isApiStatus(err, 404)) throw err;
         }
+        // Before the ledger frees them (the workflow does that after this activity), so no later
+        // allocation's label can be removed; the test op leaves a label naming anyone else alone.
+        await mapBounded(reused, LABELLING_CONCURRENCY, async (pod) => {
+          try {
+            await core.patchNamespacedPod({ namespace, name: pod, body: unlabelPatch(sandbox) });
+          } catch (err) {
+            // Gone, or its label names another sandbox or none (422 from the test op).
+            if (!isApiStatus(err, 404) && !isApiStatus(err, 422)) throw err;
+          }
+        });
       });
     },
 
@@ -365,6 +384,15 @@ interface ObservedObjects {
   pool: Pool | undefined;
   pods: readonly V1Pod[];
   sandboxes: readonly RawBatchSandbox[];
+}
+
+/** A JSON Patch (client-node's default) removing the allocation label only while it names `sandbox`. */
+function unlabelPatch(sandbox: string): object[] {
+  const path = `/metadata/labels/${LABELS.batchSandboxName.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  return [
+    { op: 'test', path, value: sandbox },
+    { op: 'remove', path },
+  ];
 }
 
 function cacheSynced(cache: ClusterCache): boolean {

@@ -10,7 +10,7 @@ import { EVENT_REASONS } from '../operator/events.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import { buildNonPooledPod, podIndexOf, sortByIndex } from '../planners/non-pooled-pods.js';
 import { heldPods } from '../planners/pause-source.js';
-import { controllerOf, isReady } from '../planners/pod-state.js';
+import { controllerOf, isReady, isTerminating } from '../planners/pod-state.js';
 import { resumeProgress } from '../planners/resume-progress.js';
 import { selectResumeSources } from '../planners/resume-source.js';
 import { resumeSpecPatch } from '../planners/resume-template.js';
@@ -68,7 +68,9 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
 
     async recreatePods(ref) {
       const sandbox = await sandboxes.read(ref);
-      const taken = new Set((await ownPods(ref)).map(podIndexOf));
+      // A terminating pod (the paused one, on a real node) still holds its name: its index is created
+      // again once it is gone (the workflow asks again while a replica is missing).
+      const taken = new Set((await ownPods(ref)).filter((pod) => !isTerminating(pod)).map(podIndexOf));
       const missing = Array.from({ length: sandbox.spec.replicas }, (_, index) => index).filter((index) => !taken.has(index));
       await Promise.all(
         missing.map(async (index) => {
@@ -86,7 +88,7 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
           }
         }),
       );
-      if (missing.length > 0) log.info({ kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, indexes: missing }, 'Recreated resumed pods');
+      if (missing.length > 0) log.info({ kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, indexes: missing }, 'Recreating resumed pods');
     },
 
     async inspectResumedPods(ref) {

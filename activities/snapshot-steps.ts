@@ -14,13 +14,14 @@ import {
   JOB_NAME_LABEL,
   readCommitResult,
   withLastAttempt,
+  type CommitResultRead,
   type CommitTarget,
 } from '../planners/commit-job.js';
 import { commitPodStartFailure } from '../planners/commit-pod-start.js';
-import { planSnapshotCommit, type SnapshotCommitPlan } from '../planners/snapshot-commit-plan.js';
+import { onLiveNode, planSnapshotCommit, type SnapshotCommitPlan } from '../planners/snapshot-commit-plan.js';
 import { commitJobName } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
-import type { LifecycleContext } from './lifecycle-objects.js';
+import type { LifecycleContext, LifecycleObjects } from './lifecycle-objects.js';
 import type { CommitJobState, CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef } from './pause-activity-types.js';
 import { deleteJob } from './snapshot-jobs.js';
 
@@ -46,6 +47,11 @@ export function terminalStep(snapshot: SandboxSnapshot): Extract<CommitPlanStep,
 function terminalState(snapshot: SandboxSnapshot): CommitJobState {
   const step = terminalStep(snapshot);
   return step.phase === 'Succeed' ? { state: 'committed' } : { state: 'failed', reason: step.reason, message: step.message };
+}
+
+/** A plan that stands, checked against its node (one Node read); a failed plan as it is. */
+export async function planOnLiveNode(objects: LifecycleObjects, plan: SnapshotCommitPlan): Promise<SnapshotCommitPlan> {
+  return plan.ok ? onLiveNode(plan, await objects.readNode(plan.target.nodeName)) : plan;
 }
 
 /** Status writes of a snapshot, shared by the snapshot steps and the pause's preparePauseSnapshot. */
@@ -94,8 +100,8 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
   const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
 
   /** The succeeded Job's result, from its pods, as the snapshot's status; a missing or malformed one fails it. */
-  async function recordCommit(ref: SnapshotRef, jobName: string): Promise<CommitJobState> {
-    const result = readCommitResult(jobName, await jobPods(ref));
+  async function recordCommit(ref: SnapshotRef, jobName: string, read?: CommitResultRead): Promise<CommitJobState> {
+    const result = read ?? readCommitResult(jobName, await jobPods(ref));
     if (!result.ok) return { state: 'failed', reason: 'CommitResultInvalid', message: result.message };
     const written = await write(ref, { type: 'committed', result: result.result });
     if (written.status?.phase !== 'Succeed') return terminalState(written);
@@ -113,7 +119,10 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
         if (isTerminalSnapshot(acknowledged)) return acknowledged.status;
         const sandbox = await objects.sandboxes.find(ref.namespace, latest.spec.sandboxName);
         const { pods, poolUid } = sandbox ? await objects.podsOf(sandbox) : { pods: [], poolUid: undefined };
-        plan = planSnapshotCommit({ snapshot: acknowledged, sandbox, pods, registry: settings.registry, ...(poolUid === undefined ? {} : { poolUid }) });
+        plan = await planOnLiveNode(
+          objects,
+          planSnapshotCommit({ snapshot: acknowledged, sandbox, pods, registry: settings.registry, ...(poolUid === undefined ? {} : { poolUid }) }),
+        );
         return plan.ok ? nextSnapshotStatus(acknowledged, { type: 'planned', target: plan.target }, now()) : acknowledged.status;
       });
       if (plan === undefined || isTerminalSnapshot(snapshot)) return terminalStep(snapshot);
@@ -147,6 +156,10 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
       const outcome = commitJobOutcome(job);
       if (outcome.state === 'succeeded') return recordCommit(ref, name);
       const pods = await jobPods(ref);
+      // The committer's pod reports its result a second or two before the Job controller (which batches
+      // pod updates) marks the Job Complete; with one completion, that result is the Job's.
+      const reported = outcome.state === 'running' ? readCommitResult(name, pods) : undefined;
+      if (reported?.ok) return recordCommit(ref, name, reported);
       return outcome.state === 'running' ? (commitPodStartFailure(name, pods) ?? outcome) : withLastAttempt(outcome, pods);
     },
 

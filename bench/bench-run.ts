@@ -2,10 +2,14 @@
 // process, as deployed) and the run's options; and the statistics they report.
 import { readFileSync } from 'node:fs';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { RealNode } from '../stack/real-node/real-node.js';
 import { waitUntil } from '../stack/wait-until.js';
 
 export interface BenchRun {
   kc: KubeConfig;
+  kubeconfigPath: string;
+  /** The stack's real node, when a scenario asked for one. */
+  realNode: RealNode | undefined;
   operatorPid: number;
   trials: number;
   verbose: boolean;

@@ -2,6 +2,8 @@
 // stack with the operator running as its own process. Prints one JSON line per scenario.
 //   pool-1x100, pool-100x1, pool-1x1000  delivery from a warm pool (bench/pool-delivery.ts)
 //   pause-resume                         operator overhead of pause and resume (bench/pause-resume.ts)
+//   pause-resume-real                    pause/resume of real containers on the real node, vs the raw floor
+//                                        (bench/pause-resume-real.ts; root only; not in the default set)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../stack/free-port.js';
@@ -11,35 +13,53 @@ import { REPO_ROOT } from '../stack/toolchain.js';
 import { waitUntil } from '../stack/wait-until.js';
 import type { BenchRun } from './bench-run.js';
 import { PAUSE_RESUME_OPERATOR_ENV, PAUSE_RESUME_SCENARIO, runPauseResume } from './pause-resume.js';
+import { realNodeOperatorEnv } from '../stack/real-node/real-node.js';
+import { PAUSE_RESUME_REAL_SCENARIO, runPauseResumeReal } from './pause-resume-real.js';
 import { POOL_SCENARIOS, runPoolScenario } from './pool-delivery.js';
 
-const SCENARIOS: Record<string, (run: BenchRun) => Promise<object>> = {
+/** Each scenario prints one JSON line per result it returns. */
+const SCENARIOS: Record<string, (run: BenchRun) => Promise<object | object[]>> = {
   ...Object.fromEntries(POOL_SCENARIOS.map((s) => [s.name, (run: BenchRun) => runPoolScenario(s, run)])),
   [PAUSE_RESUME_SCENARIO]: runPauseResume,
+  [PAUSE_RESUME_REAL_SCENARIO]: runPauseResumeReal,
 };
+/** Scenarios that need the real node (root): run only when named. */
+const REAL_NODE_SCENARIOS = [PAUSE_RESUME_REAL_SCENARIO];
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+    scenario: { type: 'string', default: Object.keys(SCENARIOS).filter((name) => !REAL_NODE_SCENARIOS.includes(name)).join(',') },
     trials: { type: 'string', default: '5' },
     verbose: { type: 'boolean', default: false },
     // Keep the stack's data dir (component and operator logs) for a look afterwards.
     keep: { type: 'boolean', default: false },
   },
 });
-const chosen = values.scenario.split(',').map((name) => {
+const names = values.scenario.split(',');
+const chosen = names.map((name) => {
   const run = SCENARIOS[name];
   if (!run) throw new Error(`unknown scenario "${name}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
   return run;
 });
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep });
+  const realNode = names.some((name) => REAL_NODE_SCENARIOS.includes(name));
+  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep, realNode });
   if (values.keep) process.stderr.write(`stack data: ${stack.dataDir}\n`);
   const operator = await startOperator(stack);
   try {
-    const run: BenchRun = { kc: stack.kubeConfig, operatorPid: operator.pid, trials: Number(values.trials), verbose: values.verbose };
-    for (const scenario of chosen) process.stdout.write(`${JSON.stringify(await scenario(run))}\n`);
+    const run: BenchRun = {
+      kc: stack.kubeConfig,
+      kubeconfigPath: stack.kubeconfigPath,
+      realNode: stack.realNode,
+      operatorPid: operator.pid,
+      trials: Number(values.trials),
+      verbose: values.verbose,
+    };
+    for (const scenario of chosen) {
+      const results = await scenario(run);
+      for (const line of Array.isArray(results) ? results : [results]) process.stdout.write(`${JSON.stringify(line)}\n`);
+    }
   } finally {
     await operator.stop(10_000);
     await stack.stop();
@@ -56,6 +76,8 @@ async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
     env: {
       ...process.env,
       ...PAUSE_RESUME_OPERATOR_ENV,
+      // The real node's registry and committer (the simulated committer on the kwok nodes takes any registry).
+      ...(stack.realNode ? realNodeOperatorEnv(stack.realNode) : {}),
       KUBECONFIG: stack.kubeconfigPath,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TASK_EXECUTOR_URL: stack.taskExecutorUrl,

@@ -1,13 +1,15 @@
 // Operator overhead of pause and resume (scenario pause-resume), on a non-pooled sandbox with one replica.
-//   pause overhead  = (pause:true written -> Paused observed) - (commit Job created -> Job Complete observed)
+//   pause overhead  = (pause:true written -> Paused observed) - (commit Job created -> its committer's exit 0 observed)
 //   resume overhead = (pause:false written -> Succeed with the pod Ready observed) - (new pod created -> Ready observed)
 // i.e. the wall time a client sees minus what the node does (the committer's run; the pod's start-up), all
 // observed by this client's watches. The stack's simulated committer and kwok do the node's part at once,
 // so what remains is the operator: dispatch, workflow steps, status writes, Job and pod creation.
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
+import type { PodTemplate } from '../api/v1alpha1/pod-template.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { isReady } from '../planners/pod-state.js';
+import { jobNameOf } from '../planners/commit-job.js';
 import { commitJobName, pauseSnapshotName } from '../planners/snapshot-names.js';
 import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
 
@@ -24,7 +26,7 @@ interface SandboxView {
 }
 
 /** First time (performance.now) each named moment was observed. */
-class Moments {
+export class Moments {
   private readonly seen = new Map<string, number>();
   private readonly waiters = new Map<string, () => void>();
   mark(key: string): void {
@@ -61,21 +63,14 @@ export async function runPauseResume({ kc, trials, verbose }: BenchRun) {
       const moments = new Moments();
       const stop = await watchTrial(kc, namespace, name, moments);
       try {
-        await objects.createNamespacedCustomObject({
-          ...crd,
-          namespace,
-          body: {
-            apiVersion: `${GROUP}/${VERSION}`,
-            kind: 'BatchSandbox',
-            metadata: { name },
-            spec: { replicas: 1, template: { spec: { containers: [{ name: 'sandbox', image: 'sandbox:bench', command: ['sleep', 'infinity'] }] } } },
-          },
+        await createTrialSandbox(objects, namespace, name, {
+          spec: { containers: [{ name: 'sandbox', image: 'sandbox:bench', command: ['sleep', 'infinity'] }] },
         });
         await moments.wait('running');
 
         const pauseStart = await setPause(objects, namespace, name, true);
         const paused = await moments.wait('paused');
-        const job = moments.at('job complete') - moments.at('job created');
+        const job = moments.at('committer done') - moments.at('job created');
         samples.pauseWall.push(paused - pauseStart);
         samples.commitJob.push(job);
 
@@ -114,19 +109,29 @@ export async function runPauseResume({ kc, trials, verbose }: BenchRun) {
   };
 }
 
+/** A one-replica non-pooled BatchSandbox of a trial. */
+export async function createTrialSandbox(objects: CustomObjectsApi, namespace: string, name: string, template: PodTemplate): Promise<void> {
+  await objects.createNamespacedCustomObject({
+    ...crd,
+    namespace,
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'BatchSandbox', metadata: { name }, spec: { replicas: 1, template } },
+  });
+}
+
 /** Writes spec.pause as the server does; returns when the write was answered. */
-async function setPause(objects: CustomObjectsApi, namespace: string, name: string, pause: boolean): Promise<number> {
+export async function setPause(objects: CustomObjectsApi, namespace: string, name: string, pause: boolean): Promise<number> {
   await objects.patchNamespacedCustomObject({ ...crd, namespace, name, body: { spec: { pause } } }, MERGE_PATCH);
   return performance.now();
 }
 
 /**
  * Watches the trial's sandbox, commit Job and pods, marking: running, paused, resumed (phases with the
- * intent acknowledged), job created / complete, resumed pod created / ready (a pod first seen after the
- * sandbox was Paused).
+ * intent acknowledged), job created, committer done (its container exited 0), paused pod gone, resumed pod created / ready (a pod UID
+ * first seen after the sandbox was Paused).
  */
-async function watchTrial(kc: KubeConfig, namespace: string, name: string, moments: Moments): Promise<() => void> {
+export async function watchTrial(kc: KubeConfig, namespace: string, name: string, moments: Moments): Promise<() => void> {
   const jobName = commitJobName(pauseSnapshotName(name, 0));
+  const pausedPods = new Set<string>();
   const settled = (bs: SandboxView, phase: string) =>
     bs.status?.phase === phase && bs.status.pauseObservedGeneration === bs.metadata.generation;
   const watches = await Promise.all([
@@ -139,10 +144,17 @@ async function watchTrial(kc: KubeConfig, namespace: string, name: string, momen
     new Watch(kc).watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, {}, (_type, job: V1Job) => {
       if (job.metadata?.name !== jobName) return;
       moments.mark('job created');
-      if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) moments.mark('job complete');
     }, noop),
     new Watch(kc).watch(`/api/v1/namespaces/${namespace}/pods`, {}, (type, pod: V1Pod) => {
-      if (pod.metadata?.name !== `${name}-0` || type === 'DELETED' || !moments.has('paused')) return;
+      if (jobNameOf(pod) === jobName && pod.status?.containerStatuses?.some((c) => c.state?.terminated?.exitCode === 0)) moments.mark('committer done');
+      if (pod.metadata?.name !== `${name}-0`) return;
+      if (type === 'DELETED') {
+        if (moments.has('paused') && pausedPods.has(pod.metadata.uid ?? '')) moments.mark('paused pod gone');
+        return;
+      }
+      // The paused pod may still be terminating after Paused (a real node): the resumed one is a new UID.
+      if (!moments.has('paused')) pausedPods.add(pod.metadata.uid ?? '');
+      if (!moments.has('paused') || pausedPods.has(pod.metadata.uid ?? '')) return;
       moments.mark('resumed pod created');
       if (isReady(pod)) moments.mark('resumed pod ready');
     }, noop),

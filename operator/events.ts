@@ -28,6 +28,8 @@ export const EVENT_REASONS = {
   PauseCancelled: 'PauseCancelled',
   Resumed: 'Resumed',
   ResumeFailed: 'ResumeFailed',
+  /** A Paused phase no pause wrote, replaced by the pods' phase (planners/unbacked-paused-phase.ts). */
+  PausedPhaseRepaired: 'PausedPhaseRepaired',
   // SandboxSnapshot commits: upstream's four (spec §7.5), and SnapshotFailed for a failure before any Job.
   CreatedJob: 'CreatedJob',
   FailedCreateJob: 'FailedCreateJob',

@@ -6,6 +6,14 @@ export function isApiStatus(err: unknown, code: number): boolean {
   return err instanceof ApiException && err.code === code;
 }
 
+/**
+ * A refusal that repeating the same request will not change (invalid, forbidden, over quota): 4xx other
+ * than 404 (gone), 409 (conflict) and 429 (throttled). Reported where it happens, not only retried.
+ */
+export function isPermanentApiError(err: unknown): boolean {
+  return err instanceof ApiException && err.code >= 400 && err.code < 500 && ![404, 409, 429].includes(err.code);
+}
+
 /** What a read answers, or undefined when the object does not exist (404); any other error is thrown. */
 export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
   try {

@@ -2,8 +2,8 @@
 // back, and how much demand the pool could not serve. Pure and deterministic: it runs inside the pool
 // workflow, whose ledger (pod -> sandbox) is the single source of truth for ownership.
 import type { V1Pod } from '@kubernetes/client-node';
-import { FINALIZERS } from '../api/v1alpha1/contract.js';
-import { podName } from './pod-state.js';
+import { FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
+import { isTerminating, podName } from './pod-state.js';
 import type { SandboxView } from './pool-observation.js';
 
 /** pod name -> sandbox name, for every pod of the pool that is not idle. */
@@ -69,17 +69,22 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
   // still runs on it (upstream releases at once, spec §10 R3).
   const awaitingTaskCleanup = (s: SandboxView) => s.deleting && s.finalizers.includes(FINALIZERS.taskCleanup);
   for (const s of live.filter((s) => s.deleting && !awaitingTaskCleanup(s))) {
-    const held = union(podsOf.get(s.name) ?? [], without(s.allocated, s.released));
+    // Only what the ledger gives it: an annotation naming another sandbox's pod, or a pod outside the
+    // pool, must not get that pod recycled or deleted (issue 13).
+    const held = union(podsOf.get(s.name) ?? [], without(s.allocated, s.released).filter((p) => next[p] === s.name));
     if (held.length > 0 || s.hasAllocationFinalizer) releases.push({ sandbox: s.name, pods: held, final: true });
   }
   // Requested releases of running sandboxes (and of deleting ones whose tasks are being stopped).
   for (const s of live.filter((s) => !s.deleting || awaitingTaskCleanup(s))) {
-    const requested = without(s.releaseRequested, s.released).filter((p) => s.allocated.includes(p));
+    const requested = without(s.releaseRequested, s.released).filter((p) => s.allocated.includes(p) && next[p] === s.name);
     if (requested.length > 0) releases.push({ sandbox: s.name, pods: requested, final: false });
   }
 
   const taken = new Set(Object.keys(next));
   const idle = pods.filter((p) => allocatable(p) && !taken.has(podName(p)));
+  // Terminating counts as gone: an allocated pod that is not being released is only ever deleted from
+  // outside, e.g. with its Pool, and it will not serve again.
+  const present = new Set(pods.filter((p) => !isTerminating(p)).map(podName));
   let cursor = 0;
   let shortfall = 0;
   const deliveries: Delivery[] = [];
@@ -93,7 +98,13 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
     const undelivered = notShown.slice(0, Math.max(s.replicas - s.allocated.length, 0));
     for (const pod of notShown.slice(undelivered.length)) delete next[pod];
     const current = [...s.allocated, ...undelivered];
-    const need = Math.max(s.replicas - current.length, 0);
+    // Pods it held that no longer exist or are going (deleted, or with a deleted Pool it now finds
+    // recreated) serve nothing: it is owed others. Released pods still count (upstream: a released pod is not replaced).
+    // Not those on their way back to the pool: a released pod is deleted (Delete recycle) before its
+    // release is recorded.
+    const lost = s.allocated.filter((p) => !present.has(p) && !s.released.includes(p) && !s.releaseRequested.includes(p));
+    for (const pod of lost) if (next[pod] === s.name) delete next[pod];
+    const need = Math.max(s.replicas - current.length + lost.length, 0);
     const newPods = idle.slice(cursor, cursor + need).map(podName);
     cursor += newPods.length;
     shortfall += need - newPods.length;
@@ -108,14 +119,21 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
   return { ledger: next, deliveries, releases, shortfall, malformed };
 }
 
-/** Rebuilds a ledger from the cluster alone: alloc-status minus alloc-released of every pooled sandbox. */
+/**
+ * Rebuilds a ledger from the cluster alone: alloc-status minus alloc-released of every pooled sandbox,
+ * for the pool's own pods. A pod two annotations claim (one of them edited by hand) goes to the sandbox
+ * its allocation label names, else to the oldest claimant: a newer annotation cannot take it over.
+ */
 export function ledgerFromSandboxes(sandboxes: SandboxView[], poolPods: readonly V1Pod[]): Ledger {
-  const existing = new Set(poolPods.map(podName));
+  const labelled = new Map(poolPods.map((pod) => [podName(pod), pod.metadata?.labels?.[LABELS.batchSandboxName]] as const));
   const ledger: Ledger = {};
-  for (const s of sandboxes) {
+  const oldestFirst = [...sandboxes].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  for (const s of oldestFirst) {
     if (s.malformed) continue;
     for (const pod of without(s.allocated, s.released)) {
-      if (existing.has(pod)) ledger[pod] = s.name;
+      if (!labelled.has(pod)) continue;
+      const owner = ledger[pod];
+      if (owner === undefined || (owner !== labelled.get(pod) && labelled.get(pod) === s.name)) ledger[pod] = s.name;
     }
   }
   return ledger;

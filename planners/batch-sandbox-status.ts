@@ -210,9 +210,10 @@ function sortKeys(value: unknown): unknown {
  * Whether `computed` must be written: it differs from the stored status, and this is not the initial
  * unallocated state (no status yet, no pod in view, replicas wanted), in which nothing is written.
  */
-export function statusPatchNeeded(sandbox: BatchSandbox, computed: BatchSandboxStatus): boolean {
+export function statusPatchNeeded(sandbox: BatchSandbox, computed: BatchSandboxStatus, reportsProblem = false): boolean {
+  // A status with nothing to say is not written before the first pod exists; one reporting a problem is.
   const initialUnallocated =
-    sandbox.status?.phase === undefined && computed.replicas === 0 && sandbox.spec.replicas > 0;
+    !reportsProblem && sandbox.status?.phase === undefined && computed.replicas === 0 && sandbox.spec.replicas > 0;
   return !initialUnallocated && !sameStatus(sandbox.status, computed);
 }
 

@@ -2,10 +2,10 @@
 // outcome, and the commit result the committer leaves in its termination message (spec §6.8).
 //
 // The commit Job runs the image-committer on the source pod's node (nodeName: no scheduler, no
-// placement surprise): per container nerdctl pause, commit, unpause, push, with the host containerd socket
+// placement surprise): per container freeze, diff, thaw, push, with the host containerd socket
 // and, when configured, the push secret's docker config. The Job objects are upstream's field for field;
 // the settings are the operator's flags.
-import type { V1EnvVar, V1Job, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1Pod, V1PodFailurePolicy, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { LABELS } from '../api/v1alpha1/contract.js';
 import { SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
@@ -14,7 +14,7 @@ import { commitJobName, unpauseJobName } from './snapshot-names.js';
 
 /** Operator settings for commit Jobs (upstream flags in brackets). */
 export interface CommitJobSettings {
-  /** The image-committer image [--image-committer-image, default image-committer:dev]. */
+  /** The image-committer image [--image-committer-image, default: the project's own, PROJECT_COMMITTER_IMAGE]. */
   committerImage: string;
   /** Host path of the containerd socket [--containerd-socket-path]. */
   containerdSocketPath: string;
@@ -26,8 +26,14 @@ export interface CommitJobSettings {
   timeoutSeconds: number;
 }
 
+/**
+ * The project's image-committer (image-committer/, built by images/): a user pushes it to a registry the
+ * nodes can pull from and names it there; upstream's committer (`image-committer:dev`) works the same.
+ */
+export const PROJECT_COMMITTER_IMAGE = { repository: 'opensandbox-temporal-operator/image-committer', tag: '0.1.0' } as const;
+
 export const DEFAULT_COMMIT_JOB_SETTINGS = {
-  committerImage: 'image-committer:dev',
+  committerImage: `${PROJECT_COMMITTER_IMAGE.repository}:${PROJECT_COMMITTER_IMAGE.tag}`,
   containerdSocketPath: '/var/run/containerd/containerd.sock',
   registryInsecure: false,
   timeoutSeconds: 600,
@@ -48,6 +54,12 @@ const SOCKET_MOUNT_PATH = '/var/run/containerd/containerd.sock';
 /** Where the committer looks for `config.json` (docker config of the push secret). */
 const REGISTRY_CONFIG_DIR = '/var/run/opensandbox/registry';
 const BACKOFF_LIMIT_COMMIT = 3;
+/**
+ * The committer's exit code for a failure a retry cannot fix (credentials refused, the container gone,
+ * the node's disk full): the commit Job fails at once instead of spending its backoff on it. Upstream's
+ * committer exits 1 on every failure, which keeps its retries.
+ */
+export const COMMITTER_PERMANENT_FAILURE_EXIT_CODE = 3;
 const TTL_SECONDS_AFTER_FINISHED = 300;
 
 /** What a Job needs of its snapshot: the name (labels, Job name) and the UID (owner reference). */
@@ -62,6 +74,7 @@ function jobLabels(snapshot: SnapshotIdentity): Record<string, string> {
 interface JobShape {
   name: string;
   backoffLimit: number;
+  podFailurePolicy?: V1PodFailurePolicy;
   args: string[];
   env: V1EnvVar[];
   volumes: V1Volume[];
@@ -81,6 +94,7 @@ function nodeJob(snapshot: SnapshotIdentity, target: CommitTarget, settings: Com
     },
     spec: {
       backoffLimit: shape.backoffLimit,
+      ...(shape.podFailurePolicy ? { podFailurePolicy: shape.podFailurePolicy } : {}),
       ttlSecondsAfterFinished: TTL_SECONDS_AFTER_FINISHED,
       activeDeadlineSeconds: settings.timeoutSeconds,
       template: {
@@ -113,6 +127,14 @@ export function buildCommitJob(snapshot: SnapshotIdentity, target: CommitTarget,
   return nodeJob(snapshot, target, settings, {
     name: commitJobName(snapshot.metadata.name),
     backoffLimit: BACKOFF_LIMIT_COMMIT,
+    podFailurePolicy: {
+      rules: [
+        {
+          action: 'FailJob',
+          onExitCodes: { containerName: COMMITTER_CONTAINER, operator: 'In', values: [COMMITTER_PERMANENT_FAILURE_EXIT_CODE] },
+        },
+      ],
+    },
     args: [
       target.podName,
       snapshot.metadata.namespace ?? '',

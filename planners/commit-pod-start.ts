@@ -3,6 +3,7 @@
 // would sit in Pausing all that time and then blame the clock. A waiting reason that needs a fix from
 // outside (a wrong committer image, a missing push secret) fails the commit at once and names it.
 import type { V1Pod } from '@kubernetes/client-node';
+import { readCommitResult } from './commit-job.js';
 
 /** Container waiting reasons that do not go away without a change from outside. */
 const UNSTARTABLE_REASONS: ReadonlySet<string> = new Set([
@@ -35,4 +36,13 @@ export function commitPodStartFailure(jobName: string, pods: readonly V1Pod[]): 
     }
   }
   return undefined;
+}
+
+/**
+ * What a commit Job's pod says to the run waiting on the commit: it cannot start (fail now), its committer
+ * reported a result (done, a second or two before the Job is marked Complete), or nothing yet.
+ */
+export function commitPodState(jobName: string, pod: V1Pod): 'cannot start' | 'committed' | 'fine' {
+  if (commitPodStartFailure(jobName, [pod])) return 'cannot start';
+  return readCommitResult(jobName, [pod]).ok ? 'committed' : 'fine';
 }

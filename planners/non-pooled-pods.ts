@@ -72,6 +72,12 @@ export function buildNonPooledPod(sandbox: BatchSandbox, index: number): V1Pod {
   return pod;
 }
 
+/**
+ * Pods created in one pass at most: the created pods' events bring the sandbox back for the next ones. A
+ * sandbox with a huge spec.replicas must not make the operator build millions of pod objects at once.
+ */
+export const MAX_POD_CREATES_PER_PASS = 200;
+
 export interface NonPooledPodPlan {
   /** Pods to create, ascending index. */
   create: V1Pod[];
@@ -95,7 +101,7 @@ export function planNonPooledPods(sandbox: BatchSandbox, pods: readonly V1Pod[])
   if (inLifecyclePhase(sandbox)) return plan;
   const replicas = sandbox.spec.replicas;
   const taken = new Set(pods.map(podIndexOf));
-  for (let index = 0; index < replicas; index++) {
+  for (let index = 0; index < replicas && plan.create.length < MAX_POD_CREATES_PER_PASS; index++) {
     if (taken.has(index)) continue;
     try {
       plan.create.push(buildNonPooledPod(sandbox, index));

@@ -10,7 +10,8 @@
 // why, so the server sees an answer instead of a phase that never moves.
 //
 // While an operation runs, its workflow owns the phase: a new generation with the same intent (a renewal)
-// is left to the workflow's final acknowledgement, pause:false while Pausing cancels the pause, and
+// is left to the workflow's final acknowledgement (the watcher only keeps the pause's run alive),
+// pause:false while Pausing cancels the pause, and
 // pause:true while Resuming stays unacknowledged so that it is acted on once the resume has finished
 // (upstream's behaviour). Retry bridge: after PauseFailed (phase Succeed) the server writes pause:null,
 // then pause:true; each is a new generation, the first is acknowledged, the second starts a pause. The
@@ -27,6 +28,11 @@ export type PauseIntentDecision =
   | { action: 'startResume'; generation: number }
   /** Cancel the running pause; its compensation returns the sandbox to Succeed and acknowledges. */
   | { action: 'cancelPause'; generation: number }
+  /**
+   * Pausing: the pause of `generation` owns the phase. Make sure its run is alive: one that ended without
+   * finishing (terminated, timed out, failed) would leave the phase Pausing for ever, so it runs again.
+   */
+  | { action: 'ensurePause'; generation: number; why: string }
   /** Write pauseObservedGeneration = generation, nothing else. */
   | { action: 'acknowledge'; generation: number; why: string }
   /** Acknowledge and set `condition` (phase unchanged). */
@@ -62,7 +68,8 @@ export function decidePauseIntent({ sandbox, snapshots }: PauseIntentInput): Pau
 
   if (phase === 'Pausing') {
     if (intent === false && fresh) return { action: 'cancelPause', generation };
-    return { action: 'none', why: 'pause in progress' };
+    // The run wrote Pausing with its generation acknowledged (pauseStarted).
+    return { action: 'ensurePause', generation: sandbox.status?.pauseObservedGeneration ?? generation, why: 'pause in progress' };
   }
   if (phase === 'Resuming') {
     return { action: 'none', why: intent === true && fresh ? 'pause waits for the resume in progress' : 'resume in progress' };

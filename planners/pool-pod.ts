@@ -37,3 +37,15 @@ export function buildPoolPod(pool: Pool, revision: string, name: string): V1Pod 
 export function podRevision(pod: V1Pod): string | undefined {
   return pod.metadata?.labels?.[LABELS.poolRevision];
 }
+
+/**
+ * Whether a pod named in a pooled sandbox's alloc-status may count as its own (its status, endpoints):
+ * a pod of the sandbox's Pool not labelled as another sandbox's. An annotation edited to name someone
+ * else's pod, or a pod outside the pool, never puts that pod's IP on this sandbox (issue 13).
+ */
+export function mayServePooledSandbox(pod: V1Pod, poolName: string, sandboxName: string): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  if (labels[LABELS.poolName] !== poolName) return false;
+  const owner = labels[LABELS.batchSandboxName];
+  return owner === undefined || owner === sandboxName;
+}

@@ -9,6 +9,7 @@ import { isTerminating, podName } from './pod-state.js';
 import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-eviction.js';
 import type { PoolSnapshot } from './pool-observation.js';
 import { planRollout } from './pool-rollout.js';
+import { createHeldBackFor, currentRefusal, type PoolCreateRefusal } from './pool-create-refusal.js';
 import { planPoolScale } from './pool-scale.js';
 import { computePoolStatus, poolStatusChanged } from './pool-status.js';
 import { planRecycle } from './recycle.js';
@@ -19,6 +20,17 @@ export interface PoolRoundInput {
   allocation: AllocationPlan;
   nextOrdinal: number;
   now: Date;
+  /** The apiserver's last refusal of a pool pod (pool-create-refusal.ts), while no create went through since. */
+  createRefusal?: PoolCreateRefusal | undefined;
+}
+
+/** A release whose recycling is done. */
+export interface ReleaseRecord extends Release {
+  /**
+   * Pods back in the pool as they are (Noop, or restarted): their allocation label still names the
+   * sandbox, and is cleared, else an idle pod would look like that sandbox's to a selector or a pause.
+   */
+  reused: string[];
 }
 
 export interface PoolRoundPlan {
@@ -37,7 +49,7 @@ export interface PoolRoundPlan {
      */
     recheckAfterMs?: number;
     /** alloc-released updates to write: pods whose recycling is done (a restarting pod stays allocated). */
-    records: Release[];
+    records: ReleaseRecord[];
     /** The ledger once those releases are recorded. */
     ledgerAfter: Ledger;
   };
@@ -51,6 +63,11 @@ export interface PoolRoundPlan {
   status: PoolStatus;
   /** Set when the Pool names an unknown eviction handler. */
   warnings: string[];
+  /**
+   * Plan again after this long even if nothing changes: a restarting pod's retry interval, or pod
+   * creation held back after a refusal, runs out without any event.
+   */
+  recheckAfterMs?: number;
 }
 
 /** One Restart recycle attempt: write `record` as the pod's restart-record, then exec `command` in `containers`. */
@@ -63,8 +80,9 @@ export interface RestartAttempt {
   command: string[];
 }
 
-export function planPoolRound({ observation, allocation, nextOrdinal, now }: PoolRoundInput): PoolRoundPlan {
+export function planPoolRound({ observation, allocation, nextOrdinal, now, ...input }: PoolRoundInput): PoolRoundPlan {
   const { object: pool, revision } = observation.pool;
+  const createRefusal = currentRefusal(input.createRefusal, revision);
   const { handler, warning } = evictionHandlerFor(pool);
   const live = observation.pods.filter((pod) => !isTerminating(pod));
   const byName = new Map(observation.pods.map((pod) => [podName(pod), pod]));
@@ -89,7 +107,10 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now }: Poo
   // A workflow started afresh (its ledger rebuilt from the cluster) counts from 0 again: skip the names
   // its pods already carry, or every create would be a conflict taken for success.
   const firstOrdinal = Math.max(nextOrdinal, ordinalAfter(pool.metadata.name, pool.metadata.uid ?? '', observation.pods));
-  const create = Array.from({ length: scale.create }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', firstOrdinal + i));
+  const heldBackMs = createHeldBackFor(createRefusal, now.getTime());
+  const toCreate = heldBackMs === undefined ? scale.create : 0;
+  const create = Array.from({ length: toCreate }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', firstOrdinal + i));
+  const recheckAfterMs = Math.min(release.recheckAfterMs ?? Infinity, heldBackMs ?? Infinity);
   return {
     evict: eviction.evict,
     release,
@@ -101,8 +122,10 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now }: Poo
       pods: observation.pods,
       allocatedPodNames,
       handler: handler satisfies EvictionHandler,
+      createRefusal,
     }),
     warnings: warning ? [warning] : [],
+    ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}),
   };
 }
 
@@ -147,7 +170,10 @@ function planReleases(
     }
     // A sandbox that is going away is owed nothing more only once every one of its pods is back.
     const complete = done.length === release.pods.length;
-    if (done.length > 0 || complete) plan.records.push({ sandbox: release.sandbox, pods: done, final: release.final && complete });
+    if (done.length > 0 || complete) {
+      const deleted = new Set(plan.deletePods);
+      plan.records.push({ sandbox: release.sandbox, pods: done, final: release.final && complete, reused: done.filter((pod) => !deleted.has(pod)) });
+    }
   }
   return plan;
 }

@@ -39,6 +39,9 @@ export interface PoolScalePlan {
   reason?: ScaleUpLimit;
 }
 
+/** Pods a pool round creates at most (its workflow task must stay small whatever the capacity says). */
+export const MAX_POOL_CREATES_PER_ROUND = 200;
+
 export function planPoolScale(input: PoolScaleInput): PoolScalePlan {
   const { bufferMin, bufferMax, poolMin, poolMax } = input.spec.capacitySpec;
   const { schedulable } = input;
@@ -64,6 +67,8 @@ export function planPoolScale(input: PoolScaleInput): PoolScalePlan {
   );
   plan.create = Math.min(shortfall, maxNew, warmingBudget);
   if (plan.create < shortfall) plan.reason = plan.create === maxNew ? 'PoolMax' : 'MaxUnavailable';
+  // The created pods' events bring the next round: a huge capacity never means a huge round.
+  plan.create = Math.min(plan.create, MAX_POOL_CREATES_PER_ROUND);
   return plan;
 }
 

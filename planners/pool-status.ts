@@ -3,6 +3,7 @@
 // pods count in total only.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PoolStatus } from '../api/v1alpha1/pool.js';
+import { replicaFailureCondition, type PoolCreateRefusal } from './pool-create-refusal.js';
 import { isAllocatable, type EvictionHandler } from './pool-eviction.js';
 import { podRevision } from './pool-pod.js';
 import { isTerminating, podName } from './pod-state.js';
@@ -17,6 +18,8 @@ export interface PoolStatusInput {
   /** Pods the ledger holds for sandboxes. */
   allocatedPodNames: readonly string[];
   handler: EvictionHandler;
+  /** The apiserver's last refusal of a pool pod, while no create has gone through since. */
+  createRefusal?: PoolCreateRefusal | undefined;
 }
 
 export function computePoolStatus(input: PoolStatusInput): PoolStatus {
@@ -34,14 +37,22 @@ export function computePoolStatus(input: PoolStatusInput): PoolStatus {
     // evicting or old-revision pod is not advertised as available.
     available: pods.filter((pod) => !allocated(pod) && isAllocatable(pod, input.revision, input.handler)).length,
     updated: pods.filter((pod) => podRevision(pod) === input.revision).length,
+    // Always present (maybe empty): the status is written as a merge patch, which removes a list only
+    // when it says so.
+    conditions: input.createRefusal ? [replicaFailureCondition(input.createRefusal)] : [],
   };
 }
 
 const STATUS_FIELDS = ['observedGeneration', 'revision', 'total', 'allocated', 'available', 'updated'] as const;
 
+/** What of the conditions counts as a change: which hold, and why (not when they were last seen). */
+function conditionsKey(status: PoolStatus): string {
+  return JSON.stringify((status.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]).sort());
+}
+
 /** Whether `next` differs from `current` (the status last written): the status is written only then. */
 export function poolStatusChanged(current: PoolStatus | undefined, next: PoolStatus): boolean {
-  return current === undefined || STATUS_FIELDS.some((field) => current[field] !== next[field]);
+  return current === undefined || STATUS_FIELDS.some((field) => current[field] !== next[field]) || conditionsKey(current) !== conditionsKey(next);
 }
 
 /** A status the pool workflow wrote, and when (workflow time, ms). */

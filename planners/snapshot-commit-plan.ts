@@ -13,6 +13,7 @@ import type { CommitTarget } from './commit-job.js';
 import { selectPauseSources, type PauseSource } from './pause-source.js';
 import { pauseGenerationOf } from './pause-snapshot.js';
 import { isPauseSnapshot, pauseSnapshotIndex, snapshotImageTag, snapshotImageUri } from './snapshot-names.js';
+import { sourceNodeProblem, type SourceNodeObservation, type SourceNodeProblem } from './source-node.js';
 
 export interface SnapshotCommitInput {
   snapshot: SandboxSnapshot;
@@ -35,7 +36,13 @@ export type SnapshotFailureReason =
 
 export type SnapshotCommitPlan =
   | { ok: true; target: CommitTarget }
-  | { ok: false; reason: SnapshotFailureReason; message: string };
+  | { ok: false; reason: SnapshotFailureReason | SourceNodeProblem['reason']; message: string };
+
+/** The plan, unless the node it commits on cannot run the commit Job (planners/source-node.ts). */
+export function onLiveNode(plan: Extract<SnapshotCommitPlan, { ok: true }>, node: SourceNodeObservation): SnapshotCommitPlan {
+  const problem = sourceNodeProblem(plan.target.podName, plan.target.nodeName, node);
+  return problem ? { ok: false, ...problem } : plan;
+}
 
 const REGISTRY_NOT_CONFIGURED: SnapshotCommitPlan = {
   ok: false,

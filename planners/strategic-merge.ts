@@ -79,6 +79,11 @@ function isMap(value: unknown): value is JsonMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function describeJson(value: unknown): string {
+  if (isMap(value)) return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
 function child(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -112,6 +117,12 @@ function mergeMap(original: JsonMap | undefined, patch: JsonMap, schema: PatchSc
 }
 
 function mergeValue(original: unknown, patch: unknown, schema: PatchSchema, path: string): unknown {
+  const listField = schema.mergeKey !== undefined || schema.scalarSet === true;
+  if (listField && !Array.isArray(patch)) {
+    // Taken as is, a string here would later read as a list of its characters (issue 13: "not-a-list"
+    // made 10 phantom containers).
+    throw new StrategicMergeError(path, `must be a list, got ${describeJson(patch)}`);
+  }
   if (isMap(patch)) return mergeMap(isMap(original) ? original : undefined, patch, schema, path);
   if (!Array.isArray(patch)) return patch;
   const base = Array.isArray(original) ? original : [];

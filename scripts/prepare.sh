@@ -1,6 +1,7 @@
 # Sourced by scripts/dev and scripts/test: provisions Node 24 (from the npm registry when the machine's
 # Node is older), installs npm dependencies when package-lock.json changed, builds or reuses the cached
-# toolchain, and compiles the operator with its workflow bundle.
+# toolchain (the components in PREPARE_TOOLCHAIN, default all), and compiles the operator with its
+# workflow bundle when its sources changed.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -17,6 +18,6 @@ if [ "$(cat node_modules/.lock-sha256 2>/dev/null || true)" != "$lock_sum" ]; th
   echo "$lock_sum" >node_modules/.lock-sha256
 fi
 
-bash scripts/toolchain.sh
-echo "[prepare] compiling the operator and its workflow bundle ..." >&2
-npm run --silent build
+# shellcheck disable=SC2086 # a list of components
+bash scripts/toolchain.sh ${PREPARE_TOOLCHAIN:-}
+bash scripts/build-if-stale

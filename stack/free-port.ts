@@ -16,6 +16,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** `port` if nothing listens on it now, else undefined. */
+export function portIfFree(port: number, host = '127.0.0.1'): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, host, () => server.close(() => resolve(port)));
+  });
+}
+
 /** `n` distinct free ports (distinct even if the kernel hands the same port out twice in a row). */
 export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
   const ports = new Set<number>();

@@ -1,4 +1,4 @@
-// kube-apiserver on loopback with real authentication (static bearer tokens) and RBAC.
+// kube-apiserver on loopback with real authentication (static bearer tokens), Node and RBAC authorization.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +18,19 @@ export interface RunningApiServer {
   serviceAccountKeyPath: string;
 }
 
+/** More identities and flags, e.g. for a real node (its kubelet's token, the kubelet client certificate). */
+export interface ApiServerExtras {
+  /** Lines of the static token file: `token,user,uid,"group1,group2"`. */
+  tokens: string[];
+  args: string[];
+}
+
 export async function startKubeApiServer(
   binary: string,
   dataDir: string,
   etcdUrl: string,
   timeoutMs: number,
+  extras: ApiServerExtras = { tokens: [], args: [] },
 ): Promise<RunningApiServer> {
   const port = await freePort();
   const pkiDir = join(dataDir, 'pki');
@@ -40,7 +48,8 @@ export async function startKubeApiServer(
 
   const adminToken = randomBytes(24).toString('hex');
   const tokenFile = join(pkiDir, 'tokens.csv');
-  writeFileSync(tokenFile, `${adminToken},admin,admin,"system:masters"\n`, { mode: 0o600 });
+  const tokens = [`${adminToken},admin,admin,"system:masters"`, ...extras.tokens];
+  writeFileSync(tokenFile, `${tokens.join('\n')}\n`, { mode: 0o600 });
 
   const url = `https://127.0.0.1:${port}`;
   const process = ManagedProcess.start({
@@ -53,7 +62,8 @@ export async function startKubeApiServer(
       `--secure-port=${port}`,
       `--cert-dir=${pkiDir}`,
       `--token-auth-file=${tokenFile}`,
-      '--authorization-mode=RBAC',
+      // Node: a real node's kubelet (system:node:<name>) gets exactly what its pods need.
+      '--authorization-mode=Node,RBAC',
       '--anonymous-auth=false',
       `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
       `--service-account-key-file=${saPub}`,
@@ -68,6 +78,7 @@ export async function startKubeApiServer(
       '--max-mutating-requests-inflight=1000',
       '--profiling=false',
       '--v=1',
+      ...extras.args,
     ],
     logPath: join(dataDir, 'kube-apiserver.log'),
   });

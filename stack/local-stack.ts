@@ -3,7 +3,8 @@
 // kube-scheduler, kwok with fake nodes, the simulated image-committer (in this process: it plays the
 // committer and failed image pulls on the fake nodes), the simulated task-executors of the pods (in this
 // process too: kwok pods run nothing), and the Temporal dev server, all on free
-// loopback ports with data in one directory. `stop()` tears everything down, also after a failed start.
+// loopback ports with data in one directory; on request, one real node (stack/real-node/). `stop()`
+// tears everything down, also after a failed start.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +19,9 @@ import { createFakeNodes, startKwok } from './kwok.js';
 import { ManagedProcess } from './managed-process.js';
 import { startSimulatedCommitter } from './simulated-committer.js';
 import { SimulatedTaskExecutors } from './simulated-task-executor.js';
+import { prepareRealNode, type PreparedRealNode, type RealNode } from './real-node/real-node.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
-import { resolveToolchain } from './toolchain.js';
+import { realNodeTools, resolveToolchain } from './toolchain.js';
 
 export interface LocalStackOptions {
   /** Where data and logs go; a fresh temp dir by default (removed on stop unless `keepDataDir`). */
@@ -27,9 +29,16 @@ export interface LocalStackOptions {
   keepDataDir?: boolean;
   fakeNodes?: number;
   temporalUi?: boolean;
+  /** Temporal's ports when free (stack/temporal-dev-server.ts preferredPorts). */
+  temporalPorts?: { frontend: number; ui: number };
   /** Persist Temporal state in `<dataDir>/temporal.db`. */
   persistTemporal?: boolean;
   installCrds?: boolean;
+  /**
+   * Also start one real node (kubelet + containerd + registry; root only, one per machine). `'if-possible'`
+   * starts it where it can and records why not elsewhere (`realNodeUnavailable`).
+   */
+  realNode?: boolean | 'if-possible';
   /** Per-component readiness timeout. */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
@@ -46,6 +55,10 @@ export interface LocalStack {
   nodeNames: string[];
   /** The operator's --task-executor-url for the stack's simulated executors. */
   taskExecutorUrl: string;
+  /** The real node, when asked for and started. */
+  realNode: RealNode | undefined;
+  /** Why the real node did not start (with `realNode: 'if-possible'`). */
+  realNodeUnavailable: string | undefined;
   /** Seconds from start to ready, per phase and in total. */
   timings: Record<string, number>;
   /** PIDs of every process the stack started (for leak checks). */
@@ -85,6 +98,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       dataDir,
       ui: opts.temporalUi ?? false,
       dbFile: opts.persistTemporal ? join(dataDir, 'temporal.db') : undefined,
+      ...(opts.temporalPorts && { preferredPorts: opts.temporalPorts }),
       timeoutMs,
     }).then((t) => {
       track(t);
@@ -95,9 +109,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Kubernetes side is still starting; it is rethrown by the await below.
     temporalStarting = temporalPromise.catch(() => {});
 
+    let preparedRealNode: PreparedRealNode | undefined;
+    let realNodeUnavailable: string | undefined;
+    if (opts.realNode) {
+      try {
+        preparedRealNode = prepareRealNode(realNodeTools(), dataDir);
+      } catch (err) {
+        if (opts.realNode !== 'if-possible') throw err;
+        realNodeUnavailable = (err as Error).message;
+      }
+    }
+
     const etcd = track(await startEtcd(tools.etcd, dataDir, timeoutMs));
     mark('etcd');
-    const apiServer = track(await startKubeApiServer(tools.kubeApiserver, dataDir, etcd.clientUrl, timeoutMs));
+    const apiServer = track(
+      await startKubeApiServer(tools.kubeApiserver, dataDir, etcd.clientUrl, timeoutMs, preparedRealNode?.apiServerExtras),
+    );
     mark('kube-apiserver');
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeAdminKubeconfig(kubeconfigPath, apiServer.url, apiServer.caPath, apiServer.adminToken);
@@ -141,6 +168,18 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const nodeNames = (nodes as PromiseFulfilledResult<string[]>).value;
     mark('kubernetes');
 
+    let realNode: RealNode | undefined;
+    if (preparedRealNode) {
+      try {
+        realNode = await preparedRealNode.start({ apiServerUrl: apiServer.url, apiServerCaPath: apiServer.caPath, kubeConfig, kubeconfigPath, timeoutMs });
+        started.push(realNode);
+        mark('real-node');
+      } catch (err) {
+        if (opts.realNode !== 'if-possible') throw err;
+        realNodeUnavailable = `the real node failed to start: ${(err as Error).message}`;
+      }
+    }
+
     if (opts.installCrds ?? true) {
       await installCrds(kubeConfig, timeoutMs);
       mark('crds');
@@ -158,6 +197,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       temporalUiUrl: temporal.uiUrl,
       nodeNames,
       taskExecutorUrl: taskExecutors.urlTemplate,
+      realNode,
+      realNodeUnavailable,
       timings,
       get pids() {
         return started.filter((p) => p instanceof ManagedProcess).map((p) => p.pid);

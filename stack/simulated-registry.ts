@@ -3,7 +3,10 @@
 // account below, and a registry whose host ends in `.invalid` (RFC 2606: never resolvable) does not
 // exist, so its images cannot be pulled. Tests build good and bad push Secrets from these constants.
 
-/** The only credentials the simulated registries accept (any other pair is refused as unauthorized). */
+/**
+ * The only credentials the simulated registries accept (any other pair is refused as unauthorized); the
+ * real node's second registry takes the same (stack/real-node/real-node.ts).
+ */
 export const SIMULATED_REGISTRY_USERNAME = 'opensandbox';
 export const SIMULATED_REGISTRY_PASSWORD = 'opensandbox';
 

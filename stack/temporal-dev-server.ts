@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { OPERATOR_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { freePorts } from './free-port.js';
+import { freePorts, portIfFree } from './free-port.js';
 import { ManagedProcess } from './managed-process.js';
 import { waitUntil } from './wait-until.js';
 
@@ -23,6 +23,11 @@ export interface TemporalStartOptions {
   ui: boolean;
   /** Persist workflow state in this SQLite file (survives restarts of the dev stack). */
   dbFile?: string;
+  /**
+   * Ports to use when free (the dev stack asks for Temporal's defaults, 7233 and 8233, so bookmarks and
+   * CLI defaults keep working across restarts); otherwise, and by default, free ones.
+   */
+  preferredPorts?: { frontend: number; ui: number };
   timeoutMs: number;
 }
 
@@ -42,7 +47,10 @@ export function searchAttributeFlag(key: { name: string; type: SearchAttributeTy
 }
 
 export async function startTemporalDevServer(opts: TemporalStartOptions): Promise<RunningTemporal> {
-  const [port, uiPort, httpPort, metricsPort] = await freePorts(4);
+  const [freeFrontend, freeUi, httpPort, metricsPort] = await freePorts(4);
+  const preferred = opts.preferredPorts;
+  const port = (preferred && (await portIfFree(preferred.frontend))) ?? freeFrontend!;
+  const uiPort = (preferred && (await portIfFree(preferred.ui))) ?? freeUi!;
   const namespace = 'default';
   const address = `127.0.0.1:${port}`;
   const args = [

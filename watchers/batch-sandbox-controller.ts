@@ -26,35 +26,42 @@ import {
 import {
   AUTO_ASSIGN_POOL_REF,
   batchSandboxSchema,
+  batchSandboxStatusSchema,
   namesPool,
   type BatchSandbox,
+  type BatchSandboxStatus,
 } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
-import { poolSchema, type Pool } from '../api/v1alpha1/pool.js';
+import { poolSchema, poolStatusSchema, type Pool } from '../api/v1alpha1/pool.js';
 import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { SandboxRef } from '../activities/pause-activity-types.js';
 import type { Clock } from '../operator/clock.js';
 import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../operator/events.js';
-import { apiErrorMessage, isApiStatus } from '../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus, isPermanentApiError } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
 import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../planners/batch-sandbox-status.js';
 import {
+  invalidSpecProblem,
+  noEligiblePoolProblem,
+  podCreateProblem,
   pooledSandboxProblem,
-  withPooledSandboxProblem,
-  type PooledSandboxProblem,
-} from '../planners/pooled-sandbox-problem.js';
+  withSandboxProblem,
+  type SandboxProblem,
+} from '../planners/sandbox-problem.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { decidePauseIntent } from '../planners/pause-intent.js';
-import { resumeProgress } from '../planners/resume-progress.js';
+import { resumeWakeState } from '../planners/resume-progress.js';
 import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
 import { controllerOf, isTerminating, podName } from '../planners/pod-state.js';
 import { planTaskSpecs } from '../planners/task-specs.js';
+import { unbackedPausedPhase } from '../planners/unbacked-paused-phase.js';
 import type { AssignProfile } from '../planners/pool-assign-profile.js';
 import { choosePool } from '../planners/pool-auto-assign.js';
+import { mayServePooledSandbox } from '../planners/pool-pod.js';
 import type { LifecycleWorkflows } from './lifecycle-workflows.js';
 import type { TaskWorkflows } from './task-workflows.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
@@ -72,8 +79,11 @@ export interface BatchSandboxControllerOptions {
      * wait on them. hasSynced: until the first list is in, a pool missing from the cache may still exist.
      */
     pools: InformerView<KubernetesObject> & Pick<ResourceInformer<KubernetesObject>, 'hasSynced'>;
-    /** The sandboxes' pause snapshots (needed with `lifecycle`). */
-    sandboxSnapshots?: InformerView<KubernetesObject>;
+    /**
+     * The sandboxes' pause snapshots (needed with `lifecycle`). hasSynced: until the first list is in, a
+     * snapshot missing from the cache may still exist, so no answer about it is written.
+     */
+    sandboxSnapshots?: InformerView<KubernetesObject> & Pick<ResourceInformer<KubernetesObject>, 'hasSynced'>;
   };
   /** Starts and cancels the pause/resume workflows; without it spec.pause is not acted on. */
   lifecycle?: LifecycleWorkflows;
@@ -95,6 +105,8 @@ export interface BatchSandboxControllerOptions {
 }
 
 const KIND = BATCH_SANDBOX.kind;
+/** How often a Pausing sandbox's pause run is checked for life (a run terminated or timed out is restarted). */
+const PAUSE_RUN_CHECK_MS = 15_000;
 
 export function batchSandboxKey(namespace: string, name: string): string {
   return `${KIND}/${namespace}/${name}`;
@@ -207,7 +219,11 @@ export class BatchSandboxController {
         kind: KIND,
         metadata: { name, namespace, uid: raw.metadata?.uid, resourceVersion: raw.metadata?.resourceVersion },
       };
-      this.reportInvalid(key, object, EVENT_REASONS.InvalidSpec, `${fieldPath(issue.path)}: ${issue.message}`);
+      const problem = invalidSpecProblem(`${fieldPath(issue.path)}: ${issue.message}`);
+      this.reportProblem(key, object, problem);
+      // The status says it too (it may itself be what is malformed: then a fresh one is written).
+      const status = batchSandboxStatusSchema.safeParse((raw as { status?: unknown }).status);
+      await this.writeProblemStatus(key, { metadata: object.metadata, status: status.success ? status.data : undefined }, problem);
       return;
     }
     const sandbox = parsed.data;
@@ -220,6 +236,7 @@ export class BatchSandboxController {
     if (await this.expireIfDue(key, sandbox)) return;
     if (await this.addTaskFinalizer(key, sandbox)) return;
     await this.wakeTasks(key, sandbox);
+    if (await this.repairUnbackedPausedPhase(key, sandbox)) return;
     if (await this.dispatchPauseIntent(key, sandbox)) return;
     if (sandbox.spec.poolRef === AUTO_ASSIGN_POOL_REF) {
       await this.assignPool(key, sandbox);
@@ -235,7 +252,10 @@ export class BatchSandboxController {
     await this.scale(key, sandbox, pods).catch((err: unknown) => {
       scaleFailure = { err };
     });
-    await this.writeRuntimeStatus(key, sandbox, pods);
+    // A pod the apiserver refuses for good is said on the sandbox, not only in Events; still retried (with
+    // the queue's backoff), as a quota may be raised or a webhook fixed.
+    const refused = scaleFailure?.err instanceof PodCreateRefused ? podCreateProblem(scaleFailure.err.pod, scaleFailure.err.message) : undefined;
+    await this.writeRuntimeStatus(key, sandbox, pods, refused);
     if (scaleFailure) throw scaleFailure.err;
   }
 
@@ -248,6 +268,10 @@ export class BatchSandboxController {
     const lifecycle = this.opts.lifecycle;
     const ref = sandboxRefOf(sandbox);
     if (!lifecycle || !ref) return false;
+    if (sandbox.spec.pause !== undefined && this.opts.informers.sandboxSnapshots?.hasSynced() === false) {
+      // A fresh replica would otherwise answer a resume with SnapshotNotFound from a half-filled cache.
+      throw new RetryLater('the SandboxSnapshot cache has not synced yet');
+    }
     const decision = decidePauseIntent({ sandbox, snapshots: this.pauseSnapshotsOf(sandbox) });
     const { namespace, name } = ref;
     switch (decision.action) {
@@ -272,6 +296,11 @@ export class BatchSandboxController {
       case 'startResume':
         await lifecycle.startResume(ref, decision.generation);
         return true;
+      case 'ensurePause':
+        await lifecycle.ensurePause(ref, decision.generation);
+        // Nothing else wakes a sandbox whose run died: look again after a while.
+        this.queue.enqueueAfter(key, PAUSE_RUN_CHECK_MS);
+        return false;
       case 'cancelPause':
         await lifecycle.cancelPause(ref, sandbox.status?.pauseObservedGeneration ?? decision.generation);
         this.log.info({ kind: KIND, namespace, name, generation: decision.generation }, 'Cancelling pause: pause=false while Pausing');
@@ -281,12 +310,12 @@ export class BatchSandboxController {
 
   /**
    * Pod events reach a resuming sandbox here: its resume workflow waits for them. It is woken when its
-   * pods come to an end (all Ready, or one failing), once per such state: a wake-up while it is still
-   * waiting would cost a workflow task, and one that lands as it completes makes the server reject that
-   * completion.
+   * pods come to an end (all Ready, or one failing) or when the paused pod a replica waited on is gone,
+   * once per such state: a wake-up while it is still waiting would cost a workflow task, and one that
+   * lands as it completes makes the server reject that completion.
    */
   private wakeResume(ref: SandboxRef, sandbox: BatchSandbox): void {
-    const state = resumeProgress(this.ownPods(sandbox), sandbox.spec.replicas).state;
+    const state = resumeWakeState(this.ownPods(sandbox), sandbox.spec.replicas);
     if (state === 'waiting' || this.resumeStates.get(ref.uid) === state) return;
     this.resumeStates.set(ref.uid, state);
     this.opts.lifecycle?.sandboxPodsChanged(ref);
@@ -330,7 +359,10 @@ export class BatchSandboxController {
     if (!('allocated' in allocation)) return [];
     const released = new Set(allocation.release);
     const namespace = sandbox.metadata.namespace ?? '';
-    return allocation.allocated.filter((name) => !released.has(name)).flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? []);
+    return allocation.allocated
+      .filter((name) => !released.has(name))
+      .flatMap((name) => this.opts.informers.pods.get(name, namespace) ?? [])
+      .filter((pod) => mayServePooledSandbox(pod, sandbox.spec.poolRef ?? '', sandbox.metadata.name));
   }
 
   /** The pods a non-pooled sandbox controls (by UID, from the cache), in index order. */
@@ -418,7 +450,9 @@ export class BatchSandboxController {
     if (choice.kind === 'none') {
       // No retry loop: a Pool event re-enqueues this sandbox (enqueueSandboxesOfPool).
       const message = `no eligible pool found for BatchSandbox ${name}: ${choice.reason}`;
-      this.warnOnce(key, sandbox, EVENT_REASONS.NoEligiblePool, message, 'No eligible Pool for BatchSandbox');
+      const problem = noEligiblePoolProblem(message);
+      this.reportProblem(key, sandbox, problem);
+      await this.writeProblemStatus(key, sandbox, problem);
       return;
     }
     const hadTemplate = sandbox.spec.template !== undefined;
@@ -473,6 +507,8 @@ export class BatchSandboxController {
       poolRef,
       poolExists: !this.opts.informers.pools.hasSynced() || (pool !== undefined && !pool.metadata?.deletionTimestamp),
       malformedAnnotation: 'malformed' in allocation ? allocation.malformed : undefined,
+      poolReplicaFailure: replicaFailureOf(pool),
+      waitingForPods: 'allocated' in allocation && allocation.allocated.length < sandbox.spec.replicas,
     });
     this.reportProblem(key, sandbox, problem);
     // Before the delivery has written alloc-status and the first status (phase), a refresh would race that
@@ -482,14 +518,36 @@ export class BatchSandboxController {
       await this.writeRuntimeStatus(key, sandbox, this.allocatedPods(sandbox, allocation), problem);
       return;
     }
-    const status = withPooledSandboxProblem(sandbox.status, problem, this.opts.clock.now());
+    await this.writeProblemStatus(key, sandbox, problem);
+  }
+
+  /** The status with `problem` as its condition (or without any), written when that changes it. */
+  private async writeProblemStatus(key: string, sandbox: SandboxStatusView, problem: SandboxProblem | undefined): Promise<void> {
+    const status = withSandboxProblem(sandbox.status, problem, this.opts.clock.now());
     if (status !== undefined && !sameStatus(sandbox.status, status)) {
       await this.patch(key, sandbox, 'status', { metadata: { resourceVersion: sandbox.metadata.resourceVersion }, status });
     }
   }
 
+  /**
+   * A Paused phase no pause wrote (planners/unbacked-paused-phase.ts) gets the runtime status of the pods
+   * the sandbox runs, and a Warning Event; true when that is this reconcile's write.
+   */
+  private async repairUnbackedPausedPhase(key: string, sandbox: BatchSandbox): Promise<boolean> {
+    const snapshots = this.opts.informers.sandboxSnapshots;
+    if (sandbox.status?.phase !== 'Paused' || !snapshots?.hasSynced()) return false;
+    const pods = namesPool(sandbox.spec.poolRef) ? this.allocatedPods(sandbox, readAllocation(sandbox.metadata.annotations ?? {})) : this.ownPods(sandbox);
+    const why = unbackedPausedPhase({ sandbox, pauseSnapshots: this.pauseSnapshotsOf(sandbox), pods });
+    if (why === undefined) return false;
+    const { namespace, name } = sandbox.metadata;
+    this.log.warn({ kind: KIND, namespace, name }, why);
+    this.opts.events.record(sandbox, 'Warning', EVENT_REASONS.PausedPhaseRepaired, why);
+    await this.writeRuntimeStatus(key, { ...sandbox, status: { ...sandbox.status, phase: undefined } }, pods);
+    return true;
+  }
+
   /** One Warning Event per problem as it starts (the condition carries it meanwhile). */
-  private reportProblem(key: string, sandbox: BatchSandbox, problem: PooledSandboxProblem | undefined): void {
+  private reportProblem(key: string, sandbox: InvolvedObject, problem: SandboxProblem | undefined): void {
     if (problem === undefined) {
       this.problems.delete(key);
       return;
@@ -537,6 +595,7 @@ export class BatchSandboxController {
     } catch (err) {
       if (isApiStatus(err, fine)) return;
       this.opts.events.record(sandbox, 'Warning', failed, `failed to ${verb} pod ${name}: ${apiErrorMessage(err)}`);
+      if (verb === 'create' && isPermanentApiError(err)) throw new PodCreateRefused(name, apiErrorMessage(err), { cause: err });
       throw err;
     }
     const { namespace, name: sandboxName } = sandbox.metadata;
@@ -549,19 +608,19 @@ export class BatchSandboxController {
     key: string,
     sandbox: BatchSandbox,
     pods: readonly V1Pod[],
-    problem?: PooledSandboxProblem,
+    problem?: SandboxProblem,
   ): Promise<void> {
     const now = this.opts.clock.now();
     const runtime = computeRuntimeStatus({ sandbox, pods, now });
     const endpoints = runtime.endpoints;
-    const status = problem ? withPooledSandboxProblem(runtime.status, problem, now)! : runtime.status;
+    const status = problem ? withSandboxProblem(runtime.status, problem, now)! : runtime.status;
     let resourceVersion = sandbox.metadata.resourceVersion;
     const annotation = endpointsPatchValue(sandbox, endpoints);
     if (annotation !== undefined) {
       const body = { metadata: { resourceVersion, annotations: { [ANNOTATIONS.endpoints]: annotation } } };
       resourceVersion = await this.patch(key, sandbox, 'metadata', body);
     }
-    if (statusPatchNeeded(sandbox, status)) {
+    if (statusPatchNeeded(sandbox, status, problem !== undefined)) {
       // The whole status as one merge patch, as upstream: lists (conditions) are replaced.
       await this.patch(key, sandbox, 'status', { metadata: { resourceVersion }, status });
     }
@@ -574,7 +633,7 @@ export class BatchSandboxController {
    */
   private async patch(
     key: string,
-    sandbox: BatchSandbox,
+    sandbox: SandboxStatusView,
     target: 'metadata' | 'status',
     body: { metadata: { resourceVersion?: string }; spec?: unknown; status?: unknown },
   ): Promise<string | undefined> {
@@ -600,6 +659,17 @@ export class BatchSandboxController {
   }
 }
 
+/** The message of a Pool's ReplicaFailure condition, while it holds. */
+function replicaFailureOf(pool: KubernetesObject | undefined): string | undefined {
+  const status = poolStatusSchema.safeParse((pool as { status?: unknown } | undefined)?.status);
+  if (!status.success) return undefined;
+  const failure = status.data.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  return failure ? (failure.message ?? 'ReplicaFailure') : undefined;
+}
+
+/** What a status write needs of a sandbox: which object (and version), and its status (a sandbox whose spec does not parse has only these). */
+type SandboxStatusView = Pick<BatchSandbox, 'metadata'> & { status?: BatchSandboxStatus | undefined };
+
 /** alloc-status and alloc-release, or why one of the allocation annotations does not parse. */
 function readAllocation(
   annotations: Record<string, string>,
@@ -619,6 +689,18 @@ function readAllocation(
 function sandboxRefOf(obj: KubernetesObject): SandboxRef | undefined {
   const { namespace, name, uid } = obj.metadata ?? {};
   return namespace && name && uid ? { namespace, name, uid } : undefined;
+}
+
+/** The apiserver refused a pod of a non-pooled sandbox for good (reported as the FailedCreate problem). */
+class PodCreateRefused extends Error {
+  constructor(
+    readonly pod: string,
+    message: string,
+    options: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'PodCreateRefused';
+  }
 }
 
 /** Remembers at most `limit` values, forgetting the oldest first. */

@@ -48,6 +48,8 @@ export interface LifecycleWorkflows {
   startResume(sandbox: SandboxRef, generation: number): Promise<void>;
   /** Cancels the pause of `generation` (or, if that id is unknown, any running pause of the sandbox). */
   cancelPause(sandbox: SandboxRef, generation: number): Promise<void>;
+  /** Starts the pause of `generation` again if its run ended without finishing; a no-op otherwise. */
+  ensurePause(sandbox: SandboxRef, generation: number): Promise<void>;
   /** A pod of a Resuming sandbox changed. */
   sandboxPodsChanged(sandbox: SandboxRef): void;
   /** The sandbox is being deleted: its running operations end (their clean-up runs). */
@@ -81,8 +83,12 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
   constructor(private readonly opts: TemporalLifecycleWorkflowsOptions) {}
 
   async startPause(sandbox: SandboxRef, generation: number): Promise<void> {
-    const input: PauseWorkflowInput = { sandbox, generation, deadlineMs: this.opts.deadlines.pauseMs };
-    await this.start('pauseWorkflow', pauseWorkflowId(sandbox, generation), input, sandbox.namespace, sandbox.name, 'pause');
+    await this.start('pauseWorkflow', pauseWorkflowId(sandbox, generation), this.pauseInput(sandbox, generation), sandbox.namespace, sandbox.name, 'pause');
+  }
+
+  async ensurePause(sandbox: SandboxRef, generation: number): Promise<void> {
+    const workflowId = pauseWorkflowId(sandbox, generation);
+    await this.start('pauseWorkflow', workflowId, this.pauseInput(sandbox, generation), sandbox.namespace, sandbox.name, 'pause', 'debug');
   }
 
   async startResume(sandbox: SandboxRef, generation: number): Promise<void> {
@@ -98,6 +104,9 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
   }
 
   async cancelPause(sandbox: SandboxRef, generation: number): Promise<void> {
+    // A run that ended without finishing runs again first: its cancellation clean-up (the Job and the
+    // snapshots deleted, phase back to Succeed) is what leaves Pausing.
+    await this.ensurePause(sandbox, generation);
     await this.cancel([pauseWorkflowId(sandbox, generation), ...(await this.running(sandbox, 'pause'))]);
   }
 
@@ -141,9 +150,14 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
     void nudge.finally(() => this.inFlight.delete(nudge));
   }
 
+  private pauseInput(sandbox: SandboxRef, generation: number): PauseWorkflowInput {
+    return { sandbox, generation, deadlineMs: this.opts.deadlines.pauseMs };
+  }
+
   /**
-   * Starts a run unless one with this id is running (use it) or has ended (rejected as a duplicate: the
-   * operation of that generation or snapshot is done, and its outcome is on the object).
+   * Starts a run unless one with this id is running (use it) or has completed (rejected as a duplicate:
+   * the operation of that generation or snapshot is done, and its outcome is on the object). A run that
+   * ended without completing (terminated, timed out, failed) wrote no outcome, so it is started again.
    */
   private async start(
     workflowType: string,
@@ -152,6 +166,7 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
     namespace: string,
     sandboxName: string,
     operation: LifecycleOperation,
+    logLevel: 'info' | 'debug' = 'info',
   ): Promise<void> {
     try {
       await this.opts.client.workflow.start(workflowType, {
@@ -160,10 +175,10 @@ export class TemporalLifecycleWorkflows implements LifecycleWorkflows {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         requestEagerStart: this.opts.eagerStart,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         typedSearchAttributes: lifecycleSearchAttributes(namespace, sandboxName, operation),
       });
-      this.opts.log.info({ kind: 'BatchSandbox', namespace, name: sandboxName, workflowId }, 'Started workflow');
+      this.opts.log[logLevel]({ kind: 'BatchSandbox', namespace, name: sandboxName, workflowId }, 'Started workflow (or found it running)');
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

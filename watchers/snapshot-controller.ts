@@ -18,7 +18,7 @@ import { isApiStatus } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import type { Logger } from '../operator/logger.js';
 import { commitJobOutcome, jobNameOf } from '../planners/commit-job.js';
-import { commitPodStartFailure } from '../planners/commit-pod-start.js';
+import { commitPodState } from '../planners/commit-pod-start.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { isTerminalSnapshot } from '../planners/snapshot-status.js';
 import { controllerOf } from '../planners/pod-state.js';
@@ -69,7 +69,7 @@ export class SnapshotController {
         if (namespace && name) this.queue.enqueue(snapshotKey(namespace, name));
       });
       // Only what the waiting workflow acts on wakes it: a Job that finished or went away, a Job pod that
-      // cannot start. A wake-up for a Job that is still running would cost a workflow task for nothing,
+      // cannot start or whose committer reported its result (before the Job controller marks the Job). A wake-up for a Job that is still running would cost a workflow task for nothing,
       // and one that lands while the workflow completes makes the server reject that completion.
       this.opts.informers.jobs.on(event, (job) => {
         const state = event === 'delete' ? 'gone' : commitJobOutcome(job).state;
@@ -78,7 +78,7 @@ export class SnapshotController {
       this.opts.informers.pods.on(event, (pod) => {
         const jobName = jobNameOf(pod);
         if (!jobName || pod.metadata?.labels?.[LABELS.sandboxSnapshotName] === undefined) return;
-        const state = event !== 'delete' && commitPodStartFailure(jobName, [pod]) ? 'cannot start' : 'fine';
+        const state = event === 'delete' ? 'fine' : commitPodState(jobName, pod);
         if (this.wakesOnChange(pod, state, 'fine')) this.jobChanged(pod);
       });
     }

@@ -4,9 +4,9 @@
 // runs the workflow task (every operator worker has them), which saves a task-queue round trip per step,
 // most of the operator's share of a pause or resume (bench pause-resume). The long waits (commit Job, pods)
 // are workflow timers and signals, never activities, so no step outlives a workflow task's heartbeat.
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { proxyLocalActivities } from '@temporalio/workflow';
 import { OBJECT_GONE, type LifecycleActivities } from '../activities/pause-activity-types.js';
+import { activityFailureOfType } from './activity-failure.js';
 import { QUICK_LOCAL_ACTIVITY, QUICK_RETRY } from './activity-options.js';
 
 export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
@@ -20,7 +20,5 @@ export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
 
 /** An activity found the sandbox or snapshot gone (or replaced by a namesake): the run ends quietly. */
 export function isObjectGone(err: unknown): boolean {
-  // A local activity's failure may reach the workflow as the ApplicationFailure itself, unwrapped.
-  const failure = err instanceof ActivityFailure ? err.cause : err;
-  return failure instanceof ApplicationFailure && failure.type === OBJECT_GONE;
+  return activityFailureOfType(err, OBJECT_GONE) !== undefined;
 }

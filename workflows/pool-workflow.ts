@@ -27,10 +27,12 @@ import {
 import { podName } from '../planners/pod-state.js';
 import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
+import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
+import { activityFailureOfType } from './activity-failure.js';
 import { continueAsNewNow } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
@@ -96,8 +98,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let landed: LandedWrites = { allocStatus: {}, released: {} };
   const progress: PoolProgress = { step: 'starting', rounds: 0, allocatedPods: 0, shortfall: 0 };
   let maintaining = false;
-  /** Workflow time at which a restarting pod's retry interval runs out (a round must run then). */
+  /** Workflow time at which a restarting pod's retry interval, or held-back creation, runs out (a round must run then). */
   let recheckAt: number | undefined;
+  /** The apiserver's last refusal of a pool pod, until a create goes through (planners/pool-create-refusal.ts). */
+  let createRefusal: PoolCreateRefusal | undefined;
   const inFlight = new Set<Promise<void>>();
 
   setHandler(poolChangedSignal, () => {
@@ -133,7 +137,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       progress.step = 'releasing sandboxes of a deleted pool';
       await Promise.all(inFlight);
       const plan = planAllocation({ ledger, pods: [], sandboxes: observation.sandboxes, allocatable: () => false });
-      await bulk.recordReleases({ namespace, releases: plan.releases.filter((r) => r.final) });
+      // Nothing to unlabel: the pods go with the Pool.
+      await bulk.recordReleases({ namespace, releases: plan.releases.filter((r) => r.final).map((r) => ({ ...r, reused: [] })) });
       // A Pool created meanwhile signalled this run: ending now would lose that signal. Go round again,
       // with a ledger rebuilt for the new Pool object.
       if (changed) {
@@ -185,13 +190,14 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
     const round = maintaining
       ? undefined
-      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date() });
+      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal });
     if (round) {
       const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;
       if (shortage.length > 0) track(hot.recordEvents({ events: shortage }));
-      // A pod waiting out its restart retry interval needs a round then, even if nothing else changes.
-      const { recheckAfterMs } = round.release;
+      // A pod waiting out its restart retry interval, or creation held back, needs a round then, even if
+      // nothing else changes.
+      const { recheckAfterMs } = round;
       recheckAt = recheckAfterMs === undefined ? undefined : Date.now() + recheckAfterMs;
     }
     // Only an upkeep that writes something runs, and a round follows it to see its effect: an idle pool
@@ -231,7 +237,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         landed.released[r.sandbox] = [...(landed.released[r.sandbox] ?? []), ...r.pods];
       }
     }
-    if (round.scale.create.length > 0) await bulk.createPoolPods({ namespace, pool, names: round.scale.create });
+    if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision);
     if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
     if (poolStatusChanged(lastStatus?.status, round.status)) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
@@ -240,6 +246,19 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
     if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });
     if (events.length > 0) track(hot.recordEvents({ events }));
+  }
+
+  /** Creates pool pods; a refusal for good is kept (creation waits, the status says it), not retried here. */
+  async function createPoolPods(names: string[], revision: string): Promise<void> {
+    try {
+      await bulk.createPoolPods({ namespace, pool, names });
+      createRefusal = undefined;
+    } catch (err) {
+      const refused = activityFailureOfType(err, POOL_POD_CREATE_REFUSED);
+      if (!refused) throw err;
+      createRefusal = { message: refused.message, revision, at: Date.now() };
+      log.warn('Pool pods refused by the apiserver; creation held back', { kind: 'Pool', namespace, name: pool, reason: refused.message });
+    }
   }
 
   function track(work: Promise<void>): void {

@@ -1,6 +1,6 @@
 // The resume of one BatchSandbox generation (id `resume/<ns>/<name>/<uid>/<generation>`, ADR 0004):
 //   markResuming (with the snapshots) -> rewriteTemplate -> recreatePods -> wait for the pods
-//   -> markResumed | markResumeFailed
+//   (recreating those whose predecessor was still terminating) -> markResumed | markResumeFailed
 // Waiting is event-driven: the pod watcher signals `sandboxPodsChanged`. Resume is latency-sensitive and
 // the watcher may not know this run's id yet (an operator restart), so the backstop wakes it often at
 // first (every 2 s for 30 s), then every 10 s.
@@ -66,6 +66,10 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
       if (pods.state === 'failed') {
         const { reason, message } = pods.resumeFailed;
         return failed({ phase: 'Failed', reason, message, podFailed: pods.podFailed });
+      }
+      if (pods.missing > 0) {
+        progress.step('recreating pods');
+        await steps.recreatePods(sandbox);
       }
     }
   }

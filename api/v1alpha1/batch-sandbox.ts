@@ -5,8 +5,11 @@
 import { z } from 'zod';
 import { batchSandboxConditionsSchema, batchSandboxPhaseSchema } from './conditions.js';
 import { DNS1123_SUBDOMAIN, dateTimeSchema, int32Schema } from './formats.js';
+
+/** spec.replicas at most (the CRD's maximum): one object must not ask the operator for millions of pods. */
+export const MAX_REPLICAS = 10_000;
 import { API_VERSION, BATCH_SANDBOX } from './group.js';
-import { objectMetaSchema } from './object-meta.js';
+import { labelledObjectMetaSchema } from './object-meta.js';
 import { podTemplateSchema } from './pod-template.js';
 import { taskTemplateSchema } from './task-template.js';
 
@@ -45,7 +48,7 @@ export function namesPool(poolRef: string | undefined): poolRef is string {
 
 export const batchSandboxSpecSchema = z
   .object({
-    replicas: int32Schema.min(0),
+    replicas: int32Schema.min(0).max(MAX_REPLICAS),
     poolRef: poolRefSchema.optional(),
     template: podTemplateSchema.optional(),
     shardPatches: z.array(shardPatchSchema).optional(),
@@ -93,7 +96,7 @@ export type BatchSandboxStatus = z.infer<typeof batchSandboxStatusSchema>;
 export const batchSandboxSchema = z.object({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal(BATCH_SANDBOX.kind),
-  metadata: objectMetaSchema,
+  metadata: labelledObjectMetaSchema,
   spec: batchSandboxSpecSchema,
   status: batchSandboxStatusSchema.optional(),
 });

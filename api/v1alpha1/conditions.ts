@@ -1,4 +1,4 @@
-// Status conditions and phases of BatchSandbox and SandboxSnapshot.
+// Status conditions and phases of BatchSandbox and SandboxSnapshot, and the Pool's conditions.
 //
 // Storage rule shared with the upstream operator and relied on by the OpenSandbox server: only conditions
 // whose status is "True" are stored; setting a condition to "False" removes it from the list, so "absent"
@@ -61,3 +61,12 @@ export type SandboxSnapshotCondition = z.infer<typeof sandboxSnapshotConditionSc
 export const sandboxSnapshotConditionsSchema = z
   .array(sandboxSnapshotConditionSchema)
   .superRefine(rejectDuplicateTypes);
+
+/**
+ * ReplicaFailure (beyond upstream, as a Deployment has it): the apiserver refuses the Pool's pods for
+ * good; reason FailedCreate, message its answer.
+ */
+export const poolConditionTypeSchema = z.enum(['ReplicaFailure']);
+export const poolConditionSchema = conditionSchema(poolConditionTypeSchema);
+export type PoolCondition = z.infer<typeof poolConditionSchema>;
+export const poolConditionsSchema = z.array(poolConditionSchema).superRefine(rejectDuplicateTypes);

@@ -28,3 +28,12 @@ export const objectMetaSchema = z.looseObject({
   ownerReferences: z.array(ownerReferenceSchema).optional(),
 });
 export type ObjectMeta = z.infer<typeof objectMetaSchema>;
+
+/** A name that is also the value of a label on the object's pods: at most 63 characters (the CRDs' rule). */
+export const MAX_LABELLED_NAME = 63;
+export const labelledObjectMetaSchema = objectMetaSchema.extend({
+  name: z
+    .string()
+    .min(1)
+    .max(MAX_LABELLED_NAME, `must be at most ${MAX_LABELLED_NAME} characters: it is the value of a label on the object's pods`),
+});

@@ -1,13 +1,17 @@
 // Pool: a warm buffer of pods from one template, allocated to pooled BatchSandboxes. Mirrors
 // crds/sandbox.opensandbox.io_pools.yaml, including its CEL rules.
 import { z } from 'zod';
+import { poolConditionsSchema } from './conditions.js';
 import { int32Schema } from './formats.js';
 import { API_VERSION, POOL } from './group.js';
 import { intOrPercentSchema } from './int-or-percent.js';
-import { objectMetaSchema } from './object-meta.js';
+import { labelledObjectMetaSchema } from './object-meta.js';
 import { podTemplateSchema } from './pod-template.js';
 
-const count = int32Schema.min(0);
+/** A capacity count at most (the CRD's maximum): one Pool must not ask for millions of pods. */
+export const MAX_POOL_PODS = 100_000;
+
+const count = int32Schema.min(0).max(MAX_POOL_PODS);
 
 export const capacitySpecSchema = z
   .object({
@@ -24,6 +28,9 @@ export const capacitySpecSchema = z
     };
     atMost('bufferMin', 'bufferMax');
     atMost('poolMin', 'poolMax');
+    if (capacity.bufferMin > capacity.poolMax) {
+      ctx.addIssue({ code: 'custom', path: ['bufferMin'], message: 'bufferMin must be less than or equal to poolMax (the pool never holds more than poolMax pods)' });
+    }
   });
 export type CapacitySpec = z.infer<typeof capacitySpecSchema>;
 
@@ -62,13 +69,14 @@ export const poolStatusSchema = z.object({
   allocated: int32Schema,
   available: int32Schema,
   updated: int32Schema.optional(),
+  conditions: poolConditionsSchema.optional(),
 });
 export type PoolStatus = z.infer<typeof poolStatusSchema>;
 
 export const poolSchema = z.object({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal(POOL.kind),
-  metadata: objectMetaSchema,
+  metadata: labelledObjectMetaSchema,
   spec: poolSpecSchema,
   status: poolStatusSchema.optional(),
 });

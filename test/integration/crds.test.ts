@@ -131,7 +131,10 @@ describe('upstream fixtures', () => {
 describe('invalid objects', () => {
   it.each(invalidObjects(checksNamespace))('$name is rejected at $field', async ({ object, field }) => {
     const { code, message, fields } = await rejection(objects.create(object as KubernetesObject));
-    expect({ code, fields }).toEqual({ code: 422, fields: expect.arrayContaining([field]) });
+    // metadata is not in a CRD's schema: a rule on it sits on the root, which the apiserver reports as
+    // field "<nil>"; its message names the field.
+    const reported = field.startsWith('metadata.') ? '<nil>' : field;
+    expect({ code, fields }).toEqual({ code: 422, fields: expect.arrayContaining([reported]) });
     expect(message).toContain(field);
   });
 });

@@ -1,19 +1,22 @@
-// The Helm chart (charts/opensandbox-operator) as a user installs it: linted and rendered by the real
-// helm binary, its objects accepted by the real kube-apiserver, and the operator process, started with
-// a token of the chart's ServiceAccount (nothing else), serving a pooled and a non-pooled sandbox. That
-// proves the chart's RBAC covers what the operator calls; SubjectAccessReviews cover the calls this run
-// does not reach (pause Jobs, the Restart recycle's exec) and that it grants nothing beyond them.
-//
-// Offline, helm refuses to render a chart whose declared dependency (the Temporal chart) is absent, so
-// the test renders a copy with an empty stand-in for it (only its name counts; it is never enabled).
+// The Helm chart (charts/opensandbox-operator) as a user installs it, offline: linted, rendered and
+// installed by the real helm from the repository's chart directory as it is, its values checked by its
+// schema, its pod admitted under the "restricted" Pod Security Standard by the real kube-apiserver, and
+// the operator process, started with a token of the chart's ServiceAccount (nothing else) and the
+// Deployment's environment, serving a pooled and a non-pooled sandbox and the sample of the chart's
+// NOTES, whose commands the test runs as printed. That proves the chart's RBAC covers what the operator
+// calls; SubjectAccessReviews cover the calls this run does not reach (pause Jobs, the Restart recycle's
+// exec) and that it grants nothing beyond them.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuthorizationV1Api, CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { AuthorizationV1Api, CoreV1Api, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { parse, parseAllDocuments } from 'yaml';
+import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { isImageReference } from '../../operator/image-reference.js';
+import { apiErrorMessage } from '../../operator/kube-errors.js';
 import { REPO_ROOT, resolveToolchain } from '../../stack/toolchain.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -29,31 +32,94 @@ import {
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig, testStackInfo } from '../support/stack.js';
 
+interface Container {
+  name: string;
+  image: string;
+  imagePullPolicy?: string;
+  command?: string[];
+  args?: string[];
+  env: { name: string; value?: string }[];
+  ports?: { name: string; containerPort: number }[];
+  resources?: unknown;
+  securityContext?: Record<string, unknown>;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface Deployment extends KubernetesObject {
+  spec: {
+    replicas: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; securityContext?: Record<string, unknown>; volumes?: unknown[] } };
+  };
+}
+
+const chartDir = join(REPO_ROOT, 'charts', 'opensandbox-operator');
+const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string; dependencies?: unknown };
+const TEMPORAL = 'temporal.address=temporal:7233';
 const suffix = randomBytes(4).toString('hex');
 const release = `chart-${suffix}`;
 const ns = new PoolNamespace(`helm-chart-${suffix}`);
 const namespace = ns.namespace;
+// Its own namespace: the sandboxes' pods in the other one are not written to the restricted standard.
+const restricted = `helm-restricted-${suffix}`;
 const serviceAccount = `${release}-opensandbox-operator`;
 const kc = testKubeConfig();
-const objects = KubernetesObjectApi.makeApiClient(kc);
 const core = kc.makeApiClient(CoreV1Api);
 const authorization = kc.makeApiClient(AuthorizationV1Api);
 const workDir = mkdtempSync(join(tmpdir(), 'helm-chart-'));
-const chartDir = join(workDir, 'opensandbox-operator');
-const created: KubernetesObject[] = [];
+let installed = false;
 
-/** Runs helm; `output` is what it printed (stdout, where rendered manifests go), `errors` its stderr. */
+/** Runs helm; `output` is what it printed (stdout, where manifests and NOTES go), `errors` its stderr. */
 function helm(args: string[]): { status: number | null; output: string; errors: string } {
   const result = spawnSync(resolveToolchain().helm, args, { encoding: 'utf8' });
   return { status: result.status, output: result.stdout, errors: result.stderr };
 }
 
-function render(values: string[]): KubernetesObject[] {
-  const { status, output, errors } = helm(['template', release, chartDir, '--namespace', namespace, ...values.flatMap((v) => ['--set', v])]);
-  if (status !== 0) throw new Error(`helm template failed:\n${errors}`);
-  return parseAllDocuments(output.slice(output.indexOf('---')))
+/** Against the test apiserver, as its admin. */
+function helmOnCluster(args: string[]): ReturnType<typeof helm> {
+  return helm([...args, '--kubeconfig', testStackInfo().kubeconfigPath]);
+}
+
+function parseManifests(output: string): KubernetesObject[] {
+  return parseAllDocuments(output)
     .map((doc) => doc.toJS() as KubernetesObject | null)
     .filter((doc): doc is KubernetesObject => doc !== null);
+}
+
+function render(values: string[], inNamespace = namespace): KubernetesObject[] {
+  const { status, output, errors } = helm(['template', release, chartDir, '--namespace', inNamespace, ...values.flatMap((v) => ['--set', v])]);
+  if (status !== 0) throw new Error(`helm template failed:\n${errors}`);
+  return parseManifests(output);
+}
+
+function only<T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T {
+  const found = objects.filter((o) => o.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, rendered ${found.length}`);
+  return found[0] as T;
+}
+
+const operatorContainer = (objects: KubernetesObject[]): Container => only<Deployment>(objects, 'Deployment').spec.template.spec.containers[0]!;
+
+/**
+ * A command the NOTES print, as printed: the line starting with `prefix` (indentation aside), through
+ * `EOF` when it opens a here-document.
+ */
+function notesCommand(notes: string, prefix: string): string {
+  const lines = notes.split('\n');
+  const start = lines.findIndex((line) => line.trim().startsWith(prefix));
+  if (start < 0) throw new Error(`the NOTES print no command starting with ${prefix}:\n${notes}`);
+  if (!lines[start]!.endsWith("<<'EOF'")) return lines[start]!.trim();
+  const end = lines.indexOf('EOF', start);
+  return lines.slice(start, end + 1).join('\n');
+}
+
+/** Runs it with bash, the stack's kubectl first on PATH and its admin kubeconfig. */
+function runAsUser(command: string): { status: number | null; output: string } {
+  const result = spawnSync('bash', ['-euo', 'pipefail', '-c', command], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, PATH: `${dirname(resolveToolchain().kubectl)}:${process.env.PATH ?? ''}`, KUBECONFIG: testStackInfo().kubeconfigPath },
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 /** Whether the chart's ServiceAccount may do this (a SubjectAccessReview on the real apiserver). */
@@ -72,30 +138,142 @@ async function allowed(verb: string, group: string, resource: string, subresourc
 
 beforeAll(async () => {
   buildIfStale();
-  // Dereferenced: the chart's crds/ is a link to the repository's crds/.
-  cpSync(join(REPO_ROOT, 'charts', 'opensandbox-operator'), chartDir, { recursive: true, dereference: true });
-  mkdirSync(join(chartDir, 'charts', 'temporal'), { recursive: true });
-  writeFileSync(join(chartDir, 'charts', 'temporal', 'Chart.yaml'), 'apiVersion: v2\nname: temporal\nversion: 1.6.0\n');
   await ns.create();
+  await core.createNamespace({
+    body: { metadata: { name: restricted, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } },
+  });
 }, 180_000);
 
 afterAll(async () => {
   killOperators();
-  for (const object of created.filter((o) => !o.metadata?.namespace)) await objects.delete(object).catch(() => {});
+  // Cluster-scoped objects (ClusterRole, ClusterRoleBinding) go with the release, not the namespace.
+  if (installed) helmOnCluster(['uninstall', release, '--namespace', namespace]);
   await ns.delete();
+  await core.deleteNamespace({ name: restricted }).catch(() => {});
   rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('Helm chart', () => {
-  it('lints strictly, and refuses to render without a Temporal to talk to, naming the value', () => {
-    const lint = helm(['lint', '--strict', chartDir, '--set', 'temporal.address=temporal:7233']);
+  it('lints strictly and renders offline with only temporal.address, and refuses to render without it, naming the value', () => {
+    expect(chart.dependencies).toBeUndefined();
+    const lint = helm(['lint', '--strict', chartDir, '--set', TEMPORAL]);
     expect(lint).toMatchObject({ status: 0 });
     const missing = helm(['template', release, chartDir]);
     expect(missing.status).not.toBe(0);
     expect(missing.errors).toContain('temporal.address is required');
-    const bundled = render(['temporal.enabled=true']);
-    const deployment = bundled.find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
-    expect(deployment.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'TEMPORAL_ADDRESS', value: `${release}-temporal-frontend:7233` });
+  });
+
+  it.each([
+    ['replicaCount=abc', "at '/replicaCount'"],
+    ['replicaCount=0', "at '/replicaCount'"],
+    ['logLevel=loud', "at '/logLevel'"],
+    ['httpPort=70000', "at '/httpPort'"],
+    ['image.pullPolicy=Sometimes', "at '/image/pullPolicy'"],
+    ['roles=both', "at '/roles'"],
+    ['replicas=3', "additional properties 'replicas' not allowed"],
+    ['temporal.adress=temporal:7233', "additional properties 'adress' not allowed"],
+    // The Temporal this chart no longer installs: refused, rather than silently ignored.
+    ['temporal.enabled=true', "additional properties 'enabled' not allowed"],
+  ])('refuses --set %s, naming the key (%s)', (value, named) => {
+    const result = helm(['template', release, chartDir, '--set', TEMPORAL, '--set', value]);
+    expect(result.status).not.toBe(0);
+    expect(result.errors).toContain("values don't meet the specifications of the schema");
+    expect(result.errors).toContain(named);
+  });
+
+  it('checks the values on lint and install too', () => {
+    const lint = helm(['lint', '--strict', chartDir, '--set', TEMPORAL, '--set', 'replicaCount=abc']);
+    expect(lint.status).not.toBe(0);
+    expect(`${lint.output}${lint.errors}`).toContain("at '/replicaCount'");
+    const install = helm(['install', release, chartDir, '--dry-run=client', '--set', TEMPORAL, '--set', 'logLevel=loud']);
+    expect(install.status).not.toBe(0);
+    expect(install.errors).toContain("at '/logLevel'");
+  });
+
+  it("renders the project's image at appVersion with the image's own entrypoint, a read-only root with /tmp, the measured resources and a PodDisruptionBudget", () => {
+    const rendered = render([TEMPORAL]);
+    expect(rendered.map((o) => o.kind).sort()).toEqual(
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ServiceAccount'].sort(),
+    );
+    // The tag images/ builds the operator image with.
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(chart.appVersion).toBe(version);
+    const deployment = only<Deployment>(rendered, 'Deployment');
+    const container = deployment.spec.template.spec.containers[0]!;
+    expect(container).toMatchObject({ image: `opensandbox-temporal-operator/operator:${version}`, imagePullPolicy: 'IfNotPresent' });
+    expect(container.command).toBeUndefined();
+    expect(container.args).toBeUndefined();
+    expect(container.resources).toEqual({ requests: { cpu: '200m', memory: '384Mi' }, limits: { memory: '1Gi' } });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+    expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
+    expect(only(rendered, 'PodDisruptionBudget')).toMatchObject({
+      apiVersion: 'policy/v1',
+      spec: { maxUnavailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } },
+    });
+    // Without a PodDisruptionBudget for a single replica, or when turned off.
+    expect(render([TEMPORAL, 'replicaCount=1']).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+    expect(render([TEMPORAL, 'podDisruptionBudget.enabled=false']).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+  });
+
+  it('composes the image from registry, repository, tag or digest', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const cases: [string[], string][] = [
+      [['image.registry=registry.example.com:5000', 'image.tag=v2'], 'registry.example.com:5000/opensandbox-temporal-operator/operator:v2'],
+      [['image.repository=ghcr.io/acme/operator'], `ghcr.io/acme/operator:${chart.appVersion}`],
+      // The digest pins the content: it wins over a tag.
+      [['image.registry=registry.example.com', `image.digest=${digest}`, 'image.tag=v2'], `registry.example.com/opensandbox-temporal-operator/operator@${digest}`],
+    ];
+    for (const [values, image] of cases) {
+      const container = operatorContainer(render([TEMPORAL, ...values]));
+      expect({ values, image: container.image }).toEqual({ values, image });
+      expect(isImageReference(container.image)).toBe(true);
+    }
+  });
+
+  it('renders a Service on the http port when asked, and with the ServiceMonitor, which selects it', () => {
+    const serviceOnly = render([TEMPORAL, 'service.enabled=true']);
+    expect(serviceOnly.map((o) => o.kind)).not.toContain('ServiceMonitor');
+    const service = only<KubernetesObject & { spec: { ports: unknown[] } }>(serviceOnly, 'Service');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 8081, targetPort: 'http' }]);
+
+    const rendered = render([TEMPORAL, 'serviceMonitor.enabled=true', 'serviceMonitor.interval=15s', 'serviceMonitor.labels.release=prometheus']);
+    const monitored = only<KubernetesObject & { spec: { selector: Record<string, string> } }>(rendered, 'Service');
+    const monitor = only<KubernetesObject & { spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: unknown; endpoints: unknown[] } }>(
+      rendered,
+      'ServiceMonitor',
+    );
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.metadata?.labels).toMatchObject({ release: 'prometheus' });
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: [namespace] });
+    expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(monitored.metadata?.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    // The Service's http port is the operator container's.
+    const deployment = only<Deployment>(rendered, 'Deployment');
+    expect(deployment.spec.template.metadata.labels).toMatchObject(monitored.spec.selector);
+    expect(deployment.spec.template.spec.containers[0]!.ports).toEqual([{ name: 'http', containerPort: 8081 }]);
+  });
+
+  it('passes the "restricted" Pod Security Standard, with both security contexts taken from the values', async () => {
+    /** The Deployment's pod, created (dry run) in the restricted namespace: what its ReplicaSet would create. */
+    const admission = async (values: string[]): Promise<string> => {
+      const template = only<Deployment>(render([TEMPORAL, ...values], restricted), 'Deployment').spec.template;
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'operator', labels: template.metadata.labels }, spec: template.spec } as V1Pod;
+      try {
+        await core.createNamespacedPod({ namespace: restricted, body: pod, dryRun: 'All' });
+        return 'admitted';
+      } catch (err) {
+        return apiErrorMessage(err);
+      }
+    };
+    expect(await admission([])).toBe('admitted');
+    // Loosened through either value, the same pod is refused: the namespace does enforce the standard.
+    const escalating = await admission(['securityContext.allowPrivilegeEscalation=true']);
+    expect(escalating).toContain('violates PodSecurity "restricted:latest"');
+    expect(escalating).toContain('allowPrivilegeEscalation');
+    const root = await admission(['podSecurityContext.runAsNonRoot=false']);
+    expect(root).toContain('violates PodSecurity "restricted:latest"');
+    expect(root).toContain('runAsNonRoot');
   });
 
   it('installs the repository CRDs unchanged', () => {
@@ -107,22 +285,31 @@ describe('Helm chart', () => {
     for (const crd of shown) expect(crd).toEqual(repo.get(crd!.metadata.name));
   });
 
-  it('runs the operator under its ServiceAccount: both roles ready, a non-pooled, a pooled and a task sandbox served', async () => {
+  it("installs offline; the operator runs under its ServiceAccount with the Deployment's environment, serves a non-pooled, a pooled and a task sandbox, and the NOTES' commands work as printed", async () => {
     const stack = testStackInfo();
-    const rendered = render([
-      `temporal.address=${stack.temporalAddress}`,
-      'replicaCount=0',
-      `watchNamespace=${namespace}`,
-      `taskExecutorUrl=${stack.taskExecutorUrl}`,
+    const install = helmOnCluster([
+      'install',
+      release,
+      chartDir,
+      '--namespace',
+      namespace,
+      ...[`temporal.address=${stack.temporalAddress}`, `watchNamespace=${namespace}`, `taskExecutorUrl=${stack.taskExecutorUrl}`].flatMap((v) => ['--set', v]),
     ]);
-    expect(rendered.map((o) => o.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
+    expect({ status: install.status, errors: install.errors }).toMatchObject({ status: 0 });
+    installed = true;
+    const notes = install.output.slice(install.output.indexOf('NOTES:'));
+    const manifest = helmOnCluster(['get', 'manifest', release, '--namespace', namespace]);
+    expect(manifest.status).toBe(0);
+    const objects = parseManifests(manifest.output);
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ServiceAccount'].sort(),
     );
-    for (const object of rendered) {
-      created.push(await objects.create(object));
-    }
 
-    // The Deployment's pod, with the ServiceAccount's token and the chart's environment (bar the image).
+    // kwok plays the Deployment's pods (Running and Ready, no container): the rollout the NOTES wait for.
+    const rollout = runAsUser(notesCommand(notes, 'kubectl rollout status'));
+    expect(rollout).toMatchObject({ status: 0, output: expect.stringContaining('successfully rolled out') });
+
+    // The operator itself runs here, as the Deployment's pod would: its ServiceAccount's token, its environment.
     const token = await core.createNamespacedServiceAccountToken({ name: serviceAccount, namespace, body: { spec: { expirationSeconds: 3600 } } });
     const cluster = kc.getCurrentCluster()!;
     const kubeconfig = join(workDir, 'service-account.kubeconfig');
@@ -137,8 +324,7 @@ describe('Helm chart', () => {
         'current-context': 'chart',
       }),
     );
-    const deployment = rendered.find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
-    const env = Object.fromEntries(deployment.spec.template.spec.containers[0]!.env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
+    const env = Object.fromEntries(operatorContainer(objects).env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
     const operator = startOperator([], {
       ...env,
       KUBECONFIG: kubeconfig,
@@ -159,8 +345,29 @@ describe('Helm chart', () => {
     await waitUntil(async () => (await ns.getSandbox('task')).status?.taskSucceed === 1, { what: 'task succeeded', timeoutMs: 60_000 });
     await ns.deleteSandbox('task');
     await ns.waitForSandboxGone('task');
+
+    // The NOTES' sample (in the watched namespace): a Pool and a BatchSandbox served from it.
+    expect(runAsUser(notesCommand(notes, 'kubectl apply'))).toMatchObject({ status: 0 });
+    await ns.waitForAllocation('sample', 1);
+    await waitUntil(async () => (await ns.getSandbox('sample')).status?.ready === 1, { what: 'the sample sandbox ready', timeoutMs: 60_000 });
+    expect(runAsUser(notesCommand(notes, 'kubectl get pool/sample batchsandbox/sample'))).toMatchObject({ status: 0 });
+    // Its pause, which the NOTES say fails, the sandbox running on, while snapshot.registry is empty.
+    expect(notes).toContain('the snapshot registry is not configured');
+    expect(runAsUser(notesCommand(notes, `kubectl patch batchsandbox sample -n ${namespace} --type merge -p '{"spec":{"pause":true}}'`))).toMatchObject({ status: 0 });
+    let status: BatchSandbox['status'];
+    await waitUntil(
+      async () => {
+        status = (await ns.getSandbox('sample')).status;
+        return status?.conditions?.some((c) => c.type === 'PauseFailed') === true;
+      },
+      { what: 'the sample sandbox PauseFailed', timeoutMs: 60_000 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last status ${JSON.stringify(status)}`);
+    });
+    expect(status?.phase).toBe('Succeed');
+    expect(status?.conditions?.find((c) => c.type === 'PauseFailed')?.message).toContain('registry not configured');
     expect(operator.stdout()).not.toContain('forbidden');
-  }, 180_000);
+  }, 240_000);
 
   it('grants the calls that run did not reach, and nothing beyond what the operator calls', async () => {
     const granted = [
@@ -171,6 +378,7 @@ describe('Helm chart', () => {
       ['delete', 'sandbox.opensandbox.io', 'sandboxsnapshots'],
       ['update', 'sandbox.opensandbox.io', 'sandboxsnapshots', 'status'],
       ['patch', '', 'events'],
+      ['get', '', 'nodes'],
     ] as const;
     for (const [verb, group, resource, subresource] of granted) {
       expect({ verb, resource, subresource, allowed: await allowed(verb, group, resource, subresource) }).toMatchObject({ allowed: true });

@@ -403,7 +403,7 @@ describe('resumeWorkflow', () => {
   it('resumes: recreates the pods and is woken by the pod signal, not the backstop', async () => {
     let podsReady = false;
     const { sandbox, cluster } = setUp({
-      overrides: { inspectResumedPods: async () => (podsReady ? { state: 'ready' } : { state: 'waiting', ready: 0 }) },
+      overrides: { inspectResumedPods: async () => (podsReady ? { state: 'ready' } : { state: 'waiting', ready: 0, missing: 0 }) },
     });
     const handle = await startResume(sandbox);
     await waitFor('the resume waiting for pods', async () => (await handle.query(lifecycleProgressQuery)).step === 'waiting for pods');

@@ -306,6 +306,11 @@ describe('bad objects', () => {
     const event = await waitForEvent('bad-expiry', 'InvalidSpec');
     expect(event.type).toBe('Warning');
     expect(event.message).toMatch(/^spec\.expireTime: must be an RFC 3339 date-time/);
+    // The sandbox says it too, where a client reading its status looks (issue 13).
+    let condition: NonNullable<BatchSandbox['status']>['conditions'] = [];
+    await waitUntil(async () => (condition = (await getSandbox('bad-expiry')).status?.conditions ?? []).length > 0, { what: 'InvalidSpec condition', timeoutMs: 30_000 });
+    expect(condition).toHaveLength(1);
+    expect(condition[0]).toMatchObject({ type: 'Progressing', status: 'True', message: event.message });
     await waitForRunning('fine', 1);
     expect(await livePods('bad-expiry')).toEqual([]);
   });

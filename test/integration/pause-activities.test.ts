@@ -251,6 +251,27 @@ describe('preparePauseSnapshot', () => {
     expect(await jobExists(commitJobName('ps-noreg-pause'))).toBe(false);
   });
 
+  it('fails a pause whose source node is gone or not Ready, naming the node, without creating a Job', async () => {
+    // A Node nobody runs (kwok manages only the stack's labelled nodes): it never turns Ready.
+    const unready = `unready-${namespace}`;
+    await ns.core.createNode({ body: { metadata: { name: unready } } });
+    try {
+      for (const [name, nodeName, reason] of [
+        ['ps-node-gone', `gone-${namespace}`, 'SourceNodeGone'],
+        ['ps-node-unready', unready, 'SourceNodeNotReady'],
+      ] as const) {
+        const bs = await runningSandbox(name);
+        const prepared = await activities.preparePauseSnapshot(refOf(bs), { ...sourceOf(bs, 0), nodeName }, 1);
+        expect(prepared.commit).toEqual({ state: 'terminal', phase: 'Failed', reason, message: expect.stringContaining(`node ${nodeName} of pod ${name}-0`) });
+        expect((await getSnapshot(`${name}-pause`)).status).toMatchObject({ phase: 'Failed' });
+        expect(eventsOf(`${name}-pause`)).toEqual(['Warning SnapshotFailed']);
+        expect(await jobExists(commitJobName(`${name}-pause`))).toBe(false);
+      }
+    } finally {
+      await ns.core.deleteNode({ name: unready });
+    }
+  });
+
   it('replicas > 1 get their own snapshot `<bs>-pause-<i>`', async () => {
     const bs = await runningSandbox('ps-multi', 2);
     const prepared = await activities.preparePauseSnapshot(refOf(bs), sourceOf(bs, 1), 1);

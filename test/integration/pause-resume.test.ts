@@ -12,7 +12,7 @@ import { API_VERSION } from '../../api/v1alpha1/group.js';
 import { podName } from '../../planners/pod-state.js';
 import { SIMULATED_COMMIT_ANNOTATION } from '../../stack/simulated-commit-outcome.js';
 import { waitUntil } from '../../stack/wait-until.js';
-import { lifecycleProgressQuery, type LifecycleProgress } from '../../workflows/lifecycle-api.js';
+import { lifecycleProgressQuery, pauseWorkflowId, type LifecycleProgress } from '../../workflows/lifecycle-api.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
@@ -224,6 +224,39 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     await life.waitForSnapshot('cancelled-pause', 'removed with the cancelled pause', (s) => s === undefined);
   });
 
+  it('restarts a pause run that was terminated, so the sandbox does not stay Pausing (it ends as the commit does)', async () => {
+    await createRunning(nonPooled('terminated-run', 1, { [SIMULATED_COMMIT_ANNOTATION]: 'hang' }));
+    await life.setPause('terminated-run', true);
+    const pausing = await life.waitForPhase('terminated-run', 'Pausing');
+    await waitUntil(async () => (await life.jobsOf('terminated-run-pause')).length > 0, { what: 'commit Job created', timeoutMs: 30_000 });
+    const ref = { namespace: ns.namespace, name: 'terminated-run', uid: pausing.metadata.uid! };
+    const handle = suite.operator.client.workflow.getHandle(pauseWorkflowId(ref, pausing.status!.pauseObservedGeneration!));
+    const terminated = (await handle.describe()).runId;
+    await handle.terminate('test: a run killed from the Temporal UI');
+    // The watcher's periodic check starts the pause of that generation again; it picks up the same Job,
+    // which overruns its deadline: the sandbox leaves Pausing with PauseFailed Timeout, still running.
+    const failed = await life.waitForSandbox('terminated-run', 'PauseFailed', (bs) => condition(bs, 'PauseFailed') !== undefined, 60_000);
+    expect(failed.status?.phase).toBe('Succeed');
+    expect(condition(failed, 'PauseFailed')?.reason).toBe('Timeout');
+    expect((await handle.describe()).runId).not.toBe(terminated);
+  });
+
+  it('cancels a pause whose run was terminated when pause:false arrives', async () => {
+    const running = await createRunning(nonPooled('terminated-cancel', 1, { [SIMULATED_COMMIT_ANNOTATION]: 'hang' }));
+    const [pod] = await life.podsOf(running);
+    await life.setPause('terminated-cancel', true);
+    const pausing = await life.waitForPhase('terminated-cancel', 'Pausing');
+    await waitUntil(async () => (await life.jobsOf('terminated-cancel-pause')).length > 0, { what: 'commit Job created', timeoutMs: 30_000 });
+    const ref = { namespace: ns.namespace, name: 'terminated-cancel', uid: pausing.metadata.uid! };
+    await suite.operator.client.workflow.getHandle(pauseWorkflowId(ref, pausing.status!.pauseObservedGeneration!)).terminate('test');
+    await life.setPause('terminated-cancel', false);
+    const back = await life.waitForSettled('terminated-cancel', 'Succeed');
+    expect(condition(back, 'PauseFailed')).toBeUndefined();
+    expect((await life.podsOf(back)).map((p) => p.metadata?.uid)).toEqual([pod?.metadata?.uid]);
+    await life.waitForSnapshot('terminated-cancel-pause', 'removed with the cancelled pause', (s) => s === undefined);
+    await waitUntil(async () => (await life.jobsOf('terminated-cancel-pause')).length === 0, { what: 'commit Job deleted', timeoutMs: 60_000 });
+  });
+
   it('fails a commit that overruns its deadline with reason Timeout and keeps the sandbox running', async () => {
     await createRunning(nonPooled('overrun', 1, { [SIMULATED_COMMIT_ANNOTATION]: 'hang' }));
     await life.setPause('overrun', true);
@@ -315,6 +348,27 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     const settled = await life.waitForSettled('not-paused', 'Succeed');
     expect(condition(settled, 'ResumeFailed')).toBeUndefined();
     expect((await life.podsOf(settled)).map((p) => p.metadata?.uid)).toEqual([pod?.metadata?.uid]);
+  });
+
+  it('restores a forged Paused phase from the running pods, and then pauses for real (issue 13)', async () => {
+    const running = await createRunning(nonPooled('forged'));
+    const [pod] = await life.podsOf(running);
+    await life.patchSandboxStatus('forged', { phase: 'Paused' });
+    const repaired = await life.waitForSettled('forged', 'Succeed');
+    expect(repaired.status?.ready).toBe(1);
+    let messages: (string | undefined)[] = [];
+    await waitUntil(
+      async () => {
+        const events = await ns.core.listNamespacedEvent({ namespace: ns.namespace, fieldSelector: 'involvedObject.name=forged,reason=PausedPhaseRepaired' });
+        messages = events.items.map((e) => e.message);
+        return messages.length > 0;
+      },
+      { what: 'PausedPhaseRepaired event', timeoutMs: 30_000 },
+    );
+    expect(messages).toEqual([expect.stringContaining(`pods ${podName(pod!)} still run`)]);
+    const paused = await pauseAndWait('forged');
+    expect(await life.podsOf(paused)).toEqual([]);
+    expect((await life.getSnapshot('forged-pause'))?.status?.phase).toBe('Succeed');
   });
 
   it('rejects a pause of a sandbox that cannot be paused with PauseFailed, not a stuck phase', async () => {

@@ -161,7 +161,9 @@ describe('pool auto-assign (poolRef "*")', () => {
     const [message] = await eventsOf('bs-late', EVENT_REASONS.NoEligiblePool);
     expect(message).toMatch(/^no eligible pool found for BatchSandbox bs-late: no Pool qualifies: /);
     expect(message).toContain('late-other (image: the pool runs none of case-late:1)');
-    expect((await getSandbox('bs-late')).spec.poolRef).toBe('*');
+    const waiting = await getSandbox('bs-late');
+    expect(waiting.spec.poolRef).toBe('*');
+    expect(waiting.status?.conditions).toEqual([expect.objectContaining({ type: 'Progressing', reason: 'NoEligiblePool', message })]);
     // No polling on our side: the Pool's add event is what wakes the sandbox.
     await createPool(aPool('late-match', namespace).template(template('case-late:1')).capacity({ bufferMin: 1, bufferMax: 1, poolMin: 0, poolMax: 3 }));
     expect((await resolved('bs-late')).spec.poolRef).toBe('late-match');

@@ -11,7 +11,9 @@ import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
+import { poolWorkflowId } from '../../workflows/pool-workflow.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 import { testKubeConfig } from '../support/stack.js';
 
 const { ns } = poolOperatorSuite('pooled-bad');
@@ -69,6 +71,59 @@ describe('pooled BatchSandbox bad input', () => {
     const served = await waitForSandbox('early', 'delivered', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 2);
     expect(served.status?.conditions?.some((c) => c.reason === 'PoolNotFound')).toBe(false);
     expect(JSON.parse(served.metadata.annotations![ANNOTATIONS.allocStatus]!).pods).toHaveLength(2);
+  });
+
+  it('serves a sandbox again with new pods when its Pool is deleted and recreated (issue 13)', async () => {
+    await createPool('again');
+    await createSandbox(aBatchSandbox('survivor', namespace).poolRef('again').replicas(1).build());
+    const [first] = await ns.waitForAllocation('survivor', 1);
+    await ns.deletePool('again');
+    await waitUntil(() => ns.podsGone([first!]), { what: "the deleted Pool's pod gone", timeoutMs: 60_000, intervalMs: 200 });
+
+    await createPool('again');
+    const served = await waitForSandbox('survivor', 'served by the recreated pool', (bs) => {
+      const pods = JSON.parse(bs.metadata.annotations?.[ANNOTATIONS.allocStatus] ?? '{"pods":[]}').pods as string[];
+      return pods.length === 2 && bs.status?.ready === 1;
+    });
+    const pods = JSON.parse(served.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
+    expect(pods[0]).toBe(first);
+    expect(await ns.podsAlive([pods[1]!])).toBe(true);
+  });
+
+  it('says on a sandbox and on a Pool when the apiserver refuses their pods for good (issue 13)', async () => {
+    // The CRDs keep pod templates as Kubernetes does; the quantity is checked when a pod is created.
+    const banana = { spec: { containers: [{ name: 'sandbox', image: 'sandbox:1', resources: { requests: { cpu: 'banana' } } }] } };
+    await createSandbox(aBatchSandbox('refused', namespace).replicas(1).template(banana).build());
+    const refused = await waitForSandbox('refused', 'FailedCreate on its status', (bs) => condition(bs, 'Progressing')?.reason === 'FailedCreate');
+    expect(condition(refused, 'Progressing')?.message).toMatch(/^pod refused-0 cannot be created: .*quantities must match/);
+
+    await objects.createNamespacedCustomObject({
+      ...crd,
+      plural: POOL.plural,
+      body: aPool('refusing', namespace).template(banana).capacity({ bufferMin: 1, bufferMax: 1, poolMin: 1, poolMax: 2 }).build(),
+    });
+    await waitUntil(async () => (await warningEvents('refusing')).some((e) => e.reason === 'FailedCreate' && /quantities must match/.test(e.message ?? '')), {
+      what: 'FailedCreate Warning Event on the Pool',
+      timeoutMs: 30_000,
+    });
+    // The Pool's status says it too, and so does a sandbox waiting on it.
+    await waitUntil(async () => (await ns.poolStatus('refusing'))?.conditions?.some((c) => c.type === 'ReplicaFailure' && /quantities must match/.test(c.message ?? '')) === true, {
+      what: 'ReplicaFailure on the Pool status',
+      timeoutMs: 30_000,
+    });
+    await createSandbox(aBatchSandbox('starved', namespace).poolRef('refusing').build());
+    const starved = await waitForSandbox('starved', 'PoolCannotCreatePods', (bs) => condition(bs, 'Progressing')?.reason === 'PoolCannotCreatePods');
+    expect(condition(starved, 'Progressing')?.message).toMatch(/^Pool .*\/refusing cannot create pods \(pool pods cannot be created: .*quantities must match/);
+
+    // A fixed template is tried at once (not after the 30 s hold-back): the sandbox is served, both
+    // conditions go.
+    const fixed = aPool('refusing', namespace).build().spec.template;
+    await objects.patchNamespacedCustomObject({ ...crd, plural: POOL.plural, name: 'refusing', body: { spec: { template: fixed } } }, MERGE_PATCH);
+    await ns.waitForAllocation('starved', 1);
+    await waitForSandbox('starved', 'no PoolCannotCreatePods', (bs) => condition(bs, 'Progressing')?.reason !== 'PoolCannotCreatePods');
+    await waitUntil(async () => (await ns.poolStatus('refusing'))?.conditions?.length === 0, { what: 'ReplicaFailure cleared', timeoutMs: 30_000 });
+    // A history with a refused create, for test/integration/workflow-replay.test.ts (test/support/workflow-history.ts).
+    if (recordingWorkflowHistories()) saveWorkflowHistory(poolWorkflowId(namespace, 'refusing'), 'pool-workflow-refused-create.json');
   });
 
   it('reports a malformed alloc-status on one sandbox (condition, Warning Event) and keeps serving the others (upstream e2e 17 exits instead)', async () => {
@@ -141,5 +196,51 @@ describe('pooled BatchSandbox bad input', () => {
     expect(given).toHaveLength(1);
     expect(given).not.toContain(idle);
     expect(held).not.toContain(given[0]);
+  });
+
+  it('never lets a hand-edited alloc-status reach another sandbox pod or a pod outside the pool: not its endpoints, not its release (issue 13)', async () => {
+    await createPool('guarded');
+    await waitUntil(
+      async () => (await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=guarded` })).items.filter((p) => p.status?.podIP).length >= 2,
+      { what: 'two warm pods in pool guarded', timeoutMs: 60_000 },
+    );
+    await createSandbox(aBatchSandbox('victim', namespace).poolRef('guarded').replicas(1).build());
+    const victim = await waitForSandbox('victim', 'delivered', (bs) => bs.status?.ready === 1);
+    const [victimPod] = JSON.parse(victim.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
+    await createSandbox(aBatchSandbox('bystander', namespace).replicas(1).template().build());
+    await waitForSandbox('bystander', 'running', (bs) => bs.status?.ready === 1);
+    await createSandbox(aBatchSandbox('forger', namespace).poolRef('guarded').replicas(1).build());
+    const forger = await waitForSandbox('forger', 'delivered', (bs) => bs.status?.ready === 1);
+    const [forgerPod] = JSON.parse(forger.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
+    const ipOf = async (pod: string) => (await core.readNamespacedPod({ namespace, name: pod })).status!.podIP!;
+    const [victimIp, bystanderIp] = [await ipOf(victimPod!), await ipOf('bystander-0')];
+
+    await objects.patchNamespacedCustomObject(
+      {
+        ...crd,
+        plural: BATCH_SANDBOX.plural,
+        name: 'forger',
+        body: { metadata: { annotations: { [ANNOTATIONS.allocStatus]: JSON.stringify({ pods: [forgerPod, victimPod, 'bystander-0'] }) } } },
+      },
+      MERGE_PATCH,
+    );
+    await waitUntil(
+      async () =>
+        (await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=guarded' })).items.some(
+          (e) => e.reason === 'LedgerDrift' && (e.message ?? '').includes(victimPod!),
+        ),
+      { what: `LedgerDrift event naming ${victimPod}`, timeoutMs: 30_000 },
+    );
+    const endpoints = JSON.stringify((await getSandbox('forger')).metadata.annotations?.[ANNOTATIONS.endpoints] ?? '');
+    expect(endpoints).not.toContain(victimIp);
+    expect(endpoints).not.toContain(bystanderIp);
+
+    // Deleting the forger gives back its own pod only: the pool recycles it, the others keep theirs.
+    await objects.deleteNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name: 'forger' });
+    await waitUntil(async () => ns.podsGone([forgerPod!]), { what: `forger pod ${forgerPod} recycled`, timeoutMs: 60_000 });
+    for (const pod of [victimPod!, 'bystander-0']) {
+      expect((await core.readNamespacedPod({ namespace, name: pod })).metadata?.deletionTimestamp).toBeUndefined();
+    }
+    expect((await getSandbox('victim')).status?.ready).toBe(1);
   });
 });

@@ -2,6 +2,7 @@
 // executors the test drives (binding, polling, recovery, pause, deletion, a vanished sandbox). What the
 // activities do to the cluster and the executors is for test/integration/tasks.test.ts.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ObjectRef } from '../../activities/lifecycle-objects.js';
@@ -25,6 +26,8 @@ class FakeTaskSandbox {
   readonly counters: TaskCounters[] = [];
   released: string[] = [];
   finalizerRemoved = false;
+  /** Rounds that looked at the sandbox. */
+  looks = 0;
 
   constructor(tasks: ExecutorTask[], pods: TaskPod[]) {
     this.view = {
@@ -45,7 +48,10 @@ class FakeTaskSandbox {
   }
 
   readonly activities: TaskActivities = {
-    observeTaskSandbox: async () => (this.view ? structuredClone(this.view) : { gone: true }),
+    observeTaskSandbox: async () => {
+      this.looks++;
+      return this.view ? structuredClone(this.view) : { gone: true };
+    },
     collectTaskReports: async ({ pods }) => Object.fromEntries(pods.map((pod) => [pod.name, this.executors.get(pod.name) ?? null])),
     dispatchTasks: async ({ calls }) => {
       for (const { name, tasks } of calls) {
@@ -163,6 +169,40 @@ describe('tasks workflow (faked activities)', () => {
     await handle.signal(taskSandboxChangedSignal);
     await waitFor('running on the restored pod', () => last(fake)?.taskRunning === 1);
     expect(fake.sent.at(-1)).toEqual({ pod: 'bs-0', tasks: ['bs-0'] });
+  });
+
+  /** Rounds, each recording a ~100 KB observation, until the first run continues as new; that run's end. */
+  async function roundsUntilContinuedAsNew(pauseBetweenMs: number) {
+    // Every round records its observation; 100 KB of env makes each one big.
+    const big: ExecutorTask = { name: 'bs-0', process: { command: ['sleep', '60'], env: [{ name: 'BIG', value: 'x'.repeat(100 * 1024) }] } };
+    const fake = new FakeTaskSandbox([big], [{ name: 'p0', ip: '10.0.0.1' }]);
+    const { handle } = await start(fake);
+    await waitFor('running', () => last(fake)?.taskRunning === 1);
+    const firstRun = client.workflow.getHandle(handle.workflowId, (await handle.describe()).runId);
+    for (let round = 0; round < 40 && (await firstRun.describe()).status.name === 'RUNNING'; round++) {
+      const looks = fake.looks;
+      await handle.signal(taskSandboxChangedSignal);
+      await waitFor(`round ${round}`, () => fake.looks > looks);
+      await sleep(pauseBetweenMs);
+    }
+    const ended = await firstRun.describe();
+    expect(ended.status.name).toBe('CONTINUED_AS_NEW');
+    // The new run carries on: the task is still counted, and changes still reach it.
+    fake.finish('p0', 0);
+    await handle.signal(taskSandboxChangedSignal);
+    await waitFor('succeeded, counted by the new run', () => last(fake)?.taskSucceed === 1);
+    return ended;
+  }
+
+  it('continues as new in a quiet moment once its history passes 512 KB (issue 13: replays stay short)', async () => {
+    const ended = await roundsUntilContinuedAsNew(1_500);
+    expect(ended.historySize).toBeLessThan(1024 * 1024);
+  });
+
+  it('continues as new at 2 MB of history even when changes never stop', async () => {
+    const ended = await roundsUntilContinuedAsNew(0);
+    // The bound is checked after each round: at most one round's worth over it.
+    expect(ended.historySize).toBeLessThan(2.5 * 1024 * 1024);
   });
 
   it('ends when the sandbox is gone', async () => {

@@ -140,7 +140,8 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     const [pod] = await ns.waitForAllocation('release-bs', 1);
     const released = await waitForSandbox('release-bs', 'pod released', (s) => allocationOf(s, ANNOTATIONS.allocReleased).includes(pod!));
     expect(allocationOf(released, ANNOTATIONS.allocRelease)).toEqual([pod]);
-    expect(released.status).toMatchObject({ taskSucceed: 1, replicas: 0 });
+    // The status follows in its own write (CI once read the sandbox between the two).
+    await waitForSandbox('release-bs', 'status without the released pod', (s) => s.status?.taskSucceed === 1 && s.status.replicas === 0);
     await ns.waitForStablePool('release', (s) => s.allocated === 0);
   });
 

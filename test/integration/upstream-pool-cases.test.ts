@@ -56,6 +56,10 @@ describe('upstream e2e Pool cases (kwok plays the kubelet)', () => {
     await ns.waitForStablePool('evict-first', (s) => s.total >= 3);
     const evicting = (await ns.livePoolPods('evict-first')).map(podName);
     await ns.labelPods(evicting, EVICT);
+    // The label and the sandbox reach the operator on different watches, which Kubernetes does not order:
+    // a sandbox seen before the label may get the pod (upstream has the same race). Wait until the
+    // operator has acted on the labels; from then on no evicting pod may be handed out.
+    await waitUntil(() => ns.podsGone(evicting), { what: 'labelled idle pods evicted', timeoutMs: 30_000, intervalMs: 100 });
     await ns.createSandbox(sandbox('evict-first-bs', 'evict-first'));
     const [pod] = await ns.waitForAllocation('evict-first-bs', 1);
     expect(evicting).not.toContain(pod);
@@ -106,11 +110,16 @@ describe('upstream e2e Pool cases (kwok plays the kubelet)', () => {
     await ns.createSandbox(aBatchSandbox('expiring', ns.namespace).poolRef('expiry').expireTime(expireTime).build());
     const [pod] = await ns.waitForAllocation('expiring', 1);
     await ns.waitForPoolStatus('expiry', 'allocated 1', (s) => s.allocated === 1);
+    const sandboxLabel = async () => (await ns.livePoolPods('expiry')).find((p) => podName(p) === pod)?.metadata?.labels?.[LABELS.batchSandboxName];
+    await waitUntil(async () => (await sandboxLabel()) === 'expiring', { what: 'the allocated pod labelled with its sandbox', timeoutMs: 10_000 });
     // Expiry is the BatchSandbox controller's; the pool workflow then releases the pod and the finalizer.
     await ns.waitForSandboxGone('expiring');
     expect(await ns.podsAlive([pod!])).toBe(true);
     await ns.waitForPoolStatus('expiry', 'allocated back to 0, the pod available again', (s) => s.allocated === 0 && s.available >= 2);
     expect(await ns.podsAlive([pod!])).toBe(true);
+    // Beyond upstream: the idle pod no longer names the deleted sandbox (a pause of a new sandbox of that
+    // name, or a selector, would otherwise take it for its own).
+    expect(await sandboxLabel()).toBeUndefined();
   });
 
   it('lets a settled pool workflow wait for changes instead of re-planning without end', async () => {

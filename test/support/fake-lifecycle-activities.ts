@@ -58,7 +58,7 @@ export class FakeLifecycleCluster {
   /** Commit Jobs by snapshot name, as checkCommitJob reports them. */
   readonly jobs = new Map<string, CommitJobState>();
   /** What inspectResumedPods reports. */
-  pods: ResumeProgress = { state: 'waiting', ready: 0 };
+  pods: ResumeProgress = { state: 'waiting', ready: 0, missing: 0 };
   private readonly creations = new Map<string, number>();
   readonly activities: LifecycleActivities;
 

@@ -68,6 +68,8 @@ export interface InProcessPoolOperatorOptions {
   deadlines?: LifecycleDeadlines;
   /** Snapshot settings (default: the operator's defaults, no registry). */
   snapshot?: Partial<SnapshotSettings>;
+  /** Where task-executors answer (default: the stack's simulated ones, which serve the kwok pods). */
+  taskExecutorUrl?: string;
 }
 
 export async function startInProcessPoolOperator(
@@ -90,7 +92,7 @@ export async function startInProcessPoolOperator(
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   const informers = createOperatorInformers({ kubeConfig, namespace, log });
   const worker: OperatorWorker = await createOperatorWorker({
-    config: { temporal, workflowBundlePath, snapshot, taskExecutorUrl: stack.taskExecutorUrl },
+    config: { temporal, workflowBundlePath, snapshot, taskExecutorUrl: options.taskExecutorUrl ?? stack.taskExecutorUrl },
     kubeConfig,
     log,
     connection,

@@ -45,6 +45,14 @@ export class LifecycleNamespace {
     );
   }
 
+  /** A status write as another client (or a forger) would make it. */
+  async patchSandboxStatus(name: string, status: Record<string, unknown>): Promise<void> {
+    await this.objects.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace: this.namespace, plural: BATCH_SANDBOX.plural, name, body: { status } },
+      MERGE_PATCH,
+    );
+  }
+
   /** Waits until the sandbox satisfies `check`; returns it. */
   async waitForSandbox(name: string, what: string, check: (bs: BatchSandbox) => boolean, timeoutMs = WAIT_MS): Promise<BatchSandbox> {
     let last: BatchSandbox | undefined;

@@ -83,6 +83,30 @@ describe('planAllocation', () => {
       shortfall: 0,
     },
     {
+      name: 'replaces pods a sandbox held that no longer exist (its Pool deleted and recreated: issue 13)',
+      ledger: {},
+      pods: podViews('n1', 'n2'),
+      sandboxes: [sandboxView('a', { replicas: 2, allocated: ['old-0', 'old-1'] })],
+      deliveries: [{ sandbox: 'a', allocStatus: ['old-0', 'old-1', 'n1', 'n2'], newPods: ['n1', 'n2'] }],
+      shortfall: 0,
+    },
+    {
+      name: 'replaces a held pod that is terminating (deleted from outside, e.g. with its Pool)',
+      ledger: {},
+      pods: [aPod('old-0').inPool('p', 'rev1').ready().terminating().build(), readyPod('n1')],
+      sandboxes: [sandboxView('a', { replicas: 1, allocated: ['old-0'] })],
+      deliveries: [{ sandbox: 'a', allocStatus: ['old-0', 'n1'], newPods: ['n1'] }],
+      shortfall: 0,
+    },
+    {
+      name: 'does not replace a released pod, gone or not (upstream semantics)',
+      ledger: {},
+      pods: podViews('n1'),
+      sandboxes: [sandboxView('a', { replicas: 1, allocated: ['recycled'], released: ['recycled'] })],
+      deliveries: [],
+      shortfall: 0,
+    },
+    {
       name: 'does not release pods when replicas go down (upstream semantics)',
       ledger: { p1: 'a', p2: 'a' },
       pods: podViews('p1', 'p2'),
@@ -188,7 +212,41 @@ describe('planAllocation', () => {
   });
 });
 
+describe('an annotation naming pods that are not its own (issue 13)', () => {
+  const pods = [...podViews('mine', 'theirs')];
+
+  it('releases only what the ledger gives a deleting sandbox: not another sandbox pod, not a pod outside the pool', () => {
+    const result = plan(
+      { mine: 'hostile', theirs: 'victim' },
+      pods,
+      [
+        sandboxView('hostile', { deleting: true, allocated: ['mine', 'theirs', 'not-a-pool-pod'], hasAllocationFinalizer: true }),
+        sandboxView('victim', { replicas: 1, allocated: ['theirs'] }),
+      ],
+    );
+    expect(result.releases).toEqual([{ sandbox: 'hostile', pods: ['mine'], final: true }]);
+  });
+
+  it('releases on request only the pods the ledger gives the sandbox', () => {
+    const result = plan({ mine: 'hostile', theirs: 'victim' }, pods, [
+      sandboxView('hostile', { replicas: 2, allocated: ['mine', 'theirs'], releaseRequested: ['theirs'] }),
+      sandboxView('victim', { replicas: 1, allocated: ['theirs'] }),
+    ]);
+    expect(result.releases).toEqual([]);
+  });
+});
+
 describe('ledgerFromSandboxes', () => {
+  it('gives a pod two annotations claim to the sandbox its label names, else to the oldest claimant', () => {
+    const labelled = aPod('p1').inPool('p', 'rev1').ready().label('batch-sandbox.sandbox.opensandbox.io/name', 'owner').build();
+    const claims = [
+      sandboxView('forger', { allocated: ['p1', 'p2'], createdAt: '2026-01-01T00:00:00Z' }),
+      sandboxView('owner', { allocated: ['p1'], createdAt: '2026-01-01T00:00:05Z' }),
+      sandboxView('late', { allocated: ['p2'], createdAt: '2026-01-01T00:00:09Z' }),
+    ];
+    expect(ledgerFromSandboxes(claims, [labelled, readyPod('p2')])).toEqual({ p1: 'owner', p2: 'forger' });
+  });
+
   it('rebuilds ownership from alloc-status minus alloc-released, for pods that still exist', () => {
     const ledger = ledgerFromSandboxes(
       [

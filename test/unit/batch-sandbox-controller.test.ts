@@ -10,8 +10,10 @@ import type { EventRecorder } from '../../operator/events.js';
 import { createLogger } from '../../operator/logger.js';
 import { resourceBalanceScorer } from '../../planners/pool-assign-scorers.js';
 import { BatchSandboxController, type BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
+import type { LifecycleWorkflows } from '../../watchers/lifecycle-workflows.js';
 import type { InformerEventType } from '../../watchers/resource-informer.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
+import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 import { aPod } from '../builders/pod.js';
 import { aPool } from '../builders/pool.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
@@ -133,18 +135,19 @@ function fakeApi() {
   };
 }
 
-function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 'tasks'> = {}) {
+function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 'tasks' | 'lifecycle'> = {}) {
   const clock = new FakeClock('2026-01-01T00:00:00Z');
   const api = fakeApi();
   const sandboxes = new FakeInformer<KubernetesObject>();
   const pods = new FakeInformer<V1Pod>();
   const pools = new FakeInformer<KubernetesObject>();
+  const snapshots = new FakeInformer<KubernetesObject>();
   const events: { type: string; reason: string; message: string; name: string }[] = [];
   const recorder: EventRecorder = {
     record: (object, type, reason, message) => void events.push({ type, reason, message, name: object.metadata.name }),
   };
   const controller = new BatchSandboxController({
-    informers: { batchSandboxes: sandboxes, pods, pools },
+    informers: { batchSandboxes: sandboxes, pods, pools, sandboxSnapshots: snapshots },
     customObjects: api.customObjects,
     core: api.core,
     events: recorder,
@@ -160,6 +163,7 @@ function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 't
     events,
     controller,
     pools,
+    snapshots,
     /** A client writes the sandbox; the watch delivers it. */
     async apply(bs: BatchSandbox) {
       sandboxes.deliver(api.put(bs) as KubernetesObject);
@@ -254,12 +258,19 @@ describe('BatchSandboxController, non-pooled', () => {
       message: 'failed to create pod bs-1: pods is forbidden: quota',
       name: 'bs',
     });
+    // Said on the sandbox too (issue 13), not only in Events.
+    expect(t.api.get('bs').status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Progressing', status: 'True', reason: 'FailedCreate', message: 'pod bs-1 cannot be created: pods is forbidden: quota' }),
+    );
     expect(t.clock.pendingDelays()).toEqual([5]);
+    const before = t.verbs().length;
     await t.clock.advance(5);
-    expect(t.verbs().at(-1)).toBe('create pod bs-1');
+    // Created now: the problem goes with the status written right after.
+    expect(t.verbs().slice(before)).toEqual(['create pod bs-1', 'patch status bs']);
+    expect(t.api.get('bs').status.conditions.map((c: { reason: string }) => c.reason)).not.toContain('FailedCreate');
   });
 
-  it('names the bad field of a sandbox that does not parse, once per version, and serves the others', async () => {
+  it('names the bad field of a sandbox that does not parse on its status and in an Event, once per version, and serves the others', async () => {
     const t = setup();
     const bad = nonPooled(1).build();
     bad.metadata.name = 'bad';
@@ -267,15 +278,14 @@ describe('BatchSandboxController, non-pooled', () => {
     await t.apply(bad);
     await t.pod(aPod('bad-0', 'ns').label(LABELS.batchSandboxName, 'bad').build());
     await t.apply(nonPooled(1).build());
-    expect(t.events.filter((e) => e.type === 'Warning')).toEqual([
-      {
-        type: 'Warning',
-        reason: 'InvalidSpec',
-        message: 'spec.replicas: Too big: expected number to be <=2147483647',
-        name: 'bad',
-      },
-    ]);
-    expect(t.verbs()).toEqual(['create pod bs-0']);
+    const message = 'spec.replicas: Too big: expected number to be <=2147483647; the sandbox is served once the spec is fixed';
+    expect(t.events.filter((e) => e.type === 'Warning')).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message, name: 'bad' }]);
+    expect(t.api.get('bad').status).toMatchObject({
+      phase: 'Pending',
+      conditions: [{ type: 'Progressing', status: 'True', reason: 'InvalidSpec', message }],
+    });
+    // Its own status write changes nothing more: written once.
+    expect(t.verbs()).toEqual(['patch status bad', 'create pod bs-0']);
   });
 
   it('reports a shard patch that cannot be applied and creates the pods before it', async () => {
@@ -489,23 +499,22 @@ describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
     ]);
   });
 
-  it('with no eligible pool: one Warning saying why, no write, and a Pool event retries it', async () => {
+  it('with no eligible pool: one Warning and a status condition saying why, and a Pool event retries it', async () => {
     const t = setup();
     await t.pool(aPool('other', 'ns').image('busybox:1.36').build());
     await t.apply(star().template().build());
     await t.pool(aPool('elsewhere', 'ns2').image('sandbox:1').build());
     await t.sync('bs');
-    expect(t.api.writes).toEqual([]);
-    expect(t.events).toEqual([
-      {
-        type: 'Warning',
-        reason: 'NoEligiblePool',
-        message: 'no eligible pool found for BatchSandbox bs: no Pool qualifies: other (image: the pool runs none of sandbox:1)',
-        name: 'bs',
-      },
-    ]);
+    const why = 'no eligible pool found for BatchSandbox bs: no Pool qualifies: other (image: the pool runs none of sandbox:1)';
+    const message = `${why}; assigned once a Pool fits`;
+    expect(t.events).toEqual([{ type: 'Warning', reason: 'NoEligiblePool', message, name: 'bs' }]);
+    expect(t.verbs()).toEqual(['patch status bs']);
+    expect(t.api.get('bs').status).toMatchObject({
+      phase: 'Pending',
+      conditions: [{ type: 'Progressing', status: 'True', reason: 'NoEligiblePool', message }],
+    });
     await t.pool(aPool('match', 'ns').image('sandbox:1').build());
-    expect(t.api.writes.map((w) => w.body?.spec)).toEqual([{ poolRef: 'match', template: null }]);
+    expect(t.api.writes.map((w) => w.body?.spec).filter(Boolean)).toEqual([{ poolRef: 'match', template: null }]);
   });
 
   it('chooses with the profile in force (a configured MostAllocated instead of the default LeastAllocated)', async () => {
@@ -531,7 +540,7 @@ describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
     const t = setup();
     await t.apply(star().build());
     expect(t.events.map((e) => `${e.reason} ${e.message}`)).toEqual([
-      'NoEligiblePool no eligible pool found for BatchSandbox bs: there is no Pool in namespace ns',
+      'NoEligiblePool no eligible pool found for BatchSandbox bs: there is no Pool in namespace ns; assigned once a Pool fits',
     ]);
   });
 
@@ -554,5 +563,57 @@ describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
     await u.pool(aPool('a', 'ns').build());
     await u.apply(star().deleting().build());
     expect(u.api.writes).toEqual([]);
+  });
+});
+
+describe('BatchSandboxController, pause intent', () => {
+  it('answers a resume only once the SandboxSnapshot cache has synced: no SnapshotNotFound from a half-filled cache', async () => {
+    const resumes: number[] = [];
+    const lifecycle = {
+      startResume: async (_ref: unknown, generation: number) => void resumes.push(generation),
+    } as unknown as LifecycleWorkflows;
+    const t = setup({ lifecycle });
+    t.snapshots.synced = false;
+    const paused = aBatchSandbox('bs', 'ns').template().generation(6).pause(false).status({ phase: 'Paused', pauseObservedGeneration: 5 }).build();
+    await t.apply(paused);
+    await t.clock.advance(100);
+    expect(t.api.writes).toEqual([]);
+    expect(t.events).toEqual([]);
+    expect(resumes).toEqual([]);
+
+    // The first list arrives, holding the snapshot; the retry starts the resume.
+    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).succeeded().build() as KubernetesObject);
+    t.snapshots.synced = true;
+    await t.clock.advance(60_000);
+    expect(resumes).toEqual([6]);
+    expect(t.api.writes).toEqual([]);
+  });
+
+  it('restores the runtime status of a sandbox that says Paused with no pause behind it, so the next pause runs', async () => {
+    const pauses: number[] = [];
+    const lifecycle = { startPause: async (_ref: unknown, generation: number) => void pauses.push(generation) } as unknown as LifecycleWorkflows;
+    const t = setup({ lifecycle });
+    const forged = aBatchSandbox('bs', 'ns').template().generation(1).status({ phase: 'Paused', pauseObservedGeneration: 0 }).build();
+    await t.pod(ownPod(forged, 0));
+    await t.apply(forged);
+    expect(t.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'PausedPhaseRepaired', message: expect.stringContaining('pods bs-0 still run') })]);
+    expect(t.api.get('bs').status).toMatchObject({ phase: 'Succeed', ready: 1, conditions: [expect.objectContaining({ type: 'Ready' })] });
+
+    // A pause asked for now is a pause, not "already paused".
+    await t.apply({ ...structuredClone(t.api.get('bs')), spec: { ...t.api.get('bs').spec, pause: true }, metadata: { ...t.api.get('bs').metadata, generation: 2 } } as BatchSandbox);
+    expect(pauses).toEqual([2]);
+  });
+
+  it('leaves a real pause alone: Paused with its snapshot, or Paused with no pods left', async () => {
+    const t = setup({ lifecycle: {} as LifecycleWorkflows });
+    const paused = aBatchSandbox('bs', 'ns').template().generation(2).status({ phase: 'Paused', pauseObservedGeneration: 2 }).build();
+    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 2).succeeded().build() as KubernetesObject);
+    await t.pod(aPod('bs-0', 'ns').label(LABELS.podIndex, '0').controlledBy(paused).ready('10.0.0.1').terminating().build());
+    await t.apply(paused);
+    const noSnapshot = aBatchSandbox('gone', 'ns').template().generation(2).status({ phase: 'Paused', pauseObservedGeneration: 2 }).build();
+    await t.apply(noSnapshot);
+    expect(t.events).toEqual([]);
+    expect(t.api.get('bs').status?.phase).toBe('Paused');
+    expect(t.api.get('gone').status?.phase).toBe('Paused');
   });
 });

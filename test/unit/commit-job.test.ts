@@ -41,6 +41,8 @@ describe('buildCommitJob', () => {
       metadata: { name: 'bs-pause-commit', namespace: 'team-a', labels: LABELS, ownerReferences: OWNER },
       spec: {
         backoffLimit: 3,
+        // A committer's permanent failure (exit 3) fails the Job without its retries.
+        podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'commit', operator: 'In', values: [3] } }] },
         ttlSecondsAfterFinished: 300,
         activeDeadlineSeconds: 600,
         template: {
@@ -51,7 +53,7 @@ describe('buildCommitJob', () => {
             containers: [
               {
                 name: 'commit',
-                image: 'image-committer:dev',
+                image: 'opensandbox-temporal-operator/image-committer:0.1.0',
                 imagePullPolicy: 'IfNotPresent',
                 command: ['/usr/local/bin/image-committer'],
                 args: [

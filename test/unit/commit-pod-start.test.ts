@@ -1,7 +1,7 @@
 // A commit Job pod that cannot start fails the commit at once, naming the image and the kubelet's reason.
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { commitPodStartFailure } from '../../planners/commit-pod-start.js';
+import { commitPodStartFailure, commitPodState } from '../../planners/commit-pod-start.js';
 
 function jobPod(waiting?: { reason: string; message?: string }, init = false): V1Pod {
   const status = { name: 'commit', image: 'image-committer:dev', imageID: '', ready: false, restartCount: 0, state: waiting ? { waiting } : { running: {} } };
@@ -35,5 +35,31 @@ describe('commitPodStartFailure', () => {
     ['a container still being created', [jobPod({ reason: 'ContainerCreating' })]],
   ])('is undefined with %s', (_name, pods) => {
     expect(commitPodStartFailure('j', pods)).toBeUndefined();
+  });
+});
+
+describe('commitPodState', () => {
+  const labelled = (pod: V1Pod): V1Pod => ({ ...pod, metadata: { ...pod.metadata, labels: { 'batch.kubernetes.io/job-name': 'j' } } });
+  const terminated = (exitCode: number, message: string): V1Pod =>
+    labelled({
+      ...jobPod(),
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'commit', image: 'c', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message } } }],
+      },
+    });
+
+  it('reports a committed result as soon as the committer exited 0 with it, before the Job is Complete', () => {
+    expect(commitPodState('j', terminated(0, '{"containers":[{"name":"main","image":"r/x:snap-gen2","digest":"sha256:ab"}]}'))).toBe('committed');
+  });
+
+  it('is quiet while running, after a failed attempt (the Job retries), and with a malformed result', () => {
+    expect(commitPodState('j', labelled(jobPod()))).toBe('fine');
+    expect(commitPodState('j', terminated(1, 'error: push refused'))).toBe('fine');
+    expect(commitPodState('j', terminated(0, 'not json'))).toBe('fine');
+  });
+
+  it('reports a pod that cannot start', () => {
+    expect(commitPodState('j', labelled(jobPod({ reason: 'ErrImagePull' })))).toBe('cannot start');
   });
 });

@@ -41,7 +41,7 @@ describe('loadConfig defaults', () => {
       workflowBundlePath: DEFAULT_WORKFLOW_BUNDLE_PATH,
       snapshot: {
         registry: '',
-        committerImage: 'image-committer:dev',
+        committerImage: 'opensandbox-temporal-operator/image-committer:0.1.0',
         containerdSocketPath: '/var/run/containerd/containerd.sock',
         registryInsecure: false,
         timeoutSeconds: 600,

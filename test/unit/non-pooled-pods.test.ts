@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { buildNonPooledPod, planNonPooledPods, podIndexOf, sortByIndex } from '../../planners/non-pooled-pods.js';
+import { buildNonPooledPod, MAX_POD_CREATES_PER_PASS, planNonPooledPods, podIndexOf, sortByIndex } from '../../planners/non-pooled-pods.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 
@@ -99,6 +99,15 @@ describe('buildNonPooledPod', () => {
 });
 
 describe('planNonPooledPods', () => {
+  it('creates at most MAX_POD_CREATES_PER_PASS pods a pass, whatever spec.replicas says (issue 13: 2147483647 replicas ran the operator out of memory)', () => {
+    const first = planNonPooledPods(sandbox(2147483647).build(), []);
+    expect(first.create).toHaveLength(MAX_POD_CREATES_PER_PASS);
+    expect(names(first.create).slice(0, 2)).toEqual(['bs-0', 'bs-1']);
+    // The next pass, with those pods there, goes on from where this one stopped.
+    const next = planNonPooledPods(sandbox(2147483647).build(), first.create);
+    expect(names(next.create)[0]).toBe(`bs-${MAX_POD_CREATES_PER_PASS}`);
+  });
+
   it('creates every missing index in ascending order', () => {
     const plan = planNonPooledPods(sandbox(4).build(), [podOf(1).build(), podOf(3).build()]);
     expect(names(plan.create)).toEqual(['bs-0', 'bs-2']);

@@ -80,8 +80,8 @@ describe('decidePauseIntent', () => {
     ['pause=false on a sandbox whose resume failed (Failed) is rejected', sandbox('Failed', false, 8, 7), [goodSnapshot()], { action: 'reject', condition: 'ResumeFailed', reason: 'NotPaused' }],
     // Operations in progress
     ['pause=false while Pausing cancels the pause', sandbox('Pausing', false, 3, 2), [], { action: 'cancelPause', generation: 3 }],
-    ['a renewal while Pausing is left to the pause workflow', sandbox('Pausing', true, 3, 2), [], { action: 'none' }],
-    ['pause unset while Pausing does not stop the pause', sandbox('Pausing', undefined, 3, 2), [], { action: 'none' }],
+    ['a renewal while Pausing is left to the pause of its generation, kept alive', sandbox('Pausing', true, 3, 2), [], { action: 'ensurePause', generation: 2 }],
+    ['pause unset while Pausing does not stop the pause', sandbox('Pausing', undefined, 3, 2), [], { action: 'ensurePause', generation: 2 }],
     ['pause=false while Resuming: resume in progress', sandbox('Resuming', false, 9, 8), [], { action: 'none', why: 'resume in progress' }],
     ['pause=true while Resuming waits, unacknowledged, for the resume to finish', sandbox('Resuming', true, 9, 8), [], { action: 'none', why: 'pause waits for the resume in progress' }],
     // No intent, retry bridge, same generation

@@ -139,7 +139,7 @@ describe('BatchSandbox lifecycle (spec §6.5)', () => {
     if (!sources.ok) throw new Error(sources.message);
     const patch = resumeSpecPatch(sandbox, sources.restores);
     expect(patch.ok && patch.patch.spec.template.spec.containers[0]!.image).toBe('registry.local/bs-sandbox:snap-gen2');
-    expect(resumeProgress([], 1)).toEqual({ state: 'waiting', ready: 0 });
+    expect(resumeProgress([], 1)).toEqual({ state: 'waiting', ready: 0, missing: 1 });
   });
 
   it('Resuming + failing pod -> Failed + ResumeFailed + PodFailed', () => {

@@ -70,7 +70,7 @@ describe('upkeepEvents', () => {
       pool,
       roundPlan({
         evict: ['e1', 'e2'],
-        release: { deletePods: ['r1'], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: true }], ledgerAfter: {} },
+        release: { deletePods: ['r1'], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: true, reused: [] }], ledgerAfter: {} },
         scale: { create: ['c1', 'c2', 'c3'], deletePods: ['d1'] },
         warnings: ['unknown eviction handler "x": using the default'],
       }),
@@ -87,7 +87,7 @@ describe('upkeepEvents', () => {
 
   it('a Noop release is back in the pool; a round with nothing done has no events', () => {
     const noop = aPool('p', 'ns').recycle('Noop').build();
-    const events = upkeepEvents(noop, roundPlan({ release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: false }], ledgerAfter: {} } }));
+    const events = upkeepEvents(noop, roundPlan({ release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: false, reused: ['r1'] }], ledgerAfter: {} } }));
     expect(events.map((e) => e.message)).toEqual(['Recycled 1 pod(s) released by BatchSandbox bs (strategy Noop): back in the pool']);
     expect(upkeepEvents(pool, roundPlan())).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { buildPoolPod, podRevision } from '../../planners/pool-pod.js';
+import { buildPoolPod, mayServePooledSandbox, podRevision } from '../../planners/pool-pod.js';
 import { aPod } from '../builders/pod.js';
 import { aPool } from '../builders/pool.js';
 
@@ -71,5 +71,18 @@ describe('podRevision', () => {
     ['a pod without the label', aPod('a').build(), undefined],
   ])('%s', (_, pod, expected) => {
     expect(podRevision(pod)).toBe(expected);
+  });
+});
+
+describe('mayServePooledSandbox', () => {
+  it('counts a pod of the sandbox pool, unlabelled or labelled with this sandbox', () => {
+    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').build(), 'pool-a', 'sb')).toBe(true);
+    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').label('batch-sandbox.sandbox.opensandbox.io/name', 'sb').build(), 'pool-a', 'sb')).toBe(true);
+  });
+
+  it('refuses another sandbox pod, another pool pod and a pod outside any pool (issue 13)', () => {
+    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').label('batch-sandbox.sandbox.opensandbox.io/name', 'victim').build(), 'pool-a', 'sb')).toBe(false);
+    expect(mayServePooledSandbox(aPod('p1').inPool('pool-b', 'r1').build(), 'pool-a', 'sb')).toBe(false);
+    expect(mayServePooledSandbox(aPod('victim-0').build(), 'pool-a', 'sb')).toBe(false);
   });
 });

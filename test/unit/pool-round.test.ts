@@ -4,6 +4,7 @@ import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/allocation.js';
 import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
 import type { PoolSnapshot } from '../../planners/pool-observation.js';
+import type { PoolCreateRefusal } from '../../planners/pool-create-refusal.js';
 import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool-round.js';
 import { aPod } from '../builders/pod.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
@@ -13,7 +14,7 @@ const NOW = new Date('2026-01-01T01:00:00Z');
 const REV = 'rev1';
 const ready = (name: string) => aPod(name).inPool('p', REV).ready().build();
 
-function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandboxes'], ledger: Ledger, nextOrdinal = 0) {
+function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandboxes'], ledger: Ledger, nextOrdinal = 0, createRefusal?: PoolCreateRefusal) {
   const snapshot = { pool: { object: pool.build(), revision: REV }, pods, sandboxes };
   const allocation = planAllocation({
     ledger,
@@ -21,8 +22,59 @@ function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandbo
     sandboxes,
     allocatable: (pod) => isAllocatable(pod, REV, defaultEvictionHandler),
   });
-  return { allocation, plan: planPoolRound({ observation: snapshot, allocation, nextOrdinal, now: NOW }) };
+  return { allocation, plan: planPoolRound({ observation: snapshot, allocation, nextOrdinal, now: NOW, createRefusal }) };
 }
+
+describe('planPoolRound after the apiserver refused pool pods for good', () => {
+  const warming = aPool('p').capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 5 }).scaleMaxUnavailable('100%');
+  const refusal = (secondsAgo: number, revision = REV): PoolCreateRefusal => ({
+    message: 'Pod "p-x" is invalid: spec.containers[0].resources.requests[cpu]: Invalid value: "banana"',
+    revision,
+    at: NOW.getTime() - secondsAgo * 1000,
+  });
+
+  it('holds creation back for 30 s, plans a round when it runs out, and says why on the status', () => {
+    const { plan } = round(warming, [], [], {}, 0, refusal(10));
+    expect(plan.scale.create).toEqual([]);
+    expect(plan.recheckAfterMs).toBe(20_000);
+    expect(plan.status.conditions).toEqual([
+      {
+        type: 'ReplicaFailure',
+        status: 'True',
+        reason: 'FailedCreate',
+        message: 'pool pods cannot be created: Pod "p-x" is invalid: spec.containers[0].resources.requests[cpu]: Invalid value: "banana"',
+        lastTransitionTime: '2026-01-01T00:59:50Z',
+      },
+    ]);
+  });
+
+  it('tries again once the 30 s are over, the condition kept until a create goes through', () => {
+    const { plan } = round(warming, [], [], {}, 0, refusal(30));
+    expect(plan.scale.create).toHaveLength(2);
+    expect(plan.recheckAfterMs).toBeUndefined();
+    expect(plan.status.conditions).toEqual([expect.objectContaining({ type: 'ReplicaFailure' })]);
+  });
+
+  it('tries a changed template at once: a refusal of another revision says nothing about it', () => {
+    const { plan } = round(warming, [], [], {}, 0, refusal(1, 'older'));
+    expect(plan.scale.create).toHaveLength(2);
+    expect(plan.status.conditions).toEqual([]);
+  });
+
+  it('still recycles and records releases while creation is held back (a broken template blocks no sandbox deletion)', () => {
+    const { plan } = round(
+      warming,
+      ['a'].map(ready),
+      [sandboxView('gone', { deleting: true, allocated: ['a'], hasAllocationFinalizer: true })],
+      { a: 'gone' },
+      0,
+      refusal(5),
+    );
+    expect(plan.release.records).toEqual([{ sandbox: 'gone', pods: ['a'], final: true, reused: [] }]);
+    expect(plan.release.deletePods).toEqual(['a']);
+    expect(plan.scale.create).toEqual([]);
+  });
+});
 
 describe('planPoolRound', () => {
   it('warms an empty pool to its buffer with deterministic pod names', () => {
@@ -48,7 +100,7 @@ describe('planPoolRound', () => {
       { a: 'gone', b: 'gone' },
     );
     expect(plan.release.deletePods).toEqual(['a', 'b']);
-    expect(plan.release.records).toEqual([{ sandbox: 'gone', pods: ['a', 'b'], final: true }]);
+    expect(plan.release.records).toEqual([{ sandbox: 'gone', pods: ['a', 'b'], final: true, reused: [] }]);
     expect(plan.release.ledgerAfter).toEqual({});
     // The two idle pods are exactly the buffer: nothing else is deleted or created.
     expect(plan.scale).toEqual({ create: [], deletePods: [] });
@@ -63,7 +115,8 @@ describe('planPoolRound', () => {
       { a: 'gone' },
     );
     expect(plan.release.deletePods).toEqual([]);
-    expect(plan.release.records).toEqual([{ sandbox: 'gone', pods: ['a'], final: true }]);
+    // Back as it is: its allocation label is cleared.
+    expect(plan.release.records).toEqual([{ sandbox: 'gone', pods: ['a'], final: true, reused: ['a'] }]);
     expect(plan.status).toMatchObject({ total: 2, allocated: 0, available: 2 });
   });
 
@@ -117,7 +170,7 @@ describe('upkeepNeeded', () => {
     ['pods to create', { scale: { create: ['p-x'], deletePods: [] } }],
     ['pods to delete', { scale: { create: [], deletePods: ['a'] } }],
     ['pods to evict', { evict: ['a'] }],
-    ['releases to record', { release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 's', pods: ['a'], final: true }], ledgerAfter: {} } }],
+    ['releases to record', { release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 's', pods: ['a'], final: true, reused: [] }], ledgerAfter: {} } }],
     ['released pods to delete', { release: { deletePods: ['a'], restart: [], restartFailures: [], records: [], ledgerAfter: {} } }],
     ['restart attempts to make', { release: { deletePods: [], restart: [{ pod: 'a', resourceVersion: '1', record: '{}', containers: ['c'], command: ['kill', '1'] }], restartFailures: [], records: [], ledgerAfter: {} } }],
   ])('is true with %s', (_, change) => {
@@ -169,7 +222,7 @@ describe('planPoolRound: Restart recycle', () => {
     [
       'restarted: released (the sandbox may go), back to the buffer',
       [released('a', 'cri://a-2', attemptOne('a'))],
-      { restart: [], deletePods: [], records: [{ sandbox: 'gone', pods: ['a'], final: true }], ledgerAfter: {}, recheckAfterMs: undefined, allocated: 0 },
+      { restart: [], deletePods: [], records: [{ sandbox: 'gone', pods: ['a'], final: true, reused: ['a'] }], ledgerAfter: {}, recheckAfterMs: undefined, allocated: 0 },
     ],
     [
       'retries spent: the pod is deleted and released',

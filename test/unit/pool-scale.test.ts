@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CapacitySpec, PoolSpec } from '../../api/v1alpha1/pool.js';
-import { planPoolScale, type PoolScaleInput, type PoolScalePlan } from '../../planners/pool-scale.js';
+import { MAX_POOL_CREATES_PER_ROUND, planPoolScale, type PoolScaleInput, type PoolScalePlan } from '../../planners/pool-scale.js';
 import { aPod } from '../builders/pod.js';
 
 // The pool of the spec's worked example (§4.8).
@@ -76,6 +76,12 @@ describe('planPoolScale: the spec worked example (bufferMin 2, bufferMax 4, pool
 });
 
 describe('planPoolScale: scale-up', () => {
+  it('creates at most MAX_POOL_CREATES_PER_ROUND pods a round, whatever the capacity (issue 13: 2^31-1 timed the pool workflow task out)', () => {
+    const huge = 2147483647;
+    const result = plan({ capacity: { bufferMin: huge, bufferMax: huge, poolMin: huge, poolMax: huge }, scaleStrategy: { maxUnavailable: '100%' }, schedulable: [] });
+    expect(result.create).toBe(MAX_POOL_CREATES_PER_ROUND);
+  });
+
   it.each<[string, Row, Pick<PoolScalePlan, 'desired' | 'create' | 'reason'>]>([
     ['a buffer within [bufferMin, bufferMax] is kept', { schedulable: ready('r', 4) }, { desired: 4, create: 0, reason: undefined }],
     [

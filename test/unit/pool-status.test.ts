@@ -49,11 +49,11 @@ describe('computePoolStatus', () => {
       { total: 1, allocated: 0, available: 1, updated: 1 },
     ],
   ])('%s', (_, pods, allocated, expected) => {
-    expect(status(pods, allocated, 3)).toEqual({ observedGeneration: 3, revision: REV, ...expected });
+    expect(status(pods, allocated, 3)).toEqual({ observedGeneration: 3, revision: REV, ...expected, conditions: [] });
   });
 
   it('omits observedGeneration when the generation is unknown', () => {
-    expect(status([])).toEqual({ revision: REV, total: 0, allocated: 0, available: 0, updated: 0 });
+    expect(status([])).toEqual({ revision: REV, total: 0, allocated: 0, available: 0, updated: 0, conditions: [] });
   });
 });
 
@@ -99,5 +99,21 @@ describe('lastWrittenStatusHolds', () => {
 
   it('stays unknown when nothing was written yet', () => {
     expect(lastWrittenStatusHolds(undefined, replaced, later)).toBeUndefined();
+  });
+});
+
+describe('poolStatusChanged and conditions', () => {
+  const base = { revision: REV, total: 1, allocated: 0, available: 1, updated: 1 };
+  const failure = (message: string, at: string) => ({ type: 'ReplicaFailure' as const, status: 'True' as const, reason: 'FailedCreate', message, lastTransitionTime: at });
+
+  it('writes a condition that starts or stops holding, or whose message changes', () => {
+    expect(poolStatusChanged({ ...base, conditions: [] }, { ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] })).toBe(true);
+    expect(poolStatusChanged({ ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] }, { ...base, conditions: [] })).toBe(true);
+    expect(poolStatusChanged({ ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] }, { ...base, conditions: [failure('banana', '2026-01-01T00:00:00Z')] })).toBe(true);
+  });
+
+  it('does not rewrite a status for a refusal seen again (only its time moved), nor for an absent vs empty list', () => {
+    expect(poolStatusChanged({ ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] }, { ...base, conditions: [failure('quota', '2026-01-01T00:00:30Z')] })).toBe(false);
+    expect(poolStatusChanged(base, { ...base, conditions: [] })).toBe(false);
   });
 });

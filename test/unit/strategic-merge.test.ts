@@ -140,6 +140,8 @@ describe('strategicMerge on Pods', () => {
     ['an unknown $patch value', { spec: { nodeSelector: { $patch: 'merge' } } }, 'spec.nodeSelector'],
     ['a keyed-list item without its key', { spec: { containers: [{ image: 'x' }] } }, 'spec.containers'],
     ['a scalar in a keyed list', { spec: { containers: ['main'] } }, 'spec.containers'],
+    ['a string where a keyed list goes (issue 13)', { spec: { containers: 'not-a-list' } }, 'spec.containers'],
+    ['an object where a keyed list goes', { spec: { containers: { name: 'main' } } }, 'spec.containers'],
     ['a delete item without its key', { spec: { containers: [{ $patch: 'delete' }] } }, 'spec.containers'],
     ['kubectl-only directives', { spec: { '$setElementOrder/containers': [{ name: 'main' }] } }, 'spec'],
     [

@@ -23,13 +23,33 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- default (include "opensandbox-operator.fullname" .) .Values.serviceAccount.name -}}
 {{- end -}}
 
-{{/* The Temporal frontend: the value given, else the bundled Temporal's frontend Service. */}}
+{{/* The Temporal frontend. Temporal is not part of this chart (Chart.yaml says why), so there is no fallback. */}}
 {{- define "opensandbox-operator.temporalAddress" -}}
-{{- if .Values.temporal.address -}}
-{{- .Values.temporal.address -}}
-{{- else if .Values.temporal.enabled -}}
-{{- printf "%s-temporal-frontend:7233" .Release.Name -}}
-{{- else -}}
-{{- fail "temporal.address is required (host:port of the Temporal frontend), or set temporal.enabled=true to install Temporal with this chart" -}}
+{{- .Values.temporal.address | required "temporal.address is required: host:port of the Temporal frontend the operator runs its workflows on (e.g. temporal-frontend.temporal:7233). This chart does not install Temporal; values.yaml, temporal:, says how to get one." -}}
 {{- end -}}
+
+{{/* registry/repository:tag, or registry/repository@digest (a digest pins the content, so it wins). */}}
+{{- define "opensandbox-operator.image" -}}
+{{- $repository := .Values.image.repository -}}
+{{- if .Values.image.registry -}}
+{{- $repository = printf "%s/%s" .Values.image.registry $repository -}}
+{{- end -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" $repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "opensandbox-operator.serviceName" -}}
+{{- printf "%s-metrics" (include "opensandbox-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The Service is what a ServiceMonitor scrapes through, so enabling the latter brings it along. */}}
+{{- define "opensandbox-operator.serviceEnabled" -}}
+{{- if or .Values.service.enabled .Values.serviceMonitor.enabled }}true{{ end -}}
+{{- end -}}
+
+{{- define "opensandbox-operator.pdbEnabled" -}}
+{{- if and .Values.podDisruptionBudget.enabled (gt (int .Values.replicaCount) 1) }}true{{ end -}}
 {{- end -}}

@@ -1,7 +1,7 @@
 // What keeps a pooled sandbox from being served, and how it is written onto its status.
 import { describe, expect, it } from '@jest/globals';
 import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
-import { pooledSandboxProblem, withPooledSandboxProblem } from '../../planners/pooled-sandbox-problem.js';
+import { pooledSandboxProblem, withSandboxProblem } from '../../planners/sandbox-problem.js';
 
 const NOW = new Date('2026-01-01T00:00:10.500Z');
 const base = { namespace: 'ns', poolRef: 'pool' };
@@ -20,6 +20,16 @@ describe('pooledSandboxProblem', () => {
     if (problem) expect(problem.type).toBe('Progressing');
   });
 
+  it('says a sandbox waits on a Pool that cannot create pods, only while it waits for pods', () => {
+    const refusing = { ...base, poolExists: true, malformedAnnotation: undefined, poolReplicaFailure: 'pool pods cannot be created: quota exceeded' };
+    expect(pooledSandboxProblem({ ...refusing, waitingForPods: true })).toEqual({
+      type: 'Progressing',
+      reason: 'PoolCannotCreatePods',
+      message: 'Pool ns/pool cannot create pods (pool pods cannot be created: quota exceeded); the sandbox is served once it can',
+    });
+    expect(pooledSandboxProblem({ ...refusing, waitingForPods: false })).toBeUndefined();
+  });
+
   it('names the pool, or the annotation and what is wrong with it', () => {
     expect(pooledSandboxProblem({ ...base, poolExists: false, malformedAnnotation: undefined })?.message).toBe(
       'Pool ns/pool does not exist; the sandbox is served once it does',
@@ -28,11 +38,11 @@ describe('pooledSandboxProblem', () => {
   });
 });
 
-describe('withPooledSandboxProblem', () => {
+describe('withSandboxProblem', () => {
   const problem = pooledSandboxProblem({ ...base, poolExists: false, malformedAnnotation: undefined })!;
 
   it('gives a sandbox without status a Pending one carrying the problem', () => {
-    expect(withPooledSandboxProblem(undefined, problem, NOW)).toEqual({
+    expect(withSandboxProblem(undefined, problem, NOW)).toEqual({
       ...counters,
       replicas: 0,
       allocated: 0,
@@ -43,23 +53,23 @@ describe('withPooledSandboxProblem', () => {
   });
 
   it('writes nothing for a sandbox without status and without a problem', () => {
-    expect(withPooledSandboxProblem(undefined, undefined, NOW)).toBeUndefined();
+    expect(withSandboxProblem(undefined, undefined, NOW)).toBeUndefined();
   });
 
   it('adds the problem beside other conditions, in storage order, and keeps its time while it stays the same', () => {
     const status: BatchSandboxStatus = { ...counters, phase: 'Succeed', conditions: [ready] };
-    const once = withPooledSandboxProblem(status, problem, NOW)!;
+    const once = withSandboxProblem(status, problem, NOW)!;
     expect(once.conditions?.map((c) => c.type)).toEqual(['Ready', 'Progressing']);
-    const later = withPooledSandboxProblem(once, problem, new Date('2026-01-02T00:00:00Z'))!;
+    const later = withSandboxProblem(once, problem, new Date('2026-01-02T00:00:00Z'))!;
     expect(later.conditions).toEqual(once.conditions);
   });
 
   it('replaces the Creating Progressing condition, and removes only problem conditions once the problem is gone', () => {
     const creating = { type: 'Progressing' as const, status: 'True' as const, reason: 'Creating', message: 'Sandbox is being created' };
-    const withProblem = withPooledSandboxProblem({ ...counters, phase: 'Pending', conditions: [creating] }, problem, NOW)!;
+    const withProblem = withSandboxProblem({ ...counters, phase: 'Pending', conditions: [creating] }, problem, NOW)!;
     expect(withProblem.conditions).toEqual([expect.objectContaining({ reason: 'PoolNotFound' })]);
-    expect(withPooledSandboxProblem(withProblem, undefined, NOW)!.conditions).toEqual([]);
+    expect(withSandboxProblem(withProblem, undefined, NOW)!.conditions).toEqual([]);
     const healthy: BatchSandboxStatus = { ...counters, phase: 'Pending', conditions: [creating] };
-    expect(withPooledSandboxProblem(healthy, undefined, NOW)).toEqual(healthy);
+    expect(withSandboxProblem(healthy, undefined, NOW)).toEqual(healthy);
   });
 });
