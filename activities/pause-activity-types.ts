@@ -168,8 +168,11 @@ export interface ResumeActivities {
   recreatePods(sandbox: SandboxRef): Promise<void>;
   /** How the recreated pods are doing (resumeProgress). */
   inspectResumedPods(sandbox: SandboxRef): Promise<ResumeProgress>;
-  /** Phase Succeed (resumeSucceeded), then deletes the internal pause snapshots; Normal Event `Resumed`. */
-  markResumed(sandbox: SandboxRef): Promise<void>;
+  /**
+   * Phase Succeed (resumeSucceeded), then deletes the internal pause snapshots of pauses before the
+   * resume's `generation` (snapshotsRetiredByResume); Normal Event `Resumed`.
+   */
+  markResumed(sandbox: SandboxRef, generation: number): Promise<void>;
   /** resumeFailed with this phase, reason and message; snapshots kept; Warning Event `ResumeFailed`. */
   markResumeFailed(sandbox: SandboxRef, failure: ResumeFailure): Promise<void>;
 }

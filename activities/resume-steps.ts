@@ -9,12 +9,12 @@ import { LABELS } from '../api/v1alpha1/contract.js';
 import { EVENT_REASONS } from '../operator/events.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import { buildNonPooledPod, podIndexOf, sortByIndex } from '../planners/non-pooled-pods.js';
+import { snapshotsRetiredByResume } from '../planners/pause-snapshot.js';
 import { heldPods } from '../planners/pause-source.js';
 import { controllerOf, isReady, isTerminating } from '../planners/pod-state.js';
 import { resumeProgress } from '../planners/resume-progress.js';
 import { selectResumeSources } from '../planners/resume-source.js';
 import { resumeSpecPatch } from '../planners/resume-template.js';
-import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { StrategicMergeError } from '../planners/strategic-merge.js';
 import { WRITE_ATTEMPTS, type LifecycleContext, type ObjectRef } from './lifecycle-objects.js';
 import type { ResumeActivities } from './pause-activity-types.js';
@@ -96,13 +96,11 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
       return resumeProgress(await ownPods(ref), sandbox.spec.replicas);
     },
 
-    async markResumed(ref) {
+    async markResumed(ref, generation) {
       await writeLifecycleEvent(ctx, ref, { type: 'resumeSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Resumed, message: 'Sandbox resumed' });
       // The snapshots were the restore point until now: the resumed pods are Ready.
-      const own = (await snapshots.list(ref.namespace)).filter(
-        (s) => isPauseSnapshot(s) && controllerOf(s)?.uid === ref.uid,
-      );
-      await Promise.all(own.map((s) => snapshots.delete(ref.namespace, s.metadata.name, s.metadata.uid)));
+      const retired = snapshotsRetiredByResume(await snapshots.list(ref.namespace), ref.uid, generation);
+      await Promise.all(retired.map((s) => snapshots.delete(ref.namespace, s.metadata.name, s.metadata.uid)));
     },
 
     async markResumeFailed(ref, { phase, reason, message, podFailed }) {

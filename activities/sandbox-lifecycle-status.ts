@@ -5,7 +5,7 @@ import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { EVENT_REASONS, type EventType } from '../operator/events.js';
 import { lifecycleGate, type LifecycleOperationKind } from '../planners/lifecycle-gate.js';
-import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
+import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../planners/pause-status.js';
 import type { LifecycleContext, ObjectRef } from './lifecycle-objects.js';
 import type { StepGate } from './pause-activity-types.js';
 
@@ -18,7 +18,8 @@ export interface LifecycleNotice {
 
 /**
  * Writes the status `event` leads to on the latest sandbox (`event` may depend on it), then records
- * `notice` about it. Returns the sandbox as written.
+ * `notice` about it. An outcome for a phase the sandbox has left is not written (outcomeStillApplies).
+ * Returns the sandbox as written (or as found).
  */
 export async function writeLifecycleEvent(
   { objects, events, log, now }: LifecycleContext,
@@ -27,14 +28,18 @@ export async function writeLifecycleEvent(
   notice?: LifecycleNotice,
 ): Promise<BatchSandbox> {
   let applied: PauseLifecycleEvent | undefined;
+  let superseded = false;
   const written = await objects.sandboxes.updateStatus(ref, async (latest) => {
     applied = typeof event === 'function' ? await event(latest) : event;
-    return nextPauseStatus(latest, applied, now());
+    superseded = !outcomeStillApplies(latest.status?.phase, applied);
+    return superseded ? undefined : nextPauseStatus(latest, applied, now());
   });
-  log.info(
-    { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, event: applied?.type, phase: written.status?.phase },
-    'Wrote lifecycle status',
-  );
+  const fields = { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, event: applied?.type, phase: written.status?.phase };
+  if (superseded) {
+    log.info(fields, 'Lifecycle outcome not written: the sandbox has left that phase');
+    return written;
+  }
+  log.info(fields, 'Wrote lifecycle status');
   if (notice) events.record(written, notice.type, notice.reason, notice.message);
   return written;
 }

@@ -4,16 +4,13 @@
 //   pause-resume                         operator overhead of pause and resume (bench/pause-resume.ts)
 //   pause-resume-real                    pause/resume of real containers on the real node, vs the raw floor
 //                                        (bench/pause-resume-real.ts; root only; not in the default set)
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../stack/free-port.js';
 import { startLocalStack, type LocalStack } from '../stack/local-stack.js';
-import { ManagedProcess } from '../stack/managed-process.js';
-import { REPO_ROOT } from '../stack/toolchain.js';
-import { waitUntil } from '../stack/wait-until.js';
+import type { ManagedProcess } from '../stack/managed-process.js';
+import { startOperatorOnStack, waitForOperatorReady } from '../stack/operator-on-stack.js';
 import type { BenchRun } from './bench-run.js';
-import { PAUSE_RESUME_OPERATOR_ENV, PAUSE_RESUME_SCENARIO, runPauseResume } from './pause-resume.js';
-import { realNodeOperatorEnv } from '../stack/real-node/real-node.js';
+import { PAUSE_RESUME_SCENARIO, runPauseResume } from './pause-resume.js';
 import { PAUSE_RESUME_REAL_SCENARIO, runPauseResumeReal } from './pause-resume-real.js';
 import { POOL_SCENARIOS, runPoolScenario } from './pool-delivery.js';
 
@@ -67,30 +64,14 @@ async function main(): Promise<void> {
 }
 
 async function startOperator(stack: LocalStack): Promise<ManagedProcess> {
-  const port = await freePort();
-  const operator = ManagedProcess.start({
+  const httpPort = await freePort();
+  const operator = startOperatorOnStack(stack, {
     name: 'operator',
-    command: process.execPath,
-    args: [join(REPO_ROOT, 'dist', 'operator', 'main.js')],
-    logPath: join(stack.dataDir, 'operator.log'),
-    env: {
-      ...process.env,
-      ...PAUSE_RESUME_OPERATOR_ENV,
-      // The real node's registry and committer (the simulated committer on the kwok nodes takes any registry).
-      ...(stack.realNode ? realNodeOperatorEnv(stack.realNode) : {}),
-      KUBECONFIG: stack.kubeconfigPath,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TASK_EXECUTOR_URL: stack.taskExecutorUrl,
-      OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
-      // BENCH_OPERATOR_LOG_LEVEL=debug (with --keep) leaves the operator's decisions in operator.log.
-      LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',
-    },
+    httpPort,
+    // BENCH_OPERATOR_LOG_LEVEL=debug (with --keep) leaves the operator's decisions in operator.log.
+    env: { LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn' },
   });
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
-    what: 'operator /readyz',
-    timeoutMs: 60_000,
-    process: operator,
-  });
+  await waitForOperatorReady(operator, httpPort);
   return operator;
 }
 

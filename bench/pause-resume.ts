@@ -14,8 +14,6 @@ import { commitJobName, pauseSnapshotName } from '../planners/snapshot-names.js'
 import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
 
 export const PAUSE_RESUME_SCENARIO = 'pause-resume';
-/** The operator needs a snapshot registry to pause at all; the simulated committer accepts any. */
-export const PAUSE_RESUME_OPERATOR_ENV = { SNAPSHOT_REGISTRY: 'registry.bench.local:5000/snapshots' };
 
 const crd = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
 const WAIT_MS = 120_000;

@@ -12,7 +12,7 @@ import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { controllerReference } from './controller-reference.js';
-import { pauseSnapshotName } from './snapshot-names.js';
+import { isPauseSnapshot, pauseSnapshotName } from './snapshot-names.js';
 import { controllerOf } from './pod-state.js';
 
 /** What a pause snapshot needs of its sandbox: name and namespace (its own), UID (its owner). */
@@ -65,4 +65,15 @@ export function pauseSnapshotAction(
     action: 'replace',
     why: `it is left from the pause of generation ${snapshotGeneration ?? 'unknown'} (phase ${existing.status?.phase ?? 'unset'})`,
   };
+}
+
+/**
+ * The pause snapshots a resume of `resumeGeneration` retires once its pods are Ready: the sandbox's own,
+ * from pauses before that generation. Not a newer pause's: the client may pause again the moment it sees
+ * the sandbox running, before (or, after a retried step, long before) the resume's cleanup runs.
+ */
+export function snapshotsRetiredByResume(snapshots: readonly SandboxSnapshot[], sandboxUid: string, resumeGeneration: number): SandboxSnapshot[] {
+  return snapshots.filter(
+    (s) => isPauseSnapshot(s) && controllerOf(s)?.uid === sandboxUid && (pauseGenerationOf(s) ?? 0) < resumeGeneration,
+  );
 }

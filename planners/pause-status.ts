@@ -100,6 +100,27 @@ function stepOf(event: PauseLifecycleEvent): Step {
   }
 }
 
+/** The phase each operation's outcome is written from: the one its start wrote. */
+const OUTCOME_PHASE: Partial<Record<PauseLifecycleEvent['type'], BatchSandboxPhase>> = {
+  pauseSucceeded: 'Pausing',
+  pauseFailed: 'Pausing',
+  pauseCancelled: 'Pausing',
+  resumeSucceeded: 'Resuming',
+  resumeFailed: 'Resuming',
+};
+
+/**
+ * Whether `event` may still be written on a sandbox in `phase`. An outcome belongs to the phase its
+ * operation's start wrote; once the sandbox has left it, the outcome was written already, or the client
+ * has moved on (a new pause or resume). A step that runs again then (a local activity repeated because
+ * its workflow task was not recorded, a retry after a crash) must write nothing: it would overwrite a
+ * newer operation's state with a stale decision.
+ */
+export function outcomeStillApplies(phase: BatchSandboxPhase | undefined, event: PauseLifecycleEvent): boolean {
+  const required = OUTCOME_PHASE[event.type];
+  return required === undefined || phase === required;
+}
+
 /** The status to write for `event` on the latest `sandbox`. */
 export function nextPauseStatus(sandbox: BatchSandbox, event: PauseLifecycleEvent, now: Date): BatchSandboxStatus {
   const old: BatchSandboxStatus = sandbox.status ?? { ...ZERO_COUNTERS };

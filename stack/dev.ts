@@ -12,17 +12,15 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { isApiStatus } from '../operator/kube-errors.js';
 import { freePort } from './free-port.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import type { ManagedProcess } from './managed-process.js';
+import { SIMULATED_SNAPSHOT_REGISTRY, startOperatorOnStack, waitForOperatorReady } from './operator-on-stack.js';
 import { realNodeOperatorEnv } from './real-node/real-node.js';
-import { ManagedProcess } from './managed-process.js';
 import { REPO_ROOT, resolveToolchain } from './toolchain.js';
-import { waitUntil } from './wait-until.js';
 
 const say = (message: string): void => {
   process.stdout.write(`[dev] ${message}\n`);
 };
 
-/** Pauses of kwok-tier sandboxes go "to" this registry: the stack's simulated committer takes any push. */
-const SIMULATED_SNAPSHOT_REGISTRY = 'registry.kwok.local:5000/sandboxes';
 /** Temporal's own defaults, kept when free so the UI bookmark and the CLI's default address keep working. */
 const TEMPORAL_PORTS = { frontend: 7233, ui: 8233 };
 
@@ -45,22 +43,7 @@ async function main(): Promise<void> {
   await ensureNamespace(stack.kubeconfigPath, 'opensandbox');
 
   const httpPort = await freePort();
-  const startOperator = (): ManagedProcess =>
-    ManagedProcess.start({
-      name: 'operator',
-      command: process.execPath,
-      args: [join(REPO_ROOT, 'dist', 'operator', 'main.js')],
-      logPath: join(dataDir, 'operator.log'),
-      env: {
-        ...process.env,
-        KUBECONFIG: stack.kubeconfigPath,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        TEMPORAL_NAMESPACE: stack.temporalNamespace,
-        OPERATOR_HTTP_ADDRESS: `127.0.0.1:${httpPort}`,
-        TASK_EXECUTOR_URL: stack.taskExecutorUrl,
-        ...snapshotEnv,
-      },
-    });
+  const startOperator = (): ManagedProcess => startOperatorOnStack(stack, { name: 'operator', httpPort });
   let operator = startOperator();
 
   let stopping = false;
@@ -77,8 +60,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const readyz = `http://127.0.0.1:${httpPort}/readyz`;
-  const waitForOperator = () => waitUntil(async () => (await fetch(readyz)).ok, { what: `operator ${readyz}`, timeoutMs: 60_000, process: operator });
+  const waitForOperator = () => waitForOperatorReady(operator, httpPort);
   // SIGHUP: rebuild what changed and restart the operator alone; the stack and its objects stay.
   process.on('SIGHUP', () => {
     if (restarting || stopping) return;

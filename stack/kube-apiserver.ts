@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { httpsGet } from './https-get.js';
 import { ManagedProcess } from './managed-process.js';
+import { RestartableProcess } from './restartable-process.js';
 import { waitUntil } from './wait-until.js';
 
 export interface RunningApiServer {
-  process: ManagedProcess;
+  /** Restartable on the same port, certificates and tokens (etcd keeps the data). */
+  process: RestartableProcess;
   url: string;
   /** PEM bundle that verifies the apiserver's self-signed serving certificate. */
   caPath: string;
@@ -52,46 +54,46 @@ export async function startKubeApiServer(
   writeFileSync(tokenFile, `${tokens.join('\n')}\n`, { mode: 0o600 });
 
   const url = `https://127.0.0.1:${port}`;
-  const process = ManagedProcess.start({
-    name: 'kube-apiserver',
-    command: binary,
-    args: [
-      `--etcd-servers=${etcdUrl}`,
-      `--bind-address=127.0.0.1`,
-      `--advertise-address=127.0.0.1`,
-      `--secure-port=${port}`,
-      `--cert-dir=${pkiDir}`,
-      `--token-auth-file=${tokenFile}`,
-      // Node: a real node's kubelet (system:node:<name>) gets exactly what its pods need.
-      '--authorization-mode=Node,RBAC',
-      '--anonymous-auth=false',
-      `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
-      `--service-account-key-file=${saPub}`,
-      `--service-account-signing-key-file=${saKey}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--allow-privileged=true',
-      // Like envtest: without a kubelet no pod needs a token volume, and skipping the plugin avoids
-      // racing the service-account controller in freshly created test namespaces.
-      '--disable-admission-plugins=ServiceAccount',
-      // The benchmarks create hundreds of objects at once; do not let the default limits queue them.
-      '--max-requests-inflight=2000',
-      '--max-mutating-requests-inflight=1000',
-      '--profiling=false',
-      '--v=1',
-      ...extras.args,
-    ],
-    logPath: join(dataDir, 'kube-apiserver.log'),
-  });
-
-  // The self-signed serving certificate (with its CA) appears once the apiserver has started.
+  const args = [
+    `--etcd-servers=${etcdUrl}`,
+    `--bind-address=127.0.0.1`,
+    `--advertise-address=127.0.0.1`,
+    `--secure-port=${port}`,
+    `--cert-dir=${pkiDir}`,
+    `--token-auth-file=${tokenFile}`,
+    // Node: a real node's kubelet (system:node:<name>) gets exactly what its pods need.
+    '--authorization-mode=Node,RBAC',
+    '--anonymous-auth=false',
+    `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+    `--service-account-key-file=${saPub}`,
+    `--service-account-signing-key-file=${saKey}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--allow-privileged=true',
+    // Like envtest: without a kubelet no pod needs a token volume, and skipping the plugin avoids
+    // racing the service-account controller in freshly created test namespaces.
+    '--disable-admission-plugins=ServiceAccount',
+    // The benchmarks create hundreds of objects at once; do not let the default limits queue them.
+    '--max-requests-inflight=2000',
+    '--max-mutating-requests-inflight=1000',
+    '--profiling=false',
+    '--v=1',
+    ...extras.args,
+  ];
+  // The self-signed serving certificate (with its CA) appears once the apiserver has started; a restart
+  // finds it in the cert dir and serves the same one.
   const caPath = join(pkiDir, 'apiserver.crt');
-  await waitUntil(
-    async () => {
-      const ca = readFileSync(caPath, 'utf8');
-      const res = await httpsGet(`${url}/readyz`, { ca, bearerToken: adminToken });
-      return res.status === 200;
-    },
-    { what: `kube-apiserver ${url}/readyz`, timeoutMs, process, intervalMs: 200 },
-  );
+  const launch = async (): Promise<ManagedProcess> => {
+    const process = ManagedProcess.start({ name: 'kube-apiserver', command: binary, args, logPath: join(dataDir, 'kube-apiserver.log') });
+    await waitUntil(
+      async () => {
+        const ca = readFileSync(caPath, 'utf8');
+        const res = await httpsGet(`${url}/readyz`, { ca, bearerToken: adminToken });
+        return res.status === 200;
+      },
+      { what: `kube-apiserver ${url}/readyz`, timeoutMs, process, intervalMs: 200 },
+    );
+    return process;
+  };
+  const process = await RestartableProcess.start(launch);
   return { process, url, caPath, adminToken, serviceAccountKeyPath: saKey };
 }

@@ -20,6 +20,7 @@ import { ManagedProcess } from './managed-process.js';
 import { startSimulatedCommitter } from './simulated-committer.js';
 import { SimulatedTaskExecutors } from './simulated-task-executor.js';
 import { prepareRealNode, type PreparedRealNode, type RealNode } from './real-node/real-node.js';
+import { RestartableProcess } from './restartable-process.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { realNodeTools, resolveToolchain } from './toolchain.js';
 
@@ -63,6 +64,11 @@ export interface LocalStack {
   timings: Record<string, number>;
   /** PIDs of every process the stack started (for leak checks). */
   pids: number[];
+  /**
+   * Crashes a server (SIGKILL) and starts it again on the same ports and data; resolves with how long it
+   * was down (ms). Temporal keeps its workflows only with `persistTemporal`.
+   */
+  crashAndRestart(server: 'kube-apiserver' | 'temporal'): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -80,7 +86,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     timings[phase] = round((performance.now() - t0) / 1000);
     progress(`${phase} ready after ${timings[phase]} s`);
   };
-  const track = <T extends { process: ManagedProcess } | ManagedProcess>(value: T): T => {
+  const track = <T extends { process: ManagedProcess | RestartableProcess } | ManagedProcess>(value: T): T => {
     started.push('process' in value ? value.process : value);
     return value;
   };
@@ -201,7 +207,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       realNodeUnavailable,
       timings,
       get pids() {
-        return started.filter((p) => p instanceof ManagedProcess).map((p) => p.pid);
+        return started.flatMap((p) => (p instanceof ManagedProcess ? [p.pid] : p instanceof RestartableProcess ? [p.process.pid] : []));
+      },
+      crashAndRestart: (server) => {
+        if (server === 'temporal' && !opts.persistTemporal) throw new Error('restarting Temporal needs persistTemporal: its workflows would be lost');
+        return (server === 'temporal' ? temporal : apiServer).process.crashAndRestart();
       },
       stop,
     };

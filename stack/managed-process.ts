@@ -83,6 +83,13 @@ export class ManagedProcess {
     this.signalGroup('SIGKILL');
   }
 
+  /** SIGKILL to the whole process group (a crash, not a shutdown). Resolves once the process exited. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.signalGroup('SIGKILL');
+    await this.exited;
+  }
+
   private signalGroup(signal: NodeJS.Signals): void {
     try {
       process.kill(-this.pid, signal);

@@ -6,10 +6,12 @@ import { SearchAttributeType } from '@temporalio/common';
 import { OPERATOR_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { freePorts, portIfFree } from './free-port.js';
 import { ManagedProcess } from './managed-process.js';
+import { RestartableProcess } from './restartable-process.js';
 import { waitUntil } from './wait-until.js';
 
 export interface RunningTemporal {
-  process: ManagedProcess;
+  /** Restartable on the same ports; workflows survive it only with `dbFile`. */
+  process: RestartableProcess;
   /** host:port of the gRPC frontend. */
   address: string;
   namespace: string;
@@ -67,18 +69,17 @@ export async function startTemporalDevServer(opts: TemporalStartOptions): Promis
     ...(opts.dbFile ? [`--db-filename=${opts.dbFile}`] : []),
     ...OPERATOR_SEARCH_ATTRIBUTES.map(searchAttributeFlag),
   ];
-  const process = ManagedProcess.start({
-    name: 'temporal',
-    command: opts.binary,
-    args,
-    logPath: join(opts.dataDir, 'temporal.log'),
-  });
-  await waitUntil(() => searchAttributesRegistered(address, namespace), {
-    what: `Temporal dev server ${address} with the operator's search attributes`,
-    timeoutMs: opts.timeoutMs,
-    process,
-    intervalMs: 200,
-  });
+  const launch = async (): Promise<ManagedProcess> => {
+    const process = ManagedProcess.start({ name: 'temporal', command: opts.binary, args, logPath: join(opts.dataDir, 'temporal.log') });
+    await waitUntil(() => searchAttributesRegistered(address, namespace), {
+      what: `Temporal dev server ${address} with the operator's search attributes`,
+      timeoutMs: opts.timeoutMs,
+      process,
+      intervalMs: 200,
+    });
+    return process;
+  };
+  const process = await RestartableProcess.start(launch);
   return { process, address, namespace, uiUrl: opts.ui ? `http://127.0.0.1:${uiPort}` : undefined };
 }
 

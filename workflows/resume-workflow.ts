@@ -78,7 +78,7 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
   function resumed(): Promise<LifecycleResult> {
     return CancellationScope.nonCancellable(async () => {
       progress.step('marking resumed');
-      await steps.markResumed(sandbox);
+      await steps.markResumed(sandbox, generation);
       return progress.end('succeeded');
     });
   }

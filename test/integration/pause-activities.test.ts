@@ -18,6 +18,7 @@ import { createLogger } from '../../operator/logger.js';
 import { ZERO_COUNTERS } from '../../planners/batch-sandbox-status.js';
 import { buildCommitJob } from '../../planners/commit-job.js';
 import { controllerReference } from '../../planners/controller-reference.js';
+import { pauseGenerationOf } from '../../planners/pause-snapshot.js';
 import { buildNonPooledPod } from '../../planners/non-pooled-pods.js';
 import type { PauseSource } from '../../planners/pause-source.js';
 import { isReady, isTerminating } from '../../planners/pod-state.js';
@@ -509,9 +510,26 @@ describe('resume', () => {
 
     await waitUntil(async () => (await activities.inspectResumedPods(ref)).state === 'ready', { what: 'resumed pod ready', ...WAIT });
 
-    await activities.markResumed(ref);
+    await activities.markResumed(ref, 2);
     expect((await ns.getSandbox('rs')).status?.phase).toBe('Succeed');
     await waitUntil(async () => (await findSnapshot('rs-pause')) === undefined, { what: 'rs-pause deleted', ...WAIT });
+    expect(eventsOf('rs')).toEqual(['Normal Resumed']);
+
+    // A pause of generation 3 began as soon as the client saw the sandbox running; the resume's step,
+    // retried after that, leaves the new pause's snapshot alone.
+    await createSnapshot(aSandboxSnapshot('rs-pause', namespace).pauseOf(bs, 3).build(), { phase: 'Committing' });
+    await activities.markResumed(ref, 2);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(pauseGenerationOf((await findSnapshot('rs-pause'))!)).toBe(3);
+
+    // A pause's outcome repeated after the sandbox was resumed (its workflow task was not recorded, so the
+    // step ran again and found the snapshot retired) writes nothing over the running sandbox.
+    const before = await ns.getSandbox('rs');
+    await activities.markPauseFailed(ref, { reason: 'SnapshotFailed', message: 'snapshot rs-pause is gone' });
+    const after = await ns.getSandbox('rs');
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.status?.conditions?.map((c) => c.type)).not.toContain('PauseFailed');
+    // The repeated markResumed wrote nothing either: one Resumed Event.
     expect(eventsOf('rs')).toEqual(['Normal Resumed']);
   });
 

@@ -2,7 +2,7 @@
 // their lastTransitionTime, counters, and when pauseObservedGeneration is acknowledged.
 import { describe, expect, it } from '@jest/globals';
 import type { BatchSandboxCondition } from '../../api/v1alpha1/conditions.js';
-import { nextPauseStatus, type PauseLifecycleEvent } from '../../planners/pause-status.js';
+import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../../planners/pause-status.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -157,5 +157,30 @@ describe('nextPauseStatus', () => {
       pauseObservedGeneration: 1,
       conditions: [cond('PauseFailed', 'NotRunning', 'm')],
     });
+  });
+});
+
+describe('outcomeStillApplies', () => {
+  const failed: PauseLifecycleEvent = { type: 'pauseFailed', reason: 'SnapshotFailed', message: 'gone', podsKept: true };
+  const resumeFailed: PauseLifecycleEvent = { type: 'resumeFailed', phase: 'Failed', reason: 'PodFailed', message: 'crash' };
+
+  it('writes a pause outcome only while Pausing and a resume outcome only while Resuming', () => {
+    for (const event of [{ type: 'pauseSucceeded' } as const, failed, { type: 'pauseCancelled' } as const]) {
+      expect(outcomeStillApplies('Pausing', event)).toBe(true);
+      // Written already (a repeated step), or a resume has run since and the client moved on.
+      for (const phase of ['Paused', 'Succeed', 'Resuming', 'Failed', undefined] as const) expect(outcomeStillApplies(phase, event)).toBe(false);
+    }
+    for (const event of [{ type: 'resumeSucceeded' } as const, resumeFailed]) {
+      expect(outcomeStillApplies('Resuming', event)).toBe(true);
+      for (const phase of ['Succeed', 'Pausing', 'Paused', 'Failed'] as const) expect(outcomeStillApplies(phase, event)).toBe(false);
+    }
+  });
+
+  it('leaves the starts and the intent answers to their own gate', () => {
+    for (const phase of ['Succeed', 'Paused', 'Pausing', 'Failed', undefined] as const) {
+      expect(outcomeStillApplies(phase, { type: 'intentAcknowledged' })).toBe(true);
+      expect(outcomeStillApplies(phase, { type: 'intentRejected', condition: 'PauseFailed', reason: 'NotRunning', message: 'x' })).toBe(true);
+      expect(outcomeStillApplies(phase, { type: 'pauseStarted' })).toBe(true);
+    }
   });
 });

@@ -2,7 +2,7 @@
 // condition transitions, and the internal pause snapshot a pause creates, keeps or replaces.
 import { describe, expect, it } from '@jest/globals';
 import type { SandboxSnapshot } from '../../api/v1alpha1/sandbox-snapshot.js';
-import { buildPauseSnapshot, pauseSnapshotAction } from '../../planners/pause-snapshot.js';
+import { buildPauseSnapshot, pauseSnapshotAction, snapshotsRetiredByResume } from '../../planners/pause-snapshot.js';
 import { planSnapshotCommit } from '../../planners/snapshot-commit-plan.js';
 import { nextSnapshotStatus } from '../../planners/snapshot-status.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -125,5 +125,16 @@ describe('the internal pause snapshot', () => {
     ['an earlier sandbox of the same name: replace it', aSandboxSnapshot('bs-pause').pauseOf({ ...sandbox, metadata: { ...sandbox.metadata, uid: 'old' } }, 4).build(), 'replace'],
   ])('found %s', (_name, existing, action) => {
     expect(pauseSnapshotAction(sandbox, 4, existing).action).toBe(action);
+  });
+});
+
+describe('the pause snapshots a resume retires', () => {
+  it("are the sandbox's own from pauses before the resume, not a newer pause's, another sandbox's or a server snapshot", () => {
+    const older = aSandboxSnapshot('bs-pause').pauseOf(sandbox, 2).succeeded().build();
+    const olderReplica = aSandboxSnapshot('bs-1-pause').pauseOf(sandbox, 2).succeeded().build();
+    const newer = aSandboxSnapshot('bs-pause').pauseOf(sandbox, 4).phase('Committing').build();
+    const namesake = aSandboxSnapshot('bs-pause').pauseOf({ ...sandbox, metadata: { ...sandbox.metadata, uid: 'old' } }, 2).build();
+    const server = aSandboxSnapshot('osb-snap-1').build();
+    expect(snapshotsRetiredByResume([older, olderReplica, newer, namesake, server], 'uid-bs', 3)).toEqual([older, olderReplica]);
   });
 });
