@@ -3,6 +3,8 @@
 // Signals for one pool coalesce: while one is in flight, later events collapse into one follow-up. A
 // signal outstanding for SLOW_SIGNAL_MS no longer holds the follow-up back: one can hang for seconds (seen
 // around a continue-as-new of the pool workflow), and the sandboxes created meanwhile must not wait for it.
+// A signal that fails (Temporal unreachable, restarting) is sent again with backoff until one gets
+// through: the events it carried happened, and nothing else would wake the pool before its resync.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { namesPool } from '../api/v1alpha1/batch-sandbox.js';
@@ -33,6 +35,9 @@ export interface PoolSignalerOptions {
 export const SLOW_SIGNAL_MS = 100;
 /** At most this many signals per pool are outstanding at once (slow ones included). */
 const MAX_SIGNALS_IN_FLIGHT = 8;
+/** Retry delays of a failed signal: doubling from the first to the last. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 4_000;
 
 interface SignalInFlight {
   startedAt: number;
@@ -44,6 +49,8 @@ export class PoolSignaler {
   private readonly pending = new Set<string>();
   /** Per pool, the wake-up (its cancel) that sends a held-back follow-up once the signal holding it back turns slow. */
   private readonly recheck = new Map<string, () => void>();
+  /** Per pool, the delay before the next try after a failed signal (absent: the last one got through). */
+  private readonly retryDelay = new Map<string, number>();
   private readonly clock: Clock;
 
   /**
@@ -89,6 +96,11 @@ export class PoolSignaler {
   poolChanged(namespace: string | undefined, pool: string | undefined): void {
     if (!namespace || !pool) return;
     const key = `${namespace}/${pool}`;
+    // Backing off after a failure: the retry carries this change too.
+    if (this.retryDelay.has(key) && this.recheck.has(key)) {
+      this.pending.add(key);
+      return;
+    }
     const sending = this.inFlight.get(key) ?? new Set<SignalInFlight>();
     const now = this.clock.now().getTime();
     const youngest = Math.max(...[...sending].map((s) => s.startedAt));
@@ -99,9 +111,11 @@ export class PoolSignaler {
     }
     this.pending.delete(key);
     const signal: SignalInFlight = { startedAt: now, done: Promise.resolve() };
-    signal.done = this.signal(namespace, pool).finally(() => {
+    signal.done = this.signal(namespace, pool).then((delivered) => {
       sending.delete(signal);
       if (sending.size === 0) this.inFlight.delete(key);
+      if (!delivered) return this.retryLater(key, namespace, pool);
+      this.retryDelay.delete(key);
       if (this.pending.has(key)) this.poolChanged(namespace, pool);
     });
     sending.add(signal);
@@ -124,7 +138,16 @@ export class PoolSignaler {
     this.recheck.set(key, cancel);
   }
 
-  private async signal(namespace: string, pool: string): Promise<void> {
+  /** After a failed signal: send one again once the (growing) retry delay has passed. */
+  private retryLater(key: string, namespace: string, pool: string): void {
+    const delay = this.retryDelay.get(key) ?? RETRY_FIRST_MS;
+    this.retryDelay.set(key, Math.min(delay * 2, RETRY_MAX_MS));
+    this.pending.add(key);
+    this.recheckAt(key, delay, namespace, pool);
+  }
+
+  /** Whether the signal got through. */
+  private async signal(namespace: string, pool: string): Promise<boolean> {
     const { client, taskQueue, log } = this.opts;
     const started = performance.now();
     try {
@@ -141,9 +164,10 @@ export class PoolSignaler {
         ],
       });
       log.debug({ kind: 'Pool', namespace, name: pool, ms: performance.now() - started }, 'Signalled the pool workflow');
+      return true;
     } catch (err) {
-      // The next event (or the workflow's own resync) catches up; a signal is a nudge, not state.
-      log.warn({ err, kind: 'Pool', namespace, name: pool }, 'Could not signal the pool workflow');
+      log.warn({ err, kind: 'Pool', namespace, name: pool }, 'Could not signal the pool workflow; trying again');
+      return false;
     }
   }
 }

@@ -54,6 +54,10 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.
       shutdownGraceTime: '5 seconds',
+      // A replica killed without a shutdown (OOM, node loss) leaves its workflows' next tasks on its
+      // sticky queue until this runs out; the default 10 s stalled every pool it served that long
+      // (measured by the chaos run). Another replica replays the workflow after it.
+      stickyQueueScheduleToStartTimeout: '3 seconds',
     });
     return {
       worker,

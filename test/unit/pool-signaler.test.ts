@@ -9,11 +9,13 @@ import { FakeClock, settle } from '../support/fake-clock.js';
 
 function harness() {
   const clock = new FakeClock();
-  const calls: { workflowId: string; finish: () => void }[] = [];
+  const calls: { workflowId: string; finish: () => void; fail: () => void }[] = [];
   const client = {
     workflow: {
       signalWithStart: (_type: string, options: { workflowId: string }) =>
-        new Promise<void>((resolve) => calls.push({ workflowId: options.workflowId, finish: resolve })),
+        new Promise<void>((resolve, reject) =>
+          calls.push({ workflowId: options.workflowId, finish: resolve, fail: () => reject(new Error('14 UNAVAILABLE: connection refused')) }),
+        ),
     },
   } as unknown as Client;
   const informer = { on: () => undefined };
@@ -31,6 +33,34 @@ function harness() {
 }
 
 describe('PoolSignaler', () => {
+  it('sends a failed signal again with a growing delay until one gets through (Temporal restarting)', async () => {
+    const { calls, signaler, clock } = harness();
+    signaler.poolChanged('ns', 'warm');
+    calls[0]!.fail();
+    await settle();
+    expect(calls).toHaveLength(1);
+    await clock.advance(250);
+    expect(calls).toHaveLength(2);
+    calls[1]!.fail();
+    await settle();
+    // A change while backing off waits for the retry, which carries it.
+    signaler.poolChanged('ns', 'warm');
+    await clock.advance(499);
+    expect(calls).toHaveLength(2);
+    await clock.advance(1);
+    expect(calls).toHaveLength(3);
+    calls[2]!.finish();
+    await settle();
+    // Through: nothing more is sent or waiting, and the next failure starts from the first delay again.
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(3);
+    expect(clock.pendingDelays()).toEqual([]);
+    signaler.poolChanged('ns', 'warm');
+    calls[3]!.fail();
+    await settle();
+    expect(clock.pendingDelays()).toEqual([250]);
+  });
+
   it('collapses a burst behind the signal in flight into one follow-up, sent when it finishes', async () => {
     const { calls, signaler, clock } = harness();
     signaler.poolChanged('ns', 'warm');
