@@ -73,11 +73,12 @@ const MAX_ROUNDS_PER_RUN = 500;
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
-// Heartbeats (per pod written) let a retry start soon after the worker running one dies; a single write
-// (pool status) finishes well within the heartbeat timeout.
+// Heartbeats (per pod written, and every second) let a retry start soon after the worker running one
+// dies: upkeep held by a dead replica holds the pool's replenishment, and its sandboxes wait (15 s stalled
+// pools in the chaos run). A single write (pool status) finishes well within the heartbeat timeout.
 const bulk = proxyActivities<PoolActivities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: BULK_RETRY,
 });
 
