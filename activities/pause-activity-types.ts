@@ -65,8 +65,11 @@ export interface PreparedPauseSnapshot {
   commit: CommitPlanStep;
 }
 
-/** What markPausing found: whether the pause goes on and, if so, the pods it commits. */
-export type PauseStart = { proceed: false; why: string } | { proceed: true; sources: PauseSourceResult };
+/**
+ * What markPausing found: whether the pause goes on and, if so, the pods it commits and its `claim`: the
+ * pauseObservedGeneration it left, which the outcome writers check (outcomeStillApplies).
+ */
+export type PauseStart = { proceed: false; why: string } | { proceed: true; sources: PauseSourceResult; claim?: number };
 
 /** Activities of the pause workflow (`pause/<ns>/<name>/<uid>/<generation>`). */
 export interface PauseActivities {
@@ -92,15 +95,15 @@ export interface PauseActivities {
    * guarded by resourceVersion); the Pool workflow then recycles the pods. One step: the status is
    * written right after the release, before the BatchSandbox watcher reacts to the pods going away.
    */
-  releaseAndMarkPaused(sandbox: SandboxRef, sources: PauseSource[]): Promise<void>;
+  releaseAndMarkPaused(sandbox: SandboxRef, sources: PauseSource[], claim?: number): Promise<void>;
   /**
    * The pause failed before the point of no return: phase Succeed + PauseFailed(reason) while a pod of the
    * sandbox still exists, else Failed + PauseFailed(PodNotFound) (pauseFailedEvent's rule); Warning Event
    * `PauseFailed`.
    */
-  markPauseFailed(sandbox: SandboxRef, failure: PauseFailure): Promise<void>;
+  markPauseFailed(sandbox: SandboxRef, failure: PauseFailure, claim?: number): Promise<void>;
   /** pause:false arrived while Pausing: phase Succeed (pauseCancelled), Normal Event `PauseCancelled`. */
-  markPauseCancelled(sandbox: SandboxRef): Promise<void>;
+  markPauseCancelled(sandbox: SandboxRef, claim?: number): Promise<void>;
   /** Deletes these snapshots (cancellation: a cancelled pause leaves no snapshot of its own). 404 = done. */
   deleteSnapshots(namespace: string, snapshots: string[]): Promise<void>;
 }
@@ -147,8 +150,8 @@ export interface ResumeFailure {
   podFailed?: ConditionInput;
 }
 
-/** What markResuming found: whether the resume goes on and, if so, the snapshots it restores from. */
-export type ResumeStart = { proceed: false; why: string } | { proceed: true; snapshots: ResumeSnapshotsStep };
+/** What markResuming found: whether the resume goes on and, if so, the snapshots it restores from and its claim (PauseStart). */
+export type ResumeStart = { proceed: false; why: string } | { proceed: true; snapshots: ResumeSnapshotsStep; claim?: number };
 
 /** Activities of the resume workflow (`resume/<ns>/<name>/<uid>/<generation>`). */
 export interface ResumeActivities {
@@ -172,9 +175,9 @@ export interface ResumeActivities {
    * Phase Succeed (resumeSucceeded), then deletes the internal pause snapshots of pauses before the
    * resume's `generation` (snapshotsRetiredByResume); Normal Event `Resumed`.
    */
-  markResumed(sandbox: SandboxRef, generation: number): Promise<void>;
+  markResumed(sandbox: SandboxRef, generation: number, claim?: number): Promise<void>;
   /** resumeFailed with this phase, reason and message; snapshots kept; Warning Event `ResumeFailed`. */
-  markResumeFailed(sandbox: SandboxRef, failure: ResumeFailure): Promise<void>;
+  markResumeFailed(sandbox: SandboxRef, failure: ResumeFailure, claim?: number): Promise<void>;
 }
 
 export type LifecycleActivities = PauseActivities & SnapshotActivities & ResumeActivities;

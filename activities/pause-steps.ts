@@ -152,9 +152,9 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
 
   return {
     async markPausing(ref, generation) {
-      const { gate, read } = await markStarted(ctx, 'pause', ref, generation, (latest) => objects.podsOf(latest));
+      const { gate, sandbox, read } = await markStarted(ctx, 'pause', ref, generation, (latest) => objects.podsOf(latest));
       if (!gate.proceed) return gate;
-      return { proceed: true, sources: selectPauseSources(read) };
+      return { proceed: true, sources: selectPauseSources(read), claim: sandbox.status?.pauseObservedGeneration };
     },
 
     async preparePauseSnapshot(ref, source, generation) {
@@ -168,12 +168,12 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
       return { snapshot: snapshotRef, commit: { state: 'planned', target: plan.target, deadlineSeconds: settings.timeoutSeconds } };
     },
 
-    async releaseAndMarkPaused(ref, sources) {
+    async releaseAndMarkPaused(ref, sources, claim) {
       await releasePods(ref, sources);
-      await writeLifecycleEvent(ctx, ref, { type: 'pauseSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Paused, message: 'Sandbox paused' });
+      await writeLifecycleEvent(ctx, ref, { type: 'pauseSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Paused, message: 'Sandbox paused' }, claim);
     },
 
-    async markPauseFailed(ref, { reason, message }) {
+    async markPauseFailed(ref, { reason, message }, claim) {
       await writeLifecycleEvent(
         ctx,
         ref,
@@ -181,11 +181,12 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
           return pauseFailedEvent({ reason, message }, heldPods(await objects.podsOf(latest)).length > 0);
         },
         { type: 'Warning', reason: EVENT_REASONS.PauseFailed, message: `${reason}: ${message}` },
+        claim,
       );
     },
 
-    async markPauseCancelled(ref) {
-      await writeLifecycleEvent(ctx, ref, { type: 'pauseCancelled' }, { type: 'Normal', reason: EVENT_REASONS.PauseCancelled, message: 'Pause cancelled: pause set to false' });
+    async markPauseCancelled(ref, claim) {
+      await writeLifecycleEvent(ctx, ref, { type: 'pauseCancelled' }, { type: 'Normal', reason: EVENT_REASONS.PauseCancelled, message: 'Pause cancelled: pause set to false' }, claim);
     },
 
     async deleteSnapshots(namespace, names) {

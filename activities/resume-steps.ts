@@ -44,10 +44,11 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
     async markResuming(ref, generation) {
       const { gate, sandbox, snapshots: found } = await markStarted(ctx, 'resume', ref, generation);
       if (!gate.proceed) return gate;
+      const claim = sandbox.status?.pauseObservedGeneration;
       const sources = selectResumeSources(sandbox, found);
-      if (sources.ok) return { proceed: true, snapshots: sources };
+      if (sources.ok) return { proceed: true, snapshots: sources, claim };
       const hasReadyPod = heldPods(await objects.podsOf(sandbox)).some(isReady);
-      return { proceed: true, snapshots: { ...sources, hasReadyPod } };
+      return { proceed: true, snapshots: { ...sources, hasReadyPod }, claim };
     },
 
     async rewriteTemplate(ref, restores) {
@@ -96,19 +97,20 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
       return resumeProgress(await ownPods(ref), sandbox.spec.replicas);
     },
 
-    async markResumed(ref, generation) {
-      await writeLifecycleEvent(ctx, ref, { type: 'resumeSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Resumed, message: 'Sandbox resumed' });
+    async markResumed(ref, generation, claim) {
+      await writeLifecycleEvent(ctx, ref, { type: 'resumeSucceeded' }, { type: 'Normal', reason: EVENT_REASONS.Resumed, message: 'Sandbox resumed' }, claim);
       // The snapshots were the restore point until now: the resumed pods are Ready.
       const retired = snapshotsRetiredByResume(await snapshots.list(ref.namespace), ref.uid, generation);
       await Promise.all(retired.map((s) => snapshots.delete(ref.namespace, s.metadata.name, s.metadata.uid)));
     },
 
-    async markResumeFailed(ref, { phase, reason, message, podFailed }) {
+    async markResumeFailed(ref, { phase, reason, message, podFailed }, claim) {
       await writeLifecycleEvent(
         ctx,
         ref,
         { type: 'resumeFailed', phase, reason, message, ...(podFailed ? { podFailed } : {}) },
         { type: 'Warning', reason: EVENT_REASONS.ResumeFailed, message: `${reason}: ${message}` },
+        claim,
       );
     },
   };

@@ -18,25 +18,26 @@ export interface LifecycleNotice {
 
 /**
  * Writes the status `event` leads to on the latest sandbox (`event` may depend on it), then records
- * `notice` about it. An outcome for a phase the sandbox has left is not written (outcomeStillApplies).
- * Returns the sandbox as written (or as found).
+ * `notice` about it. An outcome its operation no longer owns (outcomeStillApplies, with the operation's
+ * `claim`) is not written. Returns the sandbox as written (or as found).
  */
 export async function writeLifecycleEvent(
   { objects, events, log, now }: LifecycleContext,
   ref: ObjectRef,
   event: PauseLifecycleEvent | ((latest: BatchSandbox) => Promise<PauseLifecycleEvent>),
   notice?: LifecycleNotice,
+  claim?: number,
 ): Promise<BatchSandbox> {
   let applied: PauseLifecycleEvent | undefined;
   let superseded = false;
   const written = await objects.sandboxes.updateStatus(ref, async (latest) => {
     applied = typeof event === 'function' ? await event(latest) : event;
-    superseded = !outcomeStillApplies(latest.status?.phase, applied);
+    superseded = !outcomeStillApplies(latest.status, applied, claim);
     return superseded ? undefined : nextPauseStatus(latest, applied, now());
   });
   const fields = { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, event: applied?.type, phase: written.status?.phase };
   if (superseded) {
-    log.info(fields, 'Lifecycle outcome not written: the sandbox has left that phase');
+    log.info({ ...fields, claim, pauseObservedGeneration: written.status?.pauseObservedGeneration }, 'Lifecycle outcome not written: its operation no longer owns the phase');
     return written;
   }
   log.info(fields, 'Wrote lifecycle status');

@@ -110,15 +110,22 @@ const OUTCOME_PHASE: Partial<Record<PauseLifecycleEvent['type'], BatchSandboxPha
 };
 
 /**
- * Whether `event` may still be written on a sandbox in `phase`. An outcome belongs to the phase its
- * operation's start wrote; once the sandbox has left it, the outcome was written already, or the client
- * has moved on (a new pause or resume). A step that runs again then (a local activity repeated because
- * its workflow task was not recorded, a retry after a crash) must write nothing: it would overwrite a
- * newer operation's state with a stale decision.
+ * Whether `event` may still be written on a sandbox with `status`. An outcome belongs to the phase its
+ * operation's start wrote, and to that start: `claim` is the pauseObservedGeneration the start left
+ * (undefined for runs recorded before it was kept: the phase alone decides). Once the sandbox has left
+ * the phase, or a newer operation has started (its own claim), the outcome was written already or the
+ * client has moved on. A step that runs again then (a local activity repeated because its workflow task
+ * was not recorded, a retry after a crash) must write nothing: it would overwrite a newer operation's
+ * state with a stale decision.
  */
-export function outcomeStillApplies(phase: BatchSandboxPhase | undefined, event: PauseLifecycleEvent): boolean {
+export function outcomeStillApplies(
+  status: Pick<BatchSandboxStatus, 'phase' | 'pauseObservedGeneration'> | undefined,
+  event: PauseLifecycleEvent,
+  claim?: number,
+): boolean {
   const required = OUTCOME_PHASE[event.type];
-  return required === undefined || phase === required;
+  if (required === undefined) return true;
+  return status?.phase === required && (claim === undefined || status.pauseObservedGeneration === claim);
 }
 
 /** The status to write for `event` on the latest `sandbox`. */

@@ -27,11 +27,14 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
   /** This pause's snapshots: a cancelled pause deletes them. */
   const prepared: SnapshotRef[] = [];
   const wakeups = new CommitJobWakeups();
+  /** What markPausing left as pauseObservedGeneration: the outcome is written only while it stands. */
+  let claim: number | undefined;
 
   try {
     progress.step('marking pausing');
     const start = await steps.markPausing(sandbox, generation);
     if (!start.proceed) return progress.end('abandoned', start.why);
+    claim = start.claim;
     const resolved = start.sources;
 
     let commits: Commits;
@@ -45,11 +48,11 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
     return await CancellationScope.nonCancellable(async () => {
       if (!commits.ok) {
         progress.step('recording failure');
-        await steps.markPauseFailed(sandbox, commits.failure);
+        await steps.markPauseFailed(sandbox, commits.failure, claim);
         return progress.end('failed', `${commits.failure.reason}: ${commits.failure.message}`);
       }
       progress.step('releasing pods and marking paused');
-      await steps.releaseAndMarkPaused(sandbox, commits.sources);
+      await steps.releaseAndMarkPaused(sandbox, commits.sources, claim);
       return progress.end('succeeded');
     });
   } catch (err) {
@@ -61,7 +64,7 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
         progress.step('deleting snapshots');
         await steps.deleteSnapshots(sandbox.namespace, prepared.map((s) => s.name));
         progress.step('marking pause cancelled');
-        await steps.markPauseCancelled(sandbox);
+        await steps.markPauseCancelled(sandbox, claim);
         return progress.end('cancelled');
       } catch (cleanupErr) {
         if (isObjectGone(cleanupErr)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);

@@ -20,6 +20,8 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
   const workflowScope = CancellationScope.current();
   const deadlineAt = workflowInfo().startTime.getTime() + deadlineMs;
   let podsChanged = false;
+  /** What markResuming left as pauseObservedGeneration: the outcome is written only while it stands. */
+  let claim: number | undefined;
   setHandler(sandboxPodsChangedSignal, () => {
     podsChanged = true;
   });
@@ -40,6 +42,7 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
     progress.step('marking resuming');
     const start = await steps.markResuming(sandbox, generation);
     if (!start.proceed) return progress.end('abandoned', start.why);
+    claim = start.claim;
 
     const resolved = start.snapshots;
     if (!resolved.ok) {
@@ -78,7 +81,7 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
   function resumed(): Promise<LifecycleResult> {
     return CancellationScope.nonCancellable(async () => {
       progress.step('marking resumed');
-      await steps.markResumed(sandbox, generation);
+      await steps.markResumed(sandbox, generation, claim);
       return progress.end('succeeded');
     });
   }
@@ -86,7 +89,7 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
   function failed(failure: ResumeFailure): Promise<LifecycleResult> {
     return CancellationScope.nonCancellable(async () => {
       progress.step('recording failure');
-      await steps.markResumeFailed(sandbox, failure);
+      await steps.markResumeFailed(sandbox, failure, claim);
       return progress.end('failed', `${failure.reason}: ${failure.message}`);
     });
   }

@@ -366,6 +366,28 @@ describe('markPauseFailed', () => {
     expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'PauseFailed', reason: 'PodNotFound', message: 'commit failed' }));
   });
 
+  it("writes nothing over a newer pause's Pausing: the start's claim no longer stands", async () => {
+    const bs = await runningSandbox('pf-stale');
+    await runPod(bs, 0);
+    const start = await activities.markPausing(refOf(bs), 1);
+    if (!start.proceed) throw new Error(start.why);
+    expect(start.claim).toBe(1);
+    // The client resumed and paused again meanwhile: a newer pause (generation 4) is Pausing now.
+    await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { spec: { pause: false } } }, MERGE_PATCH);
+    await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { spec: { pause: true } } }, MERGE_PATCH);
+    const newer = await ns.getSandbox('pf-stale');
+    await objects.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { status: { pauseObservedGeneration: newer.metadata.generation } } },
+      MERGE_PATCH,
+    );
+    const before = await ns.getSandbox('pf-stale');
+    await activities.markPauseFailed(refOf(bs), { reason: 'SnapshotFailed', message: 'snapshot pf-stale-pause was replaced' }, start.claim);
+    const after = await ns.getSandbox('pf-stale');
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.status?.phase).toBe('Pausing');
+    expect(eventsOf('pf-stale')).toEqual([]);
+  });
+
   it('markPauseCancelled writes Succeed and records a Normal Event', async () => {
     const cancelled = await runningSandbox('mk-cancelled');
     await activities.markPausing(refOf(cancelled), 1);
@@ -539,6 +561,7 @@ describe('resume', () => {
     await expect(activities.markResuming(refOf(bs), generation)).resolves.toEqual({
       proceed: true,
       snapshots: { ok: false, reason: 'SnapshotNotFound', message: 'SandboxSnapshot rs-none-pause not found', hasReadyPod: false },
+      claim: generation,
     });
     await runPod(bs, 0);
     await expect(activities.markResuming(refOf(bs), generation)).resolves.toMatchObject({ proceed: true, snapshots: { ok: false, hasReadyPod: true } });

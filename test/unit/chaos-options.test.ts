@@ -14,6 +14,7 @@ describe('parseChaosOptions', () => {
       allocationBoundMs: 60_000,
       seed: 1,
       check: false,
+      knownOpen: [],
       keep: false,
     });
   });
@@ -25,6 +26,11 @@ describe('parseChaosOptions', () => {
       replicas: 3,
       check: true,
     });
+  });
+
+  it('reads the known-open counts and refuses a name that is not one', () => {
+    expect(parseChaosOptions(['--known-open=resumes_failed,leaked_pods']).knownOpen).toEqual(['resumes_failed', 'leaked_pods']);
+    expect(() => parseChaosOptions(['--known-open=allocation_p99_ms'])).toThrow(/^--known-open\.0: /);
   });
 
   it('names the bad option', () => {

@@ -1,6 +1,7 @@
 // BatchSandbox status transitions of pause and resume: phase, base condition, lifecycle conditions with
 // their lastTransitionTime, counters, and when pauseObservedGeneration is acknowledged.
 import { describe, expect, it } from '@jest/globals';
+import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import type { BatchSandboxCondition } from '../../api/v1alpha1/conditions.js';
 import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../../planners/pause-status.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -163,24 +164,36 @@ describe('nextPauseStatus', () => {
 describe('outcomeStillApplies', () => {
   const failed: PauseLifecycleEvent = { type: 'pauseFailed', reason: 'SnapshotFailed', message: 'gone', podsKept: true };
   const resumeFailed: PauseLifecycleEvent = { type: 'resumeFailed', phase: 'Failed', reason: 'PodFailed', message: 'crash' };
+  const phaseOnly = (phase: BatchSandboxStatus['phase']) => ({ phase, pauseObservedGeneration: 4 });
 
   it('writes a pause outcome only while Pausing and a resume outcome only while Resuming', () => {
     for (const event of [{ type: 'pauseSucceeded' } as const, failed, { type: 'pauseCancelled' } as const]) {
-      expect(outcomeStillApplies('Pausing', event)).toBe(true);
+      expect(outcomeStillApplies(phaseOnly('Pausing'), event)).toBe(true);
       // Written already (a repeated step), or a resume has run since and the client moved on.
-      for (const phase of ['Paused', 'Succeed', 'Resuming', 'Failed', undefined] as const) expect(outcomeStillApplies(phase, event)).toBe(false);
+      for (const phase of ['Paused', 'Succeed', 'Resuming', 'Failed', undefined] as const) expect(outcomeStillApplies(phaseOnly(phase), event)).toBe(false);
+      expect(outcomeStillApplies(undefined, event)).toBe(false);
     }
     for (const event of [{ type: 'resumeSucceeded' } as const, resumeFailed]) {
-      expect(outcomeStillApplies('Resuming', event)).toBe(true);
-      for (const phase of ['Succeed', 'Pausing', 'Paused', 'Failed'] as const) expect(outcomeStillApplies(phase, event)).toBe(false);
+      expect(outcomeStillApplies(phaseOnly('Resuming'), event)).toBe(true);
+      for (const phase of ['Succeed', 'Pausing', 'Paused', 'Failed'] as const) expect(outcomeStillApplies(phaseOnly(phase), event)).toBe(false);
     }
+  });
+
+  it("writes an outcome only while its start's claim stands: not over a newer pause's Pausing", () => {
+    // The pause that started with pauseObservedGeneration 26 repeats its failure after the client resumed
+    // and paused again (generation 29 now Pausing).
+    expect(outcomeStillApplies({ phase: 'Pausing', pauseObservedGeneration: 29 }, failed, 26)).toBe(false);
+    expect(outcomeStillApplies({ phase: 'Pausing', pauseObservedGeneration: 26 }, failed, 26)).toBe(true);
+    expect(outcomeStillApplies({ phase: 'Resuming', pauseObservedGeneration: 31 }, { type: 'resumeSucceeded' }, 27)).toBe(false);
+    // A run recorded before claims were kept: the phase alone decides.
+    expect(outcomeStillApplies({ phase: 'Pausing', pauseObservedGeneration: 29 }, failed, undefined)).toBe(true);
   });
 
   it('leaves the starts and the intent answers to their own gate', () => {
     for (const phase of ['Succeed', 'Paused', 'Pausing', 'Failed', undefined] as const) {
-      expect(outcomeStillApplies(phase, { type: 'intentAcknowledged' })).toBe(true);
-      expect(outcomeStillApplies(phase, { type: 'intentRejected', condition: 'PauseFailed', reason: 'NotRunning', message: 'x' })).toBe(true);
-      expect(outcomeStillApplies(phase, { type: 'pauseStarted' })).toBe(true);
+      expect(outcomeStillApplies(phaseOnly(phase), { type: 'intentAcknowledged' }, 1)).toBe(true);
+      expect(outcomeStillApplies(phaseOnly(phase), { type: 'intentRejected', condition: 'PauseFailed', reason: 'NotRunning', message: 'x' })).toBe(true);
+      expect(outcomeStillApplies(phaseOnly(phase), { type: 'pauseStarted' })).toBe(true);
     }
   });
 });
