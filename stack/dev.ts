@@ -13,8 +13,7 @@ import { isApiStatus } from '../operator/kube-errors.js';
 import { freePort } from './free-port.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import type { ManagedProcess } from './managed-process.js';
-import { SIMULATED_SNAPSHOT_REGISTRY, startOperatorOnStack, waitForOperatorReady } from './operator-on-stack.js';
-import { realNodeOperatorEnv } from './real-node/real-node.js';
+import { snapshotEnvOf, startOperatorOnStack, waitForOperatorReady } from './operator-on-stack.js';
 import { REPO_ROOT, resolveToolchain } from './toolchain.js';
 
 const say = (message: string): void => {
@@ -38,7 +37,7 @@ async function main(): Promise<void> {
     realNode: values['real-node'],
   });
   const realNode = stack.realNode;
-  const snapshotEnv = realNode ? realNodeOperatorEnv(realNode) : { SNAPSHOT_REGISTRY: SIMULATED_SNAPSHOT_REGISTRY };
+  const snapshotEnv = snapshotEnvOf(stack);
   // The namespace upstream's samples name, so they apply unchanged too.
   await ensureNamespace(stack.kubeconfigPath, 'opensandbox');
 

@@ -13,6 +13,16 @@ export interface ManagedProcessSpec {
   cwd?: string;
 }
 
+/** Whether a process with this PID exists (signal 0 probes without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class ManagedProcess {
   readonly name: string;
   readonly logPath: string;

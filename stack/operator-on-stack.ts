@@ -11,6 +11,11 @@ import { waitUntil } from './wait-until.js';
 /** The simulated committer "pushes" anywhere; this name only has to be a valid reference. */
 export const SIMULATED_SNAPSHOT_REGISTRY = 'registry.kwok.local:5000/sandboxes';
 
+/** Where the operator pauses to on this stack: the real node's registry and committer, or the simulated one. */
+export function snapshotEnvOf(stack: Pick<LocalStack, 'realNode'>): Record<string, string> {
+  return stack.realNode ? realNodeOperatorEnv(stack.realNode) : { SNAPSHOT_REGISTRY: SIMULATED_SNAPSHOT_REGISTRY };
+}
+
 export interface OperatorOnStackOptions {
   /** Process name in errors, and its log file `<name>.log` in the stack's data dir. */
   name: string;
@@ -32,7 +37,7 @@ export function startOperatorOnStack(stack: LocalStack, opts: OperatorOnStackOpt
       TEMPORAL_NAMESPACE: stack.temporalNamespace,
       TASK_EXECUTOR_URL: stack.taskExecutorUrl,
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${opts.httpPort}`,
-      ...(stack.realNode ? realNodeOperatorEnv(stack.realNode) : { SNAPSHOT_REGISTRY: SIMULATED_SNAPSHOT_REGISTRY }),
+      ...snapshotEnvOf(stack),
       ...opts.env,
     },
   });

@@ -13,6 +13,8 @@ export default async function globalTeardown(): Promise<void> {
   }
 }
 
+// Its own copy of stack/managed-process.ts isProcessAlive: jest loads the teardown without the
+// moduleNameMapper that resolves the project's `.js` imports to `.ts`.
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pushStackImages, type StackImages } from '../../images/stack-images.js';
 import type { ApiServerExtras } from '../kube-apiserver.js';
-import type { ManagedProcess } from '../managed-process.js';
+import { isProcessAlive, type ManagedProcess } from '../managed-process.js';
 import { startOciRegistry } from '../oci-registry.js';
 import { SIMULATED_REGISTRY_PASSWORD, SIMULATED_REGISTRY_USERNAME } from '../simulated-registry.js';
 import { freePort } from '../free-port.js';
@@ -198,7 +198,7 @@ async function startRealNode(opts: {
 function cleanUpDeadOwner(tools: RealNodeTools): void {
   if (!existsSync(OWNER_FILE)) return;
   const owner = JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as OwnerRecord;
-  if (owner.pid !== process.pid && isAlive(owner.pid)) {
+  if (owner.pid !== process.pid && isProcessAlive(owner.pid)) {
     throw new Error(`a real node already runs on this machine (process ${owner.pid}, directory ${owner.nodeDir}); there can be one per machine`);
   }
   killProcessesOf(tools.kubeProxy);
@@ -223,13 +223,4 @@ function undoOnHost(tools: RealNodeTools, nodeDir: string, hostState: HostStateR
     ...removeKubeProxyRules(tools.kubeProxy, tools.iptablesBinDir),
     ...restoreHostState(hostState),
   ];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
