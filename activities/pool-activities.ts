@@ -11,6 +11,7 @@ import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha
 import type { Pool } from '../api/v1alpha1/pool.js';
 import type { Logger } from '../operator/logger.js';
 import type { PoolObservation } from '../planners/pool-observation.js';
+import { changesSince, type ObservedVersions, type PoolObservationChanges } from '../planners/pool-observation-changes.js';
 import { controllerOf } from '../planners/pod-state.js';
 import { POOL_POD_CREATE_REFUSED } from '../planners/pool-create-refusal.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
@@ -63,6 +64,11 @@ export interface DeliveryResult {
 
 /** An observation, and which worker process made it (see observePool). */
 export interface ObservedPool extends PoolObservation {
+  observer: string;
+}
+
+/** The changes since the workflow's observation, and which worker process observed them. */
+export interface ObservedPoolChanges extends PoolObservationChanges {
   observer: string;
 }
 
@@ -179,6 +185,24 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     }
   }
 
+  async function observe(ref: PoolRef, previousObserver: string | undefined): Promise<ObservedPool> {
+    const started = performance.now();
+    const fromCache = cache && cacheSynced(cache) && previousObserver === observer;
+    const { pool, pods, sandboxes } = fromCache ? observeCache(cache, ref) : await observeApi(ref);
+    // Only pods owned by this Pool object: a same-named predecessor's pods may still be terminating.
+    const poolUid = pool?.metadata.uid;
+    const owned = pods.filter((p) => poolUid !== undefined && controllerOf(p)?.uid === poolUid);
+    const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
+    const observation = {
+      pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template), status: pool.status },
+      pods: owned.map((p) => digestPod(p, pool?.spec.recycleStrategy?.type === 'Restart')),
+      sandboxes: pooled.map(toSandboxView),
+      observer,
+    };
+    log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, fromCache, ms: performance.now() - started }, 'Observed pool');
+    return observation;
+  }
+
   async function observeApi(ref: PoolRef): Promise<ObservedObjects> {
     const [pool, podList, sandboxList] = await Promise.all([
       readPool(ref),
@@ -186,6 +210,18 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       objects.listNamespacedCustomObject({ ...bsApi, namespace: ref.namespace }) as Promise<{ items: RawBatchSandbox[] }>,
     ]);
     return { pool, pods: podList.items, sandboxes: sandboxList.items };
+  }
+
+  /** Removes each pod's allocation label while it names the given sandbox (the test op leaves anyone else's alone). */
+  async function unlabel(namespace: string, labels: { pod: string; sandbox: string }[]): Promise<void> {
+    await mapBounded(labels, LABELLING_CONCURRENCY, async ({ pod, sandbox }) => {
+      try {
+        await core.patchNamespacedPod({ namespace, name: pod, body: unlabelPatch(sandbox) });
+      } catch (err) {
+        // Gone, or its label names another sandbox or none (422 from the test op).
+        if (!isApiStatus(err, 404) && !isApiStatus(err, 422)) throw err;
+      }
+    });
   }
 
   async function deletePod(namespace: string, name: string): Promise<void> {
@@ -203,21 +239,13 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
      * this cache yet, and a round planned without them could hand their pods out again: read the API.
      */
     async observePool({ previousObserver, ...ref }: PoolRef & { previousObserver?: string }): Promise<ObservedPool> {
-      const started = performance.now();
-      const fromCache = cache && cacheSynced(cache) && previousObserver === observer;
-      const { pool, pods, sandboxes } = fromCache ? observeCache(cache, ref) : await observeApi(ref);
-      // Only pods owned by this Pool object: a same-named predecessor's pods may still be terminating.
-      const poolUid = pool?.metadata.uid;
-      const owned = pods.filter((p) => poolUid !== undefined && controllerOf(p)?.uid === poolUid);
-      const pooled = sandboxes.filter((bs) => bs.spec.poolRef === ref.pool && bs.spec.template === undefined);
-      const observation = {
-        pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template), status: pool.status },
-        pods: owned.map((p) => digestPod(p, pool?.spec.recycleStrategy?.type === 'Restart')),
-        sandboxes: pooled.map(toSandboxView),
-        observer,
-      };
-      log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, fromCache, ms: performance.now() - started }, 'Observed pool');
-      return observation;
+      return observe(ref, previousObserver);
+    },
+
+    /** observePool, as the changes since an observation with the `known` versions (what the workflow holds). */
+    async observePoolChanges({ previousObserver, known, ...ref }: PoolRef & { previousObserver?: string; known: ObservedVersions }): Promise<ObservedPoolChanges> {
+      const { observer: by, ...observation } = await observe(ref, previousObserver);
+      return { observer: by, ...changesSince(known, observation) };
     },
 
     async deliverAllocations({ namespace, pool, orders }: PoolRef & { orders: DeliveryOrder[] }): Promise<DeliveryResult> {
@@ -289,16 +317,15 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
           if (!isApiStatus(err, 404)) throw err;
         }
         // Before the ledger frees them (the workflow does that after this activity), so no later
-        // allocation's label can be removed; the test op leaves a label naming anyone else alone.
-        await mapBounded(reused, LABELLING_CONCURRENCY, async (pod) => {
-          try {
-            await core.patchNamespacedPod({ namespace, name: pod, body: unlabelPatch(sandbox) });
-          } catch (err) {
-            // Gone, or its label names another sandbox or none (422 from the test op).
-            if (!isApiStatus(err, 404) && !isApiStatus(err, 422)) throw err;
-          }
-        });
+        // allocation's label can be removed.
+        await unlabel(namespace, reused.map((pod) => ({ pod, sandbox })));
       });
+    },
+
+    /** Clears allocation labels left on idle pods (planners/pool-round.ts `staleLabels`). */
+    async clearStaleLabels({ namespace, labels }: { namespace: string; labels: { pod: string; sandbox: string }[] }): Promise<void> {
+      await unlabel(namespace, labels);
+      log.info({ kind: 'Pool', namespace, pods: labels.map((l) => l.pod) }, 'Cleared allocation labels of idle pods');
     },
 
     /**
@@ -410,6 +437,6 @@ function observeCache(cache: ClusterCache, { namespace, pool }: PoolRef): Observ
 
 /** The Pool without managedFields and status: what planning reads. */
 function trimPool(pool: Pool): Pool {
-  const { name, namespace, uid, generation, labels, annotations } = pool.metadata;
-  return { apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name, namespace, uid, generation, labels, annotations }, spec: pool.spec };
+  const { name, namespace, uid, resourceVersion, generation, labels, annotations } = pool.metadata;
+  return { apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name, namespace, uid, resourceVersion, generation, labels, annotations }, spec: pool.spec };
 }

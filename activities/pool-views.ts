@@ -12,7 +12,9 @@ export function digestPod(pod: V1Pod, restartFacts = false): PodDigest {
   const restarts = Math.max(0, ...(pod.status?.containerStatuses ?? []).map((c) => c.restartCount));
   const digest: PodDigest = {
     name: pod.metadata?.name ?? '',
+    resourceVersion: pod.metadata?.resourceVersion,
     revision: labels[LABELS.poolRevision],
+    sandbox: labels[LABELS.batchSandboxName],
     evict: LABELS.evict in labels ? true : undefined,
     createdAt: isoString(pod.metadata?.creationTimestamp),
     deletingSince: pod.metadata?.deletionTimestamp ? isoString(pod.metadata.deletionTimestamp) : undefined,

@@ -37,7 +37,11 @@ export interface SandboxView {
  */
 export interface PodDigest {
   name: string;
+  /** What incremental observations compare (planners/pool-observation-changes.ts). */
+  resourceVersion?: string;
   revision?: string;
+  /** The sandbox its allocation label names, if any. */
+  sandbox?: string;
   /** Labelled `pool.opensandbox.io/evict` (any value). */
   evict?: true;
   /** RFC 3339. */
@@ -90,6 +94,7 @@ export function podFromDigest(d: PodDigest): V1Pod {
   const labels: Record<string, string> = {};
   if (d.revision !== undefined) labels[LABELS.poolRevision] = d.revision;
   if (d.evict) labels[LABELS.evict] = '';
+  if (d.sandbox !== undefined) labels[LABELS.batchSandboxName] = d.sandbox;
   return {
     metadata: {
       name: d.name,

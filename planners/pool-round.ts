@@ -2,7 +2,7 @@
 // how, which idle pods are evicted or rolled to the new template, how many pods to create or remove, and
 // the resulting pool status. Pure: the pool workflow executes it.
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS } from '../api/v1alpha1/contract.js';
+import { ANNOTATIONS, LABELS } from '../api/v1alpha1/contract.js';
 import type { PoolStatus } from '../api/v1alpha1/pool.js';
 import type { AllocationPlan, Ledger, Release } from './allocation.js';
 import { isTerminating, podName } from './pod-state.js';
@@ -59,6 +59,12 @@ export interface PoolRoundPlan {
     /** Rollout deletions, then surplus idle pods. */
     deletePods: string[];
   };
+  /**
+   * Idle pods whose allocation label still names a sandbox: cleared (only while it names that one). A
+   * labelling retried after its sandbox was released puts the label back, and the pod would look like
+   * that sandbox's to a selector or a pause until it is handed out again (issue 13 item 9).
+   */
+  staleLabels: { pod: string; sandbox: string }[];
   nextOrdinal: number;
   status: PoolStatus;
   /** Set when the Pool names an unknown eviction handler. */
@@ -111,10 +117,18 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
   const toCreate = heldBackMs === undefined ? scale.create : 0;
   const create = Array.from({ length: toCreate }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', firstOrdinal + i));
   const recheckAfterMs = Math.min(release.recheckAfterMs ?? Infinity, heldBackMs ?? Infinity);
+  // Pods released this round are unlabelled with their release record; pods being deleted need nothing.
+  const handledElsewhere = new Set([...release.records.flatMap((r) => r.pods), ...eviction.evict, ...scale.deletePods]);
+  const staleLabels = remaining.flatMap((pod) => {
+    const sandbox = pod.metadata?.labels?.[LABELS.batchSandboxName];
+    const name = podName(pod);
+    return sandbox === undefined || name in release.ledgerAfter || handledElsewhere.has(name) ? [] : [{ pod: name, sandbox }];
+  });
   return {
     evict: eviction.evict,
     release,
     scale: { create, deletePods: scale.deletePods },
+    staleLabels,
     nextOrdinal: firstOrdinal + create.length,
     status: computePoolStatus({
       generation: pool.metadata.generation,
@@ -192,6 +206,7 @@ export function upkeepNeeded(plan: PoolRoundPlan, lastStatus: PoolStatus | undef
     plan.release.restart.length > 0 ||
     plan.scale.create.length > 0 ||
     plan.scale.deletePods.length > 0 ||
+    plan.staleLabels.length > 0 ||
     poolStatusChanged(lastStatus, plan.status)
   );
 }

@@ -15,6 +15,7 @@ import type { Logger } from '../operator/logger.js';
 import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, POOL_ATTRIBUTE } from '../workflows/search-attributes.js';
 import {
   POOL_WORKFLOW_OPERATION,
+  POOL_WORKFLOW_TASK_TIMEOUT,
   poolChangedSignal,
   poolWorkflowId,
   type poolWorkflow,
@@ -155,6 +156,7 @@ export class PoolSignaler {
         workflowId: poolWorkflowId(namespace, pool),
         taskQueue,
         args: [{ namespace, pool }],
+        workflowTaskTimeout: POOL_WORKFLOW_TASK_TIMEOUT,
         signal: poolChangedSignal,
         signalArgs: [],
         typedSearchAttributes: [

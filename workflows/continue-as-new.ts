@@ -9,8 +9,6 @@
 // minutes (issue 13).
 import { condition, patched, workflowInfo } from '@temporalio/workflow';
 
-/** How long no change may arrive before a due continue-as-new is made. */
-const QUIET_BEFORE_CONTINUE_MS = 1_000;
 /** History events after which the run continues as new even while busy (the server's limit is 50K). */
 const HISTORY_HARD_BOUND = 20_000;
 /**
@@ -24,6 +22,19 @@ const HISTORY_SOFT_BYTES_BEFORE = 512 * 1024;
 /** History bytes after which it continues as new even while busy. */
 const HISTORY_HARD_BYTES = 2 * 1024 * 1024;
 
+export interface ContinueAsNewPolicy {
+  /** How long no change may arrive before a due continue-as-new is made. */
+  quietMs: number;
+  /**
+   * How long a run may stay due waiting for quiet; after that it continues as soon as it is ready. Without
+   * it, a run under steady churn never found a quiet second and its history grew to the hard bound
+   * (950 KB pool histories, 8-10 s take-overs in the chaos run).
+   */
+  patienceMs?: number;
+  /** History bytes after which the run is due; without it, the bound of patch `history-soft-bound-256k`. */
+  softBytes?: number;
+}
+
 export interface ContinueAsNewCheck {
   /** The run has done the rounds it may (its own bound on history). */
   roundsDone: boolean;
@@ -33,11 +44,28 @@ export interface ContinueAsNewCheck {
   changed: () => boolean;
 }
 
-/** True when the run should continue as new now; may wait up to QUIET_BEFORE_CONTINUE_MS for quiet. */
-export async function continueAsNewNow({ roundsDone, ready, changed }: ContinueAsNewCheck): Promise<boolean> {
-  const { continueAsNewSuggested, historyLength, historySize } = workflowInfo();
-  if (historyLength >= HISTORY_HARD_BOUND || historySize >= HISTORY_HARD_BYTES) return true;
-  const softBytes = patched('history-soft-bound-256k') ? HISTORY_SOFT_BYTES : HISTORY_SOFT_BYTES_BEFORE;
-  const due = roundsDone || continueAsNewSuggested || historySize >= softBytes;
-  return due && ready && !(await condition(changed, QUIET_BEFORE_CONTINUE_MS));
+export interface ContinueAsNewGate {
+  /** The run is due to continue as new: it should let work in flight end and start no more. */
+  readonly due: boolean;
+  /** True when the run should continue as new now; may wait up to the policy's quietMs for quiet. */
+  now(check: ContinueAsNewCheck): Promise<boolean>;
+}
+
+export function continueAsNewGate(policy: ContinueAsNewPolicy): ContinueAsNewGate {
+  let dueSince: number | undefined;
+  return {
+    get due() {
+      return dueSince !== undefined;
+    },
+    async now({ roundsDone, ready, changed }) {
+      const { continueAsNewSuggested, historyLength, historySize } = workflowInfo();
+      if (historyLength >= HISTORY_HARD_BOUND || historySize >= HISTORY_HARD_BYTES) return true;
+      const softBytes = policy.softBytes ?? (patched('history-soft-bound-256k') ? HISTORY_SOFT_BYTES : HISTORY_SOFT_BYTES_BEFORE);
+      if (!(roundsDone || continueAsNewSuggested || historySize >= softBytes)) return false;
+      dueSince ??= Date.now();
+      if (!ready) return false;
+      if (policy.patienceMs !== undefined && Date.now() - dueSince >= policy.patienceMs) return true;
+      return !(await condition(changed, policy.quietMs));
+    },
+  };
 }

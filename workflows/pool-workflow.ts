@@ -6,17 +6,18 @@
 // code that hands pods out runs here, one round at a time.
 import {
   condition,
-  continueAsNew,
   defineQuery,
   defineSignal,
   log,
+  makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DeliveryOrder, PoolActivities } from '../activities/pool-activities.js';
+import type { DeliveryOrder, ObservedPool, PoolActivities } from '../activities/pool-activities.js';
 import {
   overlayLandedWrites,
   planAllocation,
@@ -25,7 +26,8 @@ import {
   type Ledger,
 } from '../planners/allocation.js';
 import { podName } from '../planners/pod-state.js';
-import { snapshotOf, type PoolSnapshot } from '../planners/pool-observation.js';
+import { snapshotOf, type PoolObservation, type PoolSnapshot } from '../planners/pool-observation.js';
+import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool-observation-changes.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
@@ -33,7 +35,7 @@ import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } fro
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
 import { activityFailureOfType } from './activity-failure.js';
-import { continueAsNewNow } from './continue-as-new.js';
+import { continueAsNewGate, type ContinueAsNewPolicy } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
@@ -70,6 +72,23 @@ export function poolWorkflowId(namespace: string, pool: string): string {
 const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history (at the first round after it without upkeep in flight); the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
+/**
+ * A task held by a replica that is killed is retried after this long (the server's default is 10 s, which
+ * held pool deliveries that long in the chaos run). Runs stay small enough (continue-as-new by size,
+ * incremental observations) that a replica taking one over replays it well within it; a longer local
+ * activity extends the task by heartbeat.
+ */
+export const POOL_WORKFLOW_TASK_TIMEOUT = '5 seconds';
+/**
+ * Runs from before incremental observations (patch `incremental-observation`) keep recording whole
+ * observations and waiting for a quiet second with nothing in flight to continue as new. Later runs observe
+ * only changes, are due at 64 KiB (a take-over replays ~250 events, not ~1,100 that took 3-5 s under
+ * chaos), and once due start no new upkeep and continue after at most `patienceMs` without quiet, letting
+ * labels and events in flight finish first (under steady churn some always were, so no run ever did).
+ */
+const INCREMENTAL_OBSERVATION_PATCH = 'incremental-observation';
+const CONTINUE_AS_NEW: ContinueAsNewPolicy = { quietMs: 250, patienceMs: 2_000, softBytes: 64 * 1024 };
+const CONTINUE_AS_NEW_BEFORE: ContinueAsNewPolicy = { quietMs: 1_000 };
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -84,6 +103,10 @@ const bulk = proxyActivities<PoolActivities>({
 
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
+  const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
+  const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : CONTINUE_AS_NEW_BEFORE);
+  /** The last observation (incremental runs): each round asks only for what changed since. */
+  let held: PoolObservation = EMPTY_OBSERVATION;
   let ledger: Ledger = input.ledger ?? {};
   // A run that starts without a ledger builds it from the cluster in its first round: that is not drift.
   let ledgerKnown = input.ledger !== undefined;
@@ -126,7 +149,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     progress.rounds++;
 
     progress.step = 'observing';
-    const observed = await hot.observePool({ namespace, pool, previousObserver: observer });
+    const observed = incremental ? await observeChanges() : await hot.observePool({ namespace, pool, previousObserver: observer });
     observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
@@ -203,7 +226,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
     // Only an upkeep that writes something runs, and a round follows it to see its effect: an idle pool
     // waits for the next change instead of re-planning back to back.
-    if (round && upkeepNeeded(round, lastStatus?.status)) {
+    if (round && upkeepNeeded(round, lastStatus?.status) && !(incremental && nextRun.due)) {
       nextOrdinal = round.nextOrdinal;
       maintaining = true;
       track(
@@ -215,11 +238,26 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
 
     // Continue as new between upkeeps, as waiting for one to end would hold back the rounds (deliveries)
-    // that arrive meanwhile, and in a quiet moment (continueAsNewNow).
-    if (await continueAsNewNow({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready: inFlight.size === 0, changed: () => changed })) {
+    // that arrive meanwhile, and in a quiet moment if one comes soon (workflows/continue-as-new.ts). A due
+    // run starts no new upkeep (above), so its next run, not this one, plans the next.
+    const ready = incremental ? !maintaining : inFlight.size === 0;
+    if (await nextRun.now({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready, changed: () => changed })) {
       await Promise.all(inFlight);
-      await continueAsNew<typeof poolWorkflow>({ namespace, pool, ledger, nextOrdinal, ...(observer === undefined ? {} : { observer }) });
+      await makeContinueAsNewFunc<typeof poolWorkflow>({ workflowTaskTimeout: POOL_WORKFLOW_TASK_TIMEOUT })({
+        namespace,
+        pool,
+        ledger,
+        nextOrdinal,
+        ...(observer === undefined ? {} : { observer }),
+      });
     }
+  }
+
+  /** The pool as observed now, recording only what changed since the last round in history. */
+  async function observeChanges(): Promise<ObservedPool> {
+    const { observer: by, ...changes } = await hot.observePoolChanges({ namespace, pool, previousObserver: observer, known: versionsOf(held) });
+    held = applyChanges(held, changes);
+    return { ...held, observer: by };
   }
 
   /** Carries out the upkeep part of a round, then records its events. */
@@ -240,6 +278,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
     if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision);
     if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
+    if (round.staleLabels.length > 0) await bulk.clearStaleLabels({ namespace, labels: round.staleLabels });
     if (poolStatusChanged(lastStatus?.status, round.status)) {
       await bulk.writePoolStatus({ namespace, pool, status: round.status });
       lastStatus = { status: round.status, at: Date.now() };

@@ -18,7 +18,7 @@ import {
   type TaskCounters,
   type TaskRecord,
 } from '../planners/task-round.js';
-import { continueAsNewNow } from './continue-as-new.js';
+import { continueAsNewGate } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
@@ -68,6 +68,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
   const { sandbox } = input;
   const { namespace } = sandbox;
   let records: Record<string, TaskRecord> = input.records ?? {};
+  const nextRun = continueAsNewGate({ quietMs: 1_000 });
   let recovered = input.records !== undefined;
   let changed = true;
   let view: Exclude<TaskSandboxView, { gone: true }> | undefined;
@@ -149,7 +150,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
       await writeCounters(plan.counters);
     }
 
-    if (await continueAsNewNow({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready: true, changed: () => changed })) {
+    if (await nextRun.now({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready: true, changed: () => changed })) {
       await continueAsNew<typeof tasksWorkflow>({ sandbox, records });
     }
     progress.step = 'waiting for changes';

@@ -14,6 +14,7 @@ function roundPlan(overrides: Partial<PoolRoundPlan> = {}): PoolRoundPlan {
     evict: [],
     release: { deletePods: [], restart: [], restartFailures: [], records: [], ledgerAfter: {} },
     scale: { create: [], deletePods: [] },
+    staleLabels: [],
     nextOrdinal: 0,
     status: { total: 0, allocated: 0, available: 0 } as PoolRoundPlan['status'],
     warnings: [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
+import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/allocation.js';
 import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
 import type { PoolSnapshot } from '../../planners/pool-observation.js';
@@ -118,6 +118,20 @@ describe('planPoolRound', () => {
     // Back as it is: its allocation label is cleared.
     expect(plan.release.records).toEqual([{ sandbox: 'gone', pods: ['a'], final: true, reused: ['a'] }]);
     expect(plan.status).toMatchObject({ total: 2, allocated: 0, available: 2 });
+  });
+
+  it('clears an allocation label left on an idle pod, and only there (issue 13 item 9)', () => {
+    const labelled = (name: string, sandbox: string) => aPod(name).inPool('p', REV).ready().label(LABELS.batchSandboxName, sandbox).build();
+    const { plan } = round(
+      aPool('p').capacity({ bufferMin: 0, bufferMax: 5, poolMin: 0, poolMax: 10 }).recycle('Noop'),
+      // idle: its sandbox was released and deleted, then a retried labelling put the label back;
+      // held: labelled for the sandbox the ledger gives it to; released: its release record unlabels it.
+      [labelled('idle', 'deleted'), labelled('held', 's'), labelled('released', 'gone')],
+      [sandboxView('s', { allocated: ['held'] }), sandboxView('gone', { deleting: true, allocated: ['released'], hasAllocationFinalizer: true })],
+      { held: 's', released: 'gone' },
+    );
+    expect(plan.staleLabels).toEqual([{ pod: 'idle', sandbox: 'deleted' }]);
+    expect(upkeepNeeded(plan, { ...plan.status })).toBe(true);
   });
 
   it('evicts idle pods labelled for eviction but keeps allocated ones', () => {
