@@ -24,6 +24,7 @@ import type { PoolMetrics } from '../operator/operator-metrics.js';
 import type { LedgerDrift } from '../planners/ledger-audit.js';
 import type { PlannedEvent } from '../planners/pool-events.js';
 import type { ReleaseRecord, RestartAttempt } from '../planners/pool-round.js';
+import { finalOnRejection } from './api-rejection.js';
 import { mapBounded } from './map-bounded.js';
 import { execInContainer } from './pod-exec.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
@@ -232,7 +233,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     }
   }
 
-  return {
+  const activities = {
     /**
      * The cache is trusted only when this process also made the workflow's previous observation. After the
      * workflow moved here (its worker died mid-round), the dead worker's last writes may not have reached
@@ -402,6 +403,16 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         if (!isApiStatus(err, 404)) throw err;
       }
     },
+  };
+  // Upkeep writes stop at a refusal for good: the workflow says so on the Pool and plans them again in a
+  // later round. The hot path's local activities and the creates handle refusals their own way.
+  return {
+    ...activities,
+    deletePoolPods: finalOnRejection(activities.deletePoolPods),
+    recordReleases: finalOnRejection(activities.recordReleases),
+    labelAllocatedPods: finalOnRejection(activities.labelAllocatedPods),
+    clearStaleLabels: finalOnRejection(activities.clearStaleLabels),
+    writePoolStatus: finalOnRejection(activities.writePoolStatus),
   };
 }
 

@@ -3,6 +3,7 @@
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics } from 'prom-client';
 import { AssignProfileSource } from '../watchers/assign-profile-source.js';
 import { registerPoolGauges } from '../watchers/pool-gauges.js';
@@ -22,6 +23,7 @@ import { createLogger, type Logger } from './logger.js';
 /** Everything must be down by then: Kubernetes' default termination grace period is 10 s. */
 const SHUTDOWN_TIMEOUT_MS = 9_000;
 const READY_POLL_MS = 250;
+const WORKER_START_WAIT_MS = 10_000;
 
 function loadConfigOrExit(): OperatorConfig {
   try {
@@ -112,8 +114,9 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     );
   }, READY_POLL_MS);
 
+  let stopping = false;
   // A worker that stops by itself (fatal error) takes the process down: Kubernetes restarts it.
-  const workerDone = operatorWorker?.run().then(
+  const workerDone = operatorWorker && runWorkerOnceSynced(operatorWorker).then(
     () => void stop('temporal worker stopped', 1),
     (err: unknown) => {
       log.error({ err }, 'Temporal worker failed');
@@ -123,7 +126,17 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   void informers?.start();
   void assignProfiles?.start();
 
-  let stopping = false;
+  /**
+   * Polls for workflow tasks only once this process's informers have listed (or after
+   * WORKER_START_WAIT_MS): a replica restarting after a crash would otherwise take over workflows while it
+   * is still listing and reconciling every object, and replay them slowly, when a warm replica could.
+   */
+  async function runWorkerOnceSynced(worker: OperatorWorker): Promise<void> {
+    const deadline = performance.now() + WORKER_START_WAIT_MS;
+    while (!stopping && (informers?.unsynced().length ?? 0) > 0 && performance.now() < deadline) await sleep(READY_POLL_MS / 5);
+    if (!stopping) await worker.run();
+  }
+
   async function stop(reason: string, exitCode: number): Promise<void> {
     if (stopping) return;
     stopping = true;

@@ -27,6 +27,7 @@ export const POOL_EVENT_REASONS = {
   Recycled: 'Recycled',
   InvalidEvictionHandler: 'InvalidEvictionHandler',
   LedgerDrift: 'LedgerDrift',
+  UpkeepRejected: 'UpkeepRejected',
 } as const;
 
 const LISTED_NAMES = 10;
@@ -113,6 +114,18 @@ export function upkeepEvents(pool: Pool, round: PoolRoundPlan): PlannedEvent[] {
     events.push({ object, type: 'Normal', reason: POOL_EVENT_REASONS.SuccessfulDelete, message });
   }
   return events;
+}
+
+/** An upkeep step the apiserver refused for good: it is planned again at the pool's next change or resync. */
+export function upkeepRejectedEvent(pool: Pool, step: string, message: string): PlannedEvent[] {
+  return [
+    {
+      object: poolObject(pool),
+      type: 'Warning',
+      reason: POOL_EVENT_REASONS.UpkeepRejected,
+      message: `The apiserver refused ${step}: ${message}; tried again at the next change or resync`,
+    },
+  ];
 }
 
 /** One Warning on the Pool per audit that found drift. */

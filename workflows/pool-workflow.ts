@@ -33,7 +33,9 @@ import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/poo
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
-import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, type PlannedEvent } from '../planners/pool-events.js';
+import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent, type PlannedEvent } from '../planners/pool-events.js';
+import { API_REJECTED } from '../api/activity-failure-types.js';
+import type { Pool } from '../api/v1alpha1/pool.js';
 import { activityFailureOfType } from './activity-failure.js';
 import { continueAsNewGate, type ContinueAsNewPolicy } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
@@ -205,7 +207,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
       const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
-      if (assignments.length > 0) track(bulk.labelAllocatedPods({ namespace, assignments }));
+      if (assignments.length > 0) track(unlessRejected(poolObject, 'labelling allocated pods', bulk.labelAllocatedPods({ namespace, assignments })).then(() => {}));
       const events = allocationEvents(poolObject, delivered, observation.sandboxes);
       if (events.length > 0) track(hot.recordEvents({ events }));
     }
@@ -230,10 +232,17 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       nextOrdinal = round.nextOrdinal;
       maintaining = true;
       track(
-        maintain(round, upkeepEvents(poolObject, round)).finally(() => {
-          maintaining = false;
-          changed = true;
-        }),
+        maintain(round, upkeepEvents(poolObject, round), poolObject).then(
+          (accepted) => {
+            maintaining = false;
+            if (accepted) changed = true;
+          },
+          (err: unknown) => {
+            maintaining = false;
+            changed = true;
+            throw err;
+          },
+        ),
       );
     }
 
@@ -265,15 +274,24 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     return { ...held, observer: by };
   }
 
-  /** Carries out the upkeep part of a round, then records its events. */
-  async function maintain(round: PoolRoundPlan, events: PlannedEvent[]): Promise<void> {
+  /**
+   * Carries out the upkeep part of a round, then records its events. Returns false when the apiserver
+   * refused a step for good: no round follows at once then (it would plan the same step again at once),
+   * the next change or resync does.
+   */
+  async function maintain(round: PoolRoundPlan, events: PlannedEvent[], poolObject: Pool): Promise<boolean> {
+    let accepted = true;
+    const step = async (what: string, work: Promise<void>): Promise<boolean> => {
+      const done = await unlessRejected(poolObject, what, work);
+      accepted &&= done;
+      return done;
+    };
     for (const { pod, message } of round.release.restartFailures) {
       log.warn('Restart recycle gave up: deleting the pod instead', { kind: 'Pod', namespace, name: pod, pool, reason: message });
     }
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
-    if (releasedOrEvicted.length > 0) await bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted });
-    if (round.release.records.length > 0) {
-      await bulk.recordReleases({ namespace, releases: round.release.records });
+    if (releasedOrEvicted.length > 0) await step('deleting released or evicted pods', bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted }));
+    if (round.release.records.length > 0 && (await step('recording releases', bulk.recordReleases({ namespace, releases: round.release.records })))) {
       const released = round.release.records.flatMap((r) => r.pods);
       // A delta, not the planned ledger: rounds that ran meanwhile may have allocated other pods.
       ledger = withoutPods(ledger, released);
@@ -282,15 +300,29 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       }
     }
     if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision);
-    if (round.scale.deletePods.length > 0) await bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods });
-    if (round.staleLabels.length > 0) await bulk.clearStaleLabels({ namespace, labels: round.staleLabels });
-    if (poolStatusChanged(lastStatus?.status, round.status)) {
-      await bulk.writePoolStatus({ namespace, pool, status: round.status });
+    if (round.scale.deletePods.length > 0) await step('deleting surplus pods', bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods }));
+    if (round.staleLabels.length > 0) await step('clearing stale allocation labels', bulk.clearStaleLabels({ namespace, labels: round.staleLabels }));
+    if (poolStatusChanged(lastStatus?.status, round.status) && (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))) {
       lastStatus = { status: round.status, at: Date.now() };
     }
     // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
     if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });
     if (events.length > 0) track(hot.recordEvents({ events }));
+    return accepted;
+  }
+
+  /** Whether `work` went through; a refusal for good is logged and said on the Pool, and left to a later round. */
+  async function unlessRejected(poolObject: Pool, what: string, work: Promise<void>): Promise<boolean> {
+    try {
+      await work;
+      return true;
+    } catch (err) {
+      const rejected = activityFailureOfType(err, API_REJECTED);
+      if (!rejected) throw err;
+      log.warn('Pool upkeep refused by the apiserver', { kind: 'Pool', namespace, name: pool, step: what, reason: rejected.message });
+      track(hot.recordEvents({ events: upkeepRejectedEvent(poolObject, what, rejected.message) }));
+      return false;
+    }
   }
 
   /** Creates pool pods; a refusal for good is kept (creation waits, the status says it), not retried here. */

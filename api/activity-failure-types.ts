@@ -1,0 +1,5 @@
+// Types of the non-retryable failures activities throw on purpose, which workflows tell apart
+// (workflows/activity-failure.ts). Here, below both, as the workflow bundle must not load activity code.
+
+/** The apiserver refused a request for good: invalid, forbidden, over quota (activities/api-rejection.ts). */
+export const API_REJECTED = 'KubernetesApiRejected';
