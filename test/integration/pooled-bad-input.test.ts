@@ -159,13 +159,8 @@ describe('pooled BatchSandbox bad input', () => {
 
   it('adopts a pod that a hand-edited alloc-status claims (ledger drift: counted, Warning Event) and never hands it to another sandbox', async () => {
     await createPool('audited');
-    await waitUntil(
-      async () => {
-        const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=audited` });
-        return pods.items.filter((p) => p.status?.podIP).length >= 2;
-      },
-      { what: 'two warm pods in pool audited', timeoutMs: 60_000 },
-    );
+    // Says what the pool workflow was doing if it times out (it did once in CI, not reproduced since).
+    await ns.waitForPoolStatus('audited', 'two warm pods', (status) => status.available >= 2);
     await createSandbox(aBatchSandbox('holder', namespace).poolRef('audited').replicas(1).build());
     const holder = await waitForSandbox('holder', 'delivered', (bs) => bs.status?.ready === 1);
     const held = JSON.parse(holder.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
