@@ -35,6 +35,9 @@ export interface ContinueAsNewPolicy {
   softBytes?: number;
 }
 
+/** The rule before patience and per-policy bounds: wait for a quiet second, however long that takes. */
+export const WAIT_FOR_QUIET_SECOND: ContinueAsNewPolicy = { quietMs: 1_000 };
+
 export interface ContinueAsNewCheck {
   /** The run has done the rounds it may (its own bound on history). */
   roundsDone: boolean;

@@ -37,7 +37,7 @@ import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejec
 import { API_REJECTED } from '../api/activity-failure-types.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 import { activityFailureOfType } from './activity-failure.js';
-import { continueAsNewGate, type ContinueAsNewPolicy } from './continue-as-new.js';
+import { continueAsNewGate, WAIT_FOR_QUIET_SECOND, type ContinueAsNewPolicy } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
@@ -90,7 +90,6 @@ export const POOL_WORKFLOW_TASK_TIMEOUT = '5 seconds';
  */
 const INCREMENTAL_OBSERVATION_PATCH = 'incremental-observation';
 const CONTINUE_AS_NEW: ContinueAsNewPolicy = { quietMs: 250, patienceMs: 2_000, softBytes: 64 * 1024 };
-const CONTINUE_AS_NEW_BEFORE: ContinueAsNewPolicy = { quietMs: 1_000 };
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -106,7 +105,7 @@ const bulk = proxyActivities<PoolActivities>({
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
-  const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : CONTINUE_AS_NEW_BEFORE);
+  const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND);
   /** The last observation (incremental runs): each round asks only for what changed since. */
   let held: PoolObservation = EMPTY_OBSERVATION;
   let ledger: Ledger = input.ledger ?? {};
@@ -128,7 +127,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let recheckAt: number | undefined;
   /** The apiserver's last refusal of a pool pod, until a create goes through (planners/pool-create-refusal.ts). */
   let createRefusal: PoolCreateRefusal | undefined;
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Set<Promise<unknown>>();
 
   setHandler(poolChangedSignal, () => {
     changed = true;
@@ -207,7 +206,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
       const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
-      if (assignments.length > 0) track(unlessRejected(poolObject, 'labelling allocated pods', bulk.labelAllocatedPods({ namespace, assignments })).then(() => {}));
+      if (assignments.length > 0) track(unlessRejected(poolObject, 'labelling allocated pods', bulk.labelAllocatedPods({ namespace, assignments })));
       const events = allocationEvents(poolObject, delivered, observation.sandboxes);
       if (events.length > 0) track(hot.recordEvents({ events }));
     }
@@ -338,7 +337,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  function track(work: Promise<void>): void {
+  function track(work: Promise<unknown>): void {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }

@@ -18,7 +18,7 @@ import {
   type TaskCounters,
   type TaskRecord,
 } from '../planners/task-round.js';
-import { continueAsNewGate } from './continue-as-new.js';
+import { continueAsNewGate, WAIT_FOR_QUIET_SECOND } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
@@ -68,7 +68,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
   const { sandbox } = input;
   const { namespace } = sandbox;
   let records: Record<string, TaskRecord> = input.records ?? {};
-  const nextRun = continueAsNewGate({ quietMs: 1_000 });
+  const nextRun = continueAsNewGate(WAIT_FOR_QUIET_SECOND);
   let recovered = input.records !== undefined;
   let changed = true;
   let view: Exclude<TaskSandboxView, { gone: true }> | undefined;
