@@ -228,7 +228,8 @@ describe('pooled BatchSandbox bad input', () => {
         ),
       { what: `LedgerDrift event naming ${victimPod}`, timeoutMs: 30_000 },
     );
-    const endpoints = JSON.stringify((await getSandbox('forger')).metadata.annotations?.[ANNOTATIONS.endpoints] ?? '');
+    // The IPs the annotation lists, compared whole: 10.244.0.2 is not 10.244.0.21.
+    const endpoints = JSON.parse((await getSandbox('forger')).metadata.annotations?.[ANNOTATIONS.endpoints] ?? '[]') as string[];
     expect(endpoints).not.toContain(victimIp);
     expect(endpoints).not.toContain(bystanderIp);
 
