@@ -6,14 +6,28 @@ import { ApplicationFailure } from '@temporalio/common';
 import { API_REJECTED } from '../api/activity-failure-types.js';
 import { apiErrorMessage, isPermanentApiError } from '../operator/kube-errors.js';
 
-/** `activity`, failing for good (API_REJECTED) when the apiserver refuses one of its requests for good. */
-export function finalOnRejection<A extends unknown[], R>(activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+/**
+ * `activity`, failing for good (API_REJECTED) when the apiserver refuses one of its requests for good;
+ * `onRejected` (say, a Warning Event on the object) hears the refusal first.
+ */
+export function finalOnRejection<A extends unknown[], R>(
+  activity: (...args: A) => Promise<R>,
+  onRejected?: (message: string, ...args: A) => void,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await activity(...args);
     } catch (err) {
       if (!isPermanentApiError(err)) throw err;
-      throw ApplicationFailure.create({ message: apiErrorMessage(err), type: API_REJECTED, nonRetryable: true, cause: err as Error });
+      const message = apiErrorMessage(err);
+      onRejected?.(message, ...args);
+      throw ApplicationFailure.create({ message, type: API_REJECTED, nonRetryable: true, cause: err as Error });
     }
   };
+}
+
+/** Every activity of a group, each failing for good on a refusal (finalOnRejection). */
+export function finalOnAnyRejection<T extends object>(activities: T): T {
+  const wrap = (activity: unknown) => finalOnRejection(activity as (...args: unknown[]) => Promise<unknown>);
+  return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, wrap(activity)])) as T;
 }

@@ -1,6 +1,9 @@
 // The activities of the pause, resume and snapshot workflows (ADR 0004), built from the operator's
 // cluster access and snapshot settings. The three groups live in pause-steps.ts, snapshot-steps.ts and
-// resume-steps.ts; what they share (reads by ref, status writes) in lifecycle-objects.ts.
+// resume-steps.ts; what they share (reads by ref, status writes) in lifecycle-objects.ts. A request the
+// apiserver refuses for good fails its step for good (API_REJECTED): the workflow reports it and ends.
+import { lifecycleRejectedEvent } from '../planners/rejection-events.js';
+import { finalOnAnyRejection } from './api-rejection.js';
 import { lifecycleObjects, type LifecycleActivitiesDeps } from './lifecycle-objects.js';
 import type { LifecycleActivities } from './pause-activity-types.js';
 import { createPauseActivities } from './pause-steps.js';
@@ -11,5 +14,11 @@ export type { LifecycleActivitiesDeps } from './lifecycle-objects.js';
 
 export function createLifecycleActivities({ kubeConfig, log, events, settings, now = () => new Date() }: LifecycleActivitiesDeps): LifecycleActivities {
   const ctx = { objects: lifecycleObjects(kubeConfig), log, events, settings, now };
-  return { ...createPauseActivities(ctx), ...createSnapshotActivities(ctx), ...createResumeActivities(ctx) };
+  return {
+    ...finalOnAnyRejection({ ...createPauseActivities(ctx), ...createSnapshotActivities(ctx), ...createResumeActivities(ctx) }),
+    async recordRejection(sandbox, operation, step, message) {
+      const { object, type, reason, message: note } = lifecycleRejectedEvent(sandbox, operation, step, message);
+      events.record(object, type, reason, note);
+    },
+  };
 }

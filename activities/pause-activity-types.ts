@@ -180,7 +180,13 @@ export interface ResumeActivities {
   markResumeFailed(sandbox: SandboxRef, failure: ResumeFailure, claim?: number): Promise<void>;
 }
 
-export type LifecycleActivities = PauseActivities & SnapshotActivities & ResumeActivities;
+/** Reporting, on the sandbox, a pause or resume step the apiserver refused for good (API_REJECTED). */
+export interface RejectionActivities {
+  /** Warning Event PauseRejected or ResumeRejected (lifecycleRejectedEvent) naming the step and the refusal. */
+  recordRejection(sandbox: SandboxRef, operation: 'pause' | 'resume', step: string, message: string): Promise<void>;
+}
+
+export type LifecycleActivities = PauseActivities & SnapshotActivities & ResumeActivities & RejectionActivities;
 
 /**
  * Operator settings the activities use (operator/config.ts: snapshot flags): the commit Job's own

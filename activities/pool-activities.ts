@@ -22,7 +22,7 @@ import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { EVENT_REASONS, type EventRecorder } from '../operator/events.js';
 import type { PoolMetrics } from '../operator/operator-metrics.js';
 import type { LedgerDrift } from '../planners/ledger-audit.js';
-import type { PlannedEvent } from '../planners/pool-events.js';
+import type { PlannedEvent } from '../planners/planned-event.js';
 import type { ReleaseRecord, RestartAttempt } from '../planners/pool-round.js';
 import { finalOnRejection } from './api-rejection.js';
 import { mapBounded } from './map-bounded.js';

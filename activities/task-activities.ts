@@ -1,16 +1,20 @@
 // Kubernetes and task-executor I/O of the tasks workflow (ADR 0005): observe a sandbox's task spec and pods,
 // collect the executors' reports, send `setTasks`, release pods through alloc-release, write the task
 // counters and remove the task-cleanup finalizer. Thin executors of plans made in the workflow; each is
-// idempotent (setTasks sets a desired list; the writes are unions, merge patches or removals).
+// idempotent (setTasks sets a desired list; the writes are unions, merge patches or removals). A write the
+// apiserver refuses for good fails for good (API_REJECTED) with a TaskUpdateRejected Event on the sandbox.
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { batchSandboxSchema, namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
+import type { EventRecorder } from '../operator/events.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import type { Logger } from '../operator/logger.js';
 import { sortByIndex } from '../planners/non-pooled-pods.js';
 import { controllerOf, isTerminating, podName } from '../planners/pod-state.js';
 import { taskCountersOf, type ExecutorReport, type TaskCounters } from '../planners/task-round.js';
 import { planTaskSpecs, type TaskSpecsPlan, type ExecutorTask } from '../planners/task-specs.js';
+import { taskUpdateRejectedEvent } from '../planners/rejection-events.js';
+import { finalOnRejection } from './api-rejection.js';
 import { allocationPods, lifecycleObjects, WRITE_ATTEMPTS, type ObjectRef } from './lifecycle-objects.js';
 import { mapBounded } from './map-bounded.js';
 import type { TaskExecutorClient } from './task-executor-client.js';
@@ -44,12 +48,17 @@ export interface TaskActivitiesDeps {
   kubeConfig: KubeConfig;
   executor: TaskExecutorClient;
   log: Logger;
+  events: EventRecorder;
 }
 
 export type TaskActivities = ReturnType<typeof createTaskActivities>;
 
-export function createTaskActivities({ kubeConfig, executor, log }: TaskActivitiesDeps) {
+export function createTaskActivities({ kubeConfig, executor, log, events }: TaskActivitiesDeps) {
   const objects = lifecycleObjects(kubeConfig);
+  const reportRefusal = (sandbox: ObjectRef, step: string, message: string): void => {
+    const { object, type, reason, message: note } = taskUpdateRejectedEvent(sandbox, step, message);
+    events.record(object, type, reason, note);
+  };
 
   /** The sandbox `ref` names (same UID), or undefined. */
   async function find(ref: ObjectRef): Promise<BatchSandbox | undefined> {
@@ -73,7 +82,7 @@ export function createTaskActivities({ kubeConfig, executor, log }: TaskActiviti
     }
   }
 
-  return {
+  const activities = {
     async observeTaskSandbox(ref: ObjectRef): Promise<TaskSandboxView> {
       const raw = await find(ref);
       if (raw === undefined) return { gone: true };
@@ -150,6 +159,13 @@ export function createTaskActivities({ kubeConfig, executor, log }: TaskActiviti
       });
       log.info({ kind: 'BatchSandbox', namespace: sandbox.namespace, name: sandbox.name }, 'Every task released: removed the task-cleanup finalizer');
     },
+  };
+
+  return {
+    ...activities,
+    releaseTaskPods: finalOnRejection(activities.releaseTaskPods, (message, { sandbox }) => reportRefusal(sandbox, 'releasing the pods of finished tasks', message)),
+    writeTaskCounters: finalOnRejection(activities.writeTaskCounters, (message, { sandbox }) => reportRefusal(sandbox, 'writing the task counters', message)),
+    removeTaskFinalizer: finalOnRejection(activities.removeTaskFinalizer, (message, sandbox) => reportRefusal(sandbox, 'removing the task-cleanup finalizer', message)),
   };
 
   /** Non-pooled: the pods it controls, by index; pooled: those its alloc-status names minus alloc-release, in that order. */

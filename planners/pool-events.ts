@@ -2,20 +2,15 @@
 // actions they describe have succeeded (`kubectl describe pool/batchsandbox` answers "what happened?").
 // Per-pod events only where upstream has them (PodEvicted); bulk actions get one event per round, so a
 // 1000-pod pool does not write 1000 Events.
-import { API_VERSION, BATCH_SANDBOX, POOL } from '../api/v1alpha1/group.js';
+import { API_VERSION, POOL } from '../api/v1alpha1/group.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
-import type { EventType, InvolvedObject } from '../operator/events.js';
+import type { InvolvedObject } from '../operator/events.js';
 import type { Delivery } from './allocation.js';
 import type { SandboxView } from './pool-observation.js';
 import type { PoolRoundPlan } from './pool-round.js';
 import type { LedgerDrift } from './ledger-audit.js';
+import { sandboxSubject, type PlannedEvent } from './planned-event.js';
 
-export interface PlannedEvent {
-  object: InvolvedObject;
-  type: EventType;
-  reason: string;
-  message: string;
-}
 
 export const POOL_EVENT_REASONS = {
   Allocated: 'Allocated',
@@ -43,10 +38,6 @@ function poolObject(pool: Pool): InvolvedObject {
   return { apiVersion: API_VERSION, kind: POOL.kind, metadata: { name, namespace, uid } };
 }
 
-function sandboxObject(namespace: string, sandbox: Pick<SandboxView, 'name' | 'uid'>): InvolvedObject {
-  return { apiVersion: API_VERSION, kind: BATCH_SANDBOX.kind, metadata: { name: sandbox.name, namespace, uid: sandbox.uid } };
-}
-
 /** One Normal event on each sandbox that got new pods. */
 export function allocationEvents(pool: Pool, deliveries: readonly Delivery[], sandboxes: readonly SandboxView[]): PlannedEvent[] {
   const byName = new Map(sandboxes.map((s) => [s.name, s]));
@@ -55,7 +46,7 @@ export function allocationEvents(pool: Pool, deliveries: readonly Delivery[], sa
     if (!sandbox || d.newPods.length === 0) return [];
     return [
       {
-        object: sandboxObject(pool.metadata.namespace ?? '', sandbox),
+        object: sandboxSubject({ namespace: pool.metadata.namespace ?? '', name: sandbox.name, uid: sandbox.uid }),
         type: 'Normal' as const,
         reason: POOL_EVENT_REASONS.Allocated,
         message: `Allocated ${d.newPods.length} pod(s) from Pool ${pool.metadata.name}: ${nameList(d.newPods)}`,

@@ -49,7 +49,7 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
         ...createClusterActivities({ kubeConfig, log }),
         ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
         ...createLifecycleActivities({ kubeConfig, log, events, settings: config.snapshot }),
-        ...createTaskActivities({ kubeConfig, log, executor: createTaskExecutorClient(config.taskExecutorUrl) }),
+        ...createTaskActivities({ kubeConfig, log, events, executor: createTaskExecutorClient(config.taskExecutorUrl) }),
       },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.

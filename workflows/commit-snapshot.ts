@@ -9,6 +9,7 @@ import { CancellationScope, condition, isCancellation, setHandler } from '@tempo
 import type { CommitPlanStep, PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
 import type { CommitTarget } from '../planners/commit-job.js';
 import { commitJobChangedSignal, type SnapshotWorkflowResult } from './lifecycle-api.js';
+import { apiRejectionOf } from './activity-failure.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
 
 /** Without a signal the Job is still looked at this often. */
@@ -37,8 +38,9 @@ export class CommitJobWakeups {
 
 /**
  * Commits `snapshot` as `plan` says and returns the phase it ended in. A snapshot that is gone ends as
- * Failed (SnapshotNotFound). A cancellation deletes the Job (the committer unpauses the source on SIGTERM)
- * and records the snapshot as Cancelled before it is rethrown. `step` names each step for `progress`.
+ * Failed (SnapshotNotFound); one whose commit the apiserver refuses for good, at once as Failed
+ * (CommitJobFailed). A cancellation deletes the Job (the committer unpauses the source on SIGTERM) and
+ * records the snapshot as Cancelled before it is rethrown. `step` names each step for `progress`.
  */
 export async function commitSnapshot(
   snapshot: SnapshotRef,
@@ -50,6 +52,9 @@ export async function commitSnapshot(
     return plan.state === 'terminal' ? alreadyEnded(plan) : await commit(plan.target, plan.deadlineSeconds);
   } catch (err) {
     if (isObjectGone(err)) return { phase: 'Failed', reason: 'SnapshotNotFound', message: `snapshot ${snapshot.name} is gone` };
+    // A Job the apiserver will not take (quota, admission policy) fails the commit now, not at its deadline.
+    const rejected = apiRejectionOf(err);
+    if (rejected) return fail({ reason: 'CommitJobFailed', message: `the apiserver refused the commit: ${rejected.message}` });
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         step('deleting commit job');

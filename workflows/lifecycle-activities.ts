@@ -4,10 +4,13 @@
 // runs the workflow task (every operator worker has them), which saves a task-queue round trip per step,
 // most of the operator's share of a pause or resume (bench pause-resume). The long waits (commit Job, pods)
 // are workflow timers and signals, never activities, so no step outlives a workflow task's heartbeat.
-import { proxyLocalActivities } from '@temporalio/workflow';
-import { OBJECT_GONE, type LifecycleActivities } from '../activities/pause-activity-types.js';
+import { CancellationScope, proxyLocalActivities } from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/common';
+import { OBJECT_GONE, type LifecycleActivities, type SandboxRef } from '../activities/pause-activity-types.js';
 import { activityFailureOfType } from './activity-failure.js';
 import { QUICK_LOCAL_ACTIVITY, QUICK_RETRY } from './activity-options.js';
+import type { LifecycleResult } from './lifecycle-api.js';
+import type { ProgressTracker } from './lifecycle-progress.js';
 
 export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
   ...QUICK_LOCAL_ACTIVITY,
@@ -21,4 +24,16 @@ export const lifecycleActivities = proxyLocalActivities<LifecycleActivities>({
 /** An activity found the sandbox or snapshot gone (or replaced by a namesake): the run ends quietly. */
 export function isObjectGone(err: unknown): boolean {
   return activityFailureOfType(err, OBJECT_GONE) !== undefined;
+}
+
+/**
+ * Ends a pause or resume whose current step the apiserver refused for good (API_REJECTED): a Warning Event
+ * on the sandbox names the step and the refusal. Retrying the same request would be refused again.
+ */
+export function endRejected(progress: ProgressTracker, sandbox: SandboxRef, operation: 'pause' | 'resume', rejection: ApplicationFailure): Promise<LifecycleResult> {
+  return CancellationScope.nonCancellable(async () => {
+    const step = progress.current();
+    await lifecycleActivities.recordRejection(sandbox, operation, step, rejection.message);
+    return progress.end('failed', `the apiserver refused ${step}: ${rejection.message}`);
+  });
 }

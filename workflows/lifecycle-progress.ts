@@ -13,6 +13,8 @@ const STARTING = 'starting';
 export interface ProgressTracker {
   /** `name` is the step running now; the previous one is done. */
   step(name: string): void;
+  /** The step running now. */
+  current(): string;
   /** Records (and logs) the outcome and returns it as the run's result. */
   end(outcome: LifecycleResult['outcome'], message?: string): LifecycleResult;
 }
@@ -31,6 +33,7 @@ export function trackProgress(operation: LifecycleOperation, subject: Record<str
       finish();
       progress.step = name;
     },
+    current: () => progress.step,
     end(outcome, message) {
       finish();
       progress.step = 'ended';

@@ -4,7 +4,9 @@
 // Before the point of no return every way out leaves the sandbox running: a failed snapshot cancels its
 // siblings (their clean-up deletes their Jobs) and records PauseFailed; the deadline does the same with
 // reason Timeout; a cancellation (pause:false while Pausing) also deletes this pause's snapshots and
-// records PauseCancelled. From the point of no return on, the pause finishes whatever arrives.
+// records PauseCancelled. From the point of no return on, the pause finishes whatever arrives. A snapshot
+// step the apiserver refuses for good fails the pause like a failed snapshot; any other refused step ends
+// the run with a PauseRejected Event (retrying would be refused again).
 //
 // A cancelled pause returns outcome `cancelled` instead of rethrowing the cancellation: its clean-up ran to
 // completion, and the run shows as completed with that outcome rather than as an aborted execution.
@@ -14,7 +16,8 @@ import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js
 import { snapshotPauseFailure } from '../planners/pause-status.js';
 import { commitSnapshot, CommitJobWakeups } from './commit-snapshot.js';
 import type { LifecycleResult, PauseWorkflowInput, SnapshotWorkflowResult } from './lifecycle-api.js';
-import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { apiRejectionOf } from './activity-failure.js';
+import { endRejected, isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
 
 /** How the commit of every replica ended: all committed (the sources to release), or the first failure. */
@@ -41,8 +44,14 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
     try {
       commits = await CancellationScope.withTimeout(Math.max(1, deadlineAt - Date.now()), () => commitReplicas(resolved));
     } catch (err) {
-      if (!isCancellation(err) || workflowScope.consideredCancelled) throw err;
-      commits = { ok: false, failure: { reason: 'Timeout', message: `pause did not finish within ${deadlineMs / 1000}s` } };
+      const rejected = apiRejectionOf(err);
+      if (rejected) {
+        // A snapshot the apiserver will not take: the sandbox keeps running, as for any failed snapshot.
+        commits = { ok: false, failure: { reason: 'SnapshotFailed', message: `the apiserver refused ${progress.current()}: ${rejected.message}` } };
+      } else {
+        if (!isCancellation(err) || workflowScope.consideredCancelled) throw err;
+        commits = { ok: false, failure: { reason: 'Timeout', message: `pause did not finish within ${deadlineMs / 1000}s` } };
+      }
     }
     // The outcome is written whatever arrives meanwhile: a cancellation now would leave it half-done.
     return await CancellationScope.nonCancellable(async () => {
@@ -57,6 +66,8 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
     });
   } catch (err) {
     if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+    const rejected = apiRejectionOf(err);
+    if (rejected) return endRejected(progress, sandbox, 'pause', rejected);
     if (!isCancellation(err) || !workflowScope.consideredCancelled) throw err;
     // The commits are done by now: each cleaned up (Job deleted) before it ended.
     return await CancellationScope.nonCancellable(async () => {
@@ -68,6 +79,8 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
         return progress.end('cancelled');
       } catch (cleanupErr) {
         if (isObjectGone(cleanupErr)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+        const rejected = apiRejectionOf(cleanupErr);
+        if (rejected) return endRejected(progress, sandbox, 'pause', rejected);
         throw cleanupErr;
       }
     });

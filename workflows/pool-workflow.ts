@@ -33,10 +33,10 @@ import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/poo
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
-import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent, type PlannedEvent } from '../planners/pool-events.js';
-import { API_REJECTED } from '../api/activity-failure-types.js';
+import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent } from '../planners/pool-events.js';
+import type { PlannedEvent } from '../planners/planned-event.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
-import { activityFailureOfType } from './activity-failure.js';
+import { activityFailureOfType, apiRejectionOf } from './activity-failure.js';
 import { continueAsNewGate, WAIT_FOR_QUIET_SECOND, type ContinueAsNewPolicy } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
@@ -316,7 +316,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       await work;
       return true;
     } catch (err) {
-      const rejected = activityFailureOfType(err, API_REJECTED);
+      const rejected = apiRejectionOf(err);
       if (!rejected) throw err;
       log.warn('Pool upkeep refused by the apiserver', { kind: 'Pool', namespace, name: pool, step: what, reason: rejected.message });
       track(hot.recordEvents({ events: upkeepRejectedEvent(poolObject, what, rejected.message) }));

@@ -1,6 +1,8 @@
 // The resume of one BatchSandbox generation (id `resume/<ns>/<name>/<uid>/<generation>`, ADR 0004):
 //   markResuming (with the snapshots) -> rewriteTemplate -> recreatePods -> wait for the pods
 //   (recreating those whose predecessor was still terminating) -> markResumed | markResumeFailed
+// A pod the apiserver refuses for good fails the resume (PodCreateRejected); any other refused step ends
+// the run with a ResumeRejected Event.
 // Waiting is event-driven: the pod watcher signals `sandboxPodsChanged`. Resume is latency-sensitive and
 // the watcher may not know this run's id yet (an operator restart), so the backstop wakes it often at
 // first (every 2 s for 30 s), then every 10 s.
@@ -8,7 +10,8 @@ import { CancellationScope, condition, isCancellation, setHandler, workflowInfo 
 import type { ResumeFailure } from '../activities/pause-activity-types.js';
 import { resumeBlockedEvent } from '../planners/pause-status.js';
 import { sandboxPodsChangedSignal, type LifecycleResult, type ResumeWorkflowInput } from './lifecycle-api.js';
-import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { apiRejectionOf } from './activity-failure.js';
+import { endRejected, isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
 
 const EARLY_BACKSTOP_MS = 2_000;
@@ -35,6 +38,8 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
     }
   } catch (err) {
     if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+    const rejected = apiRejectionOf(err);
+    if (rejected) return endRejected(progress, sandbox, 'resume', rejected);
     throw err;
   }
 
@@ -56,8 +61,8 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
     const rewritten = await steps.rewriteTemplate(sandbox, resolved.restores);
     if (!rewritten.ok) return failed({ phase: 'Paused', reason: rewritten.reason, message: rewritten.message });
 
-    progress.step('recreating pods');
-    await steps.recreatePods(sandbox);
+    const refused = await recreatePods();
+    if (refused) return failed(refused);
     const waitingSince = Date.now();
     for (;;) {
       progress.step('waiting for pods');
@@ -71,9 +76,22 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
         return failed({ phase: 'Failed', reason, message, podFailed: pods.podFailed });
       }
       if (pods.missing > 0) {
-        progress.step('recreating pods');
-        await steps.recreatePods(sandbox);
+        const refusedAgain = await recreatePods();
+        if (refusedAgain) return failed(refusedAgain);
       }
+    }
+  }
+
+  /** Creates the missing pods; a create the apiserver refuses for good (quota, policy) fails the resume. */
+  async function recreatePods(): Promise<ResumeFailure | undefined> {
+    progress.step('recreating pods');
+    try {
+      await steps.recreatePods(sandbox);
+      return undefined;
+    } catch (err) {
+      const rejected = apiRejectionOf(err);
+      if (!rejected) throw err;
+      return { phase: 'Failed', reason: 'PodCreateRejected', message: `the apiserver refused a pod: ${rejected.message}` };
     }
   }
 

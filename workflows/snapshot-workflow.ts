@@ -3,6 +3,7 @@
 //   planCommit -> commitSnapshot (createCommitJob -> wait for the Job -> checkCommitJob | recordSnapshotFailure)
 import { isCancellation } from '@temporalio/workflow';
 import type { SnapshotWorkflowInput, SnapshotWorkflowResult } from './lifecycle-api.js';
+import { apiRejectionOf } from './activity-failure.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
 import { commitSnapshot, CommitJobWakeups } from './commit-snapshot.js';
@@ -24,6 +25,13 @@ export async function snapshotWorkflow({ snapshot, sandboxName }: SnapshotWorkfl
       const message = `snapshot ${name} is gone`;
       progress.end('abandoned', message);
       return { phase: 'Failed', reason: 'SnapshotNotFound', message };
+    }
+    const rejected = apiRejectionOf(err);
+    if (rejected) {
+      // Not even the failure could be recorded: the run ends with what it knows, not retried.
+      const message = `the apiserver refused ${progress.current()}: ${rejected.message}`;
+      progress.end('failed', message);
+      return { phase: 'Failed', reason: 'CommitJobFailed', message };
     }
     if (isCancellation(err)) progress.end('cancelled');
     throw err;

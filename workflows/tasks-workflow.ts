@@ -5,8 +5,10 @@
 //   observe (on a signal, else every 30 s) -> ask the executors -> plan (planTaskRound) ->
 //   setTasks -> alloc-release -> counters; a deleting sandbox loses its task-cleanup finalizer once
 //   every task is released, and the run ends.
+// A write the apiserver refuses for good (API_REJECTED; the activity records a TaskUpdateRejected Event)
+// is not retried: the round's outcome stays unwritten and is planned again at the next change or resync.
 // Which task runs on which pod lives here, in workflow state: a restarted operator dispatches nothing twice.
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { ObjectRef } from '../activities/lifecycle-objects.js';
 import type { TaskActivities, TaskPod, TaskSandboxView } from '../activities/task-activities.js';
 import {
@@ -19,6 +21,7 @@ import {
   type TaskRecord,
 } from '../planners/task-round.js';
 import { continueAsNewGate, WAIT_FOR_QUIET_SECOND } from './continue-as-new.js';
+import { apiRejectionOf } from './activity-failure.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const taskSandboxChangedSignal = defineSignal('sandboxChanged');
@@ -83,6 +86,8 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
 
   for (;;) {
     progress.rounds++;
+    /** A write of this round was refused for good: the next round waits for a change or the resync. */
+    let refused = false;
     if (changed || view === undefined || Date.now() - observedAt >= RESYNC_INTERVAL_MS) {
       changed = false;
       progress.step = 'observing the sandbox';
@@ -122,6 +127,7 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
       reports = asked.length > 0 ? await executors.collectTaskReports({ namespace, pods: asked }) : {};
     }
 
+    const before = records;
     const plan = planTaskRound({ tasks, records, pods: view.pods, reports, policy: view.policy, deleting: view.deleting });
     records = plan.records;
     if (plan.dispatch.length > 0) {
@@ -136,18 +142,22 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
     }
     if (plan.release.length > 0) {
       progress.step = 'releasing pods of finished tasks';
-      await cluster.releaseTaskPods({ sandbox, pods: plan.release });
+      if (!(await unlessRejected(cluster.releaseTaskPods({ sandbox, pods: plan.release })))) {
+        // Planned again next round: stopping a task on its executor again is harmless.
+        records = before;
+        refused = true;
+      }
     }
     if (view.deleting) {
-      if (plan.allReleased) {
+      if (plan.allReleased && !refused) {
         progress.step = 'removing the task-cleanup finalizer';
-        await cluster.removeTaskFinalizer(sandbox);
-        return;
+        if (await unlessRejected(cluster.removeTaskFinalizer(sandbox))) return;
+        refused = true;
       }
     } else if (view.phase !== undefined) {
       // Before its first status (the controller's, or the pool's delivery) a sandbox gets none from here:
       // a write then would race the delivery's status write on the allocation path.
-      await writeCounters(plan.counters);
+      refused = !(await writeCounters(plan.counters)) || refused;
     }
 
     if (await nextRun.now({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready: true, changed: () => changed })) {
@@ -156,7 +166,9 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
     progress.step = 'waiting for changes';
     // Tasks that may still change are polled; a settled sandbox waits for a signal (or the resync).
     const bound = Object.values(records).filter((r) => r.pod !== undefined && r.release !== 'released');
-    const interval = bound.some((r) => r.release === 'releasing')
+    const interval = refused
+      ? RESYNC_INTERVAL_MS
+      : bound.some((r) => r.release === 'releasing')
       ? RELEASE_POLL_INTERVAL_MS
       : bound.some((r) => !finished(r))
         ? POLL_INTERVAL_MS
@@ -164,11 +176,26 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
     await condition(() => changed, interval);
   }
 
-  async function writeCounters(counters: TaskCounters): Promise<void> {
-    if (written !== undefined && sameTaskCounters(written, counters)) return;
+  /** Writes the counters unless written already; false when the apiserver refused them for good. */
+  async function writeCounters(counters: TaskCounters): Promise<boolean> {
+    if (written !== undefined && sameTaskCounters(written, counters)) return true;
     progress.step = 'writing task counters';
-    await cluster.writeTaskCounters({ sandbox, counters });
+    if (!(await unlessRejected(cluster.writeTaskCounters({ sandbox, counters })))) return false;
     written = counters;
+    return true;
+  }
+
+  /** Whether `write` was done; false when the apiserver refused it for good (logged here, an Event by the activity). */
+  async function unlessRejected(write: Promise<void>): Promise<boolean> {
+    try {
+      await write;
+      return true;
+    } catch (err) {
+      const rejected = apiRejectionOf(err);
+      if (!rejected) throw err;
+      log.warn('Task update refused by the apiserver', { kind: 'BatchSandbox', namespace, name: sandbox.name, step: progress.step, reason: rejected.message });
+      return false;
+    }
   }
 }
 

@@ -21,7 +21,7 @@ import {
 import { pauseWorkflow } from '../../workflows/pause-workflow.js';
 import { resumeWorkflow } from '../../workflows/resume-workflow.js';
 import { snapshotWorkflow } from '../../workflows/snapshot-workflow.js';
-import { FakeLifecycleCluster, objectGone, plannedCommit, routedActivities, type FakeLifecycleOptions } from '../support/fake-lifecycle-activities.js';
+import { apiRejected, FakeLifecycleCluster, objectGone, plannedCommit, routedActivities, type FakeLifecycleOptions } from '../support/fake-lifecycle-activities.js';
 import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
@@ -317,6 +317,61 @@ describe('pauseWorkflow', () => {
     expect(cluster.has('releaseAndMarkPaused')).toBe(false);
   });
 
+  it('a commit Job the apiserver refuses for good fails the pause at once, without retrying the create (issue 13 item 8)', async () => {
+    const refusal = 'jobs.batch "bs-pause-commit" is forbidden: exceeded quota: jobs, requested: count/jobs.batch=1, used: count/jobs.batch=0, limited: count/jobs.batch=0';
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        createCommitJob: async () => {
+          throw apiRejected(refusal);
+        },
+      },
+    });
+    const handle = await startPause(sandbox);
+
+    const message = `the apiserver refused the commit: ${refusal}`;
+    await expect(handle.result()).resolves.toEqual({ outcome: 'failed', message: `SnapshotFailed: ${message}` });
+    expect(cluster.argsOf('createCommitJob')).toHaveLength(1);
+    expect(cluster.argsOf('recordSnapshotFailure')).toEqual([[snapshotOf(sandbox), { reason: 'CommitJobFailed', message }]]);
+    expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message }]]);
+    expect(cluster.has('releaseAndMarkPaused')).toBe(false);
+  });
+
+  it('a snapshot the apiserver refuses for good fails the pause with SnapshotFailed naming the step', async () => {
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        preparePauseSnapshot: async () => {
+          throw apiRejected('admission webhook denied the request: no snapshots here');
+        },
+      },
+    });
+    const handle = await startPause(sandbox);
+
+    const message = 'the apiserver refused preparing snapshots: admission webhook denied the request: no snapshots here';
+    await expect(handle.result()).resolves.toEqual({ outcome: 'failed', message: `SnapshotFailed: ${message}` });
+    expect(cluster.argsOf('preparePauseSnapshot')).toHaveLength(1);
+    expect(cluster.argsOf('markPauseFailed')).toEqual([[sandbox, { reason: 'SnapshotFailed', message }]]);
+  });
+
+  it('a status write the apiserver refuses for good ends the pause with a PauseRejected report, not a retry loop', async () => {
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        markPausing: async () => {
+          throw apiRejected('BatchSandbox.sandbox.opensandbox.io "bs" is invalid: status.phase: Unsupported value');
+        },
+      },
+    });
+    const handle = await startPause(sandbox);
+
+    await expect(handle.result()).resolves.toEqual({
+      outcome: 'failed',
+      message: 'the apiserver refused marking pausing: BatchSandbox.sandbox.opensandbox.io "bs" is invalid: status.phase: Unsupported value',
+    });
+    expect(cluster.names()).toEqual(['markPausing', 'recordRejection']);
+    expect(cluster.argsOf('recordRejection')).toEqual([
+      [sandbox, 'pause', 'marking pausing', 'BatchSandbox.sandbox.opensandbox.io "bs" is invalid: status.phase: Unsupported value'],
+    ]);
+  });
+
   it('is found by sandbox and operation search attributes, and its progress query names the step', async () => {
     const { sandbox, cluster } = setUp({ job: () => undefined });
     const handle = await startPause(sandbox);
@@ -387,6 +442,28 @@ describe('snapshotWorkflow on its own', () => {
     await expect(handle.result()).resolves.toEqual({ phase: 'Failed', ...failure });
     expect(cluster.names().slice(-2)).toEqual(['checkCommitJob', 'recordSnapshotFailure']);
     expect(cluster.argsOf('recordSnapshotFailure')).toEqual([[snapshotOf(sandbox), failure]]);
+  });
+
+  it('ends Failed, not retried, when the apiserver refuses even the failure record for good', async () => {
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        createCommitJob: async () => {
+          throw apiRejected('jobs are not allowed here');
+        },
+        recordSnapshotFailure: async () => {
+          throw apiRejected('status writes are not allowed here');
+        },
+      },
+    });
+    const handle = await startSnapshot(sandbox, snapshotOf(sandbox));
+
+    await expect(handle.result()).resolves.toEqual({
+      phase: 'Failed',
+      reason: 'CommitJobFailed',
+      message: 'the apiserver refused recording failure: status writes are not allowed here',
+    });
+    expect(cluster.argsOf('createCommitJob')).toHaveLength(1);
+    expect(cluster.argsOf('recordSnapshotFailure')).toHaveLength(1);
   });
 
   it('creates no Job for a snapshot already terminal', async () => {
@@ -484,6 +561,40 @@ describe('resumeWorkflow', () => {
     // No pod signal came: the 2 s backstop looked at the pods.
     expect(cluster.argsOf('inspectResumedPods').length).toBeGreaterThanOrEqual(1);
     expect(cluster.has('markResumed')).toBe(false);
+  });
+
+  it('fails (phase Failed, PodCreateRejected) when the apiserver refuses a pod for good, without retrying it (issue 13 item 8)', async () => {
+    const refusal = 'pods "bs-0" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=4, limited: pods=4';
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        recreatePods: async () => {
+          throw apiRejected(refusal);
+        },
+      },
+    });
+    const handle = await startResume(sandbox);
+
+    await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
+    expect(cluster.names()).toEqual(['markResuming', 'rewriteTemplate', 'recreatePods', 'markResumeFailed']);
+    expect(cluster.argsOf('markResumeFailed')).toEqual([[sandbox, { phase: 'Failed', reason: 'PodCreateRejected', message: `the apiserver refused a pod: ${refusal}` }]]);
+  });
+
+  it('ends with a ResumeRejected report when the apiserver refuses its outcome for good', async () => {
+    const { sandbox, cluster } = setUp({
+      overrides: {
+        markResumed: async () => {
+          throw apiRejected('denied by policy');
+        },
+      },
+    });
+    const handle = await startResume(sandbox);
+    await waitFor('recreatePods', () => cluster.has('recreatePods'));
+    cluster.pods = { state: 'ready' };
+    await handle.signal(sandboxPodsChangedSignal);
+
+    await expect(handle.result()).resolves.toEqual({ outcome: 'failed', message: 'the apiserver refused marking resumed: denied by policy' });
+    expect(cluster.argsOf('markResumed')).toHaveLength(1);
+    expect(cluster.argsOf('recordRejection')).toEqual([[sandbox, 'resume', 'marking resumed', 'denied by policy']]);
   });
 
   it('ends quietly when the sandbox is gone', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BatchV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLifecycleActivities } from '../../activities/pause-activities.js';
+import { API_REJECTED } from '../../api/activity-failure-types.js';
 import { OBJECT_GONE, type SandboxRef, type SnapshotRef, type SnapshotSettings } from '../../activities/pause-activity-types.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
@@ -28,6 +29,7 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox, SIMPLE_TEMPLATE } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
+import { whileDenied } from '../support/admission-policy.js';
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig, testStackInfo } from '../support/stack.js';
 
@@ -419,6 +421,36 @@ describe('planCommit', () => {
 });
 
 describe('commit: planCommit, createCommitJob, checkCommitJob', () => {
+  it('fails for good (API_REJECTED, not retried) when the apiserver refuses the commit Job (issue 13 item 8)', async () => {
+    const bs = await runningSandbox('refused');
+    await runPod(bs, 0);
+    const [resolved] = await sourcesOf(refOf(bs), 1);
+    const { snapshot: ref, commit } = await activities.preparePauseSnapshot(refOf(bs), resolved!, 1);
+    if (commit.state !== 'planned') throw new Error(`not planned: ${JSON.stringify(commit)}`);
+    const noCommitJobs = {
+      name: `${namespace}-no-commit-jobs`,
+      namespace,
+      rule: { apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['jobs'] },
+      expression: "!object.metadata.name.startsWith('refused')",
+      message: 'commit jobs are not allowed here',
+      probe: () =>
+        batch.createNamespacedJob({
+          namespace,
+          body: { metadata: { generateName: 'refused-probe-' }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } } },
+        }),
+    };
+    await whileDenied(noCommitJobs, async () => {
+      const refused = await activities.createCommitJob(ref, commit.target).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(ApplicationFailure);
+      expect(refused).toMatchObject({ type: API_REJECTED, nonRetryable: true });
+      expect((refused as ApplicationFailure).message).toContain('commit jobs are not allowed here');
+      expect(eventsOf(ref.name)).toEqual(['Warning FailedCreateJob']);
+    });
+  });
+
   it('runs the commit Job on the source node and records the committer’s result', async () => {
     const bs = await runningSandbox('cm');
     const source = await runPod(bs, 0);

@@ -2,18 +2,18 @@
 // naming a missing Pool, and one whose allocation annotation does not parse (upstream exits the whole
 // operator on the latter, spec §4.4 / e2e 17; we report it on that sandbox and keep serving the others).
 import { describe, expect, it } from '@jest/globals';
-import { AdmissionregistrationV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { register } from 'prom-client';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
-import { isApiStatus } from '../../operator/kube-errors.js';
 import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { poolWorkflowId } from '../../workflows/pool-workflow.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
+import { whileDenied } from '../support/admission-policy.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 import { testKubeConfig } from '../support/stack.js';
 
@@ -244,46 +244,16 @@ describe('pooled BatchSandbox bad input', () => {
   it('says on the Pool when the apiserver refuses an upkeep write for good, and does not retry it (issue 13 item 8)', async () => {
     // A ValidatingAdmissionPolicy refuses the allocation label on this namespace's pods: labelling is off
     // the delivery path, so the sandbox is served, and the refusal is reported instead of retried.
-    const admission = testKubeConfig().makeApiClient(AdmissionregistrationV1Api);
-    const policy = `${namespace}-no-allocation-label`;
-    await admission.createValidatingAdmissionPolicy({
-      body: {
-        metadata: { name: policy },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods'] }] },
-          validations: [
-            {
-              expression: `!has(object.metadata.labels) || !('${LABELS.batchSandboxName}' in object.metadata.labels)`,
-              message: 'allocation labels are not allowed here',
-            },
-          ],
-        },
-      },
-    });
-    await admission.createValidatingAdmissionPolicyBinding({
-      body: {
-        metadata: { name: policy },
-        spec: {
-          policyName: policy,
-          validationActions: ['Deny'],
-          matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } },
-        },
-      },
-    });
-    try {
-      // The apiserver enforces a new policy a moment after it is created: probe until it does.
-      await core.createNamespacedPod({ namespace, body: { metadata: { name: 'label-probe' }, spec: { containers: [{ name: 'c', image: 'probe' }] } } });
-      await waitUntil(
-        () =>
-          core
-            .patchNamespacedPod({ namespace, name: 'label-probe', body: { metadata: { labels: { [LABELS.batchSandboxName]: 'probe' } } } }, MERGE_PATCH)
-            .then(
-              () => false,
-              (err: unknown) => isApiStatus(err, 422) || isApiStatus(err, 403),
-            ),
-        { what: 'the admission policy in force', timeoutMs: 30_000, intervalMs: 200 },
-      );
+    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'label-probe' }, spec: { containers: [{ name: 'c', image: 'probe' }] } } });
+    const noAllocationLabel = {
+      name: `${namespace}-no-allocation-label`,
+      namespace,
+      rule: { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods'] },
+      expression: `!has(object.metadata.labels) || !('${LABELS.batchSandboxName}' in object.metadata.labels)`,
+      message: 'allocation labels are not allowed here',
+      probe: () => core.patchNamespacedPod({ namespace, name: 'label-probe', body: { metadata: { labels: { [LABELS.batchSandboxName]: 'probe' } } } }, MERGE_PATCH),
+    };
+    await whileDenied(noAllocationLabel, async () => {
       await createPool('unlabelled');
       await createSandbox(aBatchSandbox('unlabelled-1', namespace).poolRef('unlabelled').replicas(1).build());
       await ns.waitForAllocation('unlabelled-1', 1);
@@ -295,9 +265,6 @@ describe('pooled BatchSandbox bad input', () => {
       expect(event?.message).toContain('allocation labels are not allowed here');
       const description = await suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'unlabelled')).describe();
       expect((description.raw.pendingActivities ?? []).map((a) => a.activityType?.name)).not.toContain('labelAllocatedPods');
-    } finally {
-      await admission.deleteValidatingAdmissionPolicyBinding({ name: policy });
-      await admission.deleteValidatingAdmissionPolicy({ name: policy });
-    }
+    });
   });
 });

@@ -14,6 +14,7 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { lifecycleSearchAttributes } from '../../workflows/lifecycle-api.js';
 import { taskSandboxChangedSignal, tasksProgressQuery, tasksWorkflow, tasksWorkflowId } from '../../workflows/tasks-workflow.js';
 import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
+import { apiRejected } from '../support/fake-lifecycle-activities.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
 type LiveView = Exclude<TaskSandboxView, { gone: true }>;
@@ -26,6 +27,9 @@ class FakeTaskSandbox {
   readonly counters: TaskCounters[] = [];
   released: string[] = [];
   finalizerRemoved = false;
+  /** While set, removeTaskFinalizer is refused for good with this message (as the real activity reports it). */
+  finalizerRefusal: string | undefined;
+  finalizerAttempts = 0;
   /** Rounds that looked at the sandbox. */
   looks = 0;
 
@@ -68,6 +72,8 @@ class FakeTaskSandbox {
       this.counters.push(counters);
     },
     removeTaskFinalizer: async () => {
+      this.finalizerAttempts++;
+      if (this.finalizerRefusal !== undefined) throw apiRejected(this.finalizerRefusal);
       this.finalizerRemoved = true;
       this.view = undefined;
     },
@@ -203,6 +209,30 @@ describe('tasks workflow (faked activities)', () => {
     const ended = await roundsUntilContinuedAsNew(0);
     // The bound is checked after each round: at most one round's worth over it.
     expect(ended.historySize).toBeLessThan(2.5 * 1024 * 1024);
+  });
+
+  it('does not retry a finalizer removal the apiserver refuses for good; tries again at the next change (issue 13 item 8)', async () => {
+    const fake = new FakeTaskSandbox([task('bs-0')], [{ name: 'p0', ip: '10.0.0.1' }]);
+    const { handle } = await start(fake);
+    await waitFor('running', () => last(fake)?.taskRunning === 1);
+    fake.finalizerRefusal = 'denied by policy';
+    fake.view!.deleting = true;
+    await handle.signal(taskSandboxChangedSignal);
+
+    // A retried local activity would hold the run in its step; refused for good, it waits for a change.
+    await waitUntil(async () => fake.finalizerAttempts > 0 && (await handle.query(tasksProgressQuery)).step === 'waiting for changes', {
+      what: 'the refused removal given up on',
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
+    expect(fake.finalizerAttempts).toBe(1);
+    expect(fake.released).toEqual(['p0']);
+
+    fake.finalizerRefusal = undefined;
+    await handle.signal(taskSandboxChangedSignal);
+    await handle.result();
+    expect(fake.finalizerRemoved).toBe(true);
+    expect(fake.finalizerAttempts).toBe(2);
   });
 
   it('ends when the sandbox is gone', async () => {

@@ -4,6 +4,7 @@
 // One FakeLifecycleCluster per test, told apart by the namespace of the objects it serves, so workflows
 // of different tests on the same worker never share state.
 import { ApplicationFailure } from '@temporalio/common';
+import { API_REJECTED } from '../../api/activity-failure-types.js';
 import {
   OBJECT_GONE,
   type CommitJobState,
@@ -42,6 +43,11 @@ export interface FakeLifecycleOptions {
 /** The non-retryable failure real activities throw when their object is gone. */
 export function objectGone(what: string): ApplicationFailure {
   return ApplicationFailure.create({ type: OBJECT_GONE, message: `${what} is gone`, nonRetryable: true });
+}
+
+/** The non-retryable failure real activities throw when the apiserver refuses a request for good. */
+export function apiRejected(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: API_REJECTED, message, nonRetryable: true });
 }
 
 /** The plan preparePauseSnapshot and planCommit report by default: one container, Job deadline as given. */
@@ -143,6 +149,7 @@ export class FakeLifecycleCluster {
       inspectResumedPods: async () => this.pods,
       markResumed: async () => undefined,
       markResumeFailed: async () => undefined,
+      recordRejection: async () => undefined,
     };
   }
 }

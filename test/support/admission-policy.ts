@@ -1,0 +1,55 @@
+// A ValidatingAdmissionPolicy that makes the apiserver refuse some requests in one namespace for good
+// (422/403, as a real policy, quota or webhook would): how tests see what the operator does with refusals.
+import { AdmissionregistrationV1Api, type V1NamedRuleWithOperations } from '@kubernetes/client-node';
+import { isApiStatus } from '../../operator/kube-errors.js';
+import { waitUntil } from '../../stack/wait-until.js';
+import { testKubeConfig } from './stack.js';
+
+export interface DenyingPolicy {
+  /** Policy and binding name (cluster-scoped: make it unique). */
+  name: string;
+  namespace: string;
+  rule: V1NamedRuleWithOperations;
+  /** CEL that must hold for a request to pass. */
+  expression: string;
+  message: string;
+  /** Makes a request the policy refuses; resolves once, the policy being in force, it is refused. */
+  probe: () => Promise<unknown>;
+}
+
+/** Runs `body` while the policy refuses matching requests in its namespace, then removes the policy. */
+export async function whileDenied(policy: DenyingPolicy, body: () => Promise<void>): Promise<void> {
+  const admission = testKubeConfig().makeApiClient(AdmissionregistrationV1Api);
+  const { name, namespace } = policy;
+  await admission.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [policy.rule] },
+        validations: [{ expression: policy.expression, message: policy.message }],
+      },
+    },
+  });
+  await admission.createValidatingAdmissionPolicyBinding({
+    body: {
+      metadata: { name },
+      spec: { policyName: name, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } },
+    },
+  });
+  try {
+    // The apiserver enforces a new policy a moment after it is created: probe until it does.
+    await waitUntil(
+      () =>
+        policy.probe().then(
+          () => false,
+          (err: unknown) => isApiStatus(err, 422) || isApiStatus(err, 403),
+        ),
+      { what: `admission policy ${name} in force`, timeoutMs: 30_000, intervalMs: 200 },
+    );
+    await body();
+  } finally {
+    await admission.deleteValidatingAdmissionPolicyBinding({ name });
+    await admission.deleteValidatingAdmissionPolicy({ name });
+  }
+}
