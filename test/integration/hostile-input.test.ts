@@ -5,7 +5,7 @@
 // non-pooled sandbox are still served, /readyz answers and the process has not restarted.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { BatchV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { deleteNamespaceAndWait, residentMb } from '../../bench/bench-run.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
@@ -19,6 +19,7 @@ import { aPool } from '../builders/pool.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 import { invalidObjects } from '../fixtures/invalid-objects.js';
 import { buildIfStale, httpPortOf, killOperators, stackOperatorArgs, startOperator, waitForReady, type OperatorProcess } from '../support/operator-process.js';
+import { deny } from '../support/admission-policy.js';
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig } from '../support/stack.js';
 
@@ -27,12 +28,15 @@ const ns = new PoolNamespace(`hostile-${suffix}`);
 const { namespace, core } = ns;
 const kc = testKubeConfig();
 const objects = kc.makeApiClient(CustomObjectsApi);
+const batch = kc.makeApiClient(BatchV1Api);
 const generic = KubernetesObjectApi.makeApiClient(kc);
 /** The operator's memory bound, MB (the chart's limit is 1 GiB; idle it is ~250 MB). */
 const RSS_BOUND_MB = 512;
 const EXPLAINED_WITHIN_MS = 90_000;
 let operator: OperatorProcess;
 let port = 0;
+/** Admission policies the cases put in force (cluster-scoped): removed at the end. */
+const removePolicies: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   buildIfStale();
@@ -44,6 +48,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  for (const remove of removePolicies) await remove().catch(() => {});
   // The operator removes its finalizers as the namespace goes; then it is stopped.
   await deleteNamespaceAndWait(core, namespace, 90_000).catch(() => {});
   killOperators();
@@ -53,7 +58,8 @@ function template(spec: Record<string, unknown>): PodTemplate {
   return { spec: { containers: [{ name: 'sandbox', image: 'sandbox:1', ...spec }] } } as PodTemplate;
 }
 
-type Explanation = { condition: string } | { event: string } | { snapshotFailed: string };
+/** A True condition of that type or reason (whose message holds `message`, if given), a Warning Event, or a failed snapshot naming it. */
+type Explanation = { condition: string; message?: string } | { event: string } | { snapshotFailed: string };
 
 interface AcceptedCase {
   name: string;
@@ -129,6 +135,30 @@ function acceptedCases(): AcceptedCase[] {
     explained: { condition: 'PauseFailed' },
   });
   cases.push({
+    name: 'pause-commit-job-refused',
+    create: async () => {
+      // An admission policy refuses this sandbox's commit Job: the pause fails at once, the sandbox runs on.
+      await ns.createSandbox(sandbox('pause-commit-job-refused').template().build());
+      await waitUntil(async () => (await ns.getSandbox('pause-commit-job-refused')).status?.phase === 'Succeed', { what: 'pause-commit-job-refused running', timeoutMs: 60_000 });
+      removePolicies.push(
+        await deny({
+          name: `${namespace}-no-commit-jobs`,
+          namespace,
+          rule: { apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['jobs'] },
+          expression: "!object.metadata.name.startsWith('pause-commit-job-refused')",
+          message: 'commit jobs are not allowed here',
+          probe: () =>
+            batch.createNamespacedJob({
+              namespace,
+              body: { metadata: { generateName: 'pause-commit-job-refused-probe-' }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } } },
+            }),
+        }),
+      );
+      await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pause-commit-job-refused', body: { spec: { pause: true } } }, MERGE_PATCH);
+    },
+    explained: { condition: 'PauseFailed', message: 'commit jobs are not allowed here' },
+  });
+  cases.push({
     name: 'forged-paused-phase',
     create: async () => {
       await ns.createSandbox(sandbox('forged-paused-phase').template().build());
@@ -174,7 +204,9 @@ async function isExplained(name: string, explanation: Explanation): Promise<bool
     return snapshot.status?.phase === 'Failed' && (snapshot.status.conditions ?? []).some((c) => c.type === 'Failed' && c.message?.includes(explanation.snapshotFailed));
   }
   const conditions = (await ns.getSandbox(name)).status?.conditions ?? [];
-  return conditions.some((c) => c.status === 'True' && (c.reason === explanation.condition || c.type === explanation.condition));
+  return conditions.some(
+    (c) => c.status === 'True' && (c.reason === explanation.condition || c.type === explanation.condition) && (c.message ?? '').includes(explanation.message ?? ''),
+  );
 }
 
 describe('hostile input against the operator process', () => {

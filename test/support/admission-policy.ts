@@ -17,10 +17,14 @@ export interface DenyingPolicy {
   probe: () => Promise<unknown>;
 }
 
-/** Runs `body` while the policy refuses matching requests in its namespace, then removes the policy. */
-export async function whileDenied(policy: DenyingPolicy, body: () => Promise<void>): Promise<void> {
+/** Puts the policy in force (probed) in its namespace; the returned function removes it. */
+export async function deny(policy: DenyingPolicy): Promise<() => Promise<void>> {
   const admission = testKubeConfig().makeApiClient(AdmissionregistrationV1Api);
   const { name, namespace } = policy;
+  const remove = async () => {
+    await admission.deleteValidatingAdmissionPolicyBinding({ name });
+    await admission.deleteValidatingAdmissionPolicy({ name });
+  };
   await admission.createValidatingAdmissionPolicy({
     body: {
       metadata: { name },
@@ -47,9 +51,19 @@ export async function whileDenied(policy: DenyingPolicy, body: () => Promise<voi
         ),
       { what: `admission policy ${name} in force`, timeoutMs: 30_000, intervalMs: 200 },
     );
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return remove;
+}
+
+/** Runs `body` while the policy refuses matching requests in its namespace, then removes the policy. */
+export async function whileDenied(policy: DenyingPolicy, body: () => Promise<void>): Promise<void> {
+  const remove = await deny(policy);
+  try {
     await body();
   } finally {
-    await admission.deleteValidatingAdmissionPolicyBinding({ name });
-    await admission.deleteValidatingAdmissionPolicy({ name });
+    await remove();
   }
 }
