@@ -1,8 +1,12 @@
 // Delivery of sandboxes from a fully warm pool (scenarios pool-1x100, pool-100x1, pool-1x1000), measured
 // end to end. Latency runs from the create call returning to a watching client seeing status.allocated >=
 // replicas; writes are counted by the kube-apiserver (apiserver_request_total), not by the operator.
-import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+// Each trial is followed by one of the apiserver floor (bench/apiserver-floor.ts): the same creates and
+// two writes per sandbox with no operator, so `ratio` compares the two under the same conditions.
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
+import { watchSandboxes } from './sandbox-watch.js';
+import { deleteFloorSandboxes, FLOOR_GROUP, installFloorCrd, startFloorController } from './apiserver-floor.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
 import { deleteNamespaceAndWait, percentile, residentMb, type BenchRun } from './bench-run.js';
@@ -21,7 +25,7 @@ export const POOL_SCENARIOS: PoolScenario[] = [
 
 const crd = { group: GROUP, version: VERSION };
 
-export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid, trials, verbose }: BenchRun) {
+export async function runPoolScenario(scenario: PoolScenario, { kc, kubeconfigPath, operatorPid, trials, verbose }: BenchRun) {
   const core = kc.makeApiClient(CoreV1Api);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const namespace = `bench-${scenario.name}`;
@@ -48,22 +52,24 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
   const allDelivered: number[] = [];
   const createCalls: number[] = [];
   const writesPerBatch: number[] = [];
+  const floorLatencies: number[] = [];
+  const floorAll: number[] = [];
   const target = writeTarget(kc);
-  for (let trial = 0; trial < trials; trial++) {
-    await waitForWarmPool(core, objects, namespace, size);
-    const before = await writeCounts(target);
-    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial);
-    latencies.push(...perSandbox);
-    allDelivered.push(all);
-    createCalls.push(createsTook);
-    // Let trailing writes land so they are counted too (a controller rewriting status would show here).
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const delta = writeDelta(before, await writeCounts(target));
-    if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
-    const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
-    // The create itself is the client's write, not the delivery path's.
-    writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
-    await deleteBatch(objects, namespace);
+  await installFloorCrd(kc);
+  const floor = await startFloorController(kubeconfigPath, namespace);
+  try {
+    for (let trial = 0; trial < trials; trial++) {
+      await waitForWarmPool(core, objects, namespace, size);
+      await floor.nextTrial();
+      const measured = await deliverBatch(kc, namespace, scenario, trial, FLOOR_GROUP);
+      floorLatencies.push(...measured.perSandbox);
+      floorAll.push(measured.all);
+      if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: floor all delivered ${Math.round(measured.all)} ms\n`);
+      await deleteFloorSandboxes(kc, namespace);
+      await operatorTrial(trial);
+    }
+  } finally {
+    floor.stop();
   }
   // The operator's memory with the pool warm again (n pods cached and planned over).
   await waitForWarmPool(core, objects, namespace, size);
@@ -76,15 +82,42 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, operatorPid,
     p50_ms: percentile(latencies, 50),
     p95_ms: percentile(latencies, 95),
     all_delivered_p50_ms: percentile(allDelivered, 50),
+    // The apiserver floor, measured in the same trials: per sandbox, and all delivered (floor_ms).
+    floor_p50_ms: percentile(floorLatencies, 50),
+    floor_p95_ms: percentile(floorLatencies, 95),
+    floor_ms: percentile(floorAll, 50),
+    ratio: Math.round((percentile(allDelivered, 50) / percentile(floorAll, 50)) * 100) / 100,
     // The client's own create calls, all in flight at once: part of "all delivered", not the operator's.
     creates_p50_ms: percentile(createCalls, 50),
     writes_per_batch: Math.max(...writesPerBatch),
     operator_rss_mb: rssMb,
   };
+
+  async function operatorTrial(trial: number): Promise<void> {
+    await waitForWarmPool(core, objects, namespace, size);
+
+    const before = await writeCounts(target);
+    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial, GROUP);
+    latencies.push(...perSandbox);
+    allDelivered.push(all);
+    createCalls.push(createsTook);
+    // Let trailing writes land so they are counted too (a controller rewriting status would show here).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const delta = writeDelta(before, await writeCounts(target));
+    if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
+    const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
+    // The create itself is the client's write, not the delivery path's.
+    writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
+    await deleteBatch(objects, namespace);
+  }
 }
 
-/** Creates the batch and resolves when every sandbox is observed delivered, with the latencies. */
-async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, trial: number) {
+/**
+ * Creates the batch (BatchSandboxes of `group`: the operator's, or the floor's copy) and resolves when
+ * every sandbox is observed delivered, with the latencies.
+ */
+async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, trial: number, group: string) {
+  const crd = { group, version: VERSION };
   const objects = kc.makeApiClient(CustomObjectsApi);
   const createdAt = new Map<string, number>();
   const deliveredAt = new Map<string, number>();
@@ -97,32 +130,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
       if (deliveredAt.size === scenario.sandboxes) resolveDone();
     }
   };
-  const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${BATCH_SANDBOX.plural}`;
-  let watch: AbortController | undefined;
-  let stopped = false;
-  // A watch can end early (a dropped connection, a server-side timeout): pick up with a list, then watch
-  // on from the list's version, so a delivery is never missed (it is then timed at the list, later).
-  const startWatch = async (resourceVersion: string | undefined): Promise<void> => {
-    watch = await new Watch(kc).watch(
-      path,
-      resourceVersion ? { resourceVersion } : {},
-      (_type, obj: Observed) => observe(obj),
-      (err: unknown) => {
-        if (stopped) return;
-        process.stderr.write(`bench watch ended (${err ? String(err) : 'closed'}): resuming with a list\n`);
-        void resume();
-      },
-    );
-  };
-  const resume = async (): Promise<void> => {
-    const list = (await objects.listNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural })) as {
-      metadata: { resourceVersion: string };
-      items: Observed[];
-    };
-    list.items.forEach(observe);
-    await startWatch(list.metadata.resourceVersion);
-  };
-  await startWatch(undefined);
+  const watch = await watchSandboxes(kc, group, namespace, observe);
   const start = performance.now();
   try {
     await Promise.all(
@@ -133,7 +141,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
           namespace,
           plural: BATCH_SANDBOX.plural,
           body: {
-            apiVersion: `${GROUP}/${VERSION}`,
+            apiVersion: `${group}/${VERSION}`,
             kind: 'BatchSandbox',
             metadata: { name },
             spec: { replicas: scenario.replicas, poolRef: 'warm' },
@@ -149,8 +157,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
       ),
     ]);
   } finally {
-    stopped = true;
-    watch?.abort();
+    watch.stop();
   }
   const perSandbox = [...createdAt].map(([name, t]) => Math.max(0, deliveredAt.get(name)! - t));
   return {

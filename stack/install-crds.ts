@@ -27,14 +27,19 @@ export function readCrdManifests(dir = CRD_DIR): KubernetesObject[] {
 }
 
 export async function installCrds(kc: KubeConfig, timeoutMs: number): Promise<string[]> {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
   const crds = readCrdManifests();
   if (crds.length === 0) throw new Error(`no CustomResourceDefinition found in ${CRD_DIR}`);
+  return applyCrds(kc, crds, timeoutMs);
+}
+
+/** Applies CRDs (server-side) and waits until each is Established and served; returns their names. */
+export async function applyCrds(kc: KubeConfig, crds: KubernetesObject[], timeoutMs: number): Promise<string[]> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
   for (const crd of crds) {
     try {
       await objects.patch(crd, undefined, undefined, 'opensandbox-local-stack', true, PatchStrategy.ServerSideApply);
     } catch (err) {
-      throw new Error(`applying CRD ${crd.metadata?.name} from ${CRD_DIR}: ${apiErrorMessage(err)}`);
+      throw new Error(`applying CRD ${crd.metadata?.name}: ${apiErrorMessage(err)}`);
     }
   }
   const names = crds.map((c) => c.metadata!.name!);
