@@ -2,7 +2,6 @@
 // workflow bundle and the activities bound to the real cluster.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createClusterActivities } from '../activities/cluster-activities.js';
 import { createLifecycleActivities } from '../activities/pause-activities.js';
 import { createPoolActivities, type ClusterCache } from '../activities/pool-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
@@ -46,7 +45,6 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
       taskQueue: config.temporal.taskQueue,
       workflowBundle: { codePath: config.workflowBundlePath },
       activities: {
-        ...createClusterActivities({ kubeConfig, log }),
         ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
         ...createLifecycleActivities({ kubeConfig, log, events, settings: config.snapshot }),
         ...createTaskActivities({ kubeConfig, log, events, executor: createTaskExecutorClient(config.taskExecutorUrl) }),

@@ -1,5 +1,4 @@
 // Every workflow the operator's worker runs; the bundle is built from this module.
-export { clusterSelfCheck } from './cluster-self-check.js';
 export { poolWorkflow } from './pool-workflow.js';
 export { pauseWorkflow } from './pause-workflow.js';
 export { resumeWorkflow } from './resume-workflow.js';

@@ -40,8 +40,6 @@ export interface TasksWorkflowInput {
   records?: Record<string, TaskRecord>;
 }
 
-export const TASKS_WORKFLOW_OPERATION = 'tasks';
-
 export function tasksWorkflowId(sandbox: ObjectRef): string {
   return `tasks/${sandbox.namespace}/${sandbox.name}/${sandbox.uid}`;
 }

@@ -388,7 +388,7 @@ describe('Helm chart', () => {
       ['list', '', 'nodes'],
       ['delete', '', 'namespaces'],
       ['update', '', 'pods'],
-      ['create', 'apiextensions.k8s.io', 'customresourcedefinitions'],
+      ['get', 'apiextensions.k8s.io', 'customresourcedefinitions'],
     ] as const;
     for (const [verb, group, resource] of denied) {
       expect({ verb, resource, allowed: await allowed(verb, group, resource) }).toMatchObject({ allowed: false });
