@@ -5,7 +5,7 @@
 // non-pooled sandbox are still served, /readyz answers and the process has not restarted.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BatchV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { deleteNamespaceAndWait, residentMb } from '../../bench/bench-run.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
@@ -19,7 +19,7 @@ import { aPool } from '../builders/pool.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 import { invalidObjects } from '../fixtures/invalid-objects.js';
 import { buildIfStale, httpPortOf, killOperators, stackOperatorArgs, startOperator, waitForReady, type OperatorProcess } from '../support/operator-process.js';
-import { deny } from '../support/admission-policy.js';
+import { deny, noJobsNamed } from '../support/admission-policy.js';
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig } from '../support/stack.js';
 
@@ -28,7 +28,6 @@ const ns = new PoolNamespace(`hostile-${suffix}`);
 const { namespace, core } = ns;
 const kc = testKubeConfig();
 const objects = kc.makeApiClient(CustomObjectsApi);
-const batch = kc.makeApiClient(BatchV1Api);
 const generic = KubernetesObjectApi.makeApiClient(kc);
 /** The operator's memory bound, MB (the chart's limit is 1 GiB; idle it is ~250 MB). */
 const RSS_BOUND_MB = 512;
@@ -140,20 +139,7 @@ function acceptedCases(): AcceptedCase[] {
       // An admission policy refuses this sandbox's commit Job: the pause fails at once, the sandbox runs on.
       await ns.createSandbox(sandbox('pause-commit-job-refused').template().build());
       await waitUntil(async () => (await ns.getSandbox('pause-commit-job-refused')).status?.phase === 'Succeed', { what: 'pause-commit-job-refused running', timeoutMs: 60_000 });
-      removePolicies.push(
-        await deny({
-          name: `${namespace}-no-commit-jobs`,
-          namespace,
-          rule: { apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['jobs'] },
-          expression: "!object.metadata.name.startsWith('pause-commit-job-refused')",
-          message: 'commit jobs are not allowed here',
-          probe: () =>
-            batch.createNamespacedJob({
-              namespace,
-              body: { metadata: { generateName: 'pause-commit-job-refused-probe-' }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } } },
-            }),
-        }),
-      );
+      removePolicies.push(await deny(noJobsNamed(namespace, 'pause-commit-job-refused')));
       await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pause-commit-job-refused', body: { spec: { pause: true } } }, MERGE_PATCH);
     },
     explained: { condition: 'PauseFailed', message: 'commit jobs are not allowed here' },

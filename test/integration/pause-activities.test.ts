@@ -29,7 +29,7 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox, SIMPLE_TEMPLATE } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
-import { whileDenied } from '../support/admission-policy.js';
+import { noJobsNamed, whileDenied } from '../support/admission-policy.js';
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig, testStackInfo } from '../support/stack.js';
 
@@ -427,19 +427,7 @@ describe('commit: planCommit, createCommitJob, checkCommitJob', () => {
     const [resolved] = await sourcesOf(refOf(bs), 1);
     const { snapshot: ref, commit } = await activities.preparePauseSnapshot(refOf(bs), resolved!, 1);
     if (commit.state !== 'planned') throw new Error(`not planned: ${JSON.stringify(commit)}`);
-    const noCommitJobs = {
-      name: `${namespace}-no-commit-jobs`,
-      namespace,
-      rule: { apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['jobs'] },
-      expression: "!object.metadata.name.startsWith('refused')",
-      message: 'commit jobs are not allowed here',
-      probe: () =>
-        batch.createNamespacedJob({
-          namespace,
-          body: { metadata: { generateName: 'refused-probe-' }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } } },
-        }),
-    };
-    await whileDenied(noCommitJobs, async () => {
+    await whileDenied(noJobsNamed(namespace, 'refused'), async () => {
       const refused = await activities.createCommitJob(ref, commit.target).then(
         () => undefined,
         (err: unknown) => err,

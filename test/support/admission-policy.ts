@@ -1,6 +1,6 @@
 // A ValidatingAdmissionPolicy that makes the apiserver refuse some requests in one namespace for good
 // (422/403, as a real policy, quota or webhook would): how tests see what the operator does with refusals.
-import { AdmissionregistrationV1Api, type V1NamedRuleWithOperations } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, BatchV1Api, type V1NamedRuleWithOperations } from '@kubernetes/client-node';
 import { isApiStatus } from '../../operator/kube-errors.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { testKubeConfig } from './stack.js';
@@ -66,4 +66,22 @@ export async function whileDenied(policy: DenyingPolicy, body: () => Promise<voi
   } finally {
     await remove();
   }
+}
+
+/** A policy refusing the creation of Jobs whose name starts with `prefix` in `namespace` (commit Jobs, say). */
+export function noJobsNamed(namespace: string, prefix: string): DenyingPolicy {
+  const batch = testKubeConfig().makeApiClient(BatchV1Api);
+  return {
+    name: `${namespace}-no-jobs-${prefix}`,
+    namespace,
+    rule: { apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['jobs'] },
+    expression: `!object.metadata.name.startsWith('${prefix}')`,
+    message: 'commit jobs are not allowed here',
+    // A suspended Job of that prefix: nothing runs if it gets through before the policy is in force.
+    probe: () =>
+      batch.createNamespacedJob({
+        namespace,
+        body: { metadata: { generateName: `${prefix}-probe-` }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } } },
+      }),
+  };
 }
