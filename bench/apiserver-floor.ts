@@ -7,7 +7,7 @@
 // and nothing decided in between.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, VERSION } from '../api/v1alpha1/group.js';
@@ -15,21 +15,27 @@ import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
 import { applyCrds, readCrdManifests } from '../stack/install-crds.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
-import { watchSandboxes, type SandboxWatch } from './sandbox-watch.js';
+import { watchSandboxes, type SandboxResource, type SandboxWatch } from './sandbox-watch.js';
 
-export const FLOOR_GROUP = 'floor.bench.opensandbox.io';
+export const FLOOR_SANDBOXES: SandboxResource = { group: 'floor.bench.opensandbox.io', kind: 'FloorBatchSandbox', plural: 'floorbatchsandboxes' };
+const FLOOR_CRD_NAME = `${FLOOR_SANDBOXES.plural}.${FLOOR_SANDBOXES.group}`;
 
 /** Installs the floor's copy of the BatchSandbox CRD (idempotent). */
 export async function installFloorCrd(kc: KubeConfig): Promise<void> {
   const original = readCrdManifests().find((crd) => crd.metadata?.name === `${BATCH_SANDBOX.plural}.sandbox.opensandbox.io`);
   if (!original) throw new Error('the BatchSandbox CRD is not in crds/');
   const copy = structuredClone(original) as KubernetesObject & { spec: { group: string; names: Record<string, unknown> } };
-  copy.metadata = { name: `${BATCH_SANDBOX.plural}.${FLOOR_GROUP}` };
-  copy.spec.group = FLOOR_GROUP;
-  // Short names and categories are the original's; the copy needs none.
-  delete copy.spec.names.shortNames;
-  delete copy.spec.names.categories;
+  copy.metadata = { name: FLOOR_CRD_NAME };
+  const { group, kind, plural } = FLOOR_SANDBOXES;
+  copy.spec.group = group;
+  // Names of its own: `kubectl get batchsandbox` must not find two resources of that name.
+  copy.spec.names = { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() };
   await applyCrds(kc, [copy], 60_000);
+}
+
+/** Removes the floor's CRD (and with it every floor object). */
+export async function removeFloorCrd(kc: KubeConfig): Promise<void> {
+  await kc.makeApiClient(ApiextensionsV1Api).deleteCustomResourceDefinition({ name: FLOOR_CRD_NAME });
 }
 
 /** Serves floor BatchSandboxes in one namespace from the pods it was last given, one distinct pod per replica. */
@@ -41,7 +47,7 @@ export interface FloorServer extends SandboxWatch {
 /** Serves every floor BatchSandbox created in `namespace`. */
 export async function serveFloorSandboxes(kc: KubeConfig, namespace: string): Promise<FloorServer> {
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const api = { group: FLOOR_GROUP, version: VERSION, namespace, plural: BATCH_SANDBOX.plural };
+  const api = { group: FLOOR_SANDBOXES.group, version: VERSION, namespace, plural: FLOOR_SANDBOXES.plural };
   const served = new Set<string>();
   let pods: V1Pod[] = [];
   let next = 0;
@@ -61,7 +67,7 @@ export async function serveFloorSandboxes(kc: KubeConfig, namespace: string): Pr
     await objects.patchNamespacedCustomObject({ ...api, name, body: { metadata } }, MERGE_PATCH);
     await objects.patchNamespacedCustomObjectStatus({ ...api, name, body: { status } }, MERGE_PATCH);
   };
-  const watch = await watchSandboxes<BatchSandbox>(kc, FLOOR_GROUP, namespace, (sandbox) => {
+  const watch = await watchSandboxes<BatchSandbox>(kc, FLOOR_SANDBOXES, namespace, (sandbox) => {
     if (served.has(sandbox.metadata.name)) return;
     served.add(sandbox.metadata.name);
     serve(sandbox).catch((err: unknown) => process.stderr.write(`floor: serving ${sandbox.metadata.name} failed: ${String(err)}\n`));
@@ -78,7 +84,7 @@ export async function serveFloorSandboxes(kc: KubeConfig, namespace: string): Pr
 /** Deletes every floor BatchSandbox in `namespace`, finalizer first (nothing else would remove it). */
 export async function deleteFloorSandboxes(kc: KubeConfig, namespace: string): Promise<void> {
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const api = { group: FLOOR_GROUP, version: VERSION, namespace, plural: BATCH_SANDBOX.plural };
+  const api = { group: FLOOR_SANDBOXES.group, version: VERSION, namespace, plural: FLOOR_SANDBOXES.plural };
   const list = (await objects.listNamespacedCustomObject(api)) as { items: BatchSandbox[] };
   await Promise.all(list.items.map((s) => objects.patchNamespacedCustomObject({ ...api, name: s.metadata.name, body: { metadata: { finalizers: null } } }, MERGE_PATCH)));
   await objects.deleteCollectionNamespacedCustomObject(api);

@@ -5,8 +5,8 @@
 // two writes per sandbox with no operator, so `ratio` compares the two under the same conditions.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
-import { watchSandboxes } from './sandbox-watch.js';
-import { deleteFloorSandboxes, FLOOR_GROUP, installFloorCrd, startFloorController } from './apiserver-floor.js';
+import { OPERATOR_SANDBOXES, watchSandboxes, type SandboxResource } from './sandbox-watch.js';
+import { deleteFloorSandboxes, FLOOR_SANDBOXES, installFloorCrd, startFloorController } from './apiserver-floor.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
 import { deleteNamespaceAndWait, percentile, residentMb, type BenchRun } from './bench-run.js';
@@ -61,7 +61,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, kubeconfigPa
     for (let trial = 0; trial < trials; trial++) {
       await waitForWarmPool(core, objects, namespace, size);
       await floor.nextTrial();
-      const measured = await deliverBatch(kc, namespace, scenario, trial, FLOOR_GROUP);
+      const measured = await deliverBatch(kc, namespace, scenario, trial, FLOOR_SANDBOXES);
       floorLatencies.push(...measured.perSandbox);
       floorAll.push(measured.all);
       if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: floor all delivered ${Math.round(measured.all)} ms\n`);
@@ -97,7 +97,7 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, kubeconfigPa
     await waitForWarmPool(core, objects, namespace, size);
 
     const before = await writeCounts(target);
-    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial, GROUP);
+    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial, OPERATOR_SANDBOXES);
     latencies.push(...perSandbox);
     allDelivered.push(all);
     createCalls.push(createsTook);
@@ -113,11 +113,11 @@ export async function runPoolScenario(scenario: PoolScenario, { kc, kubeconfigPa
 }
 
 /**
- * Creates the batch (BatchSandboxes of `group`: the operator's, or the floor's copy) and resolves when
+ * Creates the batch (BatchSandboxes of `resource`: the operator's, or the floor's copy) and resolves when
  * every sandbox is observed delivered, with the latencies.
  */
-async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, trial: number, group: string) {
-  const crd = { group, version: VERSION };
+async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, trial: number, resource: SandboxResource) {
+  const crd = { group: resource.group, version: VERSION };
   const objects = kc.makeApiClient(CustomObjectsApi);
   const createdAt = new Map<string, number>();
   const deliveredAt = new Map<string, number>();
@@ -130,7 +130,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
       if (deliveredAt.size === scenario.sandboxes) resolveDone();
     }
   };
-  const watch = await watchSandboxes(kc, group, namespace, observe);
+  const watch = await watchSandboxes(kc, resource, namespace, observe);
   const start = performance.now();
   try {
     await Promise.all(
@@ -139,10 +139,10 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
         await objects.createNamespacedCustomObject({
           ...crd,
           namespace,
-          plural: BATCH_SANDBOX.plural,
+          plural: resource.plural,
           body: {
-            apiVersion: `${group}/${VERSION}`,
-            kind: 'BatchSandbox',
+            apiVersion: `${resource.group}/${VERSION}`,
+            kind: resource.kind,
             metadata: { name },
             spec: { replicas: scenario.replicas, poolRef: 'warm' },
           },

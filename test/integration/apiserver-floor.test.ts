@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { ANNOTATIONS, FINALIZERS } from '../../api/v1alpha1/contract.js';
-import { BATCH_SANDBOX, VERSION } from '../../api/v1alpha1/group.js';
+import { VERSION } from '../../api/v1alpha1/group.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
-import { deleteFloorSandboxes, FLOOR_GROUP, installFloorCrd, serveFloorSandboxes } from '../../bench/apiserver-floor.js';
+import { deleteFloorSandboxes, FLOOR_SANDBOXES, installFloorCrd, removeFloorCrd, serveFloorSandboxes } from '../../bench/apiserver-floor.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig } from '../support/stack.js';
@@ -15,13 +15,18 @@ const ns = new PoolNamespace(`floor-${Date.now().toString(36)}`);
 const { namespace } = ns;
 const kc = testKubeConfig();
 const objects = kc.makeApiClient(CustomObjectsApi);
-const api = { group: FLOOR_GROUP, version: VERSION, namespace, plural: BATCH_SANDBOX.plural };
+const { group, kind, plural } = FLOOR_SANDBOXES;
+const api = { group, version: VERSION, namespace, plural };
 
 beforeAll(async () => {
   await ns.create();
   await installFloorCrd(kc);
 }, 90_000);
-afterAll(() => ns.delete(), 60_000);
+// The stack is shared: its CRD goes too, so nothing else sees a resource it did not expect.
+afterAll(async () => {
+  await removeFloorCrd(kc);
+  await ns.delete();
+}, 60_000);
 
 describe('apiserver floor', () => {
   it('delivers each new floor sandbox with two writes from the pods it was handed, and deletes them', async () => {
@@ -33,11 +38,11 @@ describe('apiserver floor', () => {
       server.usePods((await ns.core.listNamespacedPod({ namespace })).items);
       await objects.createNamespacedCustomObject({
         ...api,
-        body: { apiVersion: `${FLOOR_GROUP}/${VERSION}`, kind: 'BatchSandbox', metadata: { name: 'two' }, spec: { replicas: 2, poolRef: 'warm' } },
+        body: { apiVersion: `${group}/${VERSION}`, kind, metadata: { name: 'two' }, spec: { replicas: 2, poolRef: 'warm' } },
       });
       await objects.createNamespacedCustomObject({
         ...api,
-        body: { apiVersion: `${FLOOR_GROUP}/${VERSION}`, kind: 'BatchSandbox', metadata: { name: 'one' }, spec: { replicas: 1, poolRef: 'warm' } },
+        body: { apiVersion: `${group}/${VERSION}`, kind, metadata: { name: 'one' }, spec: { replicas: 1, poolRef: 'warm' } },
       });
       const read = async (name: string) => (await objects.getNamespacedCustomObject({ ...api, name })) as BatchSandbox;
       await waitUntil(async () => (await read('two')).status?.allocated === 2 && (await read('one')).status?.allocated === 1, {

@@ -112,6 +112,12 @@ function notesCommand(notes: string, prefix: string): string {
   return lines.slice(start, end + 1).join('\n');
 }
 
+/** Runs it as runAsUser does and fails with its output unless it exits 0. */
+function expectSucceeds(command: string): void {
+  const { status, output } = runAsUser(command);
+  expect({ command, status, output: status === 0 ? '' : output }).toEqual({ command, status: 0, output: '' });
+}
+
 /** Runs it with bash, the stack's kubectl first on PATH and its admin kubeconfig. */
 function runAsUser(command: string): { status: number | null; output: string } {
   const result = spawnSync('bash', ['-euo', 'pipefail', '-c', command], {
@@ -347,13 +353,13 @@ describe('Helm chart', () => {
     await ns.waitForSandboxGone('task');
 
     // The NOTES' sample (in the watched namespace): a Pool and a BatchSandbox served from it.
-    expect(runAsUser(notesCommand(notes, 'kubectl apply'))).toMatchObject({ status: 0 });
+    expectSucceeds(notesCommand(notes, 'kubectl apply'));
     await ns.waitForAllocation('sample', 1);
     await waitUntil(async () => (await ns.getSandbox('sample')).status?.ready === 1, { what: 'the sample sandbox ready', timeoutMs: 60_000 });
-    expect(runAsUser(notesCommand(notes, 'kubectl get pool/sample batchsandbox/sample'))).toMatchObject({ status: 0 });
+    expectSucceeds(notesCommand(notes, 'kubectl get pool/sample batchsandbox/sample'));
     // Its pause, which the NOTES say fails, the sandbox running on, while snapshot.registry is empty.
     expect(notes).toContain('the snapshot registry is not configured');
-    expect(runAsUser(notesCommand(notes, `kubectl patch batchsandbox sample -n ${namespace} --type merge -p '{"spec":{"pause":true}}'`))).toMatchObject({ status: 0 });
+    expectSucceeds(notesCommand(notes, `kubectl patch batchsandbox sample -n ${namespace} --type merge -p '{"spec":{"pause":true}}'`));
     let status: BatchSandbox['status'];
     await waitUntil(
       async () => {
