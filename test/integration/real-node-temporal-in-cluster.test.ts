@@ -36,14 +36,34 @@ describe('temporal-dev.yaml on the real node', () => {
 
     // The host reaches the ClusterIP as an operator outside the cluster would: the server answers and
     // knows the operator's search attributes (the manifest's flags).
+    // kube-proxy programs the Service a moment after the pod is Ready; until then a recycled ClusterIP can
+    // still lead to an earlier Service's endpoint (CI once got an HTTP 404 from another server there).
     const connected = Date.now();
-    const connection = await Connection.connect({ address: temporal.address, connectTimeout: 10_000 });
-    try {
-      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(OPERATOR_SEARCH_ATTRIBUTES.map((a) => a.name)));
-    } finally {
-      await connection.close();
-    }
+    let searchAttributes: string[] = [];
+    let lastError: unknown;
+    await waitUntil(
+      async () => {
+        const connection = await Connection.connect({ address: temporal!.address, connectTimeout: 10_000 }).catch((err: unknown) => {
+          lastError = err;
+          return undefined;
+        });
+        if (!connection) return false;
+        try {
+          const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+          searchAttributes = Object.keys(customAttributes ?? {});
+          return true;
+        } catch (err) {
+          lastError = err;
+          return false;
+        } finally {
+          await connection.close();
+        }
+      },
+      { what: 'the Temporal Service answering through kube-proxy', timeoutMs: 30_000, intervalMs: 500 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last error: ${String(lastError)}`);
+    });
+    expect(searchAttributes).toEqual(expect.arrayContaining(OPERATOR_SEARCH_ATTRIBUTES.map((a) => a.name)));
     const clientMs = Date.now() - connected;
     const ui = await fetch(`http://${clusterIp}:8233/`);
     expect(ui.status).toBe(200);
