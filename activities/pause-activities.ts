@@ -2,6 +2,7 @@
 // cluster access and snapshot settings. The three groups live in pause-steps.ts, snapshot-steps.ts and
 // resume-steps.ts; what they share (reads by ref, status writes) in lifecycle-objects.ts. A request the
 // apiserver refuses for good fails its step for good (API_REJECTED): the workflow reports it and ends.
+import { recordOccurrence } from '../operator/events.js';
 import { lifecycleRejectedEvent } from '../planners/rejection-events.js';
 import { finalOnAnyRejection } from './api-rejection.js';
 import { lifecycleObjects, type LifecycleActivitiesDeps } from './lifecycle-objects.js';
@@ -17,8 +18,7 @@ export function createLifecycleActivities({ kubeConfig, log, events, settings, n
   return {
     ...finalOnAnyRejection({ ...createPauseActivities(ctx), ...createSnapshotActivities(ctx), ...createResumeActivities(ctx) }),
     async recordRejection(sandbox, operation, step, message) {
-      const { object, type, reason, message: note } = lifecycleRejectedEvent(sandbox, operation, step, message);
-      events.record(object, type, reason, note);
+      recordOccurrence(events, lifecycleRejectedEvent(sandbox, operation, step, message));
     },
   };
 }

@@ -19,7 +19,7 @@ import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
 import { apiErrorMessage, isApiStatus, isPermanentApiError, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import { EVENT_REASONS, type EventRecorder } from '../operator/events.js';
+import { EVENT_REASONS, recordOccurrence, type EventRecorder } from '../operator/events.js';
 import type { PoolMetrics } from '../operator/operator-metrics.js';
 import type { LedgerDrift } from '../planners/ledger-audit.js';
 import type { PlannedEvent } from '../planners/planned-event.js';
@@ -350,7 +350,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     async recordEvents({ events: planned }: { events: PlannedEvent[] }): Promise<void> {
       for (const e of planned) {
         log.debug({ kind: e.object.kind, namespace: e.object.metadata.namespace, name: e.object.metadata.name, reason: e.reason, message: e.message }, 'Recording event');
-        events.record(e.object, e.type, e.reason, e.message);
+        recordOccurrence(events, e);
       }
     },
 

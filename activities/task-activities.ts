@@ -6,7 +6,7 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { batchSandboxSchema, namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
-import type { EventRecorder } from '../operator/events.js';
+import { recordOccurrence, type EventRecorder } from '../operator/events.js';
 import { isApiStatus } from '../operator/kube-errors.js';
 import type { Logger } from '../operator/logger.js';
 import { sortByIndex } from '../planners/non-pooled-pods.js';
@@ -55,10 +55,8 @@ export type TaskActivities = ReturnType<typeof createTaskActivities>;
 
 export function createTaskActivities({ kubeConfig, executor, log, events }: TaskActivitiesDeps) {
   const objects = lifecycleObjects(kubeConfig);
-  const reportRefusal = (sandbox: ObjectRef, step: string, message: string): void => {
-    const { object, type, reason, message: note } = taskUpdateRejectedEvent(sandbox, step, message);
-    events.record(object, type, reason, note);
-  };
+  const reportRefusal = (sandbox: ObjectRef, step: string, message: string): void =>
+    recordOccurrence(events, taskUpdateRejectedEvent(sandbox, step, message));
 
   /** The sandbox `ref` names (same UID), or undefined. */
   async function find(ref: ObjectRef): Promise<BatchSandbox | undefined> {

@@ -22,7 +22,7 @@ const FLOOR_CRD_NAME = `${FLOOR_SANDBOXES.plural}.${FLOOR_SANDBOXES.group}`;
 
 /** Installs the floor's copy of the BatchSandbox CRD (idempotent). */
 export async function installFloorCrd(kc: KubeConfig): Promise<void> {
-  const original = readCrdManifests().find((crd) => crd.metadata?.name === `${BATCH_SANDBOX.plural}.sandbox.opensandbox.io`);
+  const original = readCrdManifests().find((crd) => crd.metadata?.name === BATCH_SANDBOX.crdName);
   if (!original) throw new Error('the BatchSandbox CRD is not in crds/');
   const copy = structuredClone(original) as KubernetesObject & { spec: { group: string; names: Record<string, unknown> } };
   copy.metadata = { name: FLOOR_CRD_NAME };

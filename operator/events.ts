@@ -69,11 +69,17 @@ const MAX_SERIES = 4096;
 const NAME_SUFFIX_LENGTH = 17; // "." + 16 hex digits
 const MAX_NAME = 253;
 
-interface Occurrence {
+/** One Event to record: what `record` takes, as one value (a planner's PlannedEvent). */
+export interface Occurrence {
   object: InvolvedObject;
   type: EventType;
   reason: string;
   message: string;
+}
+
+/** Records an Event decided elsewhere (planners plan them as Occurrences). */
+export function recordOccurrence(events: EventRecorder, { object, type, reason, message }: Occurrence): void {
+  events.record(object, type, reason, message);
 }
 
 interface Series {

@@ -1,13 +1,8 @@
 // An Event a planner decided on, for an activity to record as is; and the subjects planners name.
 import { API_VERSION, BATCH_SANDBOX } from '../api/v1alpha1/group.js';
-import type { EventType, InvolvedObject } from '../operator/events.js';
+import type { InvolvedObject, Occurrence } from '../operator/events.js';
 
-export interface PlannedEvent {
-  object: InvolvedObject;
-  type: EventType;
-  reason: string;
-  message: string;
-}
+export type PlannedEvent = Occurrence;
 
 /** A BatchSandbox by reference, as an Event's subject: no read needed. */
 export function sandboxSubject({ namespace, name, uid }: { namespace: string; name: string; uid: string }): InvolvedObject {

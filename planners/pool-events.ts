@@ -11,7 +11,6 @@ import type { PoolRoundPlan } from './pool-round.js';
 import type { LedgerDrift } from './ledger-audit.js';
 import { sandboxSubject, type PlannedEvent } from './planned-event.js';
 
-
 export const POOL_EVENT_REASONS = {
   Allocated: 'Allocated',
   Shortfall: 'Shortfall',

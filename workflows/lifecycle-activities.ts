@@ -7,7 +7,7 @@
 import { CancellationScope, proxyLocalActivities } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
 import { OBJECT_GONE, type LifecycleActivities, type SandboxRef } from '../activities/pause-activity-types.js';
-import { activityFailureOfType } from './activity-failure.js';
+import { activityFailureOfType, apiRejectionOf } from './activity-failure.js';
 import { QUICK_LOCAL_ACTIVITY, QUICK_RETRY } from './activity-options.js';
 import type { LifecycleResult } from './lifecycle-api.js';
 import type { ProgressTracker } from './lifecycle-progress.js';
@@ -27,10 +27,23 @@ export function isObjectGone(err: unknown): boolean {
 }
 
 /**
- * Ends a pause or resume whose current step the apiserver refused for good (API_REJECTED): a Warning Event
- * on the sandbox names the step and the refusal. Retrying the same request would be refused again.
+ * How a pause or resume ends on an activity's final failure, or undefined for any other error: quietly
+ * when its sandbox is gone (OBJECT_GONE); when the apiserver refused its current step for good
+ * (API_REJECTED), with a Warning Event on the sandbox naming the step and the refusal (retrying the same
+ * request would be refused again).
  */
-export function endRejected(progress: ProgressTracker, sandbox: SandboxRef, operation: 'pause' | 'resume', rejection: ApplicationFailure): Promise<LifecycleResult> {
+export function endOnFinalFailure(
+  err: unknown,
+  progress: ProgressTracker,
+  sandbox: SandboxRef,
+  operation: 'pause' | 'resume',
+): LifecycleResult | Promise<LifecycleResult> | undefined {
+  if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
+  const rejected = apiRejectionOf(err);
+  return rejected ? endRejected(progress, sandbox, operation, rejected) : undefined;
+}
+
+function endRejected(progress: ProgressTracker, sandbox: SandboxRef, operation: 'pause' | 'resume', rejection: ApplicationFailure): Promise<LifecycleResult> {
   return CancellationScope.nonCancellable(async () => {
     const step = progress.current();
     await lifecycleActivities.recordRejection(sandbox, operation, step, rejection.message);

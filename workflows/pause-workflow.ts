@@ -17,7 +17,7 @@ import { snapshotPauseFailure } from '../planners/pause-status.js';
 import { commitSnapshot, CommitJobWakeups } from './commit-snapshot.js';
 import type { LifecycleResult, PauseWorkflowInput, SnapshotWorkflowResult } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';
-import { endRejected, isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { endOnFinalFailure, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
 
 /** How the commit of every replica ended: all committed (the sources to release), or the first failure. */
@@ -65,9 +65,8 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
       return progress.end('succeeded');
     });
   } catch (err) {
-    if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
-    const rejected = apiRejectionOf(err);
-    if (rejected) return endRejected(progress, sandbox, 'pause', rejected);
+    const ended = endOnFinalFailure(err, progress, sandbox, 'pause');
+    if (ended) return ended;
     if (!isCancellation(err) || !workflowScope.consideredCancelled) throw err;
     // The commits are done by now: each cleaned up (Job deleted) before it ended.
     return await CancellationScope.nonCancellable(async () => {
@@ -78,9 +77,8 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
         await steps.markPauseCancelled(sandbox, claim);
         return progress.end('cancelled');
       } catch (cleanupErr) {
-        if (isObjectGone(cleanupErr)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
-        const rejected = apiRejectionOf(cleanupErr);
-        if (rejected) return endRejected(progress, sandbox, 'pause', rejected);
+        const ended = endOnFinalFailure(cleanupErr, progress, sandbox, 'pause');
+        if (ended) return ended;
         throw cleanupErr;
       }
     });

@@ -11,7 +11,7 @@ import type { ResumeFailure } from '../activities/pause-activity-types.js';
 import { resumeBlockedEvent } from '../planners/pause-status.js';
 import { sandboxPodsChangedSignal, type LifecycleResult, type ResumeWorkflowInput } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';
-import { endRejected, isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { endOnFinalFailure, lifecycleActivities as steps } from './lifecycle-activities.js';
 import { trackProgress } from './lifecycle-progress.js';
 
 const EARLY_BACKSTOP_MS = 2_000;
@@ -37,9 +37,8 @@ export async function resumeWorkflow({ sandbox, generation, deadlineMs }: Resume
       return await failed({ phase: 'Failed', reason: 'Timeout', message: `resume did not finish within ${deadlineMs / 1000}s` });
     }
   } catch (err) {
-    if (isObjectGone(err)) return progress.end('abandoned', `sandbox ${sandbox.name} is gone`);
-    const rejected = apiRejectionOf(err);
-    if (rejected) return endRejected(progress, sandbox, 'resume', rejected);
+    const ended = endOnFinalFailure(err, progress, sandbox, 'resume');
+    if (ended) return ended;
     throw err;
   }
 
