@@ -143,8 +143,8 @@ export interface LifecycleObjects {
   sandboxes: CustomResources<BatchSandbox & CustomObject>;
   snapshots: CustomResources<SandboxSnapshot & CustomObject>;
   pools: CustomResources<Pool & CustomObject>;
-  /** Pods of the namespace, optionally by label selector. */
-  listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]>;
+  /** Pods of the namespace, optionally by label and field selector. */
+  listPods(namespace: string, labelSelector?: string, fieldSelector?: string): Promise<V1Pod[]>;
   /** One pod, or undefined when it does not exist. */
   findPod(namespace: string, name: string): Promise<V1Pod | undefined>;
   /** The Node a commit would run on, as planners/source-node.ts takes it. */
@@ -162,8 +162,14 @@ export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const pools = new CustomResources<Pool & CustomObject>(objects, POOL);
   const findPod = (namespace: string, name: string): Promise<V1Pod | undefined> => unlessNotFound(core.readNamespacedPod({ namespace, name }));
-  async function listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
-    return (await core.listNamespacedPod({ namespace, ...(labelSelector === undefined ? {} : { labelSelector }) })).items;
+  async function listPods(namespace: string, labelSelector?: string, fieldSelector?: string): Promise<V1Pod[]> {
+    return (
+      await core.listNamespacedPod({
+        namespace,
+        ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(fieldSelector === undefined ? {} : { fieldSelector }),
+      })
+    ).items;
   }
   return {
     core,

@@ -186,7 +186,7 @@ export interface RejectionActivities {
   recordRejection(sandbox: SandboxRef, operation: 'pause' | 'resume', step: string, message: string): Promise<void>;
 }
 
-export type LifecycleActivities = PauseActivities & SnapshotActivities & ResumeActivities & RejectionActivities;
+export type LifecycleActivities = PauseActivities & SnapshotActivities & AgentCommitActivities & ResumeActivities & RejectionActivities;
 
 /**
  * Operator settings the activities use (operator/config.ts: snapshot flags): the commit Job's own
@@ -198,4 +198,32 @@ export interface SnapshotSettings extends CommitJobSettings {
   registry: string;
   /** `--resume-pull-secret`: added to the resumed template's imagePullSecrets. */
   resumePullSecretName?: string;
+  /** The node agents that commit without a Job (ADR 0007); absent = every commit runs as a Job. */
+  commitAgent?: CommitAgentSettings;
+}
+
+/** Where the node agents are and how to talk to them (`--commit-agent-*`). */
+export interface CommitAgentSettings {
+  /** The namespace of the agents' pods. */
+  namespace: string;
+  /** The label selector of the agents' pods. */
+  selector: string;
+  port: number;
+  /** The bearer token the agents want (`--commit-agent-token-file`). */
+  token: string;
+}
+
+/** How a commit through the node's agent ended; `unavailable`: no agent serves the node, the Job runs instead. */
+export type AgentCommitOutcome = { state: 'unavailable' } | { state: 'committed' } | ({ state: 'failed' } & PauseFailure);
+
+/** The commit through the node agent: one heartbeating activity, not local (it lasts as long as the commit). */
+export interface AgentCommitActivities {
+  /**
+   * When an agent is Ready on the target's node: records the target and phase Committing (one status
+   * write), asks the agent to commit, waits for it (heartbeating), and records the result as checkCommitJob
+   * does (phase Succeed with the digests, Normal Event `Committed`). A failure the agent calls transient
+   * is retried twice, as the Job's backoff would; a permanent one is returned at once. A cancellation
+   * stops the commit at the agent, which thaws the container.
+   */
+  commitOnNodeAgent(snapshot: SnapshotRef, target: CommitTarget): Promise<AgentCommitOutcome>;
 }

@@ -14,6 +14,7 @@ import {
   JOB_NAME_LABEL,
   readCommitResult,
   withLastAttempt,
+  type CommitResult,
   type CommitResultRead,
   type CommitTarget,
 } from '../planners/commit-job.js';
@@ -44,7 +45,7 @@ export function terminalStep(snapshot: SandboxSnapshot): Extract<CommitPlanStep,
 }
 
 /** Where the commit of a snapshot already terminal stands (terminalStep, as checkCommitJob answers). */
-function terminalState(snapshot: SandboxSnapshot): CommitJobState {
+export function terminalState(snapshot: SandboxSnapshot): CommitJobState {
   const step = terminalStep(snapshot);
   return step.phase === 'Succeed' ? { state: 'committed' } : { state: 'failed', reason: step.reason, message: step.message };
 }
@@ -84,7 +85,15 @@ export function snapshotRecords(ctx: LifecycleContext) {
     return written;
   }
 
-  return { write, createJob, recordFailure };
+  /** A commit's result as the snapshot's status (phase Succeed with the digests) and a Normal Event. */
+  async function recordCommit(ref: SnapshotRef, result: CommitResult, reason: string, message: string): Promise<CommitJobState> {
+    const written = await write(ref, { type: 'committed', result });
+    if (written.status?.phase !== 'Succeed') return terminalState(written);
+    events.record(written, 'Normal', reason, message);
+    return { state: 'committed' };
+  }
+
+  return { write, createJob, recordFailure, recordCommit };
 }
 
 /** The snapshot a ref names, as an Event's or a Job's subject: no read needed. */
@@ -95,18 +104,15 @@ function snapshotObject({ namespace, name, uid }: SnapshotRef): InvolvedObject {
 export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivities {
   const { objects, events, log, settings, now } = ctx;
   const { snapshots, batch } = objects;
-  const { write, createJob, recordFailure } = snapshotRecords(ctx);
+  const { write, createJob, recordFailure, recordCommit } = snapshotRecords(ctx);
 
   const jobPods = (ref: SnapshotRef) => objects.listPods(ref.namespace, `${JOB_NAME_LABEL}=${commitJobName(ref.name)}`);
 
   /** The succeeded Job's result, from its pods, as the snapshot's status; a missing or malformed one fails it. */
-  async function recordCommit(ref: SnapshotRef, jobName: string, read?: CommitResultRead): Promise<CommitJobState> {
+  async function recordJobCommit(ref: SnapshotRef, jobName: string, read?: CommitResultRead): Promise<CommitJobState> {
     const result = read ?? readCommitResult(jobName, await jobPods(ref));
     if (!result.ok) return { state: 'failed', reason: 'CommitResultInvalid', message: result.message };
-    const written = await write(ref, { type: 'committed', result: result.result });
-    if (written.status?.phase !== 'Succeed') return terminalState(written);
-    events.record(written, 'Normal', EVENT_REASONS.JobSucceeded, `Commit job ${jobName} succeeded`);
-    return { state: 'committed' };
+    return recordCommit(ref, result.result, EVENT_REASONS.JobSucceeded, `Commit job ${jobName} succeeded`);
   }
 
   return {
@@ -154,12 +160,12 @@ export function createSnapshotActivities(ctx: LifecycleContext): SnapshotActivit
       if (isTerminalSnapshot(snapshot)) return terminalState(snapshot);
       if (job === undefined) return { state: 'missing' };
       const outcome = commitJobOutcome(job);
-      if (outcome.state === 'succeeded') return recordCommit(ref, name);
+      if (outcome.state === 'succeeded') return recordJobCommit(ref, name);
       const pods = await jobPods(ref);
       // The committer's pod reports its result a second or two before the Job controller (which batches
       // pod updates) marks the Job Complete; with one completion, that result is the Job's.
       const reported = outcome.state === 'running' ? readCommitResult(name, pods) : undefined;
-      if (reported?.ok) return recordCommit(ref, name, reported);
+      if (reported?.ok) return recordJobCommit(ref, name, reported);
       return outcome.state === 'running' ? (commitPodStartFailure(name, pods) ?? outcome) : withLastAttempt(outcome, pods);
     },
 

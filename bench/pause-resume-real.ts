@@ -1,23 +1,27 @@
 // Pause and resume of real containers on the stack's real node (scenario pause-resume-real), per data size
 // written in the container (1 MB, 100 MB of random bytes), next to the raw floor measured on the same
 // node in the same run:
-//   pause_wall     pause:true written -> Paused observed (the operator, the commit Job, the committer)
-//   frozen         how long the committer kept the container frozen (its termination message)
-//   commit_push    the committer's freeze -> pushed manifest (its termination message)
+//   pause_wall     pause:true written -> Paused observed (the operator, the node's commit agent)
+//   frozen         how long the committer kept the container frozen (the agent's report of the commit)
+//   commit_push    the committer's freeze -> pushed manifest (the agent's report of the commit)
 //   paused_pod_terminating  Paused observed -> the paused pod gone (its graceful termination on the node)
 //   resume_wall    pause:false written (once the paused pod is gone) -> Succeed with the pod Ready observed
 //   pod_start      resumed pod created -> Ready observed
-//   raw_commit_push  the committer run directly on the node, without the operator or a Job (process wall time)
+//   raw_commit_push  the committer run directly on the node as a fresh process, without the operator or a Job
+//   raw_agent_commit_push  the node's commit agent asked directly, without the operator (request -> result)
 //   raw_pod_start    a pod created directly from such a snapshot image -> Ready observed
-// Overheads: pause_wall - raw_commit_push, resume_wall - raw_pod_start.
+// Overheads: pause_wall - raw_agent_commit_push (the operator over the same committer), resume_wall - raw_pod_start.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
+import { commitAgentClient, type CommitAgentClient } from '../activities/commit-agent-client.js';
+import { BATCH_SANDBOX, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
+import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { bundleCommitter } from '../images/committer-image.js';
-import { commitJobName, pauseSnapshotName } from '../planners/snapshot-names.js';
+import { commitAgentUrl } from '../planners/commit-agent-endpoint.js';
+import { pauseSnapshotName } from '../planners/snapshot-names.js';
 import { isReady } from '../planners/pod-state.js';
 import { execInPod, realNodeTemplate } from '../stack/real-node/real-node-pods.js';
 import { realNodeTools } from '../stack/toolchain.js';
@@ -74,10 +78,23 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
       child.on('close', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`raw committer exited ${code}`))));
     });
 
+  const agentPods = await core.listNamespacedPod({ namespace: realNode.commitAgent.namespace, labelSelector: realNode.commitAgent.selector });
+  const agentUrl = commitAgentUrl(agentPods.items, realNode.nodeName, realNode.commitAgent.port);
+  if (!agentUrl) throw new Error('no commit agent Ready on the real node');
+  const agent = commitAgentClient(agentUrl, realNode.commitAgent.token);
+  const rawAgentCommit = async (pod: string, target: string): Promise<number> => {
+    const start = performance.now();
+    const key = `bench-${pod}`;
+    let state = await agent.start({ key, pod, namespace, targets: [{ container: 'sandbox', imageUri: target }], registryInsecure: true });
+    while (state.state === 'running') state = (await agent.wait(key, 20_000))!;
+    if (state.state !== 'succeeded') throw new Error(`raw agent commit of ${pod}: ${JSON.stringify(state)}`);
+    return performance.now() - start;
+  };
+
   const lines: object[] = [];
   try {
     for (const mb of SIZES_MB) {
-      const s = { terminating: [] as number[], pauseWall: [] as number[], frozen: [] as number[], commitPush: [] as number[], resumeWall: [] as number[], podStart: [] as number[], rawCommit: [] as number[], rawPodStart: [] as number[] };
+      const s = { terminating: [] as number[], pauseWall: [] as number[], frozen: [] as number[], commitPush: [] as number[], resumeWall: [] as number[], podStart: [] as number[], rawCommit: [] as number[], rawAgentCommit: [] as number[], rawPodStart: [] as number[] };
       for (let trial = 0; trial < trials; trial++) {
         const name = `prr-${mb}-${trial}`;
         // The raw floor: the committer on the node, then a pod from what it pushed.
@@ -86,6 +103,7 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
         await podReady(raw);
         await writeData(raw, mb);
         s.rawCommit.push(await rawCommit(raw, `${realNode.registry}/bench-raw/${raw}:snap`));
+        s.rawAgentCommit.push(await rawAgentCommit(raw, `${realNode.registry}/bench-raw/${raw}:agent`));
         const restoredRaw = `${raw}-restored`;
         const created = await createPod(restoredRaw, `${realNode.registry}/bench-raw/${raw}:snap`);
         s.rawPodStart.push((await podReady(restoredRaw)) - created);
@@ -100,7 +118,7 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
           const pauseStart = await setPause(objects, namespace, name, true);
           const paused = await moments.wait('paused');
           s.pauseWall.push(paused - pauseStart);
-          const report = await commitReport(core, namespace, commitJobName(pauseSnapshotName(name, 0)));
+          const report = await commitReport(agent, objects, namespace, pauseSnapshotName(name, 0));
           s.frozen.push(report.containers[0]!.frozenMs);
           s.commitPush.push(report.containers[0]!.commitPushMs);
           // A resume right after Paused waits for the paused pod's name: measured apart, not as resume time.
@@ -113,14 +131,14 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
         }
         if (verbose) {
           process.stderr.write(
-            `${PAUSE_RESUME_REAL_SCENARIO} ${mb} MB trial ${trial}: pause ${Math.round(s.pauseWall.at(-1)!)} ms (frozen ${s.frozen.at(-1)}, commit+push ${s.commitPush.at(-1)}; raw ${Math.round(s.rawCommit.at(-1)!)}), paused pod gone after ${Math.round(s.terminating.at(-1)!)} ms, resume ${Math.round(s.resumeWall.at(-1)!)} ms (pod ${Math.round(s.podStart.at(-1)!)}; raw ${Math.round(s.rawPodStart.at(-1)!)})\n`,
+            `${PAUSE_RESUME_REAL_SCENARIO} ${mb} MB trial ${trial}: pause ${Math.round(s.pauseWall.at(-1)!)} ms (frozen ${s.frozen.at(-1)}, commit+push ${s.commitPush.at(-1)}; raw ${Math.round(s.rawCommit.at(-1)!)}, raw agent ${Math.round(s.rawAgentCommit.at(-1)!)}), paused pod gone after ${Math.round(s.terminating.at(-1)!)} ms, resume ${Math.round(s.resumeWall.at(-1)!)} ms (pod ${Math.round(s.podStart.at(-1)!)}; raw ${Math.round(s.rawPodStart.at(-1)!)})\n`,
           );
         }
         await objects.deleteNamespacedCustomObject({ ...crd, namespace, name });
         await Promise.all([raw, restoredRaw].map((pod) => core.deleteNamespacedPod({ namespace, name: pod, gracePeriodSeconds: 0 })));
       }
       const overhead = (walls: number[], floors: number[]) => walls.map((wall, i) => wall - floors[i]!);
-      const pauseOverhead = overhead(s.pauseWall, s.rawCommit);
+      const pauseOverhead = overhead(s.pauseWall, s.rawAgentCommit);
       const resumeOverhead = overhead(s.resumeWall, s.rawPodStart);
       lines.push({
         scenario: PAUSE_RESUME_REAL_SCENARIO,
@@ -133,6 +151,7 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
         resume_wall_p50_ms: percentile(s.resumeWall, 50),
         pod_start_p50_ms: percentile(s.podStart, 50),
         raw_commit_push_p50_ms: percentile(s.rawCommit, 50),
+        raw_agent_commit_push_p50_ms: percentile(s.rawAgentCommit, 50),
         raw_pod_start_p50_ms: percentile(s.rawPodStart, 50),
         pause_overhead_p50_ms: percentile(pauseOverhead, 50),
         resume_overhead_p50_ms: percentile(resumeOverhead, 50),
@@ -150,10 +169,10 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
   return lines;
 }
 
-/** The committer's report, from the termination message of the commit Job's pod that succeeded. */
-async function commitReport(core: CoreV1Api, namespace: string, jobName: string): Promise<CommitReport> {
-  const { items } = await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
-  const message = items.flatMap((pod) => pod.status?.containerStatuses ?? []).find((c) => c.state?.terminated?.exitCode === 0)?.state?.terminated?.message;
-  if (!message) throw new Error(`no successful committer pod of job ${jobName}`);
-  return JSON.parse(message) as CommitReport;
+/** The agent's report of the snapshot's commit (its first attempt), which it keeps for ten minutes. */
+async function commitReport(agent: CommitAgentClient, objects: CustomObjectsApi, namespace: string, snapshot: string): Promise<CommitReport> {
+  const { metadata } = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: SANDBOX_SNAPSHOT.plural, name: snapshot })) as SandboxSnapshot;
+  const state = await agent.wait(`${metadata.uid}.1`, 0);
+  if (state?.state !== 'succeeded') throw new Error(`the agent reports no successful commit of snapshot ${snapshot}: ${JSON.stringify(state)}`);
+  return state;
 }

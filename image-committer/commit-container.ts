@@ -21,6 +21,8 @@ export interface CommitDeps {
   registry(host: string): RegistryClient;
   scratchDir: string;
   log: Logger;
+  /** Stops the commit: the diff is killed (the container thawed) and nothing more is pushed. */
+  signal?: AbortSignal;
 }
 
 export interface ContainerCommit {
@@ -41,7 +43,10 @@ export async function commitContainer(deps: CommitDeps, pod: string, namespace: 
   const layerPath = join(deps.scratchDir, `${container.id}.tar.gz`);
   try {
     const start = performance.now();
+    deps.signal?.throwIfAborted();
     const diff = snapshotDiff(deps.containerd, container.snapshotter, container.snapshotKey);
+    const stop = () => diff.kill();
+    deps.signal?.addEventListener('abort', stop, { once: true });
     let layer;
     try {
       const { frozenMs } = await deps.frozen.whileFrozen(container.id, () => {
@@ -50,6 +55,7 @@ export async function commitContainer(deps: CommitDeps, pod: string, namespace: 
       });
       log.info({ frozenMs: Math.round(frozenMs) }, 'Container thawed, diff computed');
       [layer] = await Promise.all([gzipLayer(diff.tar, layerPath), diff.done]);
+      deps.signal?.throwIfAborted();
       const layerMs = Math.round(performance.now() - start);
       const base = parseImageReference(container.baseImage);
       const targetRef = parseImageReference(target.imageUri);
@@ -59,11 +65,13 @@ export async function commitContainer(deps: CommitDeps, pod: string, namespace: 
         target: { client: deps.registry(targetRef.registry), repository: targetRef.repository, tag: targetRef.tag },
         layer: { path: layerPath, digest: layer.digest, diffId: layer.diffId, size: layer.size },
         history: { created: new Date().toISOString(), createdBy: `opensandbox image-committer: ${namespace}/${pod} container ${target.container}`, comment: 'sandbox snapshot' },
+        ...(deps.signal ? { signal: deps.signal } : {}),
       });
       const commitPushMs = Math.round(performance.now() - start);
       log.info({ digest: pushed.digest, layerBytes: layer.size, frozenMs: Math.round(frozenMs), layerMs, commitPushMs }, 'Snapshot pushed');
       return { name: target.container, image: target.imageUri, digest: pushed.digest, frozenMs: Math.round(frozenMs), commitPushMs, layerBytes: layer.size };
     } finally {
+      deps.signal?.removeEventListener('abort', stop);
       diff.kill();
     }
   } finally {

@@ -2,7 +2,9 @@
 // planners/commit-job.ts builds them (spec §6.7/§6.8, upstream's committer takes the same):
 //   image-committer <pod> <namespace> <container>:<imageUri>...
 //   image-committer unpause <pod> <namespace> <container>...
+//   image-committer serve        the node agent (ADR 0007): commits on request over HTTP
 import { z } from 'zod';
+import { COMMIT_AGENT_PORT } from '../api/commit-agent.js';
 
 export interface CommitTarget {
   container: string;
@@ -12,13 +14,19 @@ export interface CommitTarget {
 
 export type CommitterRequest =
   | { mode: 'commit'; pod: string; namespace: string; targets: CommitTarget[] }
-  | { mode: 'unpause'; pod: string; namespace: string; containers: string[] };
+  | { mode: 'unpause'; pod: string; namespace: string; containers: string[] }
+  | { mode: 'serve' };
 
 export class UsageError extends Error {}
 
-const USAGE = 'usage: image-committer <pod> <namespace> <container>:<imageUri>... | image-committer unpause <pod> <namespace> <container>...';
+const USAGE =
+  'usage: image-committer <pod> <namespace> <container>:<imageUri>... | image-committer unpause <pod> <namespace> <container>... | image-committer serve';
 
 export function parseCommitterArgs(argv: readonly string[]): CommitterRequest {
+  if (argv[0] === 'serve') {
+    if (argv.length > 1) throw new UsageError(`serve takes no arguments (its settings are environment variables); ${USAGE}`);
+    return { mode: 'serve' };
+  }
   if (argv[0] === 'unpause') {
     const [, pod, namespace, ...containers] = argv;
     if (!pod || !namespace || containers.length === 0 || containers.some((c) => !c)) throw new UsageError(USAGE);
@@ -52,6 +60,12 @@ const environmentSchema = z.object({
   TERMINATION_LOG: z.string().min(1).default('/dev/termination-log'),
   CTR: z.string().min(1).default('/usr/local/bin/ctr'),
   CRICTL: z.string().min(1).default('/usr/local/bin/crictl'),
+  /** serve: the port the agent listens on (all addresses). */
+  COMMIT_AGENT_PORT: z.coerce.number().int().min(1).max(65535).default(COMMIT_AGENT_PORT),
+  /** serve: the file holding the bearer token callers must present. */
+  COMMIT_AGENT_TOKEN_FILE: z.string().min(1).default('/var/run/opensandbox/commit-agent/token'),
+  /** serve: where the agent journals frozen containers, on the node's disk (survives the agent). */
+  COMMIT_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/opensandbox-commit-agent'),
 });
 
 export type CommitterEnvironment = z.infer<typeof environmentSchema>;

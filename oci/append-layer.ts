@@ -36,6 +36,8 @@ export interface AppendLayerInput {
   target: { client: RegistryClient; repository: string; tag: string };
   layer: AppendedLayer;
   history?: LayerHistory;
+  /** Once aborted, no tag is written: blobs already sent are unreferenced, the registry's GC takes them. */
+  signal?: AbortSignal;
 }
 
 export interface PushedImage {
@@ -90,6 +92,7 @@ export async function appendLayer(input: AppendLayerInput): Promise<PushedImage>
   await runConcurrently(uploads, BLOB_CONCURRENCY);
 
   // Last: the manifest is refused while any blob it names is missing.
+  input.signal?.throwIfAborted();
   const digest = await target.client.putManifest(target.repository, target.tag, image.manifest, image.manifestMediaType);
   return { digest, reference: `${target.client.registry}/${target.repository}@${digest}` };
 }

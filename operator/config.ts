@@ -1,13 +1,14 @@
 // Operator configuration from environment variables and command-line flags (flags win).
 // Every key has both spellings so a Deployment can use either `env:` or `args:`, and every
 // rejected value names both, so the message points at whichever one the user actually set.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { SnapshotSettings } from '../activities/pause-activity-types.js';
+import type { CommitAgentSettings, SnapshotSettings } from '../activities/pause-activity-types.js';
 import { DEFAULT_TASK_EXECUTOR_URL } from '../activities/task-executor-client.js';
+import { COMMIT_AGENT_PORT, COMMIT_AGENT_SELECTOR } from '../api/commit-agent.js';
 import { DNS1123_SUBDOMAIN } from '../api/v1alpha1/formats.js';
 import { DEFAULT_COMMIT_JOB_SETTINGS } from '../planners/commit-job.js';
 import { parsePositiveGoDuration } from '../planners/go-duration.js';
@@ -273,6 +274,32 @@ const KEYS = {
     default: String(DEFAULT_COMMIT_JOB_SETTINGS.registryInsecure),
     schema: boolText,
   },
+  commitAgentTokenFile: {
+    env: 'COMMIT_AGENT_TOKEN_FILE',
+    flag: '--commit-agent-token-file',
+    expected: "a readable file holding the node agents' bearer token (set: commits go to the node's agent when one is Ready there)",
+    schema: z.string().min(1),
+  },
+  commitAgentNamespace: {
+    env: 'COMMIT_AGENT_NAMESPACE',
+    flag: '--commit-agent-namespace',
+    expected: "the namespace of the node agents' pods (default: the operator's, POD_NAMESPACE)",
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/),
+  },
+  commitAgentSelector: {
+    env: 'COMMIT_AGENT_SELECTOR',
+    flag: '--commit-agent-selector',
+    expected: "a label selector of the node agents' pods, e.g. app.kubernetes.io/component=commit-agent",
+    default: COMMIT_AGENT_SELECTOR,
+    schema: z.string().regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?(,[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?)*$/),
+  },
+  commitAgentPort: {
+    env: 'COMMIT_AGENT_PORT',
+    flag: '--commit-agent-port',
+    expected: 'a TCP port (1-65535)',
+    default: String(COMMIT_AGENT_PORT),
+    schema: z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(1).max(65535)),
+  },
   commitJobTimeout: {
     env: 'COMMIT_JOB_TIMEOUT',
     flag: '--commit-job-timeout',
@@ -317,6 +344,8 @@ const CONFIG_SCHEMA = z.object(
 
 export interface ConfigFiles {
   isFile(path: string): boolean;
+  /** The file's text, or undefined when it cannot be read. */
+  readText(path: string): string | undefined;
 }
 
 function isFile(path: string): boolean {
@@ -324,6 +353,14 @@ function isFile(path: string): boolean {
     return statSync(path).isFile();
   } catch {
     return false;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -359,14 +396,33 @@ function parseFlags(argv: readonly string[], problems: string[]): Map<Key, strin
   return values;
 }
 
+/** The node agents' settings when a token file is given; its problems (an unreadable or empty file, no namespace) added. */
+function commitAgentSettings(
+  parsed: z.infer<typeof CONFIG_SCHEMA>,
+  raw: ReadonlyMap<Key, string>,
+  files: ConfigFiles,
+  problems: string[],
+): CommitAgentSettings | undefined {
+  const tokenFile = parsed.commitAgentTokenFile;
+  if (tokenFile === undefined) return undefined;
+  const token = files.readText(tokenFile)?.trim();
+  if (!token) problems.push(problem('commitAgentTokenFile', tokenFile, 'a readable file holding a non-empty token'));
+  const namespace = parsed.commitAgentNamespace ?? (parsed.podNamespace || undefined);
+  if (namespace === undefined) {
+    problems.push(`${problem('commitAgentNamespace', raw.get('commitAgentNamespace'))} (required with ${KEYS.commitAgentTokenFile.env} when POD_NAMESPACE is unset)`);
+  }
+  if (!token || namespace === undefined) return undefined;
+  return { namespace, selector: parsed.commitAgentSelector!, port: parsed.commitAgentPort!, token };
+}
+
 /**
- * Reads nothing but its arguments, apart from asking `files` whether paths exist.
+ * Reads nothing but its arguments, apart from asking `files` whether paths exist and reading the token file.
  * Empty environment variables count as unset, as Kubernetes manifests often template `value: ""`.
  */
 export function loadConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  files: ConfigFiles = { isFile },
+  files: ConfigFiles = { isFile, readText },
 ): OperatorConfig {
   const problems: string[] = [];
   const flags = parseFlags(argv, problems);
@@ -434,6 +490,8 @@ export function loadConfig(
     problems.push(problem('pauseTimeout', raw.get('pauseTimeout'), longer));
   }
 
+  const commitAgent = commitAgentSettings(parsed, raw, files, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const tls: TemporalTlsFiles | false =
@@ -468,6 +526,7 @@ export function loadConfig(
       containerdSocketPath: parsed.containerdSocketPath!,
       registryInsecure: parsed.snapshotRegistryInsecure!,
       timeoutSeconds: commitJobTimeoutMs / 1000,
+      ...(commitAgent ? { commitAgent } : {}),
     },
     taskExecutorUrl: parsed.taskExecutorUrl!,
     lifecycle: { pauseTimeoutMs: parsed.pauseTimeout!, resumeTimeoutMs: parsed.resumeTimeout! },

@@ -36,6 +36,8 @@ export const EVENT_REASONS = {
   JobSucceeded: 'JobSucceeded',
   JobFailed: 'JobFailed',
   SnapshotFailed: 'SnapshotFailed',
+  /** A commit the node's agent ran (ADR 0007): no Job, so no CreatedJob/JobSucceeded. */
+  Committed: 'Committed',
 } as const;
 
 export type EventType = 'Normal' | 'Warning';

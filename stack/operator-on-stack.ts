@@ -1,10 +1,10 @@
 // The operator as its own process against the local stack, as deployed (dist/operator/main.js), for the
 // dev command, the benchmarks and the chaos run. Pauses go to the real node's registry and committer
-// when the stack has one, else to a name the simulated committer accepts.
+// (its node agent, else a commit Job) when the stack has one, else to a name the simulated committer accepts.
 import { join } from 'node:path';
 import type { LocalStack } from './local-stack.js';
 import { ManagedProcess } from './managed-process.js';
-import { realNodeOperatorEnv } from './real-node/real-node.js';
+import { realNodeCommitAgentEnv, realNodeOperatorEnv } from './real-node/real-node.js';
 import { REPO_ROOT } from './toolchain.js';
 import { waitUntil } from './wait-until.js';
 
@@ -13,7 +13,9 @@ export const SIMULATED_SNAPSHOT_REGISTRY = 'registry.kwok.local:5000/sandboxes';
 
 /** Where the operator pauses to on this stack: the real node's registry and committer, or the simulated one. */
 export function snapshotEnvOf(stack: Pick<LocalStack, 'realNode'>): Record<string, string> {
-  return stack.realNode ? realNodeOperatorEnv(stack.realNode) : { SNAPSHOT_REGISTRY: SIMULATED_SNAPSHOT_REGISTRY };
+  return stack.realNode
+    ? { ...realNodeOperatorEnv(stack.realNode), ...realNodeCommitAgentEnv(stack.realNode) }
+    : { SNAPSHOT_REGISTRY: SIMULATED_SNAPSHOT_REGISTRY };
 }
 
 export interface OperatorOnStackOptions {

@@ -6,57 +6,13 @@
 //   DELETE /tasks/{id} 204 (a soft delete; nothing for an unknown name)
 //   GET  /health     {"status":"healthy"}
 // Errors are `{"code": "<HTTP status text>", "message": "..."}`; unknown paths 404, other methods 405.
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { HttpError, readJson, reply, replyError } from '../api/json-http.js';
 import { taskInputSchema, taskListInputSchema } from './task.js';
 import type { TaskManager } from './task-manager.js';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function reply(res: ServerResponse, status: number, body?: unknown): void {
-  if (body === undefined) {
-    res.writeHead(status).end();
-    return;
-  }
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
-}
-
-function replyError(res: ServerResponse, status: number, message: string): void {
-  reply(res, status, { code: STATUS_CODES[status] ?? String(status), message });
-}
-
-async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (err) {
-    throw new HttpError(400, `invalid request body: ${(err as Error).message}`);
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, `invalid request body: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
-  }
-  return parsed.data;
-}
 
 type Route = { methods: Record<string, (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void> | void> };
 
@@ -65,7 +21,7 @@ export function createExecutorServer(manager: TaskManager, log: Logger, timeoutM
     '/setTasks': {
       methods: {
         POST: async (req, res) => {
-          const desired = await readJson(req, taskListInputSchema);
+          const desired = await readJson(req, taskListInputSchema, MAX_BODY_BYTES);
           const { tasks, errors } = manager.sync(desired);
           if (errors.length > 0) {
             log.error({ errors }, 'Failed to sync tasks');
@@ -79,7 +35,7 @@ export function createExecutorServer(manager: TaskManager, log: Logger, timeoutM
     '/tasks': {
       methods: {
         POST: async (req, res) => {
-          const input = await readJson(req, taskInputSchema);
+          const input = await readJson(req, taskInputSchema, MAX_BODY_BYTES);
           if (input.name === '') return replyError(res, 400, 'task name is required');
           try {
             reply(res, 201, manager.create(input));

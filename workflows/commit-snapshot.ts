@@ -1,16 +1,19 @@
 // The commit of one SandboxSnapshot once its plan is known, inside the workflow that needs it: the pause
 // runs one per replica (no child workflow: a child's start and completion are two more workflow-task
 // hand-overs on the pause's path), the snapshot workflow runs one for the server's snapshots.
-//   createCommitJob -> wait for the Job -> checkCommitJob (records a success) | recordSnapshotFailure
+//   commitOnNodeAgent (records a success) | recordSnapshotFailure        the node's agent serves it (ADR 0007)
+//   createCommitJob -> wait for the Job -> checkCommitJob (records a success) | recordSnapshotFailure   else
 // Waiting is event-driven: the Job watcher signals `commitJobChanged` with the snapshot's name and the
 // commit looks again. The backstop wake-up only bounds what a missed signal (watcher restart, snapshot not
 // yet in its cache) costs; it is not a poll loop.
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
-import type { CommitPlanStep, PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
+import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
+import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { OBJECT_GONE, type AgentCommitActivities, type AgentCommitOutcome, type CommitPlanStep, type PauseFailure, type SnapshotRef } from '../activities/pause-activity-types.js';
 import type { CommitTarget } from '../planners/commit-job.js';
 import { commitJobChangedSignal, type SnapshotWorkflowResult } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';
+import { BULK_RETRY } from './activity-options.js';
 
 /** Without a signal the Job is still looked at this often. */
 const BACKSTOP_MS = 30_000;
@@ -18,6 +21,10 @@ const BACKSTOP_MS = 30_000;
 const DEADLINE_GRACE_SECONDS = 30;
 /** A Job deleted from outside is re-created this many times; then the snapshot fails. */
 const MAX_RECREATIONS = 3;
+/** Runs started before the node agent existed replay without asking for it. */
+const NODE_AGENT_PATCH = 'commit-on-node-agent';
+/** The agent's commit reports at least this often (it waits 5 s at a time); a silent one is retried. */
+const AGENT_HEARTBEAT_TIMEOUT = '15 seconds';
 
 /** The `commitJobChanged` wake-ups of one workflow, by snapshot name. Create once, before any commit. */
 export class CommitJobWakeups {
@@ -70,6 +77,35 @@ export async function commitSnapshot(
   }
 
   async function commit(target: CommitTarget, deadlineSeconds: number): Promise<SnapshotWorkflowResult> {
+    if (patched(NODE_AGENT_PATCH)) {
+      step('committing on the node agent');
+      const viaAgent = await commitOnNodeAgent(target, deadlineSeconds);
+      if (viaAgent.state === 'committed') return { phase: 'Succeed' };
+      if (viaAgent.state === 'failed') return fail(viaAgent);
+    }
+    return commitByJob(target, deadlineSeconds);
+  }
+
+  /** The commit through the node's agent, bounded as the Job would be: its deadline plus grace. */
+  async function commitOnNodeAgent(target: CommitTarget, deadlineSeconds: number): Promise<AgentCommitOutcome> {
+    const bound = `${deadlineSeconds + DEADLINE_GRACE_SECONDS} seconds`;
+    const agent = proxyActivities<AgentCommitActivities>({
+      scheduleToCloseTimeout: bound,
+      startToCloseTimeout: bound,
+      heartbeatTimeout: AGENT_HEARTBEAT_TIMEOUT,
+      retry: { ...BULK_RETRY, nonRetryableErrorTypes: [OBJECT_GONE] },
+    });
+    try {
+      return await agent.commitOnNodeAgent(snapshot, target);
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+        return { state: 'failed', reason: 'Timeout', message: `the node agent's commit did not finish within ${deadlineSeconds + DEADLINE_GRACE_SECONDS}s` };
+      }
+      throw err;
+    }
+  }
+
+  async function commitByJob(target: CommitTarget, deadlineSeconds: number): Promise<SnapshotWorkflowResult> {
     let recreations = 0;
     let deadlineAt = await createJob();
     for (;;) {

@@ -19,6 +19,7 @@ import type { RealNodeTools } from '../toolchain.js';
 import { containerdPaths, startContainerd } from './containerd.js';
 import { captureHostState, restoreHostState, type HostStateRecord } from './host-state.js';
 import { startApiServerRelay, type ApiServerRelay } from './api-server-relay.js';
+import { deployCommitAgent, type StackCommitAgent } from './commit-agent.js';
 import { startKubelet } from './kubelet.js';
 import { removeKubeProxyRules, startKubeProxy } from './kube-proxy.js';
 import { killProcessesOf, removePodSandboxes, unmountUnder } from './node-leftovers.js';
@@ -47,6 +48,8 @@ export interface RealNode {
   authRegistry: string;
   images: StackImages;
   containerdSocket: string;
+  /** The node commit agent (ADR 0007), Ready on the node. */
+  commitAgent: StackCommitAgent;
   stop(): Promise<void>;
 }
 
@@ -58,6 +61,11 @@ export function realNodeOperatorEnv(realNode: Omit<RealNode, 'stop'>): Record<st
     IMAGE_COMMITTER_IMAGE: realNode.images.imageCommitter,
     CONTAINERD_SOCKET_PATH: realNode.containerdSocket,
   };
+}
+
+/** The operator's settings for committing through the node's agent, for an operator on the host. */
+export function realNodeCommitAgentEnv(realNode: Omit<RealNode, 'stop'>): Record<string, string> {
+  return { COMMIT_AGENT_TOKEN_FILE: realNode.commitAgent.tokenFile, COMMIT_AGENT_NAMESPACE: realNode.commitAgent.namespace };
 }
 
 interface OwnerRecord {
@@ -179,6 +187,13 @@ async function startRealNode(opts: {
       logPath: join(nodeDir, 'kube-proxy.log'),
       timeoutMs: opts.timeoutMs,
     });
+    const commitAgent = await deployCommitAgent({
+      kubeConfig: opts.kubeConfig,
+      image: images.imageCommitter,
+      containerdSocket: paths.socket,
+      dir: nodeDir,
+      timeoutMs: opts.timeoutMs,
+    });
     return {
       nodeName: REAL_NODE_NAME,
       nodeIp: NODE_IP,
@@ -186,6 +201,7 @@ async function startRealNode(opts: {
       authRegistry: REAL_NODE_AUTH_REGISTRY,
       images,
       containerdSocket: paths.socket,
+      commitAgent,
       stop,
     };
   } catch (err) {

@@ -48,7 +48,10 @@ interface Deployment extends KubernetesObject {
   spec: {
     replicas: number;
     selector: { matchLabels: Record<string, string> };
-    template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; securityContext?: Record<string, unknown>; volumes?: unknown[] } };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: { containers: Container[]; securityContext?: Record<string, unknown>; volumes?: unknown[]; automountServiceAccountToken?: boolean };
+    };
   };
 }
 
@@ -220,6 +223,36 @@ describe('Helm chart', () => {
     // Without a PodDisruptionBudget for a single replica, or when turned off.
     expect(render([TEMPORAL, 'replicaCount=1']).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
     expect(render([TEMPORAL, 'podDisruptionBudget.enabled=false']).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+  });
+
+  it('renders the node commit agent when enabled: a DaemonSet serving with the committer image, its token shared with the operator alone', () => {
+    expect(render([TEMPORAL]).map((o) => o.kind)).not.toContain('DaemonSet');
+    const rendered = render([TEMPORAL, 'commitAgent.enabled=true', 'snapshot.pushSecret=push', 'snapshot.containerdSocketPath=/run/k3s/containerd/containerd.sock']);
+    // A DaemonSet's pod template has the Deployment's shape.
+    const daemonSet = only<Deployment>(rendered, 'DaemonSet');
+    const pod = daemonSet.spec.template.spec;
+    const agent = pod.containers[0]!;
+    expect(agent).toMatchObject({ image: `opensandbox-temporal-operator/image-committer:${chart.appVersion}`, command: ['/usr/local/bin/image-committer'], args: ['serve'] });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes).toContainEqual({ name: 'containerd-sock', hostPath: { path: '/run/k3s/containerd/containerd.sock', type: 'Socket' } });
+    expect(pod.volumes).toContainEqual({ name: 'registry-creds', secret: { secretName: 'push', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } });
+    const secret = only<KubernetesObject & { data: { token: string } }>(rendered, 'Secret');
+    expect(Buffer.from(secret.data.token, 'base64').toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(pod.volumes).toContainEqual({ name: 'token', secret: { secretName: secret.metadata!.name } });
+
+    const deployment = only<Deployment>(rendered, 'Deployment');
+    const operator = deployment.spec.template.spec.containers[0]!;
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'commit-agent-token', secret: { secretName: secret.metadata!.name } });
+    const env = Object.fromEntries((operator.env ?? []).map((e) => [e.name, e.value]));
+    const tokenMount = operator.volumeMounts!.find((m) => m.name === 'commit-agent-token')!;
+    expect(env.COMMIT_AGENT_TOKEN_FILE).toBe(`${tokenMount.mountPath}/token`);
+    // The operator's selector picks exactly this release's agent pods.
+    const selected = Object.fromEntries(env.COMMIT_AGENT_SELECTOR!.split(',').map((term) => term.split('=') as [string, string]));
+    expect(daemonSet.spec.template.metadata.labels).toMatchObject(selected);
+    expect(daemonSet.spec.selector.matchLabels).toMatchObject(selected);
+    // ...and the operator's own selector (Deployment, PodDisruptionBudget, Service) none of them.
+    const operatorSelector = deployment.spec.selector.matchLabels;
+    expect(Object.entries(operatorSelector).every(([k, v]) => daemonSet.spec.template.metadata.labels[k] === v)).toBe(false);
   });
 
   it('composes the image from registry, repository, tag or digest', () => {

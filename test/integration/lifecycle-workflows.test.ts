@@ -117,10 +117,32 @@ async function cancelAndWaitUntilSeen(handle: WorkflowHandle): Promise<void> {
   });
 }
 
-const COMMIT_STEPS = ['createCommitJob', 'checkCommitJob'];
+// No agent on the node (the fake's default): the commit Job runs.
+const COMMIT_STEPS = ['commitOnNodeAgent', 'createCommitJob', 'checkCommitJob'];
 const FAILED_PUSH = { state: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push registry.test/bs: unauthorized: authentication required' } as const;
 
 describe('pauseWorkflow', () => {
+  it('commits through the node agent when one serves the node: no Job, then releases and marks Paused', async () => {
+    const { sandbox, cluster } = setUp({ overrides: { commitOnNodeAgent: async () => ({ state: 'committed' }) } });
+    const handle = await startPause(sandbox);
+
+    await expect(handle.result()).resolves.toEqual({ outcome: 'succeeded' });
+    expect(cluster.names()).toEqual(['markPausing', 'preparePauseSnapshot', 'commitOnNodeAgent', 'releaseAndMarkPaused']);
+    expect(cluster.argsOf('commitOnNodeAgent')).toEqual([[snapshotOf(sandbox), (plannedCommit(snapshotOf(sandbox)) as { target: unknown }).target]]);
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pause-workflow-node-agent.json');
+  });
+
+  it("fails the pause with the agent's message when its commit fails, and records the snapshot failure", async () => {
+    const failure = { state: 'failed', reason: 'CommitFailed', message: 'push refused: 401 Unauthorized' } as const;
+    const { sandbox, cluster } = setUp({ overrides: { commitOnNodeAgent: async () => failure } });
+    const handle = await startPause(sandbox);
+
+    await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
+    expect(cluster.has('createCommitJob')).toBe(false);
+    expect(cluster.argsOf('recordSnapshotFailure')).toEqual([[snapshotOf(sandbox), { reason: 'CommitFailed', message: failure.message }]]);
+    expect(cluster.argsOf('markPauseFailed')[0]![1]).toMatchObject({ message: expect.stringContaining(failure.message) });
+  });
+
   it('pauses one replica: commits its snapshot, then releases the pods and marks Paused last', async () => {
     const { sandbox, cluster } = setUp();
     const handle = await startPause(sandbox);
@@ -138,6 +160,7 @@ describe('pauseWorkflow', () => {
       done: [
         'marking pausing',
         'preparing snapshots',
+        'committing on the node agent',
         'creating commit job',
         'waiting for commit job',
         'checking commit job',
@@ -390,7 +413,7 @@ describe('pauseWorkflow', () => {
     await expect(handle.query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
       step: 'waiting for commit job',
-      done: ['marking pausing', 'preparing snapshots', 'creating commit job'],
+      done: ['marking pausing', 'preparing snapshots', 'committing on the node agent', 'creating commit job'],
     });
 
     await handle.cancel();
@@ -410,7 +433,7 @@ describe('snapshotWorkflow on its own', () => {
     expect(cluster.calls.at(-1)!.at - cluster.calls[0]!.at).toBeLessThan(10_000);
     await expect(handle.query(lifecycleProgressQuery)).resolves.toMatchObject({
       operation: 'snapshot',
-      done: ['planning commit', 'creating commit job', 'waiting for commit job', 'checking commit job'],
+      done: ['planning commit', 'committing on the node agent', 'creating commit job', 'waiting for commit job', 'checking commit job'],
       outcome: 'succeeded',
     });
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'snapshot-workflow.json');
@@ -421,7 +444,7 @@ describe('snapshotWorkflow on its own', () => {
     const handle = await startSnapshot(sandbox, snapshotOf(sandbox));
 
     await expect(handle.result()).resolves.toEqual({ phase: 'Succeed' });
-    expect(cluster.names()).toEqual(['planCommit', 'createCommitJob', 'checkCommitJob', 'createCommitJob', 'checkCommitJob']);
+    expect(cluster.names()).toEqual(['planCommit', 'commitOnNodeAgent', 'createCommitJob', 'checkCommitJob', 'createCommitJob', 'checkCommitJob']);
   });
 
   it('gives up on a Job deleted again and again: CommitJobFailed', async () => {

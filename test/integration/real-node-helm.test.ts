@@ -42,7 +42,8 @@ const extensions = kc.makeApiClient(ApiextensionsV1Api);
 const chartDir = join(REPO_ROOT, 'charts', 'opensandbox-operator');
 const workDir = mkdtempSync(join(tmpdir(), 'helm-real-'));
 const fullName = `${release}-opensandbox-operator`;
-const selector = `app.kubernetes.io/instance=${release}`;
+// The operator pods (the chart's node agent pods share the instance label, not the name).
+const selector = `app.kubernetes.io/name=opensandbox-operator,app.kubernetes.io/instance=${release}`;
 const WAIT_MS = 120_000;
 let temporal: TemporalInCluster | undefined;
 let installed = false;
@@ -120,6 +121,13 @@ describe('helm install on the real node', () => {
           committerImage: realNode.images.imageCommitter,
           containerdSocketPath: realNode.containerdSocket,
         },
+        // The chart's own node agent commits the pause (the stack's agent lives in another namespace).
+        commitAgent: {
+          enabled: true,
+          stateDir: join(workDir, 'commit-agent-state'),
+          nodeSelector: { [REAL_NODE_LABEL]: 'true' },
+          tolerations: [{ key: REAL_NODE_LABEL, operator: 'Exists', effect: 'NoSchedule' }],
+        },
         nodeSelector: { [REAL_NODE_LABEL]: 'true' },
         tolerations: [{ key: REAL_NODE_LABEL, operator: 'Exists', effect: 'NoSchedule' }],
       }),
@@ -159,6 +167,8 @@ describe('helm install on the real node', () => {
     );
     await life.setPause('pooled', true);
     await explained(() => life.waitForSettled('pooled', 'Paused', WAIT_MS));
+    const { items: committed } = await ns.core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=pooled-pause,reason=Committed' });
+    expect(committed).toHaveLength(1);
     // How far the rollout had come when the pause ended (a small commit may end before the second old pod
     // goes): reported, not assumed.
     const firstPodsLiveAtPaused = (await operatorPods()).filter((p) => firstPods.includes(p.metadata!.uid!) && !p.metadata?.deletionTimestamp).length;
@@ -194,6 +204,7 @@ describe('helm install on the real node', () => {
     expect(await gone(() => rbac.readClusterRole({ name: fullName }))).toBe(true);
     expect(await gone(() => rbac.readClusterRoleBinding({ name: fullName }))).toBe(true);
     expect(await gone(() => policy.readNamespacedPodDisruptionBudget({ name: fullName, namespace }))).toBe(true);
+    expect(await gone(() => apps.readNamespacedDaemonSet({ name: `${fullName}-commit-agent`, namespace }))).toBe(true);
     for (const { crdName } of RESOURCES) expect(await gone(() => extensions.readCustomResourceDefinition({ name: crdName }))).toBe(false);
 
     process.stdout.write(`${JSON.stringify({ figure: 'helm-real-node', image: image.reference, install_to_ready_ms: installToReadyMs, operator_rss_mb: rssMb, first_pods_live_when_paused: firstPodsLiveAtPaused })}\n`);

@@ -4,19 +4,17 @@
 // the server's retry bridge then pause it; a snapshot image that cannot be pulled fails the resume with
 // the snapshot kept; a sandbox deleted while its commit runs leaves no Job and no tag in the registry.
 import { join } from 'node:path';
-import { describe, expect, it, afterAll, beforeAll } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
-import { RegistryClient, RegistryError } from '../../oci/registry-client.js';
 import { podName } from '../../planners/pod-state.js';
-import { startOciRegistry, type RunningOciRegistry } from '../../stack/oci-registry.js';
 import { NODE_IP } from '../../stack/real-node/node-network.js';
-import { realNodeTools } from '../../stack/toolchain.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { execInPod, realNodeTemplate } from '../support/real-node-pods.js';
 import { requireRealNode, testStackInfo } from '../support/stack.js';
+import { stalledRegistry } from '../support/stalled-registry.js';
 
 const realNode = requireRealNode();
 const WAIT_MS = 180_000;
@@ -140,14 +138,7 @@ describe('a snapshot image the node cannot pull (upstream e2e 44)', () => {
 });
 
 describe('a sandbox deleted while its commit pushes', () => {
-  let registry: RunningOciRegistry;
-  beforeAll(async () => {
-    registry = await startOciRegistry({ binary: realNodeTools().registry, dataDir: join(testStackInfo().dataDir, 'stalled-registry'), host: NODE_IP, timeoutMs: 30_000 });
-  });
-  afterAll(async () => {
-    process.kill(registry.process.pid, 'SIGCONT');
-    await registry.stop();
-  });
+  const registry = stalledRegistry('stalled-registry');
   const suite = poolOperatorSuite('real-deleted', {
     batchSandboxController: true,
     snapshot: { ...committerSettings, get registry() { return `${registry.address}/snapshots`; } },
@@ -159,7 +150,7 @@ describe('a sandbox deleted while its commit pushes', () => {
     await ns.createSandbox(sandbox('deleted', ns.namespace));
     const running = await life.waitForSandbox('deleted', 'ready', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1, WAIT_MS);
     // A registry that accepts connections and never answers: the push cannot finish.
-    process.kill(registry.process.pid, 'SIGSTOP');
+    registry.stall();
     await life.setPause('deleted', true);
     await waitUntil(
       async () => {
@@ -179,13 +170,7 @@ describe('a sandbox deleted while its commit pushes', () => {
         (await ns.core.listNamespacedPod({ namespace: ns.namespace, labelSelector: 'sandbox.opensandbox.io/sandbox-snapshot-name=deleted-pause' })).items.length === 0,
       { what: 'committer pods gone', timeoutMs: WAIT_MS, intervalMs: 200 },
     );
-    process.kill(registry.process.pid, 'SIGCONT');
-    const client = new RegistryClient({ registry: registry.address, insecure: true });
-    const tag = `snap-gen${running.metadata.generation! + 1}`;
-    const lookup = await client.getManifest('snapshots/deleted-sandbox', tag).then(
-      () => 'found',
-      (err: unknown) => (err instanceof RegistryError ? err.status : err),
-    );
-    expect(lookup).toBe(404);
+    registry.resume();
+    expect(await registry.lookUp('snapshots/deleted-sandbox', `snap-gen${running.metadata.generation! + 1}`)).toBe(404);
   }, 300_000);
 });

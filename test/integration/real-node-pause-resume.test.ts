@@ -1,5 +1,5 @@
-// Pause and resume of real containers on the stack's real node (kubelet + containerd + runc): the commit
-// Job runs the project's image-committer image on the node, which freezes the container, takes the diff
+// Pause and resume of real containers on the stack's real node (kubelet + containerd + runc): the node's
+// commit agent (the project's image-committer image, run by a DaemonSet) freezes the container, takes the diff
 // of its rootfs, pushes it onto the base image in the stack's registry and reports the digest; the resume
 // starts a new pod from that image. Files written in the container before the pause are read back after
 // the resume, byte for byte, and the top layer in the registry holds them.
@@ -30,6 +30,7 @@ const suite = poolOperatorSuite('real-pause', {
     containerdSocketPath: realNode.containerdSocket,
     registryInsecure: true,
     timeoutSeconds: 120,
+    commitAgent: realNode.commitAgent,
   },
 });
 const { ns } = suite;
@@ -100,6 +101,10 @@ describe('pause and resume on a real node (the project committer, a real registr
     expect(layer['data/small.txt']).toBe(written['/data/small.txt']);
     expect(layer['data/big.bin']).toBe(written['/data/big.bin']);
     expect(await life.podsOf(paused)).toEqual([]);
+    // The node's agent committed it: no commit Job, and the snapshot's Event says so.
+    expect(await life.jobsOf('np-real-pause')).toEqual([]);
+    const { items: events } = await ns.core.listNamespacedEvent({ namespace: ns.namespace, fieldSelector: 'involvedObject.name=np-real-pause,reason=Committed' });
+    expect(events.map((e) => e.message)).toEqual([`Committed on node ${realNode.nodeName} by its commit agent`]);
 
     await life.setPause('np-real', false);
     const resumed = await running('np-real');

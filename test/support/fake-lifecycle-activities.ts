@@ -127,6 +127,8 @@ export class FakeLifecycleCluster {
       markPauseCancelled: async () => undefined,
       deleteSnapshots: async () => undefined,
       planCommit: async (snapshot) => plannedCommit(snapshot, jobDeadlineSeconds),
+      // No agent on the node unless a test says so: the commit Job runs.
+      commitOnNodeAgent: async () => ({ state: 'unavailable' }),
       createCommitJob: async (snapshot) => {
         const creation = (this.creations.get(snapshot.name) ?? 0) + 1;
         this.creations.set(snapshot.name, creation);

@@ -11,7 +11,12 @@ const EXISTING = new Set([
   '/tls/client.key',
   '/tls/ca.crt',
 ]);
-const files = { isFile: (path: string) => EXISTING.has(path) };
+// Files with text for readText (the commit agents' token).
+const TEXTS = new Map([
+  ['/agent/token', 's3cret\n'],
+  ['/agent/empty', '  \n'],
+]);
+const files = { isFile: (path: string) => EXISTING.has(path), readText: (path: string) => TEXTS.get(path) };
 const BASE_ENV = { HOME: '/home/op' };
 
 function load(argv: string[] = [], env: Record<string, string> = {}): OperatorConfig {
@@ -251,5 +256,32 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
 
   it('never echoes a secret', () => {
     expect(problemOf(['--temporal-api-key', ''])).not.toContain('""');
+  });
+});
+
+describe('loadConfig commit agents', () => {
+  it('sends no commit to an agent unless a token file is given', () => {
+    expect(load().snapshot.commitAgent).toBeUndefined();
+  });
+
+  it('reads the token (trimmed) and takes the namespace from POD_NAMESPACE, the selector and port by default', () => {
+    expect(load(['--commit-agent-token-file=/agent/token'], { POD_NAMESPACE: 'opensandbox-system' }).snapshot.commitAgent).toEqual({
+      namespace: 'opensandbox-system',
+      selector: 'app.kubernetes.io/component=commit-agent',
+      port: 8474,
+      token: 's3cret',
+    });
+    expect(
+      load([], { COMMIT_AGENT_TOKEN_FILE: '/agent/token', COMMIT_AGENT_NAMESPACE: 'agents', COMMIT_AGENT_SELECTOR: 'app=agent,tier=node', COMMIT_AGENT_PORT: '9000' })
+        .snapshot.commitAgent,
+    ).toEqual({ namespace: 'agents', selector: 'app=agent,tier=node', port: 9000, token: 's3cret' });
+  });
+
+  it('names the bad key: an unreadable or empty token file, no namespace, a bad selector or port', () => {
+    expect(problemOf(['--commit-agent-token-file=/agent/missing'], { POD_NAMESPACE: 'ns' })).toMatch(/COMMIT_AGENT_TOKEN_FILE \(--commit-agent-token-file\).*non-empty token/);
+    expect(problemOf(['--commit-agent-token-file=/agent/empty'], { POD_NAMESPACE: 'ns' })).toMatch(/COMMIT_AGENT_TOKEN_FILE/);
+    expect(problemOf(['--commit-agent-token-file=/agent/token'])).toMatch(/COMMIT_AGENT_NAMESPACE \(--commit-agent-namespace\).*POD_NAMESPACE is unset/);
+    expect(problemOf(['--commit-agent-selector=a b'])).toMatch(/COMMIT_AGENT_SELECTOR/);
+    expect(problemOf(['--commit-agent-port=70000'])).toMatch(/COMMIT_AGENT_PORT/);
   });
 });

@@ -50,7 +50,7 @@ function schemaAccepts(valuePath: string, value: string | number): boolean {
 
 function operatorAccepts(env: Record<string, string>): boolean {
   try {
-    loadConfig([], { HOME: '/home/op', ...env }, { isFile: () => true });
+    loadConfig([], { HOME: '/home/op', ...env }, { isFile: () => true, readText: () => 'token' });
     return true;
   } catch (err) {
     if (err instanceof ConfigError) return false;
@@ -60,7 +60,7 @@ function operatorAccepts(env: Record<string, string>): boolean {
 
 function operatorProblem(env: Record<string, string>): string {
   try {
-    loadConfig([], { HOME: '/home/op', ...env }, { isFile: () => true });
+    loadConfig([], { HOME: '/home/op', ...env }, { isFile: () => true, readText: () => 'token' });
   } catch (err) {
     if (err instanceof ConfigError) return err.message;
     throw err;

@@ -53,3 +53,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "opensandbox-operator.pdbEnabled" -}}
 {{- if and .Values.podDisruptionBudget.enabled (gt (int .Values.replicaCount) 1) }}true{{ end -}}
 {{- end -}}
+
+{{/* The node commit agent's pods: apart from the operator's, so the Deployment, its PodDisruptionBudget and Service never select them. */}}
+{{- define "opensandbox-operator.commitAgentSelectorLabels" -}}
+app.kubernetes.io/name: opensandbox-commit-agent
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: commit-agent
+{{- end -}}
