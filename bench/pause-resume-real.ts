@@ -10,7 +10,8 @@
 //   raw_commit_push  the committer run directly on the node as a fresh process, without the operator or a Job
 //   raw_agent_commit_push  the node's commit agent asked directly, without the operator (request -> result)
 //   raw_pod_start    a pod created directly from such a snapshot image -> Ready observed
-// Overheads: pause_wall - raw_agent_commit_push (the operator over the same committer), resume_wall - raw_pod_start.
+// Overheads: pause_wall - raw_commit_push (the floor: the committer run directly), pause_wall -
+// raw_agent_commit_push (agent_pause_overhead: the operator over the same warm agent), resume_wall - raw_pod_start.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,7 +139,8 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
         await Promise.all([raw, restoredRaw].map((pod) => core.deleteNamespacedPod({ namespace, name: pod, gracePeriodSeconds: 0 })));
       }
       const overhead = (walls: number[], floors: number[]) => walls.map((wall, i) => wall - floors[i]!);
-      const pauseOverhead = overhead(s.pauseWall, s.rawAgentCommit);
+      const pauseOverhead = overhead(s.pauseWall, s.rawCommit);
+      const agentPauseOverhead = overhead(s.pauseWall, s.rawAgentCommit);
       const resumeOverhead = overhead(s.resumeWall, s.rawPodStart);
       lines.push({
         scenario: PAUSE_RESUME_REAL_SCENARIO,
@@ -154,6 +156,7 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
         raw_agent_commit_push_p50_ms: percentile(s.rawAgentCommit, 50),
         raw_pod_start_p50_ms: percentile(s.rawPodStart, 50),
         pause_overhead_p50_ms: percentile(pauseOverhead, 50),
+        agent_pause_overhead_p50_ms: percentile(agentPauseOverhead, 50),
         resume_overhead_p50_ms: percentile(resumeOverhead, 50),
         pause_wall_p95_ms: percentile(s.pauseWall, 95),
         frozen_p95_ms: percentile(s.frozen, 95),
