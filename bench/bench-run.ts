@@ -11,6 +11,8 @@ export interface BenchRun {
   /** The stack's real node, when a scenario asked for one. */
   realNode: RealNode | undefined;
   operatorPid: number;
+  temporalAddress: string;
+  temporalNamespace: string;
   trials: number;
   verbose: boolean;
 }

@@ -1,6 +1,8 @@
 // `npm run bench -- --scenario=<name>[,<name>] [--trials=N] [--verbose] [--keep]`: benchmarks on the local
 // stack with the operator running as its own process. Prints one JSON line per scenario.
 //   pool-1x100, pool-100x1, pool-1x1000  delivery from a warm pool (bench/pool-delivery.ts)
+//   sandboxes-1000, pool-10k             1,000 sandboxes across 20 pools; 1×1000 and 100×10 from a pool of
+//                                        10,000 (bench/pool-delivery.ts; minutes of warm-up: only when named)
 //   pause-resume                         operator overhead of pause and resume (bench/pause-resume.ts)
 //   pause-resume-real                    pause/resume of real containers on the real node, vs the raw floor
 //                                        (bench/pause-resume-real.ts; root only; not in the default set)
@@ -12,7 +14,7 @@ import { startOperatorOnStack, waitForOperatorReady } from '../stack/operator-on
 import type { BenchRun } from './bench-run.js';
 import { PAUSE_RESUME_SCENARIO, runPauseResume } from './pause-resume.js';
 import { PAUSE_RESUME_REAL_SCENARIO, runPauseResumeReal } from './pause-resume-real.js';
-import { POOL_SCENARIOS, runPoolScenario } from './pool-delivery.js';
+import { LONG_POOL_SCENARIOS, POOL_SCENARIOS, runPoolScenario } from './pool-delivery.js';
 
 /** Each scenario prints one JSON line per result it returns. */
 const SCENARIOS: Record<string, (run: BenchRun) => Promise<object | object[]>> = {
@@ -22,10 +24,12 @@ const SCENARIOS: Record<string, (run: BenchRun) => Promise<object | object[]>> =
 };
 /** Scenarios that need the real node (root): run only when named. */
 const REAL_NODE_SCENARIOS = [PAUSE_RESUME_REAL_SCENARIO];
+/** Run only when named: the real node's, and those that warm thousands of pods first. */
+const NAMED_ONLY = [...REAL_NODE_SCENARIOS, ...LONG_POOL_SCENARIOS];
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: 'string', default: Object.keys(SCENARIOS).filter((name) => !REAL_NODE_SCENARIOS.includes(name)).join(',') },
+    scenario: { type: 'string', default: Object.keys(SCENARIOS).filter((name) => !NAMED_ONLY.includes(name)).join(',') },
     trials: { type: 'string', default: '5' },
     verbose: { type: 'boolean', default: false },
     // Keep the stack's data dir (component and operator logs) for a look afterwards.
@@ -50,6 +54,8 @@ async function main(): Promise<void> {
       kubeconfigPath: stack.kubeconfigPath,
       realNode: stack.realNode,
       operatorPid: operator.pid,
+      temporalAddress: stack.temporalAddress,
+      temporalNamespace: stack.temporalNamespace,
       trials: Number(values.trials),
       verbose: values.verbose,
     };

@@ -1,5 +1,6 @@
-// Delivery of sandboxes from a fully warm pool (scenarios pool-1x100, pool-100x1, pool-1x1000), measured
-// end to end. Latency runs from the create call returning to a watching client seeing status.allocated >=
+// Delivery of sandboxes from fully warm pools, measured end to end: pool-1x100, pool-100x1, pool-1x1000
+// (one pool of the size delivered), sandboxes-1000 (1,000 single-replica sandboxes at once across 20
+// pools) and pool-10k (1×1000 and 100×10 from one pool of 10,000, with the pool workflow's history). Latency runs from the create call returning to a watching client seeing status.allocated >=
 // replicas; writes are counted by the kube-apiserver (apiserver_request_total), not by the operator.
 // Each trial is followed by one of the apiserver floor (bench/apiserver-floor.ts): the same creates and
 // two writes per sandbox with no operator, so `ratio` compares the two under the same conditions.
@@ -10,113 +11,170 @@ import { deleteFloorSandboxes, FLOOR_SANDBOXES, installFloorCrd, startFloorContr
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
 import { deleteNamespaceAndWait, percentile, residentMb, type BenchRun } from './bench-run.js';
+import { workflowHistoryFigures, type HistoryFigures } from './pool-workflow-history.js';
+import { poolWorkflowId } from '../workflows/pool-workflow.js';
 
-export interface PoolScenario {
-  name: string;
+/** One batch: `sandboxes` BatchSandboxes of `replicas` each, created at once. */
+export interface Delivery {
   sandboxes: number;
   replicas: number;
 }
 
+export interface PoolScenario {
+  name: string;
+  /** Pools the sandboxes are spread over: sandbox i asks for pool `warm-<i mod pools>`. */
+  pools: number;
+  /** Warm pods per pool, at least what one batch takes from it. */
+  podsPerPool: number;
+  /** Batches delivered in turn from the same warm pools, `trials` times each; one JSON line each. */
+  deliveries: Delivery[];
+  /** Also report the pool workflows' history per 1,000 pods delivered and the largest payload in it. */
+  histories?: boolean;
+}
+
 export const POOL_SCENARIOS: PoolScenario[] = [
-  { name: 'pool-1x100', sandboxes: 1, replicas: 100 },
-  { name: 'pool-100x1', sandboxes: 100, replicas: 1 },
-  { name: 'pool-1x1000', sandboxes: 1, replicas: 1000 },
+  { name: 'pool-1x100', pools: 1, podsPerPool: 100, deliveries: [{ sandboxes: 1, replicas: 100 }] },
+  { name: 'pool-100x1', pools: 1, podsPerPool: 100, deliveries: [{ sandboxes: 100, replicas: 1 }] },
+  { name: 'pool-1x1000', pools: 1, podsPerPool: 1000, deliveries: [{ sandboxes: 1, replicas: 1000 }] },
+  { name: 'sandboxes-1000', pools: 20, podsPerPool: 50, deliveries: [{ sandboxes: 1000, replicas: 1 }] },
+  {
+    name: 'pool-10k',
+    pools: 1,
+    podsPerPool: 10_000,
+    deliveries: [
+      { sandboxes: 1, replicas: 1000 },
+      { sandboxes: 100, replicas: 10 },
+    ],
+    histories: true,
+  },
 ];
+/** Minutes of warm-up each: run only when named. */
+export const LONG_POOL_SCENARIOS = ['sandboxes-1000', 'pool-10k'];
 
 const crd = { group: GROUP, version: VERSION };
 
-export async function runPoolScenario(scenario: PoolScenario, { kc, kubeconfigPath, operatorPid, trials, verbose }: BenchRun) {
+const poolName = (index: number) => `warm-${index}`;
+
+export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Promise<object[]> {
+  const { kc, kubeconfigPath, operatorPid, trials, verbose } = run;
   const core = kc.makeApiClient(CoreV1Api);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const namespace = `bench-${scenario.name}`;
-  const size = scenario.sandboxes * scenario.replicas;
+  const { pools, podsPerPool } = scenario;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await objects.createNamespacedCustomObject({
-    ...crd,
-    namespace,
-    plural: POOL.plural,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'Pool',
-      metadata: { name: 'warm' },
-      spec: {
-        template: { spec: { containers: [{ name: 'sandbox', image: 'sandbox:bench', command: ['sleep', 'infinity'] }] } },
-        capacitySpec: { bufferMin: size, bufferMax: size, poolMin: size, poolMax: size * 2 },
-        scaleStrategy: { maxUnavailable: '100%' },
-        recycleStrategy: { type: 'Delete' },
+  for (let p = 0; p < pools; p++) {
+    await objects.createNamespacedCustomObject({
+      ...crd,
+      namespace,
+      plural: POOL.plural,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Pool',
+        metadata: { name: poolName(p) },
+        spec: {
+          template: { spec: { containers: [{ name: 'sandbox', image: 'sandbox:bench', command: ['sleep', 'infinity'] }] } },
+          capacitySpec: { bufferMin: podsPerPool, bufferMax: podsPerPool, poolMin: podsPerPool, poolMax: podsPerPool * 2 },
+          scaleStrategy: { maxUnavailable: '100%' },
+          recycleStrategy: { type: 'Delete' },
+        },
       },
-    },
-  });
+    });
+  }
+  const warmUp = performance.now();
+  await waitForWarmPools(core, objects, namespace, scenario);
+  const warmUpMs = Math.round(performance.now() - warmUp);
+  if (verbose) process.stderr.write(`${scenario.name}: ${pools} × ${podsPerPool} pods warm in ${warmUpMs} ms\n`);
+  const poolHistories = async () => {
+    const all = await Promise.all(Array.from({ length: pools }, (_, p) => workflowHistoryFigures(run.temporalAddress, run.temporalNamespace, poolWorkflowId(namespace, poolName(p)))));
+    return all.reduce((a, b) => ({ runs: a.runs + b.runs, events: a.events + b.events, payloadBytes: a.payloadBytes + b.payloadBytes, maxPayloadBytes: Math.max(a.maxPayloadBytes, b.maxPayloadBytes) }));
+  };
 
-  const latencies: number[] = [];
-  const allDelivered: number[] = [];
-  const createCalls: number[] = [];
-  const writesPerBatch: number[] = [];
-  const floorLatencies: number[] = [];
-  const floorAll: number[] = [];
   const target = writeTarget(kc);
   await installFloorCrd(kc);
   const floor = await startFloorController(kubeconfigPath, namespace);
+  const lines: object[] = [];
   try {
-    for (let trial = 0; trial < trials; trial++) {
-      await waitForWarmPool(core, objects, namespace, size);
-      await floor.nextTrial();
-      const measured = await deliverBatch(kc, namespace, scenario, trial, FLOOR_SANDBOXES);
-      floorLatencies.push(...measured.perSandbox);
-      floorAll.push(measured.all);
-      if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: floor all delivered ${Math.round(measured.all)} ms\n`);
-      await deleteFloorSandboxes(kc, namespace);
-      await operatorTrial(trial);
+    for (const delivery of scenario.deliveries) {
+      const shape = `${delivery.sandboxes}x${delivery.replicas}`;
+      const m = { latencies: [] as number[], allDelivered: [] as number[], createCalls: [] as number[], writesPerBatch: [] as number[], floorLatencies: [] as number[], floorAll: [] as number[] };
+      const historyBefore = scenario.histories ? await poolHistories() : undefined;
+      for (let trial = 0; trial < trials; trial++) {
+        await waitForWarmPools(core, objects, namespace, scenario);
+        await floor.nextTrial();
+        const measured = await deliverBatch(kc, namespace, scenario, delivery, trial, FLOOR_SANDBOXES);
+        m.floorLatencies.push(...measured.perSandbox);
+        m.floorAll.push(measured.all);
+        if (verbose) process.stderr.write(`${scenario.name} ${shape} trial ${trial}: floor all delivered ${Math.round(measured.all)} ms\n`);
+        await deleteFloorSandboxes(kc, namespace);
+        await operatorTrial(delivery, trial, m);
+      }
+      // The operator's memory with the pools warm again (their pods cached and planned over).
+      await waitForWarmPools(core, objects, namespace, scenario);
+      const pods = delivery.sandboxes * delivery.replicas;
+      const history = historyBefore ? figuresPer1000(historyBefore, await poolHistories(), trials * pods) : {};
+      lines.push({
+        scenario: scenario.name,
+        ...(scenario.deliveries.length > 1 ? { delivery: shape } : {}),
+        ...(pools > 1 ? { pools } : {}),
+        n: pods,
+        ...(podsPerPool * pools !== pods ? { pool_pods: podsPerPool * pools, warm_up_ms: warmUpMs } : {}),
+        trials,
+        p50_ms: percentile(m.latencies, 50),
+        p95_ms: percentile(m.latencies, 95),
+        all_delivered_p50_ms: percentile(m.allDelivered, 50),
+        // The apiserver floor, measured in the same trials: per sandbox, and all delivered (floor_ms).
+        floor_p50_ms: percentile(m.floorLatencies, 50),
+        floor_p95_ms: percentile(m.floorLatencies, 95),
+        floor_ms: percentile(m.floorAll, 50),
+        ratio: Math.round((percentile(m.allDelivered, 50) / percentile(m.floorAll, 50)) * 100) / 100,
+        // The client's own create calls, all in flight at once: part of "all delivered", not the operator's.
+        creates_p50_ms: percentile(m.createCalls, 50),
+        writes_per_batch: Math.max(...m.writesPerBatch),
+        operator_rss_mb: residentMb(operatorPid),
+        ...history,
+      });
     }
   } finally {
     floor.stop();
   }
-  // The operator's memory with the pool warm again (n pods cached and planned over).
-  await waitForWarmPool(core, objects, namespace, size);
-  const rssMb = residentMb(operatorPid);
   await deleteNamespaceAndWait(core, namespace, 600_000);
-  return {
-    scenario: scenario.name,
-    n: size,
-    trials,
-    p50_ms: percentile(latencies, 50),
-    p95_ms: percentile(latencies, 95),
-    all_delivered_p50_ms: percentile(allDelivered, 50),
-    // The apiserver floor, measured in the same trials: per sandbox, and all delivered (floor_ms).
-    floor_p50_ms: percentile(floorLatencies, 50),
-    floor_p95_ms: percentile(floorLatencies, 95),
-    floor_ms: percentile(floorAll, 50),
-    ratio: Math.round((percentile(allDelivered, 50) / percentile(floorAll, 50)) * 100) / 100,
-    // The client's own create calls, all in flight at once: part of "all delivered", not the operator's.
-    creates_p50_ms: percentile(createCalls, 50),
-    writes_per_batch: Math.max(...writesPerBatch),
-    operator_rss_mb: rssMb,
-  };
+  return lines;
 
-  async function operatorTrial(trial: number): Promise<void> {
-    await waitForWarmPool(core, objects, namespace, size);
+  async function operatorTrial(delivery: Delivery, trial: number, m: { latencies: number[]; allDelivered: number[]; createCalls: number[]; writesPerBatch: number[] }): Promise<void> {
+    await waitForWarmPools(core, objects, namespace, scenario);
 
     const before = await writeCounts(target);
-    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, trial, OPERATOR_SANDBOXES);
-    latencies.push(...perSandbox);
-    allDelivered.push(all);
-    createCalls.push(createsTook);
+    const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, delivery, trial, OPERATOR_SANDBOXES);
+    m.latencies.push(...perSandbox);
+    m.allDelivered.push(all);
+    m.createCalls.push(createsTook);
     // Let trailing writes land so they are counted too (a controller rewriting status would show here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const delta = writeDelta(before, await writeCounts(target));
-    if (verbose) process.stderr.write(`${scenario.name} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
+    if (verbose) process.stderr.write(`${scenario.name} ${delivery.sandboxes}x${delivery.replicas} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
     const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
     // The create itself is the client's write, not the delivery path's.
-    writesPerBatch.push((sandboxWrites - scenario.sandboxes) / scenario.sandboxes);
+    m.writesPerBatch.push((sandboxWrites - delivery.sandboxes) / delivery.sandboxes);
     await deleteBatch(objects, namespace);
   }
+}
+
+/** The pool workflows' history grown per 1,000 pods delivered, and the largest payload it ever held. */
+function figuresPer1000(before: HistoryFigures, after: HistoryFigures, podsDelivered: number) {
+  const per1000 = (value: number) => Math.round((value / podsDelivered) * 1000);
+  return {
+    history_events_per_1000_pods: per1000(after.events - before.events),
+    history_payload_bytes_per_1000_pods: per1000(after.payloadBytes - before.payloadBytes),
+    history_runs: after.runs,
+    max_payload_bytes: after.maxPayloadBytes,
+  };
 }
 
 /**
  * Creates the batch (BatchSandboxes of `resource`: the operator's, or the floor's copy) and resolves when
  * every sandbox is observed delivered, with the latencies.
  */
-async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, trial: number, resource: SandboxResource) {
+async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolScenario, delivery: Delivery, trial: number, resource: SandboxResource) {
   const crd = { group: resource.group, version: VERSION };
   const objects = kc.makeApiClient(CustomObjectsApi);
   const createdAt = new Map<string, number>();
@@ -127,15 +185,15 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
   const observe = (obj: Observed) => {
     if ((obj.status?.allocated ?? 0) >= obj.spec.replicas && !deliveredAt.has(obj.metadata.name)) {
       deliveredAt.set(obj.metadata.name, performance.now());
-      if (deliveredAt.size === scenario.sandboxes) resolveDone();
+      if (deliveredAt.size === delivery.sandboxes) resolveDone();
     }
   };
   const watch = await watchSandboxes(kc, resource, namespace, observe);
   const start = performance.now();
   try {
     await Promise.all(
-      Array.from({ length: scenario.sandboxes }, async (_, i) => {
-        const name = `t${trial}-s${i}`;
+      Array.from({ length: delivery.sandboxes }, async (_, i) => {
+        const name = `t${trial}-${delivery.sandboxes}x${delivery.replicas}-s${i}`;
         await objects.createNamespacedCustomObject({
           ...crd,
           namespace,
@@ -144,7 +202,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
             apiVersion: `${resource.group}/${VERSION}`,
             kind: resource.kind,
             metadata: { name },
-            spec: { replicas: scenario.replicas, poolRef: 'warm' },
+            spec: { replicas: delivery.replicas, poolRef: poolName(i % scenario.pools) },
           },
         });
         createdAt.set(name, performance.now());
@@ -153,7 +211,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
     await Promise.race([
       done,
       new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`${scenario.name} trial ${trial}: not delivered within 60 s`)), 60_000),
+        setTimeout(() => reject(new Error(`${scenario.name} trial ${trial}: not delivered within 120 s`)), 120_000),
       ),
     ]);
   } finally {
@@ -168,26 +226,38 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
 }
 
 /**
- * Waits until the pool is warm and quiet: `size` available pods and no other pod in the namespace, so
- * the previous trial's released pods (Delete recycle) have finished going away. A trial measured while
- * kwok still tears down a hundred pods would measure that teardown's load, not the delivery.
+ * Waits until every pool is warm and quiet: `podsPerPool` available pods each and no other pod in the
+ * namespace, so the previous trial's released pods (Delete recycle) have finished going away. A trial
+ * measured while kwok still tears down a hundred pods would measure that teardown's load, not the delivery.
  */
-async function waitForWarmPool(core: CoreV1Api, objects: CustomObjectsApi, namespace: string, size: number): Promise<void> {
+async function waitForWarmPools(core: CoreV1Api, objects: CustomObjectsApi, namespace: string, scenario: PoolScenario): Promise<void> {
+  const { pools, podsPerPool } = scenario;
   await waitUntil(
     async () => {
-      const pool = (await objects.getNamespacedCustomObject({ ...crd, namespace, plural: POOL.plural, name: 'warm' })) as {
-        status?: { available?: number; total?: number };
+      const { items } = (await objects.listNamespacedCustomObject({ ...crd, namespace, plural: POOL.plural })) as {
+        items: { status?: { available?: number; total?: number } }[];
       };
       // Settled, not just big enough: a pool still replacing released pods would be measured busy.
-      if (pool.status?.available !== size || pool.status.total !== size) return false;
-      return (await core.listNamespacedPod({ namespace })).items.length === size;
+      if (items.length !== pools || items.some((pool) => pool.status?.available !== podsPerPool || pool.status.total !== podsPerPool)) return false;
+      return (await core.listNamespacedPod({ namespace })).items.length === pools * podsPerPool;
     },
-    { what: `pool ${namespace}/warm with ${size} available pods and no other pod`, timeoutMs: 300_000, intervalMs: 250 },
+    {
+      what: `${pools} pool(s) in ${namespace} with ${podsPerPool} available pods each and no other pod`,
+      timeoutMs: Math.max(300_000, pools * podsPerPool * 100),
+      intervalMs: 500,
+    },
   );
 }
 
 async function deleteBatch(objects: CustomObjectsApi, namespace: string): Promise<void> {
-  await objects.deleteCollectionNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural });
+  // A thousand deletions at once can outlast the call under load: asked again until it answers.
+  await waitUntil(
+    async () => {
+      await objects.deleteCollectionNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural });
+      return true;
+    },
+    { what: `batch sandboxes in ${namespace} asked to go`, timeoutMs: 120_000, intervalMs: 1_000 },
+  );
   await waitUntil(
     async () => {
       const list = (await objects.listNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural })) as {

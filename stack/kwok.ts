@@ -67,8 +67,9 @@ export async function createFakeNodes(kc: KubeConfig, count: number, timeoutMs: 
 }
 
 function fakeNode(name: string): V1Node {
-  // Large enough for the 1000-pod benchmarks with the server's default 500m/512Mi requests.
-  const capacity = { cpu: '1000', memory: '4Ti', pods: '2000' };
+  // Large enough for the benchmarks' pools (pool-10k: 10,000 pods beside 1,000 replacements) with the
+  // server's default 500m/512Mi requests: 2,000 pods a node left 6,000 of them Pending on two nodes.
+  const capacity = { cpu: '8000', memory: '8Ti', pods: '12000' };
   return {
     apiVersion: 'v1',
     kind: 'Node',
