@@ -4,7 +4,7 @@
 // attempt has its own key (the snapshot's UID and the attempt number, kept in the heartbeat details), so a
 // retried activity attaches to the commit it started instead of starting another.
 import { Context } from '@temporalio/activity';
-import { commitKey, type CommitRequest, type CommitState } from '../api/commit-agent.js';
+import { commitKey, type CommitRequest } from '../api/commit-agent.js';
 import { EVENT_REASONS } from '../operator/events.js';
 import { commitAgentUrl } from '../planners/commit-agent-endpoint.js';
 import type { CommitTarget } from '../planners/commit-job.js';
@@ -63,7 +63,8 @@ export function createAgentCommitActivities(ctx: LifecycleContext, connect: Conn
       let attempt = typeof context.info.heartbeatDetails === 'number' ? context.info.heartbeatDetails : 1;
       for (;;) {
         context.heartbeat(attempt);
-        const state = await untilEnded(client, request(attempt), attempt, context).catch(async (err: unknown) => {
+        const waiting = () => context.heartbeat(attempt);
+        const state = await client.untilEnded(request(attempt), { waitMs: WAIT_MS, signal: context.cancellationSignal, waiting }).catch(async (err: unknown) => {
           // A refusal (a wrong token, a request the agent cannot read) is the operator's configuration: no retry.
           if (err instanceof CommitAgentRefusal) return { key: request(attempt).key, state: 'failed', permanent: true, message: err.message } as const;
           if (!context.cancellationSignal.aborted) throw err;
@@ -83,21 +84,6 @@ export function createAgentCommitActivities(ctx: LifecycleContext, connect: Conn
       }
     },
   };
-}
-
-/** Starts (or attaches to) the commit and waits for its end; an agent that forgot the key is asked again. */
-async function untilEnded(
-  client: CommitAgentClient,
-  request: CommitRequest,
-  attempt: number,
-  context: Context,
-): Promise<Exclude<CommitState, { state: 'running' }>> {
-  let state = await client.start(request, context.cancellationSignal);
-  while (state.state === 'running') {
-    context.heartbeat(attempt);
-    state = (await client.wait(request.key, WAIT_MS, context.cancellationSignal)) ?? (await client.start(request, context.cancellationSignal));
-  }
-  return state;
 }
 
 /** A recorded commit (or a snapshot found terminal) as this activity answers. */

@@ -11,8 +11,15 @@ export interface CommitAgentClient {
   start(request: CommitRequest, signal?: AbortSignal): Promise<CommitState>;
   /** Where the commit stands once it ended or `waitMs` passed; undefined when the agent does not know the key. */
   wait(key: string, waitMs: number, signal?: AbortSignal): Promise<CommitState | undefined>;
+  /**
+   * Starts (or attaches to) the commit and waits for its end, `waitMs` at a time, calling `waiting` before
+   * each wait; an agent that forgot the key (it restarted) is asked again.
+   */
+  untilEnded(request: CommitRequest, opts: { waitMs: number; signal?: AbortSignal; waiting?: () => void }): Promise<EndedCommit>;
   stop(key: string): Promise<void>;
 }
+
+export type EndedCommit = Exclude<CommitState, { state: 'running' }>;
 
 /** The agent refused the request (4xx): a retry would be refused again. */
 export class CommitAgentRefusal extends Error {}
@@ -36,13 +43,23 @@ export function commitAgentClient(baseUrl: string, token: string): CommitAgentCl
 
   const state = async (res: Response): Promise<CommitState> => commitStateSchema.parse(await res.json());
 
+  const start = async (request: CommitRequest, signal?: AbortSignal): Promise<CommitState> =>
+    state(await call('POST', '/v1/commits', CALL_MARGIN_MS, request, signal));
+  const wait = async (key: string, waitMs: number, signal?: AbortSignal): Promise<CommitState | undefined> => {
+    const res = await call('GET', `/v1/commits/${encodeURIComponent(key)}?waitMs=${waitMs}`, waitMs + CALL_MARGIN_MS, undefined, signal);
+    return res.status === 404 ? undefined : state(res);
+  };
+
   return {
-    async start(request, signal) {
-      return state(await call('POST', '/v1/commits', CALL_MARGIN_MS, request, signal));
-    },
-    async wait(key, waitMs, signal) {
-      const res = await call('GET', `/v1/commits/${encodeURIComponent(key)}?waitMs=${waitMs}`, waitMs + CALL_MARGIN_MS, undefined, signal);
-      return res.status === 404 ? undefined : state(res);
+    start,
+    wait,
+    async untilEnded(request, { waitMs, signal, waiting }) {
+      let current = await start(request, signal);
+      while (current.state === 'running') {
+        waiting?.();
+        current = (await wait(request.key, waitMs, signal)) ?? (await start(request, signal));
+      }
+      return current;
     },
     async stop(key) {
       await call('DELETE', `/v1/commits/${encodeURIComponent(key)}`, CALL_MARGIN_MS);

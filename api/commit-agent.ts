@@ -33,12 +33,16 @@ export const commitRequestSchema = z.object({
 });
 export type CommitRequest = z.infer<typeof commitRequestSchema>;
 
+/** One container's commit, as the agent reports it and the Job's termination message holds it. */
 const committedContainerSchema = z.object({
   name: z.string(),
   image: z.string(),
   digest: z.string(),
+  /** How long the container was frozen. */
   frozenMs: z.number(),
+  /** From the freeze to the pushed manifest: the commit and push proper. */
   commitPushMs: z.number(),
+  /** Bytes of the compressed diff layer. */
   layerBytes: z.number(),
 });
 export type CommittedContainer = z.infer<typeof committedContainerSchema>;

@@ -18,12 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { commitAgentClient, type CommitAgentClient } from '../activities/commit-agent-client.js';
+import type { CommittedContainer } from '../api/commit-agent.js';
 import { BATCH_SANDBOX, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import { bundleCommitter } from '../images/committer-image.js';
-import { commitAgentUrl } from '../planners/commit-agent-endpoint.js';
 import { pauseSnapshotName } from '../planners/snapshot-names.js';
 import { isReady } from '../planners/pod-state.js';
+import { commitAgentUrlOn } from '../stack/real-node/commit-agent.js';
 import { execInPod, realNodeTemplate } from '../stack/real-node/real-node-pods.js';
 import { realNodeTools } from '../stack/toolchain.js';
 import { waitUntil } from '../stack/wait-until.js';
@@ -33,10 +34,6 @@ import { createTrialSandbox, Moments, setPause, watchTrial } from './pause-resum
 export const PAUSE_RESUME_REAL_SCENARIO = 'pause-resume-real';
 const SIZES_MB = [1, 100];
 const crd = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
-
-interface CommitReport {
-  containers: { frozenMs: number; commitPushMs: number }[];
-}
 
 export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
   const { kc, trials, verbose, realNode, kubeconfigPath } = run;
@@ -79,15 +76,11 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
       child.on('close', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`raw committer exited ${code}`))));
     });
 
-  const agentPods = await core.listNamespacedPod({ namespace: realNode.commitAgent.namespace, labelSelector: realNode.commitAgent.selector });
-  const agentUrl = commitAgentUrl(agentPods.items, realNode.nodeName, realNode.commitAgent.port);
-  if (!agentUrl) throw new Error('no commit agent Ready on the real node');
-  const agent = commitAgentClient(agentUrl, realNode.commitAgent.token);
+  const agent = commitAgentClient(await commitAgentUrlOn(kc, realNode.commitAgent, realNode.nodeName), realNode.commitAgent.token);
   const rawAgentCommit = async (pod: string, target: string): Promise<number> => {
     const start = performance.now();
-    const key = `bench-${pod}`;
-    let state = await agent.start({ key, pod, namespace, targets: [{ container: 'sandbox', imageUri: target }], registryInsecure: true });
-    while (state.state === 'running') state = (await agent.wait(key, 20_000))!;
+    const request = { key: `bench-${pod}`, pod, namespace, targets: [{ container: 'sandbox', imageUri: target }], registryInsecure: true };
+    const state = await agent.untilEnded(request, { waitMs: 20_000 });
     if (state.state !== 'succeeded') throw new Error(`raw agent commit of ${pod}: ${JSON.stringify(state)}`);
     return performance.now() - start;
   };
@@ -120,8 +113,8 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
           const paused = await moments.wait('paused');
           s.pauseWall.push(paused - pauseStart);
           const report = await commitReport(agent, objects, namespace, pauseSnapshotName(name, 0));
-          s.frozen.push(report.containers[0]!.frozenMs);
-          s.commitPush.push(report.containers[0]!.commitPushMs);
+          s.frozen.push(report.frozenMs);
+          s.commitPush.push(report.commitPushMs);
           // A resume right after Paused waits for the paused pod's name: measured apart, not as resume time.
           s.terminating.push((await moments.wait('paused pod gone')) - paused);
           const resumeStart = await setPause(objects, namespace, name, false);
@@ -172,10 +165,10 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
   return lines;
 }
 
-/** The agent's report of the snapshot's commit (its first attempt), which it keeps for ten minutes. */
-async function commitReport(agent: CommitAgentClient, objects: CustomObjectsApi, namespace: string, snapshot: string): Promise<CommitReport> {
+/** The agent's report of the snapshot's commit (its first attempt; one container), which it keeps for ten minutes. */
+async function commitReport(agent: CommitAgentClient, objects: CustomObjectsApi, namespace: string, snapshot: string): Promise<CommittedContainer> {
   const { metadata } = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: SANDBOX_SNAPSHOT.plural, name: snapshot })) as SandboxSnapshot;
   const state = await agent.wait(`${metadata.uid}.1`, 0);
   if (state?.state !== 'succeeded') throw new Error(`the agent reports no successful commit of snapshot ${snapshot}: ${JSON.stringify(state)}`);
-  return state;
+  return state.containers[0]!;
 }

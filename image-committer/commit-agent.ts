@@ -48,11 +48,7 @@ export class CommitAgent {
   async wait(key: string, waitMs: number): Promise<CommitState | undefined> {
     const entry = this.commits.get(key);
     if (!entry) return undefined;
-    if (entry.state.state === 'running' && waitMs > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([entry.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-      clearTimeout(timer);
-    }
+    if (entry.state.state === 'running' && waitMs > 0) await settledWithin(entry.ended, waitMs);
     return entry.state;
   }
 
@@ -64,9 +60,7 @@ export class CommitAgent {
     const entry = this.commits.get(key);
     if (!entry) return;
     entry.abort.abort(new Error('commit stopped by its caller'));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([entry.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    await settledWithin(entry.ended, STOP_WAIT_MS);
     this.commits.delete(key);
   }
 
@@ -92,6 +86,13 @@ export class CommitAgent {
       if (now - e.endedAt! > RETAIN_MS || ended.length - i > RETAIN_MAX) this.commits.delete(key);
     });
   }
+}
+
+/** Resolves when `ended` does or after `ms`, whichever comes first. */
+async function settledWithin(ended: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function messageOf(err: unknown, signal: AbortSignal): string {

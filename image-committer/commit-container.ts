@@ -4,6 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { CommittedContainer } from '../api/commit-agent.js';
 import { appendLayer } from '../oci/append-layer.js';
 import { gzipLayer } from '../oci/gzip-layer.js';
 import { parseImageReference } from '../oci/image-reference.js';
@@ -25,19 +26,7 @@ export interface CommitDeps {
   signal?: AbortSignal;
 }
 
-export interface ContainerCommit {
-  name: string;
-  image: string;
-  digest: string;
-  /** How long the container was frozen. */
-  frozenMs: number;
-  /** From the freeze to the pushed manifest: the commit and push proper. */
-  commitPushMs: number;
-  /** Bytes of the compressed diff layer. */
-  layerBytes: number;
-}
-
-export async function commitContainer(deps: CommitDeps, pod: string, namespace: string, target: CommitTarget): Promise<ContainerCommit> {
+export async function commitContainer(deps: CommitDeps, pod: string, namespace: string, target: CommitTarget): Promise<CommittedContainer> {
   const log = deps.log.child({ container: target.container, image: target.imageUri });
   const container = await findPodContainer(deps.cri, pod, namespace, target.container);
   const layerPath = join(deps.scratchDir, `${container.id}.tar.gz`);

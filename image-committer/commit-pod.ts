@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readDockerConfigCredentials } from '../oci/docker-config.js';
 import { RegistryClient } from '../oci/registry-client.js';
-import { commitContainer, type ContainerCommit } from './commit-container.js';
+import type { CommittedContainer } from '../api/commit-agent.js';
+import { commitContainer } from './commit-container.js';
 import { isInsecureRegistry, type CommitTarget } from './committer-request.js';
 import type { ContainerdEndpoint } from './container-task.js';
 import type { FrozenContainers } from './frozen-containers.js';
@@ -34,7 +35,7 @@ export async function commitPod(
   request: PodCommit,
   log: Logger,
   signal?: AbortSignal,
-): Promise<ContainerCommit[]> {
+): Promise<CommittedContainer[]> {
   const clients = new Map<string, RegistryClient>();
   const registry = (host: string): RegistryClient => {
     let client = clients.get(host);
@@ -51,7 +52,7 @@ export async function commitPod(
   };
   const scratchDir = await mkdtemp(join(tmpdir(), 'image-committer-'));
   try {
-    const commits: ContainerCommit[] = [];
+    const commits: CommittedContainer[] = [];
     for (const target of request.targets) {
       signal?.throwIfAborted();
       const deps = { cri: node.cri, containerd: node.containerd, frozen, registry, scratchDir, log, ...(signal ? { signal } : {}) };

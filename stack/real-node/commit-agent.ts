@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1DaemonSet } from '@kubernetes/client-node';
 import { COMMIT_AGENT_COMPONENT, COMMIT_AGENT_COMPONENT_LABEL, COMMIT_AGENT_PORT, COMMIT_AGENT_SELECTOR } from '../../api/commit-agent.js';
 import { COMMITTER_IN_IMAGE } from '../../images/committer-image.js';
+import { commitAgentUrl } from '../../planners/commit-agent-endpoint.js';
 import { isReady } from '../../planners/pod-state.js';
 import { waitUntil } from '../wait-until.js';
 import { REAL_NODE_LABEL } from './kubelet.js';
 
-export const COMMIT_AGENT_NAMESPACE = 'opensandbox-system';
+const COMMIT_AGENT_NAMESPACE = 'opensandbox-system';
 const NAME = 'opensandbox-commit-agent';
 const TOKEN_MOUNT = '/var/run/opensandbox/commit-agent';
 
@@ -24,7 +25,7 @@ export interface StackCommitAgent {
   tokenFile: string;
 }
 
-export interface CommitAgentPlacement {
+interface CommitAgentPlacement {
   namespace: string;
   image: string;
   containerdSocket: string;
@@ -34,7 +35,7 @@ export interface CommitAgentPlacement {
   scratchDir?: string;
 }
 
-export function commitAgentDaemonSet(placement: CommitAgentPlacement): V1DaemonSet {
+function commitAgentDaemonSet(placement: CommitAgentPlacement): V1DaemonSet {
   const { namespace, image, containerdSocket, stateDir, scratchDir } = placement;
   const labels = { [COMMIT_AGENT_COMPONENT_LABEL]: COMMIT_AGENT_COMPONENT };
   return {
@@ -110,4 +111,12 @@ export async function deployCommitAgent(opts: {
     intervalMs: 200,
   });
   return { namespace, selector: COMMIT_AGENT_SELECTOR, port: COMMIT_AGENT_PORT, token, tokenFile };
+}
+
+/** The URL of a deployed agent's Ready pod on `nodeName` (commitAgentUrl over its pods), for callers without the operator. */
+export async function commitAgentUrlOn(kubeConfig: KubeConfig, agent: StackCommitAgent, nodeName: string): Promise<string> {
+  const { items } = await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: agent.namespace, labelSelector: agent.selector });
+  const url = commitAgentUrl(items, nodeName, agent.port);
+  if (!url) throw new Error(`no commit agent of ${agent.namespace} Ready on node ${nodeName}`);
+  return url;
 }

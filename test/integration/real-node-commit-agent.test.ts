@@ -7,10 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { COMMIT_AGENT_PORT, COMMIT_AGENT_SELECTOR } from '../../api/commit-agent.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { podName } from '../../planners/pod-state.js';
-import { deployCommitAgent, type StackCommitAgent } from '../../stack/real-node/commit-agent.js';
+import { commitAgentUrlOn, deployCommitAgent, type StackCommitAgent } from '../../stack/real-node/commit-agent.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { LifecycleNamespace } from '../support/lifecycle-namespace.js';
@@ -34,11 +33,7 @@ function sandbox(name: string, namespace: string): BatchSandbox {
   return aBatchSandbox(name, namespace).template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }])).build();
 }
 
-async function agentUrl(): Promise<string> {
-  const core = testKubeConfig().makeApiClient(CoreV1Api);
-  const { items } = await core.listNamespacedPod({ namespace: realNode.commitAgent.namespace, labelSelector: COMMIT_AGENT_SELECTOR });
-  return `http://${items[0]!.status!.podIP!}:${COMMIT_AGENT_PORT}`;
-}
+const agentUrl = (): Promise<string> => commitAgentUrlOn(testKubeConfig(), realNode.commitAgent, realNode.nodeName);
 
 describe('the commit agent itself', () => {
   it('refuses a commit request without its token, and with a wrong one', async () => {
