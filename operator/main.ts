@@ -18,6 +18,7 @@ import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
 import { createTemporalClient } from './temporal-client.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
+import { operatorDataConverter } from './payload-compression.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** Everything must be down by then: Kubernetes' default termination grace period is 10 s. */
@@ -66,7 +67,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
       : undefined;
     assignProfiles = profiles;
     temporalClient = sharedConnection
-      ? new Client({ connection: sharedConnection, namespace: config.temporal.namespace })
+      ? new Client({ connection: sharedConnection, namespace: config.temporal.namespace, dataConverter: operatorDataConverter })
       : await createTemporalClient(config.temporal);
     watchRole = createWatchRole({
       kubeConfig,

@@ -2,9 +2,10 @@
 // the dev command inspect them. Close it with `client.connection.close()`.
 import { Client, Connection } from '@temporalio/client';
 import type { TemporalConfig } from './config.js';
+import { operatorDataConverter } from './payload-compression.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
 
 export async function createTemporalClient(config: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter: operatorDataConverter });
 }

@@ -11,6 +11,7 @@ import { systemClock } from '../operator/clock.js';
 import { createEventRecorder } from '../operator/events.js';
 import type { Logger } from '../operator/logger.js';
 import { poolMetrics } from '../operator/operator-metrics.js';
+import { operatorDataConverter } from '../operator/payload-compression.js';
 import { temporalConnectionOptions } from '../operator/temporal-connection.js';
 
 export interface OperatorWorkerOptions {
@@ -44,6 +45,7 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: { codePath: config.workflowBundlePath },
+      dataConverter: operatorDataConverter,
       activities: {
         ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
         ...createLifecycleActivities({ kubeConfig, log, events, settings: config.snapshot }),

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../operator/config.js';
+import { operatorDataConverter } from '../operator/payload-compression.js';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -12,6 +13,6 @@ if (files.length === 0) {
 }
 for (const file of files) {
   const history: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: DEFAULT_WORKFLOW_BUNDLE_PATH } }, history, file);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: DEFAULT_WORKFLOW_BUNDLE_PATH }, dataConverter: operatorDataConverter }, history, file);
   process.stdout.write(`replayed ${file}\n`);
 }

@@ -35,6 +35,15 @@ export interface ContinueAsNewPolicy {
   softBytes?: number;
 }
 
+/**
+ * History bytes a run carries whatever it does (e.g. a pool's first, whole observation): the soft bound
+ * counts only what grew beyond them. Without it, a run whose first observation alone passes the bound
+ * (a pool of thousands of pods) would be due at once, every run.
+ */
+export interface RunBaseline {
+  bytes: number;
+}
+
 /** The rule before patience and per-policy bounds: wait for a quiet second, however long that takes. */
 export const WAIT_FOR_QUIET_SECOND: ContinueAsNewPolicy = { quietMs: 1_000 };
 
@@ -54,7 +63,7 @@ export interface ContinueAsNewGate {
   now(check: ContinueAsNewCheck): Promise<boolean>;
 }
 
-export function continueAsNewGate(policy: ContinueAsNewPolicy): ContinueAsNewGate {
+export function continueAsNewGate(policy: ContinueAsNewPolicy, baseline: RunBaseline = { bytes: 0 }): ContinueAsNewGate {
   let dueSince: number | undefined;
   return {
     get due() {
@@ -64,7 +73,7 @@ export function continueAsNewGate(policy: ContinueAsNewPolicy): ContinueAsNewGat
       const { continueAsNewSuggested, historyLength, historySize } = workflowInfo();
       if (historyLength >= HISTORY_HARD_BOUND || historySize >= HISTORY_HARD_BYTES) return true;
       const softBytes = policy.softBytes ?? (patched('history-soft-bound-256k') ? HISTORY_SOFT_BYTES : HISTORY_SOFT_BYTES_BEFORE);
-      if (!(roundsDone || continueAsNewSuggested || historySize >= softBytes)) return false;
+      if (!(roundsDone || continueAsNewSuggested || historySize - baseline.bytes >= softBytes)) return false;
       dueSince ??= Date.now();
       if (!ready) return false;
       if (policy.patienceMs !== undefined && Date.now() - dueSince >= policy.patienceMs) return true;

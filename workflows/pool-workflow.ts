@@ -37,7 +37,7 @@ import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejec
 import type { PlannedEvent } from '../planners/planned-event.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 import { activityFailureOfType, apiRejectionOf } from './activity-failure.js';
-import { continueAsNewGate, WAIT_FOR_QUIET_SECOND, type ContinueAsNewPolicy } from './continue-as-new.js';
+import { continueAsNewGate, WAIT_FOR_QUIET_SECOND, type ContinueAsNewPolicy, type RunBaseline } from './continue-as-new.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';
 
 export const poolChangedSignal = defineSignal('poolChanged');
@@ -90,6 +90,12 @@ export const POOL_WORKFLOW_TASK_TIMEOUT = '5 seconds';
  */
 const INCREMENTAL_OBSERVATION_PATCH = 'incremental-observation';
 const CONTINUE_AS_NEW: ContinueAsNewPolicy = { quietMs: 250, patienceMs: 2_000, softBytes: 64 * 1024 };
+/**
+ * Runs from patch `history-bound-after-first-observation` on count those 64 KiB from the end of their first
+ * round: a large pool's first observation alone passes them (10,000 pods: about 200 KB compressed), and
+ * every run would be due as soon as it started.
+ */
+const HISTORY_BASELINE_PATCH = 'history-bound-after-first-observation';
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -105,7 +111,9 @@ const bulk = proxyActivities<PoolActivities>({
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
-  const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND);
+  const baselineAfterFirstRound = patched(HISTORY_BASELINE_PATCH);
+  const baseline: RunBaseline = { bytes: 0 };
+  const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND, baseline);
   /** The last observation (incremental runs): each round asks only for what changed since. */
   let held: PoolObservation = EMPTY_OBSERVATION;
   let ledger: Ledger = input.ledger ?? {};
@@ -148,6 +156,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // is followed by one that can when the upkeep ends).
     recheckAt = undefined;
     progress.rounds++;
+    // The second round's task is the first whose history holds the first round's observation.
+    if (baselineAfterFirstRound && progress.rounds === 2) baseline.bytes = workflowInfo().historySize;
 
     progress.step = 'observing';
     const observed = incremental ? await observeChanges() : await hot.observePool({ namespace, pool, previousObserver: observer });

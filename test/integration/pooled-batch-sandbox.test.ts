@@ -2,6 +2,7 @@
 // they turn Running/Ready with an IP), hands them out, and takes them back on delete.
 import { describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { Payload } from '@temporalio/common';
 import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
@@ -13,6 +14,7 @@ import { aPool } from '../builders/pool.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { testKubeConfig } from '../support/stack.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
+import { COMPRESSED_ENCODING, COMPRESSION_THRESHOLD_BYTES, compressingCodec } from '../../operator/payload-compression.js';
 
 // The pool half only: the delivery's own writes are what these cases count.
 const suite = poolOperatorSuite('pooled', { batchSandboxController: false });
@@ -193,6 +195,36 @@ describe('pooled BatchSandbox', () => {
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow.json');
   });
 
+  it('stores a large pool observation compressed in the workflow history, and delivers from that pool', async () => {
+    // 200 pod digests are about 40 KB of JSON, above the codec's threshold (operator/payload-compression.ts).
+    await createPool('large', { bufferMin: 200, bufferMax: 200, poolMin: 0, poolMax: 220 });
+    await waitForAvailable('large', 200);
+    // A new run observes the whole pool in its first round: the sandbox's signal starts one.
+    const workflow = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'large'));
+    await workflow.terminate('the test wants a run that starts with the pool warm');
+    await objects.createNamespacedCustomObject({
+      ...crd,
+      plural: BATCH_SANDBOX.plural,
+      body: aBatchSandbox('from-large', namespace).poolRef('large').replicas(1).build(),
+    });
+    await waitUntil(async () => ((await getSandbox('from-large')).status?.allocated ?? 0) === 1, { what: 'from-large delivered', timeoutMs: 30_000 });
+    // The first round's results reach the history when its workflow task completes, after the delivery.
+    const compressed: Payload[] = [];
+    await waitUntil(
+      async () => {
+        const payloads: Payload[] = [];
+        collectPayloads((await workflow.fetchHistory()).events, payloads);
+        compressed.splice(0, compressed.length, ...payloads.filter((p) => new TextDecoder().decode(p.metadata?.encoding ?? new Uint8Array()) === COMPRESSED_ENCODING));
+        return compressed.length > 0;
+      },
+      { what: 'a compressed payload in the pool workflow history', timeoutMs: 30_000 },
+    );
+    const observations = await compressingCodec().decode(compressed);
+    const largest = Math.max(...observations.map((p) => (JSON.parse(new TextDecoder().decode(p.data!)) as { pods?: { changed?: unknown[] } }).pods?.changed?.length ?? 0));
+    expect(largest).toBeGreaterThanOrEqual(200);
+    for (const p of compressed) expect(p.data!.length).toBeLessThan(COMPRESSION_THRESHOLD_BYTES);
+  });
+
   it('lets an idle pool rest: no rounds while nothing changes', async () => {
     const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'burst'));
     // Once the pool has settled, two seconds pass without a round (an upkeep that writes nothing does not
@@ -207,3 +239,14 @@ describe('pooled BatchSandbox', () => {
     );
   });
 });
+
+/** Every payload (`{metadata, data}`) anywhere in a raw history. */
+function collectPayloads(value: unknown, into: Payload[]): void {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
+  const record = value as Record<string, unknown>;
+  if (record.data instanceof Uint8Array && 'metadata' in record) {
+    into.push(record as Payload);
+    return;
+  }
+  for (const child of Array.isArray(value) ? value : Object.values(record)) collectPayloads(child, into);
+}

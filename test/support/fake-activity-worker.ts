@@ -9,6 +9,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { TemporalConfig } from '../../operator/config.js';
 import { createTemporalClient } from '../../operator/temporal-client.js';
+import { operatorDataConverter } from '../../operator/payload-compression.js';
 import { temporalConnectionOptions } from '../../operator/temporal-connection.js';
 import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import { testStackInfo } from './stack.js';
@@ -38,6 +39,7 @@ export async function startFakeActivityWorker(taskQueuePrefix: string, activitie
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     workflowBundle: { codePath: workflowBundlePath },
+    dataConverter: operatorDataConverter,
     activities,
   });
   const workerRun = worker.run();

@@ -15,6 +15,7 @@ import { systemClock } from '../../operator/clock.js';
 import type { TemporalConfig } from '../../operator/config.js';
 import { createLogger } from '../../operator/logger.js';
 import { temporalConnectionOptions } from '../../operator/temporal-connection.js';
+import { operatorDataConverter } from '../../operator/payload-compression.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { createOperatorInformers, type OperatorInformers } from '../../watchers/operator-informers.js';
 import type { SnapshotSettings } from '../../activities/pause-activity-types.js';
@@ -98,7 +99,7 @@ export async function startInProcessPoolOperator(
     connection,
   });
   const workerRun = worker.run();
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter: operatorDataConverter });
   const watchRole = createWatchRole({
     kubeConfig,
     informers,
