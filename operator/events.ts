@@ -57,7 +57,15 @@ export interface EventRecorderOptions {
   core: Pick<CoreV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
   log: Logger;
   clock: Clock;
+  /**
+   * Event writes in flight at once; the rest wait their turn. Events are best effort: in a burst (an
+   * Allocated Event per sandbox, 1,000 of them) they must not crowd out the writes that serve sandboxes.
+   */
+  maxConcurrentWrites?: number;
 }
+
+/** Default of EventRecorderOptions.maxConcurrentWrites. */
+export const EVENT_WRITE_CONCURRENCY = 2;
 
 export interface KubeEventRecorder extends EventRecorder {
   /** Resolves once every event recorded so far has been written (or has failed). */
@@ -96,10 +104,11 @@ function eventName(objectName: string): string {
   return `${objectName.slice(0, MAX_NAME - NAME_SUFFIX_LENGTH)}.${randomBytes(8).toString('hex')}`;
 }
 
-export function createEventRecorder({ core, log, clock }: EventRecorderOptions): KubeEventRecorder {
+export function createEventRecorder({ core, log, clock, maxConcurrentWrites = EVENT_WRITE_CONCURRENCY }: EventRecorderOptions): KubeEventRecorder {
   const instance = hostname();
   const series = new Map<string, Series>();
   const inFlight = new Set<Promise<void>>();
+  const slots = writeSlots(maxConcurrentWrites);
 
   async function create({ object, type, reason, message }: Occurrence, entry: Series, count: number) {
     const now = clock.now();
@@ -158,7 +167,7 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
     const current = entry;
     const count = ++current.count;
     const done = current.pending
-      .then(() => write({ object, type, reason, message }, current, count))
+      .then(() => slots.run(() => write({ object, type, reason, message }, current, count)))
       .catch((err: unknown) =>
         log.warn({ err, reason, involvedObject: name, namespace }, 'Could not record event'),
       );
@@ -171,6 +180,26 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
     record,
     flush: async () => {
       await Promise.all([...inFlight]);
+    },
+  };
+}
+
+/** At most `limit` of the given writes run at once; the others start in the order they came. */
+function writeSlots(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(work: () => Promise<T>): Promise<T> {
+      if (running < limit) running++;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await work();
+      } finally {
+        // Handed straight to the next in line, so no newcomer slips in between.
+        const next = waiting.shift();
+        if (next) next();
+        else running--;
+      }
     },
   };
 }

@@ -10,6 +10,7 @@ import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-e
 import type { PoolSnapshot } from './pool-observation.js';
 import { planRollout } from './pool-rollout.js';
 import { createHeldBackFor, currentRefusal, type PoolCreateRefusal } from './pool-create-refusal.js';
+import { refillHeldBackFor, type RefillTiming } from './pool-refill.js';
 import { planPoolScale } from './pool-scale.js';
 import { computePoolStatus, poolStatusChanged } from './pool-status.js';
 import { planRecycle } from './recycle.js';
@@ -22,6 +23,8 @@ export interface PoolRoundInput {
   now: Date;
   /** The apiserver's last refusal of a pool pod (pool-create-refusal.ts), while no create went through since. */
   createRefusal?: PoolCreateRefusal | undefined;
+  /** Recent deliveries, which hold a buffer refill back (pool-refill.ts); absent: never held back. */
+  refill?: RefillTiming | undefined;
 }
 
 /** A release whose recycling is done. */
@@ -69,9 +72,11 @@ export interface PoolRoundPlan {
   status: PoolStatus;
   /** Set when the Pool names an unknown eviction handler. */
   warnings: string[];
+  /** A buffer refill is held back while deliveries go on (pool-refill.ts). */
+  refillDeferred: boolean;
   /**
-   * Plan again after this long even if nothing changes: a restarting pod's retry interval, or pod
-   * creation held back after a refusal, runs out without any event.
+   * Plan again after this long even if nothing changes: a restarting pod's retry interval, pod creation
+   * held back after a refusal, or a held-back refill, runs out without any event.
    */
   recheckAfterMs?: number;
 }
@@ -114,9 +119,12 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
   // its pods already carry, or every create would be a conflict taken for success.
   const firstOrdinal = Math.max(nextOrdinal, ordinalAfter(pool.metadata.name, pool.metadata.uid ?? '', observation.pods));
   const heldBackMs = createHeldBackFor(createRefusal, now.getTime());
-  const toCreate = heldBackMs === undefined ? scale.create : 0;
+  // Only a refill waits for deliveries to pause; pods owed to sandboxes or a rollout are created at once.
+  const refillOnly = allocation.shortfall === 0 && rollout.supply === 0 && scale.create > 0;
+  const refillHeldBackMs = refillOnly && input.refill ? refillHeldBackFor(input.refill, now.getTime()) : undefined;
+  const toCreate = heldBackMs === undefined && refillHeldBackMs === undefined ? scale.create : 0;
   const create = Array.from({ length: toCreate }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', firstOrdinal + i));
-  const recheckAfterMs = Math.min(release.recheckAfterMs ?? Infinity, heldBackMs ?? Infinity);
+  const recheckAfterMs = Math.min(release.recheckAfterMs ?? Infinity, heldBackMs ?? Infinity, refillHeldBackMs ?? Infinity);
   // Pods released this round are unlabelled with their release record; pods being deleted need nothing.
   const handledElsewhere = new Set([...release.records.flatMap((r) => r.pods), ...eviction.evict, ...scale.deletePods]);
   const staleLabels = remaining.flatMap((pod) => {
@@ -139,6 +147,7 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
       createRefusal,
     }),
     warnings: warning ? [warning] : [],
+    refillDeferred: refillHeldBackMs !== undefined,
     ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}),
   };
 }

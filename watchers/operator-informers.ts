@@ -5,7 +5,6 @@ import {
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  makeInformer,
   type KubeConfig,
   type KubernetesObject,
   type V1Job,
@@ -15,6 +14,7 @@ import { LABELS } from '../api/v1alpha1/contract.js';
 import { objectLogFields, type Logger } from '../operator/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
 import { INFORMER_EVENT_TYPES, ResourceInformer } from './resource-informer.js';
+import { makeTrimmedInformer } from './trimmed-informer.js';
 
 export interface OperatorInformersOptions {
   kubeConfig: KubeConfig;
@@ -50,7 +50,7 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
     const list = namespace
       ? () => customObjects.listNamespacedCustomObject({ group, version, namespace, plural })
       : () => customObjects.listClusterCustomObject({ group, version, plural });
-    return new ResourceInformer<KubernetesObject>({ kind, listWatch: makeInformer(kubeConfig, path, list), log });
+    return new ResourceInformer<KubernetesObject>({ kind, listWatch: makeTrimmedInformer(kubeConfig, path, list), log });
   };
 
   // All pods, not a label selection: pooled and non-pooled sandbox pods carry different labels
@@ -58,8 +58,8 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
   const pods = new ResourceInformer<V1Pod>({
     kind: 'Pod',
     listWatch: namespace
-      ? makeInformer(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace }))
-      : makeInformer(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces()),
+      ? makeTrimmedInformer(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace }))
+      : makeTrimmedInformer(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces()),
     log,
   });
 
@@ -69,8 +69,8 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
   const jobs = new ResourceInformer<V1Job>({
     kind: 'Job',
     listWatch: namespace
-      ? makeInformer(kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, () => batch.listNamespacedJob({ namespace, labelSelector }), labelSelector)
-      : makeInformer(kubeConfig, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector }), labelSelector),
+      ? makeTrimmedInformer(kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, () => batch.listNamespacedJob({ namespace, labelSelector }), labelSelector)
+      : makeTrimmedInformer(kubeConfig, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector }), labelSelector),
     log,
   });
 

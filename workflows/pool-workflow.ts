@@ -31,6 +31,8 @@ import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool-ob
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
+import type { RefillTiming } from '../planners/pool-refill.js';
+import { NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool-pod-writes.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent } from '../planners/pool-events.js';
@@ -96,6 +98,10 @@ const CONTINUE_AS_NEW: ContinueAsNewPolicy = { quietMs: 250, patienceMs: 2_000, 
  * every run would be due as soon as it started.
  */
 const HISTORY_BASELINE_PATCH = 'history-bound-after-first-observation';
+/** Runs from this patch on hold a buffer refill back while deliveries go on (planners/pool-refill.ts). */
+const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
+/** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool-pod-writes.ts). */
+const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -113,6 +119,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
   const baselineAfterFirstRound = patched(HISTORY_BASELINE_PATCH);
   const baseline: RunBaseline = { bytes: 0 };
+  const refill: RefillTiming | undefined = patched(REFILL_AFTER_DELIVERIES_PATCH) ? {} : undefined;
+  const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
+  /** Pods this run created or deleted; each round overlays those its observation does not show yet. */
+  let podWrites: PodWritesInFlight = NO_POD_WRITES;
   const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND, baseline);
   /** The last observation (incremental runs): each round asks only for what changed since. */
   let held: PoolObservation = EMPTY_OBSERVATION;
@@ -164,7 +174,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
-    const observation = { ...snapshotOf(observed), sandboxes: overlay.sandboxes };
+    const pods = overlaysPodWrites ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, Date.now()) : { pods: observed.pods, stillPending: podWrites };
+    podWrites = pods.stillPending;
+    const observation = { ...snapshotOf({ ...observed, pods: pods.pods }), sandboxes: overlay.sandboxes };
 
     if (!observation.pool) {
       // The Pool is gone (its pods go with it, by garbage collection): let sandboxes that are being
@@ -213,6 +225,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
       if (result.stale.length > 0) changed = true;
       const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
+      if (refill && delivered.some((d) => d.newPods.length > 0)) refill.lastDeliveryAt = Date.now();
       for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
       const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
@@ -225,13 +238,14 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
     const round = maintaining
       ? undefined
-      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal });
+      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal, refill });
     if (round) {
+      if (refill) refill.deferredSince = round.refillDeferred ? (refill.deferredSince ?? Date.now()) : undefined;
       const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;
       if (shortage.length > 0) track(hot.recordEvents({ events: shortage }));
-      // A pod waiting out its restart retry interval, or creation held back, needs a round then, even if
-      // nothing else changes.
+      // A pod waiting out its restart retry interval, or creation or a refill held back, needs a round
+      // then, even if nothing else changes.
       const { recheckAfterMs } = round;
       recheckAt = recheckAfterMs === undefined ? undefined : Date.now() + recheckAfterMs;
     }
@@ -299,7 +313,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       log.warn('Restart recycle gave up: deleting the pod instead', { kind: 'Pod', namespace, name: pod, pool, reason: message });
     }
     const releasedOrEvicted = [...round.release.deletePods, ...round.evict];
-    if (releasedOrEvicted.length > 0) await step('deleting released or evicted pods', bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted }));
+    // Each step is awaited right here: an extra async hop would reorder this run's commands against the
+    // rounds running meanwhile, and histories recorded before would no longer replay.
+    if (releasedOrEvicted.length > 0 && (await step('deleting released or evicted pods', bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted })))) {
+      podWrites = withPodWrites(podWrites, 'deleted', releasedOrEvicted, Date.now());
+    }
     if (round.release.records.length > 0 && (await step('recording releases', bulk.recordReleases({ namespace, releases: round.release.records })))) {
       const released = round.release.records.flatMap((r) => r.pods);
       // A delta, not the planned ledger: rounds that ran meanwhile may have allocated other pods.
@@ -309,7 +327,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       }
     }
     if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision);
-    if (round.scale.deletePods.length > 0) await step('deleting surplus pods', bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods }));
+    if (round.scale.deletePods.length > 0 && (await step('deleting surplus pods', bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods })))) {
+      podWrites = withPodWrites(podWrites, 'deleted', round.scale.deletePods, Date.now());
+    }
     if (round.staleLabels.length > 0) await step('clearing stale allocation labels', bulk.clearStaleLabels({ namespace, labels: round.staleLabels }));
     if (poolStatusChanged(lastStatus?.status, round.status) && (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))) {
       lastStatus = { status: round.status, at: Date.now() };
@@ -338,6 +358,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   async function createPoolPods(names: string[], revision: string): Promise<void> {
     try {
       await bulk.createPoolPods({ namespace, pool, names });
+      podWrites = withPodWrites(podWrites, 'created', names, Date.now());
       createRefusal = undefined;
     } catch (err) {
       const refused = activityFailureOfType(err, POOL_POD_CREATE_REFUSED);

@@ -175,7 +175,11 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
     ]);
     const created = (await eventsOf('basic')).filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message);
     expect(created).toEqual(expect.arrayContaining([0, 1, 2].map((i) => `succeed to create pod basic-${i}`)));
-
+    // The informers cache objects without managedFields (watchers/trimmed-informer.ts); the API has them.
+    expect(pods[0]!.metadata?.managedFields?.length).toBeGreaterThan(0);
+    await waitUntil(async () => running.informers.pods.get('basic-0', namespace)?.status?.phase === 'Running', { what: 'basic-0 cached as Running' });
+    expect(running.informers.pods.get('basic-0', namespace)?.metadata).not.toHaveProperty('managedFields');
+    expect(running.informers.batchSandboxes.get('basic', namespace)?.metadata).not.toHaveProperty('managedFields');
   });
 
   it("serves the OpenSandbox server's template-mode body: Succeed, one endpoint, the pod labelled with the sandbox id", async () => {

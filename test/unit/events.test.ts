@@ -2,7 +2,7 @@
 // the aggregated Event expired, and failures that never reach the caller.
 import { describe, expect, it } from '@jest/globals';
 import { ApiException, type CoreV1Event } from '@kubernetes/client-node';
-import { createEventRecorder, type EventRecorderOptions, type InvolvedObject } from '../../operator/events.js';
+import { createEventRecorder, EVENT_WRITE_CONCURRENCY, type EventRecorderOptions, type InvolvedObject } from '../../operator/events.js';
 import { createLogger } from '../../operator/logger.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -43,6 +43,35 @@ function recorder(failures?: Parameters<typeof fakeCore>[0]) {
 }
 
 describe('event recorder', () => {
+  it('writes at most EVENT_WRITE_CONCURRENCY Events at once and the rest in the order they came', async () => {
+    let running = 0;
+    let most = 0;
+    const written: string[] = [];
+    const gates: (() => void)[] = [];
+    const core = {
+      createNamespacedEvent: async ({ body }: { body: CoreV1Event }) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        running--;
+        written.push(body.message ?? '');
+        return body;
+      },
+      patchNamespacedEvent: async () => ({}) as CoreV1Event,
+    } as unknown as Core;
+    const events = createEventRecorder({ core, clock: new FakeClock('2026-01-01T00:00:00Z'), log: createLogger('warn', { write: () => undefined }) });
+    const messages = Array.from({ length: 10 }, (_, i) => `allocated ${i}`);
+    for (const m of messages) events.record({ ...SANDBOX, metadata: { ...SANDBOX.metadata, name: m, uid: m } }, 'Normal', 'Allocated', m);
+    const flushed = events.flush();
+    while (written.length < messages.length) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gates.shift()?.();
+    }
+    await flushed;
+    expect(most).toBe(EVENT_WRITE_CONCURRENCY);
+    expect(written).toEqual(messages);
+  });
+
   it('writes a core/v1 Event about the object, from the operator', async () => {
     const { events, calls } = recorder();
     events.record(SANDBOX, 'Normal', 'SuccessfulCreate', 'succeed to create pod bs-0');
