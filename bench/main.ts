@@ -45,7 +45,8 @@ const chosen = names.map((name) => {
 
 async function main(): Promise<void> {
   const realNode = names.some((name) => REAL_NODE_SCENARIOS.includes(name));
-  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep, realNode });
+  // With --keep, Temporal's database is kept too: the workflow histories can be looked at afterwards.
+  const stack = await startLocalStack({ fakeNodes: 2, keepDataDir: values.keep, persistTemporal: values.keep, realNode });
   if (values.keep) process.stderr.write(`stack data: ${stack.dataDir}\n`);
   const operator = await startOperator(stack);
   try {

@@ -46,6 +46,7 @@ export interface PodDigest {
   evict?: true;
   /** RFC 3339. */
   createdAt?: string;
+  /** RFC 3339; '' for a deletion the pool workflow made that the observation does not show yet. */
   deletingSince?: string;
   phase?: string;
   ip?: string;

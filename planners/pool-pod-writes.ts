@@ -4,13 +4,14 @@
 // whose poolMax is 100 in the 1,000-sandbox benchmark. Until the cache shows them, created pods count as
 // Pending pods of the current revision, and deleted ones as terminating (never handed out again). A write
 // the cache never shows (a pod deleted from outside right after its create) is forgotten after
-// POD_WRITE_MEMORY_MS.
+// POD_WRITE_MEMORY_ROUNDS rounds. Rounds, not workflow time: a round's clock after a local activity that
+// outlived its workflow task reads differently on replay, and a decision taken on it would not replay.
 import type { PodDigest } from './pool-observation.js';
 
-/** How long a write is overlaid at most: by then the cache has caught up or the object is gone. */
-export const POD_WRITE_MEMORY_MS = 60_000;
+/** How many rounds a write is overlaid at most: by then the cache has caught up or the object is gone. */
+export const POD_WRITE_MEMORY_ROUNDS = 30;
 
-/** Pod name -> workflow time (ms) of the write. */
+/** Pod name -> the round that made the write. */
 export interface PodWritesInFlight {
   created: Record<string, number>;
   deleted: Record<string, number>;
@@ -18,38 +19,35 @@ export interface PodWritesInFlight {
 
 export const NO_POD_WRITES: PodWritesInFlight = { created: {}, deleted: {} };
 
-/** `writes` with `names` added as written at `now`. */
-export function withPodWrites(writes: PodWritesInFlight, kind: keyof PodWritesInFlight, names: readonly string[], now: number): PodWritesInFlight {
+/** `writes` with `names` added as written in `round`. */
+export function withPodWrites(writes: PodWritesInFlight, kind: keyof PodWritesInFlight, names: readonly string[], round: number): PodWritesInFlight {
   if (names.length === 0) return writes;
-  return { ...writes, [kind]: { ...writes[kind], ...Object.fromEntries(names.map((name) => [name, now])) } };
+  return { ...writes, [kind]: { ...writes[kind], ...Object.fromEntries(names.map((name) => [name, round])) } };
 }
 
 /**
- * The observed pods with the writes they do not show yet overlaid (`revision`: the template new pods
- * were created from), and the writes still not shown.
+ * The observed pods in `round` with the writes they do not show yet overlaid (`revision`: the template new
+ * pods were created from), and the writes still not shown. A created pod has no creation time yet (it
+ * counts as the newest); a deleted one is terminating since an unknown time ('').
  */
 export function overlayPodWrites(
   pods: readonly PodDigest[],
   writes: PodWritesInFlight,
   revision: string | undefined,
-  now: number,
+  round: number,
 ): { pods: PodDigest[]; stillPending: PodWritesInFlight } {
   const observed = new Map(pods.map((pod) => [pod.name, pod]));
-  const remembered = (at: number) => now - at < POD_WRITE_MEMORY_MS;
+  const remembered = (at: number) => round - at < POD_WRITE_MEMORY_ROUNDS;
   const created = Object.entries(writes.created).filter(([name, at]) => !observed.has(name) && remembered(at));
   const deleted = Object.entries(writes.deleted).filter(([name, at]) => {
     const pod = observed.get(name);
     return pod !== undefined && pod.deletingSince === undefined && remembered(at);
   });
-  const deleting = new Map(deleted);
-  const createdAt = (at: number) => new Date(at).toISOString();
+  const deleting = new Set(deleted.map(([name]) => name));
   return {
     pods: [
-      ...pods.map((pod) => {
-        const at = deleting.get(pod.name);
-        return at === undefined ? pod : { ...pod, deletingSince: createdAt(at) };
-      }),
-      ...created.map(([name, at]) => ({ name, createdAt: createdAt(at), phase: 'Pending', ...(revision === undefined ? {} : { revision }) })),
+      ...pods.map((pod) => (deleting.has(pod.name) ? { ...pod, deletingSince: '' } : pod)),
+      ...created.map(([name]) => ({ name, phase: 'Pending', ...(revision === undefined ? {} : { revision }) })),
     ],
     stillPending: { created: Object.fromEntries(created), deleted: Object.fromEntries(deleted) },
   };

@@ -10,7 +10,6 @@ import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-e
 import type { PoolSnapshot } from './pool-observation.js';
 import { planRollout } from './pool-rollout.js';
 import { createHeldBackFor, currentRefusal, type PoolCreateRefusal } from './pool-create-refusal.js';
-import { refillHeldBackFor, type RefillTiming } from './pool-refill.js';
 import { planPoolScale } from './pool-scale.js';
 import { computePoolStatus, poolStatusChanged } from './pool-status.js';
 import { planRecycle } from './recycle.js';
@@ -23,8 +22,8 @@ export interface PoolRoundInput {
   now: Date;
   /** The apiserver's last refusal of a pool pod (pool-create-refusal.ts), while no create went through since. */
   createRefusal?: PoolCreateRefusal | undefined;
-  /** Recent deliveries, which hold a buffer refill back (pool-refill.ts); absent: never held back. */
-  refill?: RefillTiming | undefined;
+  /** Deliveries are going on: a buffer refill waits (pool-refill.ts). */
+  refillHeld?: boolean;
 }
 
 /** A release whose recycling is done. */
@@ -72,11 +71,11 @@ export interface PoolRoundPlan {
   status: PoolStatus;
   /** Set when the Pool names an unknown eviction handler. */
   warnings: string[];
-  /** A buffer refill is held back while deliveries go on (pool-refill.ts). */
+  /** A buffer refill waits for deliveries to pause (pool-refill.ts); the hold's end starts a round. */
   refillDeferred: boolean;
   /**
-   * Plan again after this long even if nothing changes: a restarting pod's retry interval, pod creation
-   * held back after a refusal, or a held-back refill, runs out without any event.
+   * Plan again after this long even if nothing changes: a restarting pod's retry interval, or pod creation
+   * held back after a refusal, runs out without any event.
    */
   recheckAfterMs?: number;
 }
@@ -121,10 +120,10 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
   const heldBackMs = createHeldBackFor(createRefusal, now.getTime());
   // Only a refill waits for deliveries to pause; pods owed to sandboxes or a rollout are created at once.
   const refillOnly = allocation.shortfall === 0 && rollout.supply === 0 && scale.create > 0;
-  const refillHeldBackMs = refillOnly && input.refill ? refillHeldBackFor(input.refill, now.getTime()) : undefined;
-  const toCreate = heldBackMs === undefined && refillHeldBackMs === undefined ? scale.create : 0;
+  const refillDeferred = refillOnly && input.refillHeld === true;
+  const toCreate = heldBackMs === undefined && !refillDeferred ? scale.create : 0;
   const create = Array.from({ length: toCreate }, (_, i) => poolPodName(pool.metadata.name, pool.metadata.uid ?? '', firstOrdinal + i));
-  const recheckAfterMs = Math.min(release.recheckAfterMs ?? Infinity, heldBackMs ?? Infinity, refillHeldBackMs ?? Infinity);
+  const recheckAfterMs = Math.min(release.recheckAfterMs ?? Infinity, heldBackMs ?? Infinity);
   // Pods released this round are unlabelled with their release record; pods being deleted need nothing.
   const handledElsewhere = new Set([...release.records.flatMap((r) => r.pods), ...eviction.evict, ...scale.deletePods]);
   const staleLabels = remaining.flatMap((pod) => {
@@ -147,7 +146,7 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
       createRefusal,
     }),
     warnings: warning ? [warning] : [],
-    refillDeferred: refillHeldBackMs !== undefined,
+    refillDeferred,
     ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}),
   };
 }

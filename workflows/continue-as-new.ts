@@ -38,7 +38,8 @@ export interface ContinueAsNewPolicy {
 /**
  * History bytes a run carries whatever it does (e.g. a pool's first, whole observation): the soft bound
  * counts only what grew beyond them. Without it, a run whose first observation alone passes the bound
- * (a pool of thousands of pods) would be due at once, every run.
+ * (a pool of thousands of pods) would be due at once, every run. Set it from what the history holds
+ * (decoded data), never from workflowInfo() read after a local activity, which can differ on replay.
  */
 export interface RunBaseline {
   bytes: number;

@@ -31,7 +31,7 @@ import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool-ob
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
-import type { RefillTiming } from '../planners/pool-refill.js';
+import { REFILL_SETTLE_MS, refillHoldGoesOn } from '../planners/pool-refill.js';
 import { NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool-pod-writes.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
@@ -93,11 +93,14 @@ export const POOL_WORKFLOW_TASK_TIMEOUT = '5 seconds';
 const INCREMENTAL_OBSERVATION_PATCH = 'incremental-observation';
 const CONTINUE_AS_NEW: ContinueAsNewPolicy = { quietMs: 250, patienceMs: 2_000, softBytes: 64 * 1024 };
 /**
- * Runs from patch `history-bound-after-first-observation` on count those 64 KiB from the end of their first
- * round: a large pool's first observation alone passes them (10,000 pods: about 200 KB compressed), and
- * every run would be due as soon as it started.
+ * Runs from patch `history-bound-by-pool-size` on are due 64 KiB past what their pool's first observation
+ * takes (HISTORY_BYTES_PER_POD a pod, compressed): a large pool's first observation alone passes 64 KiB
+ * (10,000 pods: 113-124 KB), and every run would be due as soon as it started. Counted from the pods, not
+ * read from the history's size at some round: after a local activity that outlived its workflow task,
+ * that size reads differently on replay.
  */
-const HISTORY_BASELINE_PATCH = 'history-bound-after-first-observation';
+const HISTORY_BASELINE_PATCH = 'history-bound-by-pool-size';
+const HISTORY_BYTES_PER_POD = 32;
 /** Runs from this patch on hold a buffer refill back while deliveries go on (planners/pool-refill.ts). */
 const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
 /** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool-pod-writes.ts). */
@@ -117,9 +120,10 @@ const bulk = proxyActivities<PoolActivities>({
 export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
-  const baselineAfterFirstRound = patched(HISTORY_BASELINE_PATCH);
+  const baselineByPoolSize = patched(HISTORY_BASELINE_PATCH);
   const baseline: RunBaseline = { bytes: 0 };
-  const refill: RefillTiming | undefined = patched(REFILL_AFTER_DELIVERIES_PATCH) ? {} : undefined;
+  /** Deliveries hold a buffer refill back (planners/pool-refill.ts): whether one is held, and whether one came since the last step. */
+  const refill = patched(REFILL_AFTER_DELIVERIES_PATCH) ? { held: false, deliveredDuringStep: false } : undefined;
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
   /** Pods this run created or deleted; each round overlays those its observation does not show yet. */
   let podWrites: PodWritesInFlight = NO_POD_WRITES;
@@ -166,17 +170,16 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // is followed by one that can when the upkeep ends).
     recheckAt = undefined;
     progress.rounds++;
-    // The second round's task is the first whose history holds the first round's observation.
-    if (baselineAfterFirstRound && progress.rounds === 2) baseline.bytes = workflowInfo().historySize;
 
     progress.step = 'observing';
     const observed = incremental ? await observeChanges() : await hot.observePool({ namespace, pool, previousObserver: observer });
     observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
-    const pods = overlaysPodWrites ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, Date.now()) : { pods: observed.pods, stillPending: podWrites };
+    const pods = overlaysPodWrites ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, progress.rounds) : { pods: observed.pods, stillPending: podWrites };
     podWrites = pods.stillPending;
     const observation = { ...snapshotOf({ ...observed, pods: pods.pods }), sandboxes: overlay.sandboxes };
+    if (baselineByPoolSize) baseline.bytes = observed.pods.length * HISTORY_BYTES_PER_POD;
 
     if (!observation.pool) {
       // The Pool is gone (its pods go with it, by garbage collection): let sandboxes that are being
@@ -225,7 +228,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
       if (result.stale.length > 0) changed = true;
       const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
-      if (refill && delivered.some((d) => d.newPods.length > 0)) refill.lastDeliveryAt = Date.now();
+      if (refill && delivered.some((d) => d.newPods.length > 0)) holdRefill(refill);
       for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
       const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
@@ -238,14 +241,13 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
     const round = maintaining
       ? undefined
-      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal, refill });
+      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal, refillHeld: refill?.held });
     if (round) {
-      if (refill) refill.deferredSince = round.refillDeferred ? (refill.deferredSince ?? Date.now()) : undefined;
       const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;
       if (shortage.length > 0) track(hot.recordEvents({ events: shortage }));
-      // A pod waiting out its restart retry interval, or creation or a refill held back, needs a round
-      // then, even if nothing else changes.
+      // A pod waiting out its restart retry interval, or creation held back, needs a round then, even if
+      // nothing else changes.
       const { recheckAfterMs } = round;
       recheckAt = recheckAfterMs === undefined ? undefined : Date.now() + recheckAfterMs;
     }
@@ -316,7 +318,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // Each step is awaited right here: an extra async hop would reorder this run's commands against the
     // rounds running meanwhile, and histories recorded before would no longer replay.
     if (releasedOrEvicted.length > 0 && (await step('deleting released or evicted pods', bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted })))) {
-      podWrites = withPodWrites(podWrites, 'deleted', releasedOrEvicted, Date.now());
+      podWrites = withPodWrites(podWrites, 'deleted', releasedOrEvicted, progress.rounds);
     }
     if (round.release.records.length > 0 && (await step('recording releases', bulk.recordReleases({ namespace, releases: round.release.records })))) {
       const released = round.release.records.flatMap((r) => r.pods);
@@ -328,7 +330,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
     if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision);
     if (round.scale.deletePods.length > 0 && (await step('deleting surplus pods', bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods })))) {
-      podWrites = withPodWrites(podWrites, 'deleted', round.scale.deletePods, Date.now());
+      podWrites = withPodWrites(podWrites, 'deleted', round.scale.deletePods, progress.rounds);
     }
     if (round.staleLabels.length > 0) await step('clearing stale allocation labels', bulk.clearStaleLabels({ namespace, labels: round.staleLabels }));
     if (poolStatusChanged(lastStatus?.status, round.status) && (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))) {
@@ -358,7 +360,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   async function createPoolPods(names: string[], revision: string): Promise<void> {
     try {
       await bulk.createPoolPods({ namespace, pool, names });
-      podWrites = withPodWrites(podWrites, 'created', names, Date.now());
+      podWrites = withPodWrites(podWrites, 'created', names, progress.rounds);
       createRefusal = undefined;
     } catch (err) {
       const refused = activityFailureOfType(err, POOL_POD_CREATE_REFUSED);
@@ -366,6 +368,26 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       createRefusal = { message: refused.message, revision, at: Date.now() };
       log.warn('Pool pods refused by the apiserver; creation held back', { kind: 'Pool', namespace, name: pool, reason: refused.message });
     }
+  }
+
+  /**
+   * Holds a buffer refill while deliveries go on, in timer steps; its end starts a round, which refills.
+   * Not tracked: a run that continues as new meanwhile just starts without a hold.
+   */
+  function holdRefill(hold: { held: boolean; deliveredDuringStep: boolean }): void {
+    hold.deliveredDuringStep = true;
+    if (hold.held) return;
+    hold.held = true;
+    void (async () => {
+      let heldMs = 0;
+      do {
+        hold.deliveredDuringStep = false;
+        await sleep(REFILL_SETTLE_MS);
+        heldMs += REFILL_SETTLE_MS;
+      } while (refillHoldGoesOn(hold.deliveredDuringStep, heldMs));
+      hold.held = false;
+      changed = true;
+    })();
   }
 
   function track(work: Promise<unknown>): void {

@@ -6,7 +6,7 @@ import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-evict
 import type { PoolSnapshot } from '../../planners/pool-observation.js';
 import type { PoolCreateRefusal } from '../../planners/pool-create-refusal.js';
 import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool-round.js';
-import { REFILL_MAX_DEFER_MS, REFILL_SETTLE_MS, type RefillTiming } from '../../planners/pool-refill.js';
+import { REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn } from '../../planners/pool-refill.js';
 import { aPod } from '../builders/pod.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';
@@ -15,7 +15,7 @@ const NOW = new Date('2026-01-01T01:00:00Z');
 const REV = 'rev1';
 const ready = (name: string) => aPod(name).inPool('p', REV).ready().build();
 
-function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandboxes'], ledger: Ledger, nextOrdinal = 0, createRefusal?: PoolCreateRefusal, refill?: RefillTiming) {
+function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandboxes'], ledger: Ledger, nextOrdinal = 0, createRefusal?: PoolCreateRefusal, refillHeld?: boolean) {
   const snapshot = { pool: { object: pool.build(), revision: REV }, pods, sandboxes };
   const allocation = planAllocation({
     ledger,
@@ -23,7 +23,7 @@ function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandbo
     sandboxes,
     allocatable: (pod) => isAllocatable(pod, REV, defaultEvictionHandler),
   });
-  return { allocation, plan: planPoolRound({ observation: snapshot, allocation, nextOrdinal, now: NOW, createRefusal, refill }) };
+  return { allocation, plan: planPoolRound({ observation: snapshot, allocation, nextOrdinal, now: NOW, createRefusal, refillHeld }) };
 }
 
 describe('planPoolRound after the apiserver refused pool pods for good', () => {
@@ -79,44 +79,41 @@ describe('planPoolRound after the apiserver refused pool pods for good', () => {
 
 describe('planPoolRound while deliveries go on', () => {
   const buffered = aPool('p').capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 10 }).scaleMaxUnavailable('100%');
-  const ago = (ms: number) => NOW.getTime() - ms;
   // Two pods just handed to s1: the idle buffer is empty.
-  const handedOut = () => round(buffered, ['a', 'b'].map(ready), [sandboxView('s1', { allocated: ['a', 'b'], replicas: 2 })], { a: 's1', b: 's1' }, 2, undefined, refillTiming);
-  let refillTiming: RefillTiming | undefined;
+  const handedOut = (refillHeld?: boolean) =>
+    round(buffered, ['a', 'b'].map(ready), [sandboxView('s1', { allocated: ['a', 'b'], replicas: 2 })], { a: 's1', b: 's1' }, 2, undefined, refillHeld);
 
-  it('holds the buffer refill back until deliveries have paused, and plans a round for then', () => {
-    refillTiming = { lastDeliveryAt: ago(300) };
-    const { plan } = handedOut();
+  it('holds the buffer refill while the hold lasts (its end starts the next round)', () => {
+    const { plan } = handedOut(true);
     expect(plan.scale.create).toEqual([]);
     expect(plan.refillDeferred).toBe(true);
-    expect(plan.recheckAfterMs).toBe(REFILL_SETTLE_MS - 300);
+    expect(plan.recheckAfterMs).toBeUndefined();
   });
 
-  it('refills once deliveries have paused for the settle time', () => {
-    refillTiming = { lastDeliveryAt: ago(REFILL_SETTLE_MS), deferredSince: ago(REFILL_SETTLE_MS) };
-    const { plan } = handedOut();
-    expect(plan.scale.create).toHaveLength(2);
-    expect(plan.refillDeferred).toBe(false);
-  });
-
-  it('refills after the longest deferral even while deliveries keep coming', () => {
-    refillTiming = { lastDeliveryAt: ago(10), deferredSince: ago(REFILL_MAX_DEFER_MS) };
-    expect(handedOut().plan.scale.create).toHaveLength(2);
-    refillTiming = { lastDeliveryAt: ago(10), deferredSince: ago(REFILL_MAX_DEFER_MS - 100) };
-    expect(handedOut().plan.recheckAfterMs).toBe(100);
+  it('refills once the hold is over, and in runs that do not hold refills', () => {
+    for (const held of [false, undefined]) {
+      const { plan } = handedOut(held);
+      expect(plan.scale.create).toHaveLength(2);
+      expect(plan.refillDeferred).toBe(false);
+    }
   });
 
   it('never holds back pods owed to sandboxes (a shortfall)', () => {
-    const { plan } = round(buffered, ['a'].map(ready), [sandboxView('s1', { replicas: 3 })], {}, 1, undefined, { lastDeliveryAt: ago(10) });
+    const { plan } = round(buffered, ['a'].map(ready), [sandboxView('s1', { replicas: 3 })], {}, 1, undefined, true);
     expect(plan.scale.create.length).toBeGreaterThanOrEqual(2);
     expect(plan.refillDeferred).toBe(false);
   });
+});
 
-  it('refills at once without a recent delivery, and in runs that do not track them', () => {
-    refillTiming = {};
-    expect(handedOut().plan.scale.create).toHaveLength(2);
-    refillTiming = undefined;
-    expect(handedOut().plan.scale.create).toHaveLength(2);
+describe('the refill hold', () => {
+  it('goes on after a step with deliveries, up to its longest', () => {
+    expect(refillHoldGoesOn(true, REFILL_SETTLE_MS)).toBe(true);
+    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS - REFILL_SETTLE_MS)).toBe(true);
+    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS)).toBe(false);
+  });
+
+  it('ends after a step without deliveries', () => {
+    expect(refillHoldGoesOn(false, REFILL_SETTLE_MS)).toBe(false);
   });
 });
 
