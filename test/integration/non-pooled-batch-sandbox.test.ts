@@ -177,7 +177,7 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
     expect(created).toEqual(expect.arrayContaining([0, 1, 2].map((i) => `succeed to create pod basic-${i}`)));
     // The informers cache objects without managedFields (watchers/trimmed-informer.ts); the API has them.
     expect(pods[0]!.metadata?.managedFields?.length).toBeGreaterThan(0);
-    await waitUntil(async () => running.informers.pods.get('basic-0', namespace)?.status?.phase === 'Running', { what: 'basic-0 cached as Running' });
+    await waitUntil(async () => running.informers.pods.get('basic-0', namespace)?.status?.phase === 'Running', { what: 'basic-0 cached as Running', timeoutMs: 10_000 });
     expect(running.informers.pods.get('basic-0', namespace)?.metadata).not.toHaveProperty('managedFields');
     expect(running.informers.batchSandboxes.get('basic', namespace)?.metadata).not.toHaveProperty('managedFields');
   });

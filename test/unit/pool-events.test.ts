@@ -18,6 +18,7 @@ function roundPlan(overrides: Partial<PoolRoundPlan> = {}): PoolRoundPlan {
     nextOrdinal: 0,
     status: { total: 0, allocated: 0, available: 0 } as PoolRoundPlan['status'],
     warnings: [],
+    refillDeferred: false,
     ...overrides,
   };
 }
