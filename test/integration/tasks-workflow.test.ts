@@ -1,7 +1,7 @@
 // The tasks workflow on the stack's real Temporal dev server, over faked activities: an in-memory sandbox and
 // executors the test drives (binding, polling, recovery, pause, deletion, a vanished sandbox). What the
 // activities do to the cluster and the executors is for test/integration/tasks.test.ts.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -179,8 +179,9 @@ describe('tasks workflow (faked activities)', () => {
 
   /** Rounds, each recording a ~100 KB observation, until the first run continues as new; that run's end. */
   async function roundsUntilContinuedAsNew(pauseBetweenMs: number) {
-    // Every round records its observation; 100 KB of env makes each one big.
-    const big: ExecutorTask = { name: 'bs-0', process: { command: ['sleep', '60'], env: [{ name: 'BIG', value: 'x'.repeat(100 * 1024) }] } };
+    // Every round records its observation; 100 KB of random env makes each one big (random: payloads
+    // are stored compressed, operator/payload-compression.ts, and repeated text would shrink to nothing).
+    const big: ExecutorTask = { name: 'bs-0', process: { command: ['sleep', '60'], env: [{ name: 'BIG', value: randomBytes(75 * 1024).toString('base64') }] } };
     const fake = new FakeTaskSandbox([big], [{ name: 'p0', ip: '10.0.0.1' }]);
     const { handle } = await start(fake);
     await waitFor('running', () => last(fake)?.taskRunning === 1);
