@@ -1,12 +1,16 @@
 // When a pool refills its idle buffer after handing pods out. Refilling during a burst of deliveries puts
 // about four apiserver writes per new pod (create, binding, status, the scheduler's Event) beside the
 // burst's two per sandbox: in the 1,000-sandbox benchmark the pools created 1,300-3,400 pods while they
-// delivered, more writes than the deliveries themselves. So a refill is held while deliveries go on: the
-// hold is waited out in REFILL_SETTLE_MS steps (workflow timers, which replay exactly; a comparison of
+// delivered, more writes than the deliveries themselves. So after a burst (a round that serves
+// REFILL_HOLD_BURST sandboxes or more) a refill is held while deliveries go on: the hold is waited out in REFILL_SETTLE_MS steps (workflow timers, which replay exactly; a comparison of
 // workflow clock readings after a local activity does not) until a step passes without a delivery, and
 // at most REFILL_MAX_HOLD_MS, so a steady stream still gets its buffer back. Demand the pool cannot serve
-// (a shortfall) and rollouts are never held: those pods are owed now.
+// (a shortfall) and rollouts are never held: those pods are owed now. A steady trickle never starts a
+// hold: there the buffer is what serves the next sandbox at once (holding it doubled the chaos run's
+// allocation p50).
 
+/** Sandboxes one round must serve to start a hold. */
+export const REFILL_HOLD_BURST = 10;
 /** One step of the hold: it ends after a step without deliveries. */
 export const REFILL_SETTLE_MS = 1_000;
 /** A refill is held at most this long, however steadily deliveries come. */
@@ -15,4 +19,9 @@ export const REFILL_MAX_HOLD_MS = 5_000;
 /** Whether the hold goes on after a step: deliveries came during it and the hold has time left. */
 export function refillHoldGoesOn(deliveredDuringStep: boolean, heldMs: number): boolean {
   return deliveredDuringStep && heldMs < REFILL_MAX_HOLD_MS;
+}
+
+/** Whether a round that served `sandboxes` starts a hold. */
+export function startsRefillHold(sandboxes: number): boolean {
+  return sandboxes >= REFILL_HOLD_BURST;
 }

@@ -31,7 +31,7 @@ import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool-ob
 import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
-import { REFILL_SETTLE_MS, refillHoldGoesOn } from '../planners/pool-refill.js';
+import { REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../planners/pool-refill.js';
 import { NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool-pod-writes.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
@@ -228,7 +228,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
       if (result.stale.length > 0) changed = true;
       const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
-      if (refill && delivered.some((d) => d.newPods.length > 0)) holdRefill(refill);
+      const served = delivered.filter((d) => d.newPods.length > 0).length;
+      if (refill && served > 0) holdRefill(refill, served);
       for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
       const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
@@ -371,12 +372,12 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   }
 
   /**
-   * Holds a buffer refill while deliveries go on, in timer steps; its end starts a round, which refills.
-   * Not tracked: a run that continues as new meanwhile just starts without a hold.
+   * After a burst, holds a buffer refill while deliveries go on, in timer steps; its end starts a round,
+   * which refills. Not tracked: a run that continues as new meanwhile just starts without a hold.
    */
-  function holdRefill(hold: { held: boolean; deliveredDuringStep: boolean }): void {
+  function holdRefill(hold: { held: boolean; deliveredDuringStep: boolean }, served: number): void {
     hold.deliveredDuringStep = true;
-    if (hold.held) return;
+    if (hold.held || !startsRefillHold(served)) return;
     hold.held = true;
     void (async () => {
       let heldMs = 0;

@@ -6,7 +6,7 @@ import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-evict
 import type { PoolSnapshot } from '../../planners/pool-observation.js';
 import type { PoolCreateRefusal } from '../../planners/pool-create-refusal.js';
 import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool-round.js';
-import { REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn } from '../../planners/pool-refill.js';
+import { REFILL_HOLD_BURST, REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../../planners/pool-refill.js';
 import { aPod } from '../builders/pod.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';
@@ -114,6 +114,12 @@ describe('the refill hold', () => {
 
   it('ends after a step without deliveries', () => {
     expect(refillHoldGoesOn(false, REFILL_SETTLE_MS)).toBe(false);
+  });
+
+  it('starts only after a burst, never for a trickle', () => {
+    expect(startsRefillHold(1)).toBe(false);
+    expect(startsRefillHold(REFILL_HOLD_BURST - 1)).toBe(false);
+    expect(startsRefillHold(REFILL_HOLD_BURST)).toBe(true);
   });
 });
 
