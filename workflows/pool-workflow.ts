@@ -32,7 +32,7 @@ import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js'
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
 import { REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../planners/pool-refill.js';
-import { NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool-pod-writes.js';
+import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool-pod-writes.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
 import { auditLedger } from '../planners/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent } from '../planners/pool-events.js';
@@ -105,6 +105,12 @@ const HISTORY_BYTES_PER_POD = 32;
 const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
 /** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool-pod-writes.ts). */
 const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
+/**
+ * Runs from this patch on forget those writes when the Pool is deleted and created again under its name:
+ * the old object's pods never show in the new one's observation, and its creates would count as the new
+ * Pool's Pending pods for POD_WRITE_MEMORY_ROUNDS rounds, holding back the pods its sandboxes wait for.
+ */
+const POD_WRITES_PER_POOL_OBJECT_PATCH = 'pod-writes-per-pool-object';
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -127,6 +133,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
   /** Pods this run created or deleted; each round overlays those its observation does not show yet. */
   let podWrites: PodWritesInFlight = NO_POD_WRITES;
+  /** The Pool object (UID) whose pods podWrites are. */
+  let podWritesOf: string | undefined;
   const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND, baseline);
   /** The last observation (incremental runs): each round asks only for what changed since. */
   let held: PoolObservation = EMPTY_OBSERVATION;
@@ -176,6 +184,11 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
+    const poolUid = observed.pool?.object.metadata.uid;
+    if (poolUid !== undefined && poolUid !== podWritesOf) {
+      if (podWritesOf !== undefined && hasPodWrites(podWrites) && patched(POD_WRITES_PER_POOL_OBJECT_PATCH)) podWrites = NO_POD_WRITES;
+      podWritesOf = poolUid;
+    }
     const pods = overlaysPodWrites ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, progress.rounds) : { pods: observed.pods, stillPending: podWrites };
     podWrites = pods.stillPending;
     const observation = { ...snapshotOf({ ...observed, pods: pods.pods }), sandboxes: overlay.sandboxes };

@@ -236,22 +236,29 @@ describe('pool recycle strategies', () => {
     await waitForPool('mix-noop', '2 allocated', (s) => s.allocated === 2);
     await waitForPool('mix-delete', '3 allocated', (s) => s.allocated === 3);
     await waitForPool('mix-restart', '1 allocated', (s) => s.allocated === 1);
-    const noopUid = (await readPod(n2![0]!))!.metadata!.uid!;
-    const restartBefore = restartCount(await readPod(r1![0]!));
+    const noopUid = (await readPod(n2[0]!))!.metadata!.uid!;
+    const restartBefore = restartCount(await readPod(r1[0]!));
 
     await Promise.all([release('mix-n2'), release('mix-d2'), release('mix-r1', 30_000)]);
     await waitForPool('mix-noop', '1 allocated', (s) => s.allocated === 1);
     await waitForPool('mix-delete', '2 allocated', (s) => s.allocated === 2);
     await waitForPool('mix-restart', 'nothing allocated, pods available', (s) => s.allocated === 0 && s.available >= 1);
-    await waitUntil(async () => goneOrTerminating(await readPod(d2![0]!)), { what: 'Delete pool pod deleted', timeoutMs: 60_000 });
-    expect(restartCount(await readPod(r1![0]!))).toBe(restartBefore + 1);
-    await keptAlive(n2![0]!, noopUid);
+    await waitUntil(async () => goneOrTerminating(await readPod(d2[0]!)), { what: 'Delete pool pod deleted', timeoutMs: 60_000 });
+    // All of it at once: a failure shows whether the pod was restarted, replaced or trimmed.
+    const restarted = await readPod(r1[0]!);
+    expect({ simulated: kubelet.restarted, pod: restarted?.metadata?.name, deleting: restarted?.metadata?.deletionTimestamp, restarts: restartCount(restarted) }).toEqual({
+      simulated: [`${r1[0]}#1`],
+      pod: r1[0],
+      deleting: undefined,
+      restarts: restartBefore + 1,
+    });
+    await keptAlive(n2[0]!, noopUid);
     // The deleted pod is never handed out again.
-    expect(await allocatedPods('mix-d1')).not.toContain(d2![0]);
+    expect(await allocatedPods('mix-d1')).not.toContain(d2[0]);
     const pools = await Promise.all(['mix-noop', 'mix-delete', 'mix-restart'].map(poolStatus));
     expect(pools.map((s) => s?.allocated)).toEqual([1, 2, 0]);
     const labelled = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=mix-restart` });
-    expect(labelled.items.some((p) => p.metadata?.name === r1![0] && !p.metadata?.deletionTimestamp)).toBe(true);
+    expect(labelled.items.some((p) => p.metadata?.name === r1[0] && !p.metadata?.deletionTimestamp)).toBe(true);
     await kubelet.stop();
   });
 });

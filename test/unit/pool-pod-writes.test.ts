@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { NO_POD_WRITES, overlayPodWrites, POD_WRITE_MEMORY_ROUNDS, withPodWrites } from '../../planners/pool-pod-writes.js';
+import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, POD_WRITE_MEMORY_ROUNDS, withPodWrites } from '../../planners/pool-pod-writes.js';
 import type { PodDigest } from '../../planners/pool-observation.js';
 
 const ROUND = 40;
@@ -38,5 +38,11 @@ describe('pod writes the observation does not show yet', () => {
     const later = overlayPodWrites([running('p-0')], writes, 'rev1', ROUND);
     expect(later.pods).toEqual([running('p-0')]);
     expect(later.stillPending).toEqual(NO_POD_WRITES);
+  });
+
+  it('says whether any write is remembered', () => {
+    expect(hasPodWrites(NO_POD_WRITES)).toBe(false);
+    expect(hasPodWrites(withPodWrites(NO_POD_WRITES, 'created', ['p-0'], ROUND))).toBe(true);
+    expect(hasPodWrites(withPodWrites(NO_POD_WRITES, 'deleted', ['p-0'], ROUND))).toBe(true);
   });
 });
