@@ -7,7 +7,6 @@ import { Context } from '@temporalio/activity';
 import { commitKey, type CommitRequest } from '../api/commit-agent.js';
 import { EVENT_REASONS } from '../operator/events.js';
 import { commitAgentUrl } from '../planners/commit-agent-endpoint.js';
-import type { CommitTarget } from '../planners/commit-job.js';
 import { isTerminalSnapshot } from '../planners/snapshot-status.js';
 import { commitAgentClient, CommitAgentRefusal, type CommitAgentClient } from './commit-agent-client.js';
 import type { LifecycleContext } from './lifecycle-objects.js';

@@ -13,6 +13,11 @@ export interface ExecTarget {
 /** Stderr kept for the error message; enough for a shell's complaint, bounded for a noisy command. */
 const STDERR_LIMIT = 512;
 
+interface ExecSocket {
+  close(): void;
+  on(event: 'close' | 'error', listener: (err?: Error) => void): unknown;
+}
+
 /**
  * Resolves when the command exits successfully or the stream closes without a status (a command that
  * kills PID 1 takes its own exec session down with the container); rejects on a failure status, a
@@ -27,7 +32,7 @@ export async function execInContainer(exec: Exec, target: ExecTarget, command: s
       done();
     },
   });
-  let socket: { close(): void } | undefined;
+  let socket: ExecSocket | undefined;
   let finished = false;
   let timer: NodeJS.Timeout | undefined;
   const session = new Promise<void>((resolve, reject) => {
@@ -35,7 +40,8 @@ export async function execInContainer(exec: Exec, target: ExecTarget, command: s
       if (status.status === 'Success') resolve();
       else reject(new Error(`${status.message ?? status.reason ?? 'exec failed'}${stderrText ? `: ${stderrText.trim()}` : ''}`));
     };
-    exec.exec(target.namespace, target.pod, target.container, command, null, stderr, null, false, onStatus).then((ws) => {
+    // The socket's type comes from isomorphic-ws, whose types are not installed: only what is used here.
+    exec.exec(target.namespace, target.pod, target.container, command, null, stderr, null, false, onStatus).then((ws: ExecSocket) => {
       socket = ws;
       if (finished) ws.close();
       ws.on('close', () => resolve());

@@ -22,7 +22,7 @@ export async function writeCounts(target: WriteCounterTarget): Promise<Map<strin
   const counts = new Map<string, number>();
   for (const line of res.body.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const labels: Record<string, string | undefined> = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m): [string, string] => [m[1]!, m[2]!]));
     if (!WRITE_VERBS.has(labels.verb ?? '')) continue;
     const resource = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? '');
     const key = `${resource} ${labels.verb} ${labels.code}`;

@@ -1,8 +1,9 @@
-// What every benchmark scenario gets: the local stack's admin kubeconfig, the operator process (its own
-// process, as deployed) and the run's options; and the statistics they report.
+// What every benchmark scenario gets: the local stack's admin kubeconfig, the operator processes (each its
+// own process, as deployed) and the run's options; and the statistics they report.
 import { readFileSync } from 'node:fs';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { RealNode } from '../stack/real-node/real-node.js';
+import type { BenchOperators, OperatorTopology } from './operator-topology.js';
 import { waitUntil } from '../stack/wait-until.js';
 
 export interface BenchRun {
@@ -10,7 +11,10 @@ export interface BenchRun {
   kubeconfigPath: string;
   /** The stack's real node, when a scenario asked for one. */
   realNode: RealNode | undefined;
-  operatorPid: number;
+  /** The operator processes running now. */
+  operators: BenchOperators;
+  /** Stops the operator processes and starts those of `topology` instead (resolves once all are Ready). */
+  useOperators(topology: OperatorTopology): Promise<BenchOperators>;
   temporalAddress: string;
   temporalNamespace: string;
   trials: number;

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { commitAgentClient, type CommitAgentClient } from '../activities/commit-agent-client.js';
 import type { CommittedContainer } from '../api/commit-agent.js';
 import { BATCH_SANDBOX, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
@@ -51,7 +51,7 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
   const writeData = (pod: string, mb: number) => exec(pod, `mkdir -p /data && head -c ${mb * 1024 * 1024} /dev/urandom > /data/blob`);
 
   const createPod = async (name: string, image: string): Promise<number> => {
-    await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...template.spec, containers: [{ ...template.spec.containers[0]!, image }] } } as V1Pod });
+    await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...template.spec, containers: [{ ...template.spec.containers[0]!, image }] } } });
     return performance.now();
   };
   const podReady = async (name: string): Promise<number> => {

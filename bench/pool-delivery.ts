@@ -10,7 +10,7 @@ import { OPERATOR_SANDBOXES, watchSandboxes, type SandboxResource } from './sand
 import { deleteFloorSandboxes, FLOOR_SANDBOXES, installFloorCrd, startFloorController } from './apiserver-floor.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
-import { deleteNamespaceAndWait, percentile, residentMb, type BenchRun } from './bench-run.js';
+import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
 import { workflowHistoryFigures, type HistoryFigures } from './pool-workflow-history.js';
 import { poolWorkflowId } from '../workflows/pool-workflow.js';
 
@@ -56,7 +56,7 @@ const crd = { group: GROUP, version: VERSION };
 const poolName = (index: number) => `warm-${index}`;
 
 export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Promise<object[]> {
-  const { kc, kubeconfigPath, operatorPid, trials, verbose } = run;
+  const { kc, kubeconfigPath, trials, verbose } = run;
   const core = kc.makeApiClient(CoreV1Api);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const namespace = `bench-${scenario.name}`;
@@ -130,7 +130,7 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
         // The client's own create calls, all in flight at once: part of "all delivered", not the operator's.
         creates_p50_ms: percentile(m.createCalls, 50),
         writes_per_batch: Math.max(...m.writesPerBatch),
-        operator_rss_mb: residentMb(operatorPid),
+        ...run.operators.memoryFigures(),
         ...history,
       });
     }

@@ -31,7 +31,7 @@ export async function watchSandboxes<T>(kc: KubeConfig, { group, plural }: Sandb
       },
       (err: unknown) => {
         if (stopped) return;
-        process.stderr.write(`bench watch of ${group} ended (${err ? String(err) : 'closed'}): resuming with a list\n`);
+        process.stderr.write(`bench watch of ${group} ended (${err instanceof Error ? err.message : err ? JSON.stringify(err) : 'closed'}): resuming with a list\n`);
         void resume();
       },
     );

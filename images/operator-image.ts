@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import type { BuiltImage } from '../oci/build-image.js';
 import type { TarEntry } from '../oci/reproducible-tar.js';
+import { OPERATOR_MEMORY_ENV } from '../operator/process-memory.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
 import { buildProjectImage } from './build-project-image.js';
 import { NODE_IN_IMAGE, nodeRuntimeLayer } from './node-runtime-layer.js';
@@ -116,7 +117,7 @@ export function operatorImage(inputs: OperatorImageInputs, bundled: BundledOpera
     ],
     config: {
       entrypoint: [NODE_IN_IMAGE, `/${home}/main.js`],
-      env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production'],
+      env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production', ...Object.entries(OPERATOR_MEMORY_ENV).map(([key, value]) => `${key}=${value}`)],
       user: OPERATOR_USER,
       workingDir: `/${home}`,
       labels: {

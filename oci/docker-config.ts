@@ -60,7 +60,7 @@ export function parseDockerConfig(text: string, source: string): DockerConfig {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`docker config ${source} is not JSON: ${(err as Error).message}`);
+    throw new Error(`docker config ${source} is not JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = dockerConfigSchema.safeParse(json);
   if (!parsed.success) throw new Error(`docker config ${source} is malformed: ${z.prettifyError(parsed.error)}`);

@@ -63,7 +63,7 @@ function parseJson<T>(schema: z.ZodType<T>, bytes: Buffer, what: string): T {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new Error(`${what} is not JSON: ${(err as Error).message}`);
+    throw new Error(`${what} is not JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`${what} is malformed: ${z.prettifyError(parsed.error)}`);

@@ -167,7 +167,7 @@ export class RegistryClient {
     const x: Exchange = {
       operation: `mount of blob ${digest} from ${fromRepository} into ${this.registry}/${repository}`,
       method: 'POST',
-      target: `/v2/${repository}/blobs/uploads/?${query}`,
+      target: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
       scopes: [pushScope(repository), pullScope(fromRepository)],
       body: () => EMPTY,
       ok: [201, 202],
@@ -219,7 +219,7 @@ export class RegistryClient {
     response.resume();
     const stored = response.headers['docker-content-digest'];
     if (stored !== undefined && stored !== blob.digest) {
-      throw this.failure(upload, `the registry stored the blob as ${stored}`);
+      throw this.failure(upload, `the registry stored the blob as ${String(stored)}`);
     }
   }
 
@@ -239,7 +239,7 @@ export class RegistryClient {
     response.resume();
     const returned = response.headers['docker-content-digest'];
     if (returned !== undefined && returned !== digest) {
-      throw this.failure(x, `the registry returned another digest, ${returned}, for a manifest whose digest is ${digest}`);
+      throw this.failure(x, `the registry returned another digest, ${String(returned)}, for a manifest whose digest is ${digest}`);
     }
     return digest;
   }

@@ -57,14 +57,12 @@ export interface EventRecorderOptions {
   core: Pick<CoreV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
   log: Logger;
   clock: Clock;
-  /**
-   * Event writes in flight at once; the rest wait their turn. Events are best effort: in a burst (an
-   * Allocated Event per sandbox, 1,000 of them) they must not crowd out the writes that serve sandboxes.
-   */
-  maxConcurrentWrites?: number;
 }
 
-/** Default of EventRecorderOptions.maxConcurrentWrites. */
+/**
+ * Event writes in flight at once; the rest wait their turn. Events are best effort: in a burst (an
+ * Allocated Event per sandbox, 1,000 of them) they must not crowd out the writes that serve sandboxes.
+ */
 export const EVENT_WRITE_CONCURRENCY = 2;
 
 export interface KubeEventRecorder extends EventRecorder {
@@ -104,11 +102,11 @@ function eventName(objectName: string): string {
   return `${objectName.slice(0, MAX_NAME - NAME_SUFFIX_LENGTH)}.${randomBytes(8).toString('hex')}`;
 }
 
-export function createEventRecorder({ core, log, clock, maxConcurrentWrites = EVENT_WRITE_CONCURRENCY }: EventRecorderOptions): KubeEventRecorder {
+export function createEventRecorder({ core, log, clock }: EventRecorderOptions): KubeEventRecorder {
   const instance = hostname();
   const series = new Map<string, Series>();
   const inFlight = new Set<Promise<void>>();
-  const slots = writeSlots(maxConcurrentWrites);
+  const slots = writeSlots(EVENT_WRITE_CONCURRENCY);
 
   async function create({ object, type, reason, message }: Occurrence, entry: Series, count: number) {
     const now = clock.now();

@@ -60,7 +60,7 @@ export function matchedTemplate(template: PodTemplate): MatchedTemplate {
       try {
         nanos = quantityNanos(quantity);
       } catch (err) {
-        throw new Error(`spec.containers.${i}.resources.requests.${resource}: ${(err as Error).message}`);
+        throw new Error(`spec.containers.${i}.resources.requests.${resource}: ${(err as Error).message}`, { cause: err });
       }
       requests.set(resource, (requests.get(resource) ?? 0n) + nanos);
     }

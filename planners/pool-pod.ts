@@ -1,6 +1,6 @@
 // The shape of a pool pod (spec §4.9): built from the Pool's template, named by the caller, labelled with
 // the pool and the template revision, and controlled by the Pool so that deleting the Pool collects it.
-import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../api/v1alpha1/contract.js';
 import { POOL } from '../api/v1alpha1/group.js';
 import { controllerReference } from './controller-reference.js';
@@ -29,7 +29,7 @@ export function buildPoolPod(pool: Pool, revision: string, name: string): V1Pod 
       finalizers: finalizers as string[] | undefined,
       ownerReferences: [controllerReference(POOL.kind, { name: pool.metadata.name, uid })],
     },
-    spec: template.spec as V1PodSpec,
+    spec: template.spec,
   };
 }
 

@@ -125,10 +125,11 @@ function mergeValue(original: unknown, patch: unknown, schema: PatchSchema, path
   }
   if (isMap(patch)) return mergeMap(isMap(original) ? original : undefined, patch, schema, path);
   if (!Array.isArray(patch)) return patch;
-  const base = Array.isArray(original) ? original : [];
-  if (schema.mergeKey !== undefined) return mergeKeyedList(base, patch, schema, schema.mergeKey, path);
-  if (schema.scalarSet) return orderLikeUpstream([...new Set([...base, ...patch])], patch, base, (x) => x);
-  return structuredClone(patch);
+  const items: unknown[] = patch;
+  const base: unknown[] = Array.isArray(original) ? original : [];
+  if (schema.mergeKey !== undefined) return mergeKeyedList(base, items, schema, schema.mergeKey, path);
+  if (schema.scalarSet) return orderLikeUpstream([...new Set([...base, ...items])], items, base, (x) => x);
+  return structuredClone(items);
 }
 
 function mergeKeyedList(

@@ -67,7 +67,8 @@ function toProcess(value: unknown): Omit<ExecutorTask['process'], 'timeoutSecond
     ...(process.args === undefined ? {} : { args: process.args.map(String) }),
     ...(process.env === undefined
       ? {}
-      : { env: process.env.map((e) => ({ name: String(e.name), ...(e.value === undefined ? {} : { value: String(e.value) }) })) }),
+      : // eslint-disable-next-line @typescript-eslint/no-base-to-string -- numbers and booleans of schemaless YAML, as text
+        { env: process.env.map((e) => ({ name: String(e.name), ...(e.value === undefined ? {} : { value: String(e.value) }) })) }),
     ...(typeof process.workingDir === 'string' ? { workingDir: process.workingDir } : {}),
   };
 }

@@ -39,7 +39,7 @@ export async function applyCrds(kc: KubeConfig, crds: KubernetesObject[], timeou
     try {
       await objects.patch(crd, undefined, undefined, 'opensandbox-local-stack', true, PatchStrategy.ServerSideApply);
     } catch (err) {
-      throw new Error(`applying CRD ${crd.metadata?.name}: ${apiErrorMessage(err)}`);
+      throw new Error(`applying CRD ${crd.metadata?.name}: ${apiErrorMessage(err)}`, { cause: err });
     }
   }
   const names = crds.map((c) => c.metadata!.name!);

@@ -3,6 +3,7 @@
 // (its node agent, else a commit Job) when the stack has one, else to a name the simulated committer accepts.
 import { join } from 'node:path';
 import type { LocalStack } from './local-stack.js';
+import { withOperatorMemoryEnv } from '../operator/process-memory.js';
 import { ManagedProcess } from './managed-process.js';
 import { realNodeCommitAgentEnv, realNodeOperatorEnv } from './real-node/real-node.js';
 import { REPO_ROOT } from './toolchain.js';
@@ -32,7 +33,7 @@ export function startOperatorOnStack(stack: LocalStack, opts: OperatorOnStackOpt
     command: process.execPath,
     args: [join(REPO_ROOT, 'dist', 'operator', 'main.js')],
     logPath: join(stack.dataDir, `${opts.name}.log`),
-    env: {
+    env: withOperatorMemoryEnv({
       ...process.env,
       KUBECONFIG: stack.kubeconfigPath,
       TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -41,7 +42,7 @@ export function startOperatorOnStack(stack: LocalStack, opts: OperatorOnStackOpt
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${opts.httpPort}`,
       ...snapshotEnvOf(stack),
       ...opts.env,
-    },
+    }),
   });
 }
 

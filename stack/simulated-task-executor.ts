@@ -49,10 +49,12 @@ export class SimulatedTaskExecutors {
 
   static async start(cluster?: KubeConfig): Promise<SimulatedTaskExecutors> {
     const port = await freePort();
-    let executors!: SimulatedTaskExecutors;
-    const server = createServer((req, res) => void executors.handle(req, res));
-    executors = new SimulatedTaskExecutors(server, `http://127.0.0.1:${port}/pods/{namespace}/{pod}`);
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    // The handler runs only once the server listens, after `executors` is set.
+    const executors: SimulatedTaskExecutors = new SimulatedTaskExecutors(
+      createServer((req, res) => void executors.handle(req, res)),
+      `http://127.0.0.1:${port}/pods/{namespace}/{pod}`,
+    );
+    await new Promise<void>((resolve) => executors.server.listen(port, '127.0.0.1', resolve));
     if (cluster) await executors.followPodDeletions(cluster);
     return executors;
   }

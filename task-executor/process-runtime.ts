@@ -99,7 +99,7 @@ export class ProcessRuntime {
       try {
         targetEnv = readEnvironment(target);
       } catch (err) {
-        throw new Error(`failed to read target process environment: ${(err as Error).message}`);
+        throw new Error(`failed to read target process environment: ${(err as Error).message}`, { cause: err });
       }
       command = this.nsenter!;
       args = ['-t', String(target), '--mount', '--uts', '--ipc', '--net', '--pid', '--', SHELL, '-c', shimScript({ commandLine: line, exitPath: file('exit'), workingDir: spec.workingDir })];
@@ -126,7 +126,7 @@ export class ProcessRuntime {
         writeFileSync(file('pid'), String(child.pid));
       } catch (err) {
         signal(-child.pid, 'SIGKILL');
-        throw new Error(`failed to write pid file: ${(err as Error).message}`);
+        throw new Error(`failed to write pid file: ${(err as Error).message}`, { cause: err });
       }
       this.opts.log.info({ task: task.name, pid: child.pid }, 'Task command started');
     } finally {

@@ -641,10 +641,11 @@ export class BatchSandboxController {
     const request = { group: GROUP, version: VERSION, namespace, plural: BATCH_SANDBOX.plural, name, body };
     let updated: KubernetesObject;
     try {
-      updated =
+      updated = (
         target === 'status'
           ? await this.opts.customObjects.patchNamespacedCustomObjectStatus(request, MERGE_PATCH)
-          : await this.opts.customObjects.patchNamespacedCustomObject(request, MERGE_PATCH);
+          : await this.opts.customObjects.patchNamespacedCustomObject(request, MERGE_PATCH)
+      ) as KubernetesObject;
     } catch (err) {
       if (!isApiStatus(err, 409) && !isApiStatus(err, 404)) throw err;
       this.ownWrites.delete(key);

@@ -23,7 +23,7 @@ export function makeTrimmedInformer<T extends KubernetesObject>(
 }
 
 /** Drops managedFields in place (the object is fresh from the API and nobody else holds it). */
-export function withoutManagedFields<T>(obj: T): T {
+function withoutManagedFields<T>(obj: T): T {
   const metadata = (obj as { metadata?: { managedFields?: unknown } } | null | undefined)?.metadata;
   if (metadata && 'managedFields' in metadata) delete metadata.managedFields;
   return obj;

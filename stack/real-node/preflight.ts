@@ -20,7 +20,7 @@ export function realNodeProblems(binaries: RealNodeTools): string[] {
       problems.push(`the command ${command} is not on PATH`);
     }
   }
-  for (const [name, path] of Object.entries(binaries)) {
+  for (const [name, path] of Object.entries(binaries) as [string, string][]) {
     try {
       accessSync(path, constants.X_OK);
     } catch {

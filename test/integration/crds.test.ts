@@ -53,11 +53,11 @@ function withApiDefaults(kind: unknown, spec: JsonObject): JsonObject {
 /** Fixtures share names (upstream samples reuse them); suffix each so they coexist in one namespace. */
 function renamed(object: JsonObject, index: number): Resource {
   const metadata = object.metadata as { name: string };
-  return { ...object, metadata: { ...metadata, name: `${metadata.name}-${index}` } } as Resource;
+  return { ...object, metadata: { ...metadata, name: `${metadata.name}-${index}` } };
 }
 
 function apply(object: object): Promise<Resource> {
-  return objects.patch(object as Resource, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  return objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 }
 
 /** The fields of the Status an apiserver rejection carries (details.causes[].field). */
@@ -130,7 +130,7 @@ describe('upstream fixtures', () => {
 
 describe('invalid objects', () => {
   it.each(invalidObjects(checksNamespace))('$name is rejected at $field', async ({ object, field }) => {
-    const { code, message, fields } = await rejection(objects.create(object as KubernetesObject));
+    const { code, message, fields } = await rejection(objects.create(object));
     // metadata is not in a CRD's schema: a rule on it sits on the root, which the apiserver reports as
     // field "<nil>"; its message names the field.
     const reported = field.startsWith('metadata.') ? '<nil>' : field;

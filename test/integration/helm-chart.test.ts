@@ -225,6 +225,29 @@ describe('Helm chart', () => {
     expect(render([TEMPORAL, 'podDisruptionBudget.enabled=false']).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
   });
 
+  it('renders work-only replicas in a Deployment of their own: the same pod with the work role, its own selector and resources', () => {
+    const operator = operatorContainer(render([TEMPORAL]));
+    const rendered = render([TEMPORAL, 'workers.replicaCount=3']);
+    const deployments = rendered.filter((o) => o.kind === 'Deployment') as Deployment[];
+    expect(deployments.map((d) => d.metadata?.name)).toEqual([`${release}-opensandbox-operator`, `${release}-opensandbox-operator-worker`]);
+    const [replicas, workers] = deployments as [Deployment, Deployment];
+    const roles = (d: Deployment) => d.spec.template.spec.containers[0]!.env?.find((e) => e.name === 'OPERATOR_ROLES')?.value;
+    expect([roles(replicas), roles(workers)]).toEqual(['watch,work', 'work']);
+    expect(workers.spec.replicas).toBe(3);
+    // The replicas' pods keep their selector; the workers' is apart from it and picks their own pods.
+    expect(workers.spec.selector.matchLabels).toEqual({ ...replicas.spec.selector.matchLabels, 'app.kubernetes.io/component': 'worker' });
+    expect(workers.spec.template.metadata.labels).toMatchObject(workers.spec.selector.matchLabels);
+    // Every other setting as the replicas' pod: the environment but for the roles, the mounts, the resources.
+    const { env: workerEnv, ...workerRest } = workers.spec.template.spec.containers[0]!;
+    const { env: operatorEnv, ...operatorRest } = operator;
+    expect(workerRest).toEqual(operatorRest);
+    expect(workerEnv?.filter((e) => e.name !== 'OPERATOR_ROLES')).toEqual(operatorEnv?.filter((e) => e.name !== 'OPERATOR_ROLES'));
+    const sized = render([TEMPORAL, 'workers.replicaCount=1', 'workers.resources.requests.memory=300Mi']).filter((o) => o.kind === 'Deployment') as Deployment[];
+    expect(sized[1]!.spec.template.spec.containers[0]!.resources).toEqual({ requests: { memory: '300Mi' } });
+    // A misspelt key fails, naming it.
+    expect(() => render([TEMPORAL, 'workers.replicas=2'])).toThrow(/replicas/);
+  });
+
   it('renders the node commit agent when enabled: a DaemonSet serving with the committer image, its token shared with the operator alone', () => {
     expect(render([TEMPORAL]).map((o) => o.kind)).not.toContain('DaemonSet');
     const rendered = render([TEMPORAL, 'commitAgent.enabled=true', 'snapshot.pushSecret=push', 'snapshot.containerdSocketPath=/run/k3s/containerd/containerd.sock']);
@@ -320,8 +343,8 @@ describe('Helm chart', () => {
     expect(status).toBe(0);
     const shown = parseAllDocuments(output).map((doc) => doc.toJS() as { metadata: { name: string } } | null).filter((d) => d !== null);
     const repo = readCrdFiles();
-    expect(shown.map((crd) => crd!.metadata.name).sort()).toEqual([...repo.keys()].sort());
-    for (const crd of shown) expect(crd).toEqual(repo.get(crd!.metadata.name));
+    expect(shown.map((crd) => crd.metadata.name).sort()).toEqual([...repo.keys()].sort());
+    for (const crd of shown) expect(crd).toEqual(repo.get(crd.metadata.name));
   });
 
   it("installs offline; the operator runs under its ServiceAccount with the Deployment's environment, serves a non-pooled, a pooled and a task sandbox, and the NOTES' commands work as printed", async () => {

@@ -5,13 +5,13 @@
 // non-pooled sandbox are still served, /readyz answers and the process has not restarted.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { deleteNamespaceAndWait, residentMb } from '../../bench/bench-run.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { GROUP, SANDBOX_SNAPSHOT, VERSION } from '../../api/v1alpha1/group.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
-import { isApiStatus } from '../../operator/kube-errors.js';
+import { apiErrorMessage, isApiStatus } from '../../operator/kube-errors.js';
 import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -54,7 +54,7 @@ afterAll(async () => {
 }, 120_000);
 
 function template(spec: Record<string, unknown>): PodTemplate {
-  return { spec: { containers: [{ name: 'sandbox', image: 'sandbox:1', ...spec }] } } as PodTemplate;
+  return { spec: { containers: [{ name: 'sandbox', image: 'sandbox:1', ...spec }] } };
 }
 
 /** A True condition of that type or reason (whose message holds `message`, if given), a Warning Event, or a failed snapshot naming it. */
@@ -67,6 +67,8 @@ interface AcceptedCase {
 }
 
 const sandbox = (name: string) => aBatchSandbox(name, namespace);
+/** The whole response body of a refusal (every cause's field path), else its message. */
+const apiErrorText = (err: unknown): string => (err instanceof ApiException && typeof err.body === 'string' ? err.body : apiErrorMessage(err));
 const create = (bs: BatchSandbox) => () => ns.createSandbox(bs);
 const pooledWith = (name: string, annotation: string, value: string) => create(sandbox(name).poolRef('good').annotation(annotation, value).build());
 
@@ -108,7 +110,7 @@ function acceptedCases(): AcceptedCase[] {
   }
   cases.push({
     name: 'pod-duplicate-containers',
-    create: create(sandbox('pod-duplicate-containers').template({ spec: { containers: [{ name: 'a', image: 'x:1' }, { name: 'a', image: 'x:1' }] } } as PodTemplate).build()),
+    create: create(sandbox('pod-duplicate-containers').template({ spec: { containers: [{ name: 'a', image: 'x:1' }, { name: 'a', image: 'x:1' }] } }).build()),
     explained: { condition: 'FailedCreate' },
   });
   for (const i of [1, 2, 3]) {
@@ -206,7 +208,7 @@ describe('hostile input against the operator process', () => {
     for (const { name, object, field } of rejected) {
       const outcome = await generic.create(object as KubernetesObject).then(
         () => 'accepted',
-        (err: unknown) => (isApiStatus(err, 422) && String((err as { body?: unknown }).body ?? (err as Error).message).includes(field) ? 'rejected' : `refused otherwise: ${String(err)}`),
+        (err: unknown) => (isApiStatus(err, 422) && apiErrorText(err).includes(field) ? 'rejected' : `refused otherwise: ${apiErrorText(err)}`),
       );
       expect({ name, outcome }).toEqual({ name, outcome: 'rejected' });
     }

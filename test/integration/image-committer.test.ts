@@ -68,7 +68,7 @@ function runCommitter(args: string[], env: Record<string, string> = {}, onStart?
 
 async function createPod(name: string, command: string, restartPolicy = 'Always'): Promise<V1Pod> {
   const template = realNodeTemplate(realNode, [{ name: 'main', command }]);
-  await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...template.spec, restartPolicy } } as V1Pod });
+  await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...template.spec, restartPolicy } } });
   let pod: V1Pod | undefined;
   await waitUntil(
     async () => {

@@ -137,7 +137,7 @@ const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 /** What the server writes: Python isoformat with microseconds and +00:00. */
 const pythonIso = (date: Date) => date.toISOString().replace('Z', '000+00:00');
 const fixture = (suffix: string): Json =>
-  loadUpstreamFixtures(namespace).find((f) => f.name.endsWith(suffix))!.object as Json;
+  loadUpstreamFixtures(namespace).find((f) => f.name.endsWith(suffix))!.object;
 const sandbox = (name: string, replicas = 1) => aBatchSandbox(name, namespace).replicas(replicas).template();
 
 // ---- cases -----------------------------------------------------------------------------------------

@@ -322,7 +322,7 @@ describe('releaseAndMarkPaused', () => {
         labels: { [LABELS.poolName]: 'pool-a', [LABELS.poolRevision]: templateRevision(poolObject.spec.template), app: 'demo' },
         ownerReferences: [controllerReference(POOL.kind, poolObject.metadata)],
       },
-      spec: { ...structuredClone(poolObject.spec.template.spec), nodeName: node() } as V1Pod['spec'],
+      spec: { ...structuredClone(poolObject.spec.template.spec), nodeName: node() },
     };
     await ns.core.createNamespacedPod({ namespace, body: podBody });
     const pod = await waitForReadyPod('pool-a-pod-0');

@@ -6,6 +6,7 @@ import type { Payload } from '@temporalio/common';
 import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
+import { payloadsIn } from '../../bench/pool-workflow-history.js';
 import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
@@ -212,15 +213,14 @@ describe('pooled BatchSandbox', () => {
     const compressed: Payload[] = [];
     await waitUntil(
       async () => {
-        const payloads: Payload[] = [];
-        collectPayloads((await workflow.fetchHistory()).events, payloads);
+        const payloads = payloadsIn((await workflow.fetchHistory()).events);
         compressed.splice(0, compressed.length, ...payloads.filter((p) => new TextDecoder().decode(p.metadata?.encoding ?? new Uint8Array()) === COMPRESSED_ENCODING));
         return compressed.length > 0;
       },
       { what: 'a compressed payload in the pool workflow history', timeoutMs: 30_000 },
     );
     const observations = await compressingCodec().decode(compressed);
-    const largest = Math.max(...observations.map((p) => (JSON.parse(new TextDecoder().decode(p.data!)) as { pods?: { changed?: unknown[] } }).pods?.changed?.length ?? 0));
+    const largest = Math.max(...observations.map((p) => (JSON.parse(new TextDecoder().decode(p.data)) as { pods?: { changed?: unknown[] } }).pods?.changed?.length ?? 0));
     expect(largest).toBeGreaterThanOrEqual(200);
     for (const p of compressed) expect(p.data!.length).toBeLessThan(COMPRESSION_THRESHOLD_BYTES);
   });
@@ -239,14 +239,3 @@ describe('pooled BatchSandbox', () => {
     );
   });
 });
-
-/** Every payload (`{metadata, data}`) anywhere in a raw history. */
-function collectPayloads(value: unknown, into: Payload[]): void {
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
-  const record = value as Record<string, unknown>;
-  if (record.data instanceof Uint8Array && 'metadata' in record) {
-    into.push(record as Payload);
-    return;
-  }
-  for (const child of Array.isArray(value) ? value : Object.values(record)) collectPayloads(child, into);
-}

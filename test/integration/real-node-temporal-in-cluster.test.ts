@@ -73,7 +73,7 @@ describe('temporal-dev.yaml on the real node', () => {
     const client = 'service-client';
     await core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: client }, spec: { ...realNodeTemplate(realNode, [{ name: 'client', command: 'sleep 3600' }]).spec! } },
+      body: { metadata: { name: client }, spec: { ...realNodeTemplate(realNode, [{ name: 'client', command: 'sleep 3600' }]).spec } },
     });
     await waitUntil(async () => (await core.readNamespacedPod({ name: client, namespace })).status?.phase === 'Running', { what: 'client pod Running', timeoutMs: WAIT_MS });
     const answer = await execInPod(

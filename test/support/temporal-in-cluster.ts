@@ -77,7 +77,7 @@ export async function applyTemporalDev(realNode: RealNodeInfo, namespace: string
 
   const applied = Date.now();
   for (const manifest of manifests()) {
-    const body = manifest.kind === 'Deployment' ? (onRealNode(realNode, manifest as V1Deployment) as KubernetesObject) : manifest;
+    const body = manifest.kind === 'Deployment' ? (onRealNode(realNode, manifest) as KubernetesObject) : manifest;
     await objects.create({ ...body, metadata: { ...body.metadata, namespace } });
   }
   let cannotStart: string | undefined;

@@ -73,7 +73,7 @@ function fakeApi() {
   const sandboxes = new Map<string, Json>();
   const writes: Write[] = [];
   let rv = 100;
-  const failNext: { createPod?: unknown; patch?: unknown } = {};
+  const failNext: { createPod?: Error; patch?: Error } = {};
   const patch = (target: string) => async ({ name, body }: { name: string; body: Json }) => {
     writes.push({ verb: `patch ${target}`, name, body: structuredClone(body) });
     if (failNext.patch) {
@@ -106,7 +106,7 @@ function fakeApi() {
   } as unknown as BatchSandboxControllerOptions['customObjects'];
   const core = {
     createNamespacedPod: async ({ body }: { body: V1Pod }) => {
-      writes.push({ verb: 'create pod', name: body.metadata!.name!, body: body as Json });
+      writes.push({ verb: 'create pod', name: body.metadata!.name!, body });
       if (failNext.createPod) {
         const err = failNext.createPod;
         failNext.createPod = undefined;
@@ -166,12 +166,12 @@ function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 't
     snapshots,
     /** A client writes the sandbox; the watch delivers it. */
     async apply(bs: BatchSandbox) {
-      sandboxes.deliver(api.put(bs) as KubernetesObject);
+      sandboxes.deliver(api.put(bs));
       await settle();
     },
     /** The watch catches up with the apiserver's copy. */
     async sync(name: string) {
-      sandboxes.deliver(structuredClone(api.get(name)) as KubernetesObject);
+      sandboxes.deliver(structuredClone(api.get(name)));
       await settle();
     },
     async pod(pod: V1Pod) {
@@ -179,7 +179,7 @@ function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 't
       await settle();
     },
     async pool(pool: Pool | string) {
-      pools.deliver((typeof pool === 'string' ? aPool(pool, 'ns').build() : pool) as KubernetesObject);
+      pools.deliver(typeof pool === 'string' ? aPool(pool, 'ns').build() : pool);
       await settle();
     },
     verbs: () => api.writes.map((w) => `${w.verb} ${w.name}`),
@@ -582,7 +582,7 @@ describe('BatchSandboxController, pause intent', () => {
     expect(resumes).toEqual([]);
 
     // The first list arrives, holding the snapshot; the retry starts the resume.
-    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).succeeded().build() as KubernetesObject);
+    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).succeeded().build());
     t.snapshots.synced = true;
     await t.clock.advance(60_000);
     expect(resumes).toEqual([6]);
@@ -607,7 +607,7 @@ describe('BatchSandboxController, pause intent', () => {
   it('leaves a real pause alone: Paused with its snapshot, or Paused with no pods left', async () => {
     const t = setup({ lifecycle: {} as LifecycleWorkflows });
     const paused = aBatchSandbox('bs', 'ns').template().generation(2).status({ phase: 'Paused', pauseObservedGeneration: 2 }).build();
-    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 2).succeeded().build() as KubernetesObject);
+    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 2).succeeded().build());
     await t.pod(aPod('bs-0', 'ns').label(LABELS.podIndex, '0').controlledBy(paused).ready('10.0.0.1').terminating().build());
     await t.apply(paused);
     const noSnapshot = aBatchSandbox('gone', 'ns').template().generation(2).status({ phase: 'Paused', pauseObservedGeneration: 2 }).build();

@@ -9,7 +9,7 @@ import { FakeClock } from '../support/fake-clock.js';
 type Core = EventRecorderOptions['core'];
 type Call = { verb: 'create'; body: CoreV1Event } | { verb: 'patch'; name: string; body: Record<string, unknown> };
 
-function fakeCore(failures: { create?: unknown[]; patch?: unknown[] } = {}) {
+function fakeCore(failures: { create?: Error[]; patch?: Error[] } = {}) {
   const calls: Call[] = [];
   const core = {
     createNamespacedEvent: async ({ body }: { body: CoreV1Event }) => {
@@ -102,7 +102,7 @@ describe('event recorder', () => {
     events.record(SANDBOX, 'Warning', 'InvalidSpec', 'spec.replicas: too big');
     events.record(SANDBOX, 'Warning', 'InvalidSpec', 'spec.template: missing');
     await events.flush();
-    const first = (calls[0] as { body: CoreV1Event }).body.metadata!.name;
+    const first = (calls[0] as { body: CoreV1Event }).body.metadata.name;
     const patches = calls.filter((c) => c.verb === 'patch');
     expect(patches).toEqual([
       { verb: 'patch', name: first, body: { count: 2, lastTimestamp: '2026-01-01T00:00:30.000Z' } },
@@ -120,7 +120,7 @@ describe('event recorder', () => {
     expect(calls.map((c) => c.verb)).toEqual(['create', 'patch', 'create']);
     const [created, , recreated] = calls as { body: CoreV1Event }[];
     expect(recreated!.body.count).toBe(2);
-    expect(recreated!.body.metadata!.name).not.toBe(created!.body.metadata!.name);
+    expect(recreated!.body.metadata.name).not.toBe(created!.body.metadata.name);
   });
 
   it('never throws into the caller: a failed write is logged', async () => {

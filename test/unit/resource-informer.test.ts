@@ -203,7 +203,7 @@ describe('ResourceInformer', () => {
     informer.on('add', (obj) => {
       if (obj.metadata?.name === 'bad') throw new Error('malformed annotation');
     });
-    informer.on('add', (obj) => seen.push(obj.metadata!.name!));
+    informer.on('add', (obj) => seen.push(obj.metadata!.name));
     await informer.start();
 
     listWatch.deliver('add', pod('bad'));
