@@ -19,6 +19,8 @@ export interface BenchRun {
   temporalNamespace: string;
   trials: number;
   verbose: boolean;
+  /** Prints a result line now (a scenario's returned lines are printed when it ends). */
+  report(line: object): void;
 }
 
 export function residentMb(pid: number): number {

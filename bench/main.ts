@@ -72,10 +72,11 @@ async function main(): Promise<void> {
       temporalNamespace: stack.temporalNamespace,
       trials: Number(values.trials),
       verbose: values.verbose,
+      report: (line) => process.stdout.write(`${JSON.stringify(line)}\n`),
     };
     for (const scenario of chosen) {
       const results = await scenario(run);
-      for (const line of Array.isArray(results) ? results : [results]) process.stdout.write(`${JSON.stringify(line)}\n`);
+      for (const line of ([] as object[]).concat(results)) run.report(line);
     }
   } finally {
     await operators.stop();

@@ -15,20 +15,20 @@ const TOPOLOGIES: OperatorTopology[] = [
   [...ONE_OPERATOR, ...ONE_OPERATOR, ['work']],
 ];
 
+/** Reports each topology's line as soon as it is measured: a later one may not finish. */
 export async function runWorkersScaling(run: BenchRun): Promise<object[]> {
   const sandboxes = POOL_SCENARIOS.find((s) => s.name === 'sandboxes-1000')!;
-  const lines: object[] = [];
   let baselineMs: number | undefined;
   for (const topology of TOPOLOGIES) {
     await run.useOperators(topology);
     const [line] = (await runPoolScenario(sandboxes, run)) as { all_delivered_p50_ms: number }[];
     baselineMs ??= line!.all_delivered_p50_ms;
-    lines.push({
+    run.report({
       ...line,
       scenario: WORKERS_SCENARIO,
       operators: topologyName(topology),
       speedup: Math.round((baselineMs / line!.all_delivered_p50_ms) * 100) / 100,
     });
   }
-  return lines;
+  return [];
 }

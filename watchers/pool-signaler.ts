@@ -1,8 +1,13 @@
 // Wakes pool workflows: any change to a Pool, to one of its pods, or to a BatchSandbox that uses it
 // becomes a `poolChanged` signal (signal-with-start, so the first event also starts the workflow).
-// Signals for one pool coalesce: while one is in flight, later events collapse into one follow-up. A
-// signal outstanding for SLOW_SIGNAL_MS no longer holds the follow-up back: one can hang for seconds (seen
-// around a continue-as-new of the pool workflow), and the sandboxes created meanwhile must not wait for it.
+// Signals for one pool coalesce: a pool is signalled at most once per SIGNAL_INTERVAL_MS, and events in
+// between collapse into one follow-up at the interval's end. The workflow needs one signal per round, not
+// one per event: a pool warming 200 pods got about 300 signals a second, and more than 100 events
+// buffered during one workflow task make the server fail that task (FORCE_CLOSE_COMMAND), after which
+// the SDK replayed the run into a nondeterminism error (seen with a work-only worker's slow observations).
+// A signal still in flight does not hold the follow-up back longer than that either: one can hang for
+// seconds (seen around a continue-as-new of the pool workflow), and the sandboxes created meanwhile must
+// not wait for it.
 // A signal that fails (Temporal unreachable, restarting) is sent again with backoff until one gets
 // through: the events it carried happened, and nothing else would wake the pool before its resync.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
@@ -32,8 +37,8 @@ export interface PoolSignalerOptions {
   clock?: Clock;
 }
 
-/** A signal outstanding this long stops holding back the next one for its pool. */
-export const SLOW_SIGNAL_MS = 100;
+/** The shortest time between two signals of one pool (a signal outstanding this long holds nothing back). */
+export const SIGNAL_INTERVAL_MS = 100;
 /** At most this many signals per pool are outstanding at once (slow ones included). */
 const MAX_SIGNALS_IN_FLIGHT = 8;
 /** Retry delays of a failed signal: doubling from the first to the last. */
@@ -41,12 +46,13 @@ const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 4_000;
 
 interface SignalInFlight {
-  startedAt: number;
   done: Promise<void>;
 }
 
 export class PoolSignaler {
   private readonly inFlight = new Map<string, Set<SignalInFlight>>();
+  /** Per pool, when its last signal was sent. */
+  private readonly lastSent = new Map<string, number>();
   private readonly pending = new Set<string>();
   /** Per pool, the wake-up (its cancel) that sends a held-back follow-up once the signal holding it back turns slow. */
   private readonly recheck = new Map<string, () => void>();
@@ -104,14 +110,15 @@ export class PoolSignaler {
     }
     const sending = this.inFlight.get(key) ?? new Set<SignalInFlight>();
     const now = this.clock.now().getTime();
-    const youngest = Math.max(...[...sending].map((s) => s.startedAt));
-    if (sending.size >= MAX_SIGNALS_IN_FLIGHT || now - youngest < SLOW_SIGNAL_MS) {
+    const last = this.lastSent.get(key) ?? -Infinity;
+    if (sending.size >= MAX_SIGNALS_IN_FLIGHT || now - last < SIGNAL_INTERVAL_MS) {
       this.pending.add(key);
-      if (sending.size < MAX_SIGNALS_IN_FLIGHT) this.recheckAt(key, youngest + SLOW_SIGNAL_MS - now, namespace, pool);
+      if (sending.size < MAX_SIGNALS_IN_FLIGHT) this.recheckAt(key, last + SIGNAL_INTERVAL_MS - now, namespace, pool);
       return;
     }
     this.pending.delete(key);
-    const signal: SignalInFlight = { startedAt: now, done: Promise.resolve() };
+    this.lastSent.set(key, now);
+    const signal: SignalInFlight = { done: Promise.resolve() };
     signal.done = this.signal(namespace, pool).then((delivered) => {
       sending.delete(signal);
       if (sending.size === 0) this.inFlight.delete(key);

@@ -11,133 +11,17 @@ import { createLogger } from '../../operator/logger.js';
 import { resourceBalanceScorer } from '../../planners/pool-assign-scorers.js';
 import { BatchSandboxController, type BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
 import type { LifecycleWorkflows } from '../../watchers/lifecycle-workflows.js';
-import type { InformerEventType } from '../../watchers/resource-informer.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 import { aPod } from '../builders/pod.js';
 import { aPool } from '../builders/pool.js';
+import { fakeBatchSandboxApi } from '../support/fake-batch-sandbox-api.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
-
-type Json = Record<string, any>;
-
-class FakeInformer<T extends KubernetesObject> {
-  private readonly objects = new Map<string, T>();
-  private readonly handlers: { event: InformerEventType; handler: (obj: T) => void }[] = [];
-
-  on(event: InformerEventType, handler: (obj: T) => void): void {
-    this.handlers.push({ event, handler });
-  }
-
-  synced = true;
-
-  hasSynced(): boolean {
-    return this.synced;
-  }
-
-  get(name: string, namespace?: string): T | undefined {
-    return this.objects.get(`${namespace}/${name}`);
-  }
-
-  list(namespace?: string): T[] {
-    return [...this.objects.values()].filter((o) => o.metadata?.namespace === namespace);
-  }
-
-  /** A watch event: the cache takes `obj` and the handlers hear of it. */
-  deliver(obj: T): void {
-    const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
-    const event = this.objects.has(key) ? 'update' : 'add';
-    this.objects.set(key, structuredClone(obj));
-    for (const h of this.handlers) if (h.event === event) h.handler(obj);
-  }
-}
-
-/** RFC 7386 JSON merge patch. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result: Json = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete result[k];
-    else result[k] = mergePatch(result[k], v);
-  }
-  return result;
-}
-
-interface Write {
-  verb: string;
-  name: string;
-  body?: Json;
-}
-
-/** The apiserver's copy of each sandbox, with resourceVersion preconditions; records every write. */
-function fakeApi() {
-  const sandboxes = new Map<string, Json>();
-  const writes: Write[] = [];
-  let rv = 100;
-  const failNext: { createPod?: Error; patch?: Error } = {};
-  const patch = (target: string) => async ({ name, body }: { name: string; body: Json }) => {
-    writes.push({ verb: `patch ${target}`, name, body: structuredClone(body) });
-    if (failNext.patch) {
-      const err = failNext.patch;
-      failNext.patch = undefined;
-      throw err;
-    }
-    const current = sandboxes.get(name)!;
-    if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
-    }
-    const { metadata: _, ...rest } = body;
-    const allowed =
-      target === 'status'
-        ? { status: rest.status }
-        : { metadata: { annotations: body.metadata.annotations, finalizers: body.metadata.finalizers }, spec: rest.spec };
-    // Through JSON: absent parts of the patch (undefined) must not touch the object.
-    const updated = mergePatch(current, JSON.parse(JSON.stringify(allowed))) as Json;
-    updated.metadata.resourceVersion = String(++rv);
-    sandboxes.set(name, updated);
-    return structuredClone(updated);
-  };
-  const customObjects = {
-    patchNamespacedCustomObject: patch('metadata'),
-    patchNamespacedCustomObjectStatus: patch('status'),
-    deleteNamespacedCustomObject: async ({ name, body }: { name: string; body: Json }) => {
-      writes.push({ verb: 'delete sandbox', name, body });
-      return {};
-    },
-  } as unknown as BatchSandboxControllerOptions['customObjects'];
-  const core = {
-    createNamespacedPod: async ({ body }: { body: V1Pod }) => {
-      writes.push({ verb: 'create pod', name: body.metadata!.name!, body });
-      if (failNext.createPod) {
-        const err = failNext.createPod;
-        failNext.createPod = undefined;
-        throw err;
-      }
-      return body;
-    },
-    deleteNamespacedPod: async ({ name, body }: { name: string; body: Json }) => {
-      writes.push({ verb: 'delete pod', name, body });
-      return {};
-    },
-  } as unknown as BatchSandboxControllerOptions['core'];
-  return {
-    customObjects,
-    core,
-    writes,
-    failNext,
-    /** Stores a sandbox as created by a client (a new resourceVersion). */
-    put(bs: BatchSandbox): Json {
-      const stored = structuredClone(bs) as Json;
-      stored.metadata.resourceVersion = String(++rv);
-      sandboxes.set(bs.metadata.name, stored);
-      return stored;
-    },
-    get: (name: string) => sandboxes.get(name)!,
-  };
-}
+import { FakeInformer } from '../support/fake-informer.js';
 
 function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 'tasks' | 'lifecycle'> = {}) {
   const clock = new FakeClock('2026-01-01T00:00:00Z');
-  const api = fakeApi();
+  const api = fakeBatchSandboxApi();
   const sandboxes = new FakeInformer<KubernetesObject>();
   const pods = new FakeInformer<V1Pod>();
   const pools = new FakeInformer<KubernetesObject>();

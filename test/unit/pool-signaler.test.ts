@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { createLogger } from '../../operator/logger.js';
-import { PoolSignaler, SLOW_SIGNAL_MS, type PoolSignalerOptions } from '../../watchers/pool-signaler.js';
+import { PoolSignaler, SIGNAL_INTERVAL_MS, type PoolSignalerOptions } from '../../watchers/pool-signaler.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 
 function harness() {
@@ -61,22 +61,29 @@ describe('PoolSignaler', () => {
     expect(clock.pendingDelays()).toEqual([250]);
   });
 
-  it('collapses a burst behind the signal in flight into one follow-up, sent when it finishes', async () => {
+  it('signals a pool at most once an interval: a burst collapses into one follow-up at its end', async () => {
     const { calls, signaler, clock } = harness();
     signaler.poolChanged('ns', 'warm');
     for (let i = 0; i < 5; i++) signaler.poolChanged('ns', 'warm');
-    await clock.advance(SLOW_SIGNAL_MS / 2);
+    await clock.advance(SIGNAL_INTERVAL_MS / 2);
     expect(calls).toHaveLength(1);
 
+    // The first signal is through long before the interval ends: the follow-up still waits for its end.
     calls[0]!.finish();
     await settle();
+    signaler.poolChanged('ns', 'warm');
+    expect(calls).toHaveLength(1);
+    await clock.advance(SIGNAL_INTERVAL_MS / 2);
     expect(calls).toHaveLength(2);
     calls[1]!.finish();
     await settle();
     // Nothing happened since the follow-up: no further signal, and none waiting.
-    await clock.advance(10 * SLOW_SIGNAL_MS);
+    await clock.advance(10 * SIGNAL_INTERVAL_MS);
     expect(calls).toHaveLength(2);
     expect(clock.pendingDelays()).toEqual([]);
+    // A change after a quiet interval goes out at once.
+    signaler.poolChanged('ns', 'warm');
+    expect(calls).toHaveLength(3);
   });
 
   it('does not let a hanging signal hold back the next change: the follow-up goes out once the hanging one is slow', async () => {
@@ -84,15 +91,17 @@ describe('PoolSignaler', () => {
     signaler.poolChanged('ns', 'warm'); // hangs
     await clock.advance(10);
     signaler.poolChanged('ns', 'warm');
-    await clock.advance(SLOW_SIGNAL_MS - 11);
+    await clock.advance(SIGNAL_INTERVAL_MS - 11);
     expect(calls).toHaveLength(1);
     await clock.advance(1);
     expect(calls).toHaveLength(2);
 
-    // With only the hanging signal outstanding, a change is signalled at once.
+    // With only the hanging signal outstanding, a change is signalled once the interval has passed.
     calls[1]!.finish();
     await settle();
     signaler.poolChanged('ns', 'warm');
+    expect(calls).toHaveLength(2);
+    await clock.advance(SIGNAL_INTERVAL_MS);
     expect(calls).toHaveLength(3);
     expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/warm', 'pool/ns/warm', 'pool/ns/warm']);
   });
@@ -101,7 +110,7 @@ describe('PoolSignaler', () => {
     const { calls, signaler, clock } = harness();
     for (let i = 0; i < 20; i++) {
       signaler.poolChanged('ns', 'warm');
-      await clock.advance(SLOW_SIGNAL_MS);
+      await clock.advance(SIGNAL_INTERVAL_MS);
     }
     expect(calls).toHaveLength(8);
 
@@ -111,7 +120,7 @@ describe('PoolSignaler', () => {
   });
 
   it("wakes the pool for a sandbox's task-cleanup finalizer going (its pods go back then), not for its status", async () => {
-    const { calls, sandboxEvents } = harness();
+    const { calls, sandboxEvents, clock } = harness();
     const sandbox = (finalizers: string[], status: object = {}) => ({
       kind: 'BatchSandbox',
       metadata: { name: 'bs', namespace: 'ns', uid: 'u1', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers },
@@ -123,6 +132,7 @@ describe('PoolSignaler', () => {
     calls[0]!.finish();
     await settle();
     sandboxEvents.get('update')!(sandbox(both, { taskRunning: 0 }));
+    await clock.advance(SIGNAL_INTERVAL_MS);
     expect(calls).toHaveLength(1);
     sandboxEvents.get('update')!(sandbox(both.slice(1)));
     expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/warm', 'pool/ns/warm']);
