@@ -54,14 +54,9 @@ export class BenchOperators {
     return operators;
   }
 
-  /** Resident memory of every process, in MB, in topology order. */
-  residentMb(): number[] {
-    return this.processes.map((p) => residentMb(p.pid));
-  }
-
-  /** `operator_rss_mb` (all processes) and, with more than one, each process's under its roles. */
+  /** `operator_rss_mb` (all processes) and, with more than one, each process's in topology order. */
   memoryFigures(): { operator_rss_mb: number; operators?: string; rss_mb_by_process?: number[] } {
-    const each = this.residentMb();
+    const each = this.processes.map((p) => residentMb(p.pid));
     const total = each.reduce((a, b) => a + b, 0);
     return this.processes.length === 1 ? { operator_rss_mb: total } : { operator_rss_mb: total, operators: topologyName(this.topology), rss_mb_by_process: each };
   }

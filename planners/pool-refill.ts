@@ -2,12 +2,12 @@
 // about four apiserver writes per new pod (create, binding, status, the scheduler's Event) beside the
 // burst's two per sandbox: in the 1,000-sandbox benchmark the pools created 1,300-3,400 pods while they
 // delivered, more writes than the deliveries themselves. So after a burst (a round that serves
-// REFILL_HOLD_BURST sandboxes or more) a refill is held while deliveries go on: the hold is waited out in REFILL_SETTLE_MS steps (workflow timers, which replay exactly; a comparison of
-// workflow clock readings after a local activity does not) until a step passes without a delivery, and
-// at most REFILL_MAX_HOLD_MS, so a steady stream still gets its buffer back. Demand the pool cannot serve
-// (a shortfall) and rollouts are never held: those pods are owed now. A steady trickle never starts a
-// hold: there the buffer is what serves the next sandbox at once (holding it doubled the chaos run's
-// allocation p50).
+// REFILL_HOLD_BURST sandboxes or more) a refill is held while deliveries go on: the hold is waited out in
+// REFILL_SETTLE_MS steps (workflow timers, which replay exactly; a comparison of workflow clock readings
+// after a local activity does not) until a step passes without a delivery, and at most REFILL_MAX_HOLD_MS,
+// so a steady stream still gets its buffer back. Demand the pool cannot serve (a shortfall) and rollouts
+// are never held: those pods are owed now. A steady trickle never starts a hold: there the buffer is what
+// serves the next sandbox at once (holding it doubled the chaos run's allocation p50).
 
 /** Sandboxes one round must serve to start a hold. */
 export const REFILL_HOLD_BURST = 10;
