@@ -14,7 +14,7 @@ import { SANDBOX_PROBLEM_REASONS } from '../planners/sandbox-problem.js';
 export interface ObservedSandbox {
   metadata: { namespace?: string; name?: string; annotations?: Record<string, string> };
   spec?: { replicas?: number; poolRef?: string };
-  status?: { allocated?: number; conditions?: { type?: string; reason?: string }[] };
+  status?: { allocated?: number; conditions?: { type?: string; status?: string; reason?: string; message?: string }[] };
 }
 
 interface Tracked {

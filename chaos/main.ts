@@ -68,7 +68,7 @@ async function run(stack: LocalStack, replicas: OperatorReplicas, options: Chaos
   const [, , pauseResume, faultCounts] = await Promise.all([
     runPooledChurn({ kc, namespace: POOLS_NAMESPACE, pools, clientsPerPool: options.clientsPerPool, allocationBoundMs: options.allocationBoundMs, random, watch, monitor, ending }),
     sleep(options.durationMs),
-    runPauseResumeCycles({ kc, namespace: PAUSE_NAMESPACE, sandboxes: options.pauseSandboxes, boundMs: 120_000, watch, ending }),
+    runPauseResumeCycles({ kc, namespace: PAUSE_NAMESPACE, sandboxes: options.pauseSandboxes, boundMs: 120_000, watch, ending, report: say }),
     inject(faults, started, stack, replicas),
   ]);
   const allocation = monitor.summary(performance.now());

@@ -66,6 +66,6 @@ export class OperatorReplicas {
   }
 
   private launch(i: number): ManagedProcess {
-    return startOperatorOnStack(this.stack, { name: `operator-${i}`, httpPort: this.ports[i]!, env: { LOG_LEVEL: 'warn' } });
+    return startOperatorOnStack(this.stack, { name: `operator-${i}`, httpPort: this.ports[i]!, env: { LOG_LEVEL: process.env.CHAOS_OPERATOR_LOG ?? 'warn' } });
   }
 }

@@ -17,6 +17,8 @@ export interface PauseResumeOptions {
   boundMs: number;
   watch: SandboxWatch;
   ending: () => boolean;
+  /** Told what a sandbox looked like when its pause or resume was given up on. */
+  report: (message: string) => void;
 }
 
 export interface PauseResumeCounts {
@@ -36,6 +38,19 @@ const settledIn = (phases: readonly string[], generation: number) => (s: Sandbox
   (s.metadata.generation ?? 0) >= generation &&
   phases.includes(s.status?.phase ?? '') &&
   s.status?.pauseObservedGeneration === s.metadata.generation;
+/** One line naming what the operator last wrote on the sandbox: enough to start looking in its logs and runs. */
+export function describeSandbox(s: SandboxObject | undefined): string {
+  if (s === undefined) return 'gone';
+  const conditions = (s.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason ?? ''}${c.message ? ` (${c.message})` : ''}`);
+  return [
+    `generation ${s.metadata.generation ?? '?'}`,
+    `pauseObservedGeneration ${s.status?.pauseObservedGeneration ?? 'none'}`,
+    `phase ${s.status?.phase ?? 'none'}`,
+    `ready ${s.status?.ready ?? 'none'}`,
+    `conditions [${conditions.join(', ')}]`,
+  ].join(', ');
+}
+
 const runningAt = (generation: number) => (s: SandboxObject | undefined) => settledIn(['Succeed'], generation)(s) && s!.status?.ready === 1;
 
 export async function runPauseResumeCycles(opts: PauseResumeOptions): Promise<PauseResumeCounts> {
@@ -75,6 +90,7 @@ export async function runPauseResumeCycles(opts: PauseResumeOptions): Promise<Pa
         const pausedAt = await setPause(name, true);
         if (!(await opts.watch.waitFor(namespace, name, settledIn(['Paused', 'Succeed'], pausedAt), opts.boundMs))) {
           counts.pauses_unresolved++;
+          opts.report(`pause unresolved: ${namespace}/${name}: ${describeSandbox(opts.watch.get(namespace, name))}`);
           break;
         }
         const rolledBack = opts.watch.get(namespace, name)?.status?.phase === 'Succeed';
@@ -83,6 +99,7 @@ export async function runPauseResumeCycles(opts: PauseResumeOptions): Promise<Pa
         const resumedAt = await setPause(name, false);
         if (!(await opts.watch.waitFor(namespace, name, runningAt(resumedAt), opts.boundMs))) {
           counts.resumes_failed++;
+          opts.report(`resume failed: ${namespace}/${name}: ${describeSandbox(opts.watch.get(namespace, name))}`);
           break;
         }
         if (!rolledBack) counts.pause_resume_cycles++;

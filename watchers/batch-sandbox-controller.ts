@@ -32,7 +32,7 @@ import {
   type BatchSandboxStatus,
 } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
-import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
+import { API_VERSION, BATCH_SANDBOX, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
 import { poolSchema, poolStatusSchema, type Pool } from '../api/v1alpha1/pool.js';
 import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
 import type { SandboxRef } from '../activities/pause-activity-types.js';
@@ -51,7 +51,7 @@ import {
   type SandboxProblem,
 } from '../planners/sandbox-problem.js';
 import { expired, msUntilExpiry } from '../planners/expiry.js';
-import { decidePauseIntent } from '../planners/pause-intent.js';
+import { decidePauseIntent, type PauseIntentDecision } from '../planners/pause-intent.js';
 import { resumeWakeState } from '../planners/resume-progress.js';
 import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
@@ -91,7 +91,7 @@ export interface BatchSandboxControllerOptions {
   tasks?: TaskWorkflows;
   customObjects: Pick<
     CustomObjectsApi,
-    'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'deleteNamespacedCustomObject'
+    'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'deleteNamespacedCustomObject' | 'listNamespacedCustomObject'
   >;
   core: Pick<CoreV1Api, 'createNamespacedPod' | 'deleteNamespacedPod'>;
   events: EventRecorder;
@@ -107,6 +107,18 @@ export interface BatchSandboxControllerOptions {
 const KIND = BATCH_SANDBOX.kind;
 /** How often a Pausing sandbox's pause run is checked for life (a run terminated or timed out is restarted). */
 const PAUSE_RUN_CHECK_MS = 15_000;
+
+/** ResumeFailed reasons that depend on the snapshots seen (planners/resume-source.ts). */
+const SNAPSHOT_REFUSALS: ReadonlySet<string> = new Set(['SnapshotNotFound', 'SnapshotNotReady']);
+
+/** This sandbox's pause snapshots among `objects` (any phase). */
+function pauseSnapshotsIn(objects: readonly KubernetesObject[], sandbox: BatchSandbox): SandboxSnapshot[] {
+  return objects.flatMap((raw): SandboxSnapshot[] => {
+    const parsed = sandboxSnapshotSchema.safeParse(raw);
+    const ours = parsed.success && parsed.data.spec.sandboxName === sandbox.metadata.name && isPauseSnapshot(parsed.data);
+    return ours ? [parsed.data] : [];
+  });
+}
 
 export function batchSandboxKey(namespace: string, name: string): string {
   return `${KIND}/${namespace}/${name}`;
@@ -272,7 +284,7 @@ export class BatchSandboxController {
       // A fresh replica would otherwise answer a resume with SnapshotNotFound from a half-filled cache.
       throw new RetryLater('the SandboxSnapshot cache has not synced yet');
     }
-    const decision = decidePauseIntent({ sandbox, snapshots: this.pauseSnapshotsOf(sandbox) });
+    const decision = await this.confirmedPauseIntent(sandbox);
     const { namespace, name } = ref;
     switch (decision.action) {
       case 'none':
@@ -371,13 +383,27 @@ export class BatchSandboxController {
     return sortByIndex(this.opts.informers.pods.list(sandbox.metadata.namespace ?? '').filter((pod) => controllerOf(pod)?.uid === uid));
   }
 
+  /**
+   * decidePauseIntent on the cached snapshots; a resume refused for its snapshots is decided again on the
+   * apiserver's. That refusal is an answer the server acts on, and the two caches can lag each other: after
+   * a watch reconnect the sandbox's Paused can arrive before its snapshot's Succeed (which came first).
+   */
+  private async confirmedPauseIntent(sandbox: BatchSandbox): Promise<PauseIntentDecision> {
+    const cached = decidePauseIntent({ sandbox, snapshots: this.pauseSnapshotsOf(sandbox) });
+    if (cached.action !== 'reject' || !SNAPSHOT_REFUSALS.has(cached.reason)) return cached;
+    return decidePauseIntent({ sandbox, snapshots: await this.livePauseSnapshotsOf(sandbox) });
+  }
+
   private pauseSnapshotsOf(sandbox: BatchSandbox): SandboxSnapshot[] {
-    const informer = this.opts.informers.sandboxSnapshots;
-    return (informer?.list(sandbox.metadata.namespace ?? '') ?? []).flatMap((raw): SandboxSnapshot[] => {
-      const parsed = sandboxSnapshotSchema.safeParse(raw);
-      const ours = parsed.success && parsed.data.spec.sandboxName === sandbox.metadata.name && isPauseSnapshot(parsed.data);
-      return ours ? [parsed.data] : [];
-    });
+    return pauseSnapshotsIn(this.opts.informers.sandboxSnapshots?.list(sandbox.metadata.namespace ?? '') ?? [], sandbox);
+  }
+
+  private async livePauseSnapshotsOf(sandbox: BatchSandbox): Promise<SandboxSnapshot[]> {
+    const namespace = sandbox.metadata.namespace ?? '';
+    const list = (await this.opts.customObjects.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: SANDBOX_SNAPSHOT.plural, namespace })) as {
+      items: KubernetesObject[];
+    };
+    return pauseSnapshotsIn(list.items, sandbox);
   }
 
   private async writePauseStatus(key: string, sandbox: BatchSandbox, event: PauseLifecycleEvent): Promise<void> {
@@ -537,7 +563,9 @@ export class BatchSandboxController {
     const snapshots = this.opts.informers.sandboxSnapshots;
     if (sandbox.status?.phase !== 'Paused' || !snapshots?.hasSynced()) return false;
     const pods = namesPool(sandbox.spec.poolRef) ? this.allocatedPods(sandbox, readAllocation(sandbox.metadata.annotations ?? {})) : this.ownPods(sandbox);
-    const why = unbackedPausedPhase({ sandbox, pauseSnapshots: this.pauseSnapshotsOf(sandbox), pods });
+    const unbacked = (pauseSnapshots: SandboxSnapshot[]) => unbackedPausedPhase({ sandbox, pauseSnapshots, pods });
+    // The repair overwrites a phase; the snapshot cache may lag the sandbox's, so its absence is confirmed.
+    const why = unbacked(this.pauseSnapshotsOf(sandbox)) && unbacked(await this.livePauseSnapshotsOf(sandbox));
     if (why === undefined) return false;
     const { namespace, name } = sandbox.metadata;
     this.log.warn({ kind: KIND, namespace, name }, why);

@@ -1,8 +1,10 @@
 // A recording fake of the apiserver calls the BatchSandbox controller makes: BatchSandbox metadata and
-// status merge patches with resourceVersion preconditions, deletions, pod creates and deletes. Every
-// write is recorded, so a test asserts the exact writes a reconcile makes; `failNext` refuses the next one.
+// status merge patches with resourceVersion preconditions, deletions, pod creates and deletes, and the
+// SandboxSnapshot list. Every write is recorded, so a test asserts the exact writes a reconcile makes;
+// `failNext` refuses the next one.
 import { ApiException, type V1Pod } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { SANDBOX_SNAPSHOT } from '../../api/v1alpha1/group.js';
 import type { BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
 
 /** An API object as stored: raw JSON, read by the tests as they expect it. */
@@ -28,6 +30,8 @@ interface Write {
 /** The apiserver's copy of each sandbox, with resourceVersion preconditions; records every write. */
 export function fakeBatchSandboxApi() {
   const sandboxes = new Map<string, Json>();
+  /** The SandboxSnapshots the apiserver holds (a test's informer may show others). */
+  const snapshots: Json[] = [];
   const writes: Write[] = [];
   let rv = 100;
   const failNext: { createPod?: Error; patch?: Error } = {};
@@ -60,6 +64,10 @@ export function fakeBatchSandboxApi() {
       writes.push({ verb: 'delete sandbox', name, body });
       return {};
     },
+    listNamespacedCustomObject: async ({ plural, namespace }: { plural: string; namespace: string }) => {
+      if (plural !== SANDBOX_SNAPSHOT.plural) throw new Error(`the fake lists SandboxSnapshots only, not ${plural}`);
+      return { items: structuredClone(snapshots.filter((s) => s.metadata.namespace === namespace)) };
+    },
   } as unknown as BatchSandboxControllerOptions['customObjects'];
   const core = {
     createNamespacedPod: async ({ body }: { body: V1Pod }) => {
@@ -81,6 +89,7 @@ export function fakeBatchSandboxApi() {
     core,
     writes,
     failNext,
+    snapshots,
     /** Stores a sandbox as created by a client (a new resourceVersion). */
     put(bs: BatchSandbox): Json {
       const stored = structuredClone(bs) as Json;

@@ -473,6 +473,33 @@ describe('BatchSandboxController, pause intent', () => {
     expect(t.api.writes).toEqual([]);
   });
 
+  it('decides a resume refused for its snapshots again on the apiserver\'s: the snapshot cache may lag the sandbox\'s', async () => {
+    const resumes: number[] = [];
+    const lifecycle = { startResume: async (_ref: unknown, generation: number) => void resumes.push(generation) } as unknown as LifecycleWorkflows;
+    const t = setup({ lifecycle });
+    const paused = aBatchSandbox('bs', 'ns').template().generation(6).pause(false).status({ phase: 'Paused', pauseObservedGeneration: 5 }).build();
+    // The cache still shows the snapshot as the pause created it; the apiserver has it Succeed.
+    t.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).build());
+    t.api.snapshots.push(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).succeeded().build());
+    await t.apply(paused);
+    expect(resumes).toEqual([6]);
+    expect(t.api.writes).toEqual([]);
+    expect(t.events).toEqual([]);
+
+    // Not ready on the apiserver too: refused, and said so.
+    const u = setup({ lifecycle });
+    u.snapshots.deliver(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).build());
+    u.api.snapshots.push(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 5).build());
+    await u.apply(paused);
+    expect(resumes).toEqual([6]);
+    expect(u.api.get('bs').status).toMatchObject({
+      phase: 'Paused',
+      pauseObservedGeneration: 6,
+      conditions: expect.arrayContaining([expect.objectContaining({ type: 'ResumeFailed', reason: 'SnapshotNotReady' })]),
+    });
+    expect(u.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'ResumeFailed' })]);
+  });
+
   it('restores the runtime status of a sandbox that says Paused with no pause behind it, so the next pause runs', async () => {
     const pauses: number[] = [];
     const lifecycle = { startPause: async (_ref: unknown, generation: number) => void pauses.push(generation) } as unknown as LifecycleWorkflows;
@@ -486,6 +513,16 @@ describe('BatchSandboxController, pause intent', () => {
     // A pause asked for now is a pause, not "already paused".
     await t.apply({ ...structuredClone(t.api.get('bs')), spec: { ...t.api.get('bs').spec, pause: true }, metadata: { ...t.api.get('bs').metadata, generation: 2 } } as BatchSandbox);
     expect(pauses).toEqual([2]);
+  });
+
+  it('leaves a Paused phase alone when only the cache misses its snapshot', async () => {
+    const t = setup({ lifecycle: {} as LifecycleWorkflows });
+    const paused = aBatchSandbox('bs', 'ns').template().generation(2).status({ phase: 'Paused', pauseObservedGeneration: 2 }).build();
+    t.api.snapshots.push(aSandboxSnapshot('bs-pause', 'ns').pauseOf(paused, 2).succeeded().build());
+    await t.pod(ownPod(paused, 0));
+    await t.apply(paused);
+    expect(t.events).toEqual([]);
+    expect(t.api.get('bs').status?.phase).toBe('Paused');
   });
 
   it('leaves a real pause alone: Paused with its snapshot, or Paused with no pods left', async () => {
