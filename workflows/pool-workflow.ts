@@ -111,6 +111,12 @@ const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
  * Pool's Pending pods for POD_WRITE_MEMORY_ROUNDS rounds, holding back the pods its sandboxes wait for.
  */
 const POD_WRITES_PER_POOL_OBJECT_PATCH = 'pod-writes-per-pool-object';
+/**
+ * Runs from this patch on keep a write only when the Pool object it was made for is the one the run
+ * observes when it lands: a Pool replaced while its create ran, and seen by a round meanwhile, never shows
+ * that create's pods (the clearing above had nothing to clear then).
+ */
+const POD_WRITES_OF_THEIR_POOL_OBJECT_PATCH = 'pod-writes-of-their-pool-object';
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -135,6 +141,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let podWrites: PodWritesInFlight = NO_POD_WRITES;
   /** The Pool object (UID) whose pods podWrites are. */
   let podWritesOf: string | undefined;
+  const writesKeepTheirPoolObject = patched(POD_WRITES_OF_THEIR_POOL_OBJECT_PATCH);
   const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND, baseline);
   /** The last observation (incremental runs): each round asks only for what changed since. */
   let held: PoolObservation = EMPTY_OBSERVATION;
@@ -332,7 +339,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // Each step is awaited right here: an extra async hop would reorder this run's commands against the
     // rounds running meanwhile, and histories recorded before would no longer replay.
     if (releasedOrEvicted.length > 0 && (await step('deleting released or evicted pods', bulk.deletePoolPods({ namespace, pool, names: releasedOrEvicted })))) {
-      podWrites = withPodWrites(podWrites, 'deleted', releasedOrEvicted, progress.rounds);
+      recordPodWrites('deleted', releasedOrEvicted, poolObject);
     }
     if (round.release.records.length > 0 && (await step('recording releases', bulk.recordReleases({ namespace, releases: round.release.records })))) {
       const released = round.release.records.flatMap((r) => r.pods);
@@ -342,9 +349,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         landed.released[r.sandbox] = [...(landed.released[r.sandbox] ?? []), ...r.pods];
       }
     }
-    if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision);
+    if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision, poolObject);
     if (round.scale.deletePods.length > 0 && (await step('deleting surplus pods', bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods })))) {
-      podWrites = withPodWrites(podWrites, 'deleted', round.scale.deletePods, progress.rounds);
+      recordPodWrites('deleted', round.scale.deletePods, poolObject);
     }
     if (round.staleLabels.length > 0) await step('clearing stale allocation labels', bulk.clearStaleLabels({ namespace, labels: round.staleLabels }));
     if (poolStatusChanged(lastStatus?.status, round.status) && (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))) {
@@ -371,10 +378,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   }
 
   /** Creates pool pods; a refusal for good is kept (creation waits, the status says it), not retried here. */
-  async function createPoolPods(names: string[], revision: string): Promise<void> {
+  async function createPoolPods(names: string[], revision: string, poolObject: Pool): Promise<void> {
     try {
       await bulk.createPoolPods({ namespace, pool, names });
-      podWrites = withPodWrites(podWrites, 'created', names, progress.rounds);
+      recordPodWrites('created', names, poolObject);
       createRefusal = undefined;
     } catch (err) {
       const refused = activityFailureOfType(err, POOL_POD_CREATE_REFUSED);
@@ -382,6 +389,12 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       createRefusal = { message: refused.message, revision, at: Date.now() };
       log.warn('Pool pods refused by the apiserver; creation held back', { kind: 'Pool', namespace, name: pool, reason: refused.message });
     }
+  }
+
+  /** Remembers pods written for `poolObject` until the observation shows them (planners/pool-pod-writes.ts). */
+  function recordPodWrites(kind: keyof PodWritesInFlight, names: string[], poolObject: Pool): void {
+    if (writesKeepTheirPoolObject && poolObject.metadata.uid !== podWritesOf) return;
+    podWrites = withPodWrites(podWrites, kind, names, progress.rounds);
   }
 
   /**
