@@ -86,6 +86,17 @@ describe('pooled BatchSandbox bad input', () => {
     const served = await waitForSandbox('survivor', 'served by the recreated pool', (bs) => {
       const pods = JSON.parse(bs.metadata.annotations?.[ANNOTATIONS.allocStatus] ?? '{"pods":[]}').pods as string[];
       return pods.length === 2 && bs.status?.ready === 1;
+    }).catch(async (err: Error) => {
+      // Seen once on CI (alloc-status of three pods of one prefix): say which Pool object owns each pod.
+      const pool = (await objects.getNamespacedCustomObject({ ...crd, plural: POOL.plural, name: 'again' })) as { metadata: { uid: string } };
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=again` })).items.map((p) => ({
+        name: p.metadata?.name,
+        owner: p.metadata?.ownerReferences?.[0]?.uid,
+        deleting: p.metadata?.deletionTimestamp !== undefined,
+        phase: p.status?.phase,
+      }));
+      const workflow = await ns.diagnosePool?.('again').catch((e: Error) => e.message);
+      throw new Error(`${err.message}; pool uid ${pool.metadata.uid}; pods ${JSON.stringify(pods)}; workflow ${workflow}`);
     });
     const pods = JSON.parse(served.metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[];
     expect(pods[0]).toBe(first);
