@@ -13,9 +13,12 @@ export interface ReplicaRestore {
   containers: ContainerSnapshot[];
 }
 
+/** Why the snapshots cannot restore the sandbox: depends on the snapshots seen, nothing else. */
+export const RESUME_SOURCE_REFUSALS = ['SnapshotNotFound', 'SnapshotNotReady'] as const;
+
 export type ResumeSourceResult =
   | { ok: true; restores: ReplicaRestore[] }
-  | { ok: false; reason: 'SnapshotNotFound' | 'SnapshotNotReady'; message: string };
+  | { ok: false; reason: (typeof RESUME_SOURCE_REFUSALS)[number]; message: string };
 
 function controlledBy(snapshot: SandboxSnapshot, sandbox: BatchSandbox): boolean {
   const uid = sandbox.metadata.uid;

@@ -53,6 +53,7 @@ import {
 import { expired, msUntilExpiry } from '../planners/expiry.js';
 import { decidePauseIntent, type PauseIntentDecision } from '../planners/pause-intent.js';
 import { resumeWakeState } from '../planners/resume-progress.js';
+import { RESUME_SOURCE_REFUSALS } from '../planners/resume-source.js';
 import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
 import { isPauseSnapshot } from '../planners/snapshot-names.js';
 import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
@@ -108,8 +109,7 @@ const KIND = BATCH_SANDBOX.kind;
 /** How often a Pausing sandbox's pause run is checked for life (a run terminated or timed out is restarted). */
 const PAUSE_RUN_CHECK_MS = 15_000;
 
-/** ResumeFailed reasons that depend on the snapshots seen (planners/resume-source.ts). */
-const SNAPSHOT_REFUSALS: ReadonlySet<string> = new Set(['SnapshotNotFound', 'SnapshotNotReady']);
+const SNAPSHOT_REFUSALS: ReadonlySet<string> = new Set(RESUME_SOURCE_REFUSALS);
 
 /** This sandbox's pause snapshots among `objects` (any phase). */
 function pauseSnapshotsIn(objects: readonly KubernetesObject[], sandbox: BatchSandbox): SandboxSnapshot[] {
