@@ -17,6 +17,7 @@ import { POOL_POD_CREATE_REFUSED } from '../planners/pool-create-refusal.js';
 import { buildPoolPod } from '../planners/pool-pod.js';
 import { templateRevision } from '../planners/pool-revision.js';
 import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
+import { allocStatusAfterConflict } from '../planners/delivery-conflict.js';
 import { apiErrorMessage, isApiStatus, isPermanentApiError, unlessNotFound } from '../operator/kube-errors.js';
 import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
 import { EVENT_REASONS, recordOccurrence, type EventRecorder } from '../operator/events.js';
@@ -140,12 +141,10 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       const current = await readSandboxForPatch(namespace, order.sandbox, attempt === 0 ? undefined : resourceVersion);
       if (current === 'gone') return gone();
       if (current) {
-        // A conflict. Pods the plan did not know were handed out by a round this one never saw (its
-        // worker died before recording it, or it is still running as a zombie): the plan is stale.
-        if (current.allocated.some((p) => !order.allocStatus.includes(p))) return { outcome: 'stale', writes };
-        // Otherwise merge with what is there now (never drop pods the annotation already lists).
+        const merged = allocStatusAfterConflict(order.allocStatus, current.allocated);
+        if (merged === 'stale') return { outcome: 'stale', writes };
         resourceVersion = current.resourceVersion;
-        allocStatus = [...current.allocated, ...allocStatus.filter((p) => !current.allocated.includes(p))];
+        allocStatus = merged;
       }
       const finalizers = [...new Set([...(current?.finalizers ?? order.finalizers), FINALIZERS.poolAllocation])];
       try {

@@ -11,6 +11,7 @@ import type { DeliveryOrder, PoolActivities } from '../../activities/pool-activi
 import { FINALIZERS } from '../../api/v1alpha1/contract.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
 import type { PodDigest, PoolObservation, SandboxView } from '../../planners/pool-observation.js';
+import { allocStatusAfterConflict } from '../../planners/delivery-conflict.js';
 import { changesSince } from '../../planners/pool-observation-changes.js';
 import { templateRevision } from '../../planners/pool-revision.js';
 import { deliveredStatus, sandboxView } from '../builders/sandbox-view.js';
@@ -253,11 +254,8 @@ export class FakePoolCluster {
   private deliver(order: DeliveryOrder): 'delivered' | 'gone' | 'stale' {
     const s = this.sandboxes.get(order.sandbox);
     if (!s) return 'gone';
-    let allocated = order.allocStatus;
-    if (s.resourceVersion !== order.resourceVersion) {
-      if (s.allocated.some((p) => !order.allocStatus.includes(p))) return 'stale';
-      allocated = [...s.allocated, ...order.allocStatus.filter((p) => !s.allocated.includes(p))];
-    }
+    const allocated = s.resourceVersion === order.resourceVersion ? order.allocStatus : allocStatusAfterConflict(order.allocStatus, s.allocated);
+    if (allocated === 'stale') return 'stale';
     const finalizers = [...new Set([...s.finalizers, FINALIZERS.poolAllocation])];
     Object.assign(s, {
       allocated,
