@@ -9,6 +9,7 @@ import { GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import { createLogger } from '../operator/logger.js';
 import { startLocalStack, type LocalStack } from '../stack/local-stack.js';
 import { waitUntil } from '../stack/wait-until.js';
+import { poolWorkflowId } from '../workflows/pool-workflow.js';
 import { AllocationMonitor } from './allocation-monitor.js';
 import { CORRECTNESS_COUNTS, parseChaosOptions, type ChaosOptions } from './chaos-options.js';
 import { deleteAndFindLeftovers, failingWorkflows } from './end-of-run-checks.js';
@@ -17,9 +18,12 @@ import { OperatorReplicas } from './operator-replicas.js';
 import { runPauseResumeCycles } from './pause-resume-cycles.js';
 import { runPooledChurn } from './pooled-churn.js';
 import { SandboxWatch } from './sandbox-watch.js';
+import { slowStepsOfWorkflows } from './slow-workflow-tasks.js';
 
 const POOLS_NAMESPACE = 'chaos-pools';
 const PAUSE_NAMESPACE = 'chaos-pause';
+/** A pool workflow task or activity slower than this is reported with its attempts (where a stall came from). */
+const SLOW_STEP_MS = 3_000;
 
 
 const say = (message: string): void => {
@@ -61,6 +65,7 @@ async function run(stack: LocalStack, replicas: OperatorReplicas, options: Chaos
   const watch = new SandboxWatch(kc, monitor, createLogger('warn'));
   await watch.start();
   const started = performance.now();
+  const startedAtEpochMs = Date.now();
   const ending = (): boolean => performance.now() - started >= options.durationMs;
   const faults = planFaults({ durationMs: options.durationMs, replicas: options.replicas, killEveryMs: options.killEveryMs, seed: options.seed });
   say(`running for ${options.durationMs / 1000} s with ${options.replicas} replicas, ${pools.length} pools, ${faults.length} faults`);
@@ -75,6 +80,11 @@ async function run(stack: LocalStack, replicas: OperatorReplicas, options: Chaos
   for (const pair of monitor.doubleAllocations()) say(`double allocation: ${pair}`);
   for (const slow of monitor.slowest(5)) {
     say(`slow allocation: ${slow.sandbox} created at ${Math.round((slow.createdAt - started) / 100) / 10} s, allocated after ${Math.round(slow.latencyMs)} ms`);
+  }
+
+  const poolWorkflows = pools.map((pool) => poolWorkflowId(POOLS_NAMESPACE, pool));
+  for (const step of await slowStepsOfWorkflows(stack.temporalAddress, stack.temporalNamespace, poolWorkflows, SLOW_STEP_MS)) {
+    say(`slow step: ${step.workflowId} ${step.what} at ${Math.round((step.atMs - startedAtEpochMs) / 100) / 10} s took ${step.tookMs} ms: ${step.detail.join('; ')}`);
   }
 
   say('workload stopped; checking workflows and cleaning up ...');
