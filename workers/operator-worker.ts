@@ -56,8 +56,9 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
       shutdownGraceTime: '5 seconds',
       // A replica killed without a shutdown (OOM, node loss) leaves its workflows' next tasks on its
       // sticky queue until this runs out; the default 10 s stalled every pool it served that long
-      // (measured by the chaos run). Another replica replays the workflow after it.
-      stickyQueueScheduleToStartTimeout: '3 seconds',
+      // (measured by the chaos run). Another replica replays the workflow after it. A live worker always
+      // keeps a poll waiting on its sticky queue, so a short timeout costs it nothing.
+      stickyQueueScheduleToStartTimeout: '2 seconds',
     });
     return {
       worker,
