@@ -44,6 +44,8 @@ const MAX_SIGNALS_IN_FLIGHT = 8;
 /** Retry delays of a failed signal: doubling from the first to the last. */
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 4_000;
+/** Pools remembered by their last signal before the first sweep of those an interval old. */
+const FIRST_SWEEP_AT = 256;
 
 interface SignalInFlight {
   done: Promise<void>;
@@ -51,8 +53,12 @@ interface SignalInFlight {
 
 export class PoolSignaler {
   private readonly inFlight = new Map<string, Set<SignalInFlight>>();
-  /** Per pool, when its last signal was sent. */
+  /**
+   * Per pool, when its last signal was sent. Swept of pools whose last signal is an interval old (it holds
+   * nothing back any more) once it doubles in size: every poolRef any sandbox ever named passes through it.
+   */
   private readonly lastSent = new Map<string, number>();
+  private sweepAt = FIRST_SWEEP_AT;
   private readonly pending = new Set<string>();
   /** Per pool, the wake-up (its cancel) that sends a held-back follow-up once the signal holding it back turns slow. */
   private readonly recheck = new Map<string, () => void>();
@@ -117,6 +123,7 @@ export class PoolSignaler {
       return;
     }
     this.pending.delete(key);
+    this.forgetQuietPools(now);
     this.lastSent.set(key, now);
     const signal: SignalInFlight = { done: Promise.resolve() };
     signal.done = this.signal(namespace, pool).then((delivered) => {
@@ -128,6 +135,19 @@ export class PoolSignaler {
     });
     sending.add(signal);
     this.inFlight.set(key, sending);
+  }
+
+  /** Pools the signaler keeps any state for. */
+  get poolsTracked(): number {
+    return new Set([...this.lastSent.keys(), ...this.inFlight.keys(), ...this.pending, ...this.recheck.keys(), ...this.retryDelay.keys()]).size;
+  }
+
+  private forgetQuietPools(now: number): void {
+    if (this.lastSent.size < this.sweepAt) return;
+    for (const [key, at] of this.lastSent) {
+      if (now - at >= SIGNAL_INTERVAL_MS) this.lastSent.delete(key);
+    }
+    this.sweepAt = Math.max(FIRST_SWEEP_AT, this.lastSent.size * 2);
   }
 
   /** Resolves when no signal is in flight (tests, shutdown). */

@@ -145,4 +145,24 @@ describe('PoolSignaler', () => {
     signaler.poolChanged('other', 'a');
     expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/a', 'pool/ns/b', 'pool/other/a']);
   });
+
+  it('forgets a pool once its last signal is an interval old: poolRefs named over time do not pile up', async () => {
+    const { calls, signaler, clock } = harness();
+    for (let i = 0; i < 1_000; i++) signaler.poolChanged('ns', `pool-${i}`);
+    for (const call of calls) call.finish();
+    await settle();
+    expect(signaler.poolsTracked).toBe(1_000);
+    await clock.advance(SIGNAL_INTERVAL_MS);
+    // Each new signal may sweep; the pools signalled within the interval are kept (they hold the next one back).
+    for (let i = 0; i < 1_000; i++) signaler.poolChanged('ns', `fresh-${i}`);
+    signaler.poolChanged('ns', 'fresh-0');
+    expect(signaler.poolsTracked).toBeLessThanOrEqual(1_000);
+    expect(calls).toHaveLength(2_000);
+    await clock.advance(SIGNAL_INTERVAL_MS);
+    for (const call of calls) call.finish();
+    await settle();
+    signaler.poolChanged('ns', 'last');
+    for (let i = 0; i < 600; i++) signaler.poolChanged('ns', `later-${i}`);
+    expect(signaler.poolsTracked).toBeLessThan(700);
+  });
 });
