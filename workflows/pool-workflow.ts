@@ -118,6 +118,13 @@ const POD_WRITES_PER_POOL_OBJECT_PATCH = 'pod-writes-per-pool-object';
  * that create's pods (the clearing above had nothing to clear then).
  */
 const POD_WRITES_OF_THEIR_POOL_OBJECT_PATCH = 'pod-writes-of-their-pool-object';
+/**
+ * Runs from this patch on plan no upkeep in a round whose delivery was refused (stale) or found its sandbox
+ * gone: the allocation it would plan from still counts those pods as handed out and those sandboxes as
+ * served, so it created replacement pods the next round deleted again as surplus. The next round, at once,
+ * plans both from a fresh observation.
+ */
+const REPLAN_AFTER_REFUSED_DELIVERY_PATCH = 'replan-after-refused-delivery';
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -241,6 +248,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     ledger = allocation.ledger;
     progress.shortfall = allocation.shortfall;
 
+    /** Set when a delivery came back stale or gone: the round's allocation no longer holds. */
+    let allocationOutdated = false;
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
       const result = await hot.deliverAllocations({ namespace, pool, orders: deliveryOrders(allocation, observation) });
@@ -249,6 +258,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       ledger = withoutSandboxes(ledger, result.gone);
       ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
       if (result.stale.length > 0) changed = true;
+      if ((result.stale.length > 0 || result.gone.length > 0) && patched(REPLAN_AFTER_REFUSED_DELIVERY_PATCH)) {
+        changed = true;
+        allocationOutdated = true;
+      }
       const delivered = allocation.deliveries.filter((d) => result.delivered.includes(d.sandbox));
       const served = delivered.filter((d) => d.newPods.length > 0).length;
       if (refill && served > 0) holdRefill(refill, served);
@@ -262,9 +275,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
-    const round = maintaining
-      ? undefined
-      : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal, refillHeld: refill?.held });
+    const round =
+      maintaining || allocationOutdated
+        ? undefined
+        : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal, refillHeld: refill?.held });
     if (round) {
       const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;

@@ -24,6 +24,7 @@ import { aPool } from '../builders/pool.js';
 import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
 import { FakePoolCluster, routedPoolActivities, type FakePoolClusterOptions } from '../support/fake-pool-cluster.js';
 import { describePoolWorkflow } from '../support/pool-workflow-diagnosis.js';
+import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
 const POOL = 'p';
 
@@ -214,6 +215,7 @@ describe('pool workflow (faked activities)', () => {
   it('gives the pods of a delivery to a sandbox that vanished meanwhile back to the pool, and delivers them to the next sandbox', async () => {
     const { cluster, handle } = await startPool(3);
     await waitForWarmPool(cluster, 3);
+    const warmedUp = cluster.calls.length;
     // Its user deletes 'a' between the round's observation and its delivery; never delivered, it has no
     // finalizer and is gone at once. 'b' waits behind it: the pool has pods for one of them.
     cluster.beforeNext('deliverAllocations', () => cluster.deleteSandbox('a'));
@@ -223,9 +225,15 @@ describe('pool workflow (faked activities)', () => {
     await waitFor(cluster, 'the delivery to a answered', () => deliveriesTo(cluster, 'a').some((d) => d.result !== undefined));
     // The sandbox watcher's signal for the deletion.
     await handle.signal(poolChangedSignal);
-    // The round that refused the delivery planned for both sandboxes (6 pods more); once b holds its pods
-    // the surplus goes again. That settled pool is the later event by which a second delivery would show.
-    await waitFor(cluster, 'the pool settled with b served', () => statusWritten(cluster, { total: 6, allocated: 3, available: 3 }));
+    // The round that found 'a' gone plans no upkeep from its outdated allocation (patch
+    // replan-after-refused-delivery; before it, that round created pods for both sandboxes and the next
+    // deleted the surplus); the next round serves b with a's pods and refills the buffer. That settled
+    // pool is the later event by which a second delivery would show.
+    await waitFor(cluster, 'the pool settled with b served', () => statusWritten(cluster, { total: 6, allocated: 3, available: 3 }, warmedUp));
+    const since = <K extends 'createPoolPods' | 'deletePoolPods'>(activity: K) => cluster.callsOf(activity).filter((c) => c.seq >= warmedUp);
+    expect(since('createPoolPods').flatMap((c) => c.input.names)).toHaveLength(3);
+    expect(since('deletePoolPods')).toEqual([]);
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow-gone-delivery.json');
 
     const [toA, ...moreToA] = deliveriesTo(cluster, 'a');
     expect(moreToA).toEqual([]);
