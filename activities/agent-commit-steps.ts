@@ -63,14 +63,16 @@ export function createAgentCommitActivities(ctx: LifecycleContext, connect: Conn
       for (;;) {
         context.heartbeat(attempt);
         const waiting = () => context.heartbeat(attempt);
-        const state = await client.untilEnded(request(attempt), { waitMs: WAIT_MS, signal: context.cancellationSignal, waiting }).catch(async (err: unknown) => {
-          // A refusal (a wrong token, a request the agent cannot read) is the operator's configuration: no retry.
-          if (err instanceof CommitAgentRefusal) return { key: request(attempt).key, state: 'failed', permanent: true, message: err.message } as const;
-          if (!context.cancellationSignal.aborted) throw err;
-          // The pause was cancelled or its sandbox deleted: the agent stops the commit and thaws.
-          await client.stop(request(attempt).key).catch((stopErr: unknown) => log.warn({ ...logged, err: stopErr }, 'Cannot stop the commit at the agent'));
-          throw context.cancellationSignal.reason;
-        });
+        const state = await client
+          .untilEnded(request(attempt), { waitMs: WAIT_MS, signal: context.cancellationSignal, waiting })
+          .catch(async (err: unknown) => {
+            // A refusal (a wrong token, a request the agent cannot read) is the operator's configuration: no retry.
+            if (err instanceof CommitAgentRefusal) return { key: request(attempt).key, state: 'failed', permanent: true, message: err.message } as const;
+            if (!context.cancellationSignal.aborted) throw err;
+            // The pause was cancelled or its sandbox deleted: the agent stops the commit and thaws.
+            await client.stop(request(attempt).key).catch((stopErr: unknown) => log.warn({ ...logged, err: stopErr }, 'Cannot stop the commit at the agent'));
+            throw context.cancellationSignal.reason;
+          });
         if (state.state === 'succeeded') {
           log.info({ ...logged, attempt, containers: state.containers }, 'Committed by the node agent');
           const result = { containers: state.containers.map(({ name, image, digest }) => ({ name, image, digest })) };

@@ -48,11 +48,7 @@ export type CommitPlanStep =
  *   left no usable result (CommitResultInvalid);
  * - `missing`: there is no Job (deleted from outside: the workflow re-creates it).
  */
-export type CommitJobState =
-  | { state: 'committed' }
-  | { state: 'running' }
-  | { state: 'missing' }
-  | ({ state: 'failed' } & PauseFailure);
+export type CommitJobState = { state: 'committed' } | { state: 'running' } | { state: 'missing' } | ({ state: 'failed' } & PauseFailure);
 
 export interface PauseFailure {
   reason: string;
@@ -138,9 +134,7 @@ export interface SnapshotActivities {
   deleteCommitJob(snapshot: SnapshotRef): Promise<void>;
 }
 
-export type ResumeSnapshotsStep =
-  | { ok: true; restores: ReplicaRestore[] }
-  | { ok: false; reason: string; message: string; hasReadyPod: boolean };
+export type ResumeSnapshotsStep = { ok: true; restores: ReplicaRestore[] } | { ok: false; reason: string; message: string; hasReadyPod: boolean };
 
 export interface ResumeFailure {
   /** Paused: nothing was changed (retryable through the bridge); Failed: the recreated pods fail. */

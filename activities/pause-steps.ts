@@ -186,7 +186,13 @@ export function createPauseActivities(ctx: LifecycleContext): PauseActivities {
     },
 
     async markPauseCancelled(ref, claim) {
-      await writeLifecycleEvent(ctx, ref, { type: 'pauseCancelled' }, { type: 'Normal', reason: EVENT_REASONS.PauseCancelled, message: 'Pause cancelled: pause set to false' }, claim);
+      await writeLifecycleEvent(
+        ctx,
+        ref,
+        { type: 'pauseCancelled' },
+        { type: 'Normal', reason: EVENT_REASONS.PauseCancelled, message: 'Pause cancelled: pause set to false' },
+        claim,
+      );
     },
 
     async deleteSnapshots(namespace, names) {

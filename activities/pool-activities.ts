@@ -106,8 +106,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
 
   async function readPool({ namespace, pool }: PoolRef): Promise<Pool | undefined> {
     const obj = (await unlessNotFound(objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POOL.plural, name: pool }))) as
-      | (Pool & { metadata: { deletionTimestamp?: string } })
-      | undefined;
+      (Pool & { metadata: { deletionTimestamp?: string } }) | undefined;
     return obj?.metadata.deletionTimestamp ? undefined : obj;
   }
 
@@ -121,10 +120,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
    * Writes alloc-status + endpoints + finalizer in one metadata patch, then the status in one status patch;
    * returns the outcome and the number of API writes it took.
    */
-  async function deliverOne(
-    namespace: string,
-    order: DeliveryOrder,
-  ): Promise<{ outcome: 'delivered' | 'gone' | 'stale'; writes: number }> {
+  async function deliverOne(namespace: string, order: DeliveryOrder): Promise<{ outcome: 'delivered' | 'gone' | 'stale'; writes: number }> {
     const sandbox: BatchSandbox = {
       apiVersion: API_VERSION,
       kind: 'BatchSandbox',
@@ -243,7 +239,11 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     },
 
     /** observePool, as the changes since an observation with the `known` versions (what the workflow holds). */
-    async observePoolChanges({ previousObserver, known, ...ref }: PoolRef & { previousObserver?: string; known: ObservedVersions }): Promise<ObservedPoolChanges> {
+    async observePoolChanges({
+      previousObserver,
+      known,
+      ...ref
+    }: PoolRef & { previousObserver?: string; known: ObservedVersions }): Promise<ObservedPoolChanges> {
       const { observer: by, ...observation } = await observe(ref, previousObserver);
       return { observer: by, ...changesSince(known, observation) };
     },
@@ -318,7 +318,10 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
         }
         // Before the ledger frees them (the workflow does that after this activity), so no later
         // allocation's label can be removed.
-        await unlabel(namespace, reused.map((pod) => ({ pod, sandbox })));
+        await unlabel(
+          namespace,
+          reused.map((pod) => ({ pod, sandbox })),
+        );
       });
     },
 
@@ -335,10 +338,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     async labelAllocatedPods({ namespace, assignments }: { namespace: string; assignments: { pod: string; sandbox: string }[] }): Promise<void> {
       await mapBounded(assignments, LABELLING_CONCURRENCY, async ({ pod, sandbox }) => {
         try {
-          await core.patchNamespacedPod(
-            { namespace, name: pod, body: { metadata: { labels: { [LABELS.batchSandboxName]: sandbox } } } },
-            MERGE_PATCH,
-          );
+          await core.patchNamespacedPod({ namespace, name: pod, body: { metadata: { labels: { [LABELS.batchSandboxName]: sandbox } } } }, MERGE_PATCH);
         } catch (err) {
           if (!isApiStatus(err, 404)) throw err;
         }
@@ -348,7 +348,10 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
     /** Records planned Events; returns at once (the recorder writes them in the background). */
     async recordEvents({ events: planned }: { events: PlannedEvent[] }): Promise<void> {
       for (const e of planned) {
-        log.debug({ kind: e.object.kind, namespace: e.object.metadata.namespace, name: e.object.metadata.name, reason: e.reason, message: e.message }, 'Recording event');
+        log.debug(
+          { kind: e.object.kind, namespace: e.object.metadata.namespace, name: e.object.metadata.name, reason: e.reason, message: e.message },
+          'Recording event',
+        );
         recordOccurrence(events, e);
       }
     },
@@ -448,5 +451,10 @@ function observeCache(cache: ClusterCache, { namespace, pool }: PoolRef): Observ
 /** The Pool without managedFields and status: what planning reads. */
 function trimPool(pool: Pool): Pool {
   const { name, namespace, uid, resourceVersion, generation, labels, annotations } = pool.metadata;
-  return { apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name, namespace, uid, resourceVersion, generation, labels, annotations }, spec: pool.spec };
+  return {
+    apiVersion: pool.apiVersion,
+    kind: pool.kind,
+    metadata: { name, namespace, uid, resourceVersion, generation, labels, annotations },
+    spec: pool.spec,
+  };
 }

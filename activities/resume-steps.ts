@@ -59,7 +59,10 @@ export function createResumeActivities(ctx: LifecycleContext): ResumeActivities 
         if (rewritten(latest.spec, planned.patch.spec)) return { ok: true };
         try {
           await sandboxes.patch(ref.namespace, ref.name, { metadata: { resourceVersion: latest.metadata.resourceVersion }, ...planned.patch });
-          log.info({ kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, snapshots: restores.map((r) => r.snapshotName) }, 'Rewrote template to snapshot images');
+          log.info(
+            { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, snapshots: restores.map((r) => r.snapshotName) },
+            'Rewrote template to snapshot images',
+          );
           return { ok: true };
         } catch (err) {
           if (!isApiStatus(err, 409) || attempt >= WRITE_ATTEMPTS) throw err;

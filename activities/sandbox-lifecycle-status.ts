@@ -37,7 +37,10 @@ export async function writeLifecycleEvent(
   });
   const fields = { kind: 'BatchSandbox', namespace: ref.namespace, name: ref.name, event: applied?.type, phase: written.status?.phase };
   if (superseded) {
-    log.info({ ...fields, claim, pauseObservedGeneration: written.status?.pauseObservedGeneration }, 'Lifecycle outcome not written: its operation no longer owns the phase');
+    log.info(
+      { ...fields, claim, pauseObservedGeneration: written.status?.pauseObservedGeneration },
+      'Lifecycle outcome not written: its operation no longer owns the phase',
+    );
     return written;
   }
   log.info(fields, 'Wrote lifecycle status');

@@ -60,9 +60,7 @@ export function snapshotRecords(ctx: LifecycleContext) {
   const { objects, events, log, settings, now } = ctx;
 
   const write = (ref: SnapshotRef, event: SnapshotEvent | SnapshotEvent[]) =>
-    objects.snapshots.updateStatus(ref, (latest) =>
-      [event].flat().reduce((status, e) => nextSnapshotStatus({ ...latest, status }, e, now()), latest.status),
-    );
+    objects.snapshots.updateStatus(ref, (latest) => [event].flat().reduce((status, e) => nextSnapshotStatus({ ...latest, status }, e, now()), latest.status));
 
   async function createJob(namespace: string, job: V1Job): Promise<boolean> {
     try {

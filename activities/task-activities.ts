@@ -55,8 +55,7 @@ export type TaskActivities = ReturnType<typeof createTaskActivities>;
 
 export function createTaskActivities({ kubeConfig, executor, log, events }: TaskActivitiesDeps) {
   const objects = lifecycleObjects(kubeConfig);
-  const reportRefusal = (sandbox: ObjectRef, step: string, message: string): void =>
-    recordOccurrence(events, taskUpdateRejectedEvent(sandbox, step, message));
+  const reportRefusal = (sandbox: ObjectRef, step: string, message: string): void => recordOccurrence(events, taskUpdateRejectedEvent(sandbox, step, message));
 
   /** The sandbox `ref` names (same UID), or undefined. */
   async function find(ref: ObjectRef): Promise<BatchSandbox | undefined> {
@@ -100,7 +99,9 @@ export function createTaskActivities({ kubeConfig, executor, log, events }: Task
         ...common,
         policy: sandbox.spec.taskResourcePolicyWhenCompleted === 'Release' ? 'Release' : 'Retain',
         tasks: planTaskSpecs(sandbox),
-        pods: (await podsOf(sandbox)).filter((pod) => !isTerminating(pod)).map((pod) => ({ name: podName(pod), ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}) })),
+        pods: (await podsOf(sandbox))
+          .filter((pod) => !isTerminating(pod))
+          .map((pod) => ({ name: podName(pod), ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}) })),
       };
     },
 
@@ -114,7 +115,15 @@ export function createTaskActivities({ kubeConfig, executor, log, events }: Task
      * `POST /setTasks` per pod. A refusal (e.g. another task still active) is logged and returned, not
      * thrown: the next round sends again, and one executor must not hold back the others.
      */
-    async dispatchTasks({ namespace, sandbox, calls }: { namespace: string; sandbox: string; calls: (Required<TaskPod> & { tasks: ExecutorTask[] })[] }): Promise<{ refused: { pod: string; message: string }[] }> {
+    async dispatchTasks({
+      namespace,
+      sandbox,
+      calls,
+    }: {
+      namespace: string;
+      sandbox: string;
+      calls: (Required<TaskPod> & { tasks: ExecutorTask[] })[];
+    }): Promise<{ refused: { pod: string; message: string }[] }> {
       const refused: { pod: string; message: string }[] = [];
       await mapBounded(calls, EXECUTOR_CONCURRENCY, async ({ name, ip, tasks }) => {
         try {
@@ -161,9 +170,13 @@ export function createTaskActivities({ kubeConfig, executor, log, events }: Task
 
   return {
     ...activities,
-    releaseTaskPods: finalOnRejection(activities.releaseTaskPods, (message, { sandbox }) => reportRefusal(sandbox, 'releasing the pods of finished tasks', message)),
+    releaseTaskPods: finalOnRejection(activities.releaseTaskPods, (message, { sandbox }) =>
+      reportRefusal(sandbox, 'releasing the pods of finished tasks', message),
+    ),
     writeTaskCounters: finalOnRejection(activities.writeTaskCounters, (message, { sandbox }) => reportRefusal(sandbox, 'writing the task counters', message)),
-    removeTaskFinalizer: finalOnRejection(activities.removeTaskFinalizer, (message, sandbox) => reportRefusal(sandbox, 'removing the task-cleanup finalizer', message)),
+    removeTaskFinalizer: finalOnRejection(activities.removeTaskFinalizer, (message, sandbox) =>
+      reportRefusal(sandbox, 'removing the task-cleanup finalizer', message),
+    ),
   };
 
   /** Non-pooled: the pods it controls, by index; pooled: those its alloc-status names minus alloc-release, in that order. */

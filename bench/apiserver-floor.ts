@@ -86,7 +86,9 @@ export async function deleteFloorSandboxes(kc: KubeConfig, namespace: string): P
   const objects = kc.makeApiClient(CustomObjectsApi);
   const api = { group: FLOOR_SANDBOXES.group, version: VERSION, namespace, plural: FLOOR_SANDBOXES.plural };
   const list = (await objects.listNamespacedCustomObject(api)) as { items: BatchSandbox[] };
-  await Promise.all(list.items.map((s) => objects.patchNamespacedCustomObject({ ...api, name: s.metadata.name, body: { metadata: { finalizers: null } } }, MERGE_PATCH)));
+  await Promise.all(
+    list.items.map((s) => objects.patchNamespacedCustomObject({ ...api, name: s.metadata.name, body: { metadata: { finalizers: null } } }, MERGE_PATCH)),
+  );
   await objects.deleteCollectionNamespacedCustomObject(api);
 }
 

@@ -32,7 +32,12 @@ const NAMED_ONLY = [...REAL_NODE_SCENARIOS, ...LONG_POOL_SCENARIOS, WORKERS_SCEN
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: 'string', default: Object.keys(SCENARIOS).filter((name) => !NAMED_ONLY.includes(name)).join(',') },
+    scenario: {
+      type: 'string',
+      default: Object.keys(SCENARIOS)
+        .filter((name) => !NAMED_ONLY.includes(name))
+        .join(','),
+    },
     trials: { type: 'string', default: '5' },
     verbose: { type: 'boolean', default: false },
     // Keep the stack's data dir (component and operator logs) for a look afterwards.

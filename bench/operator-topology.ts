@@ -58,7 +58,9 @@ export class BenchOperators {
   memoryFigures(): { operator_rss_mb: number; operators?: string; rss_mb_by_process?: number[] } {
     const each = this.processes.map((p) => residentMb(p.pid));
     const total = each.reduce((a, b) => a + b, 0);
-    return this.processes.length === 1 ? { operator_rss_mb: total } : { operator_rss_mb: total, operators: topologyName(this.topology), rss_mb_by_process: each };
+    return this.processes.length === 1
+      ? { operator_rss_mb: total }
+      : { operator_rss_mb: total, operators: topologyName(this.topology), rss_mb_by_process: each };
   }
 
   async stop(): Promise<void> {

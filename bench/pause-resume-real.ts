@@ -51,7 +51,10 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
   const writeData = (pod: string, mb: number) => exec(pod, `mkdir -p /data && head -c ${mb * 1024 * 1024} /dev/urandom > /data/blob`);
 
   const createPod = async (name: string, image: string): Promise<number> => {
-    await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...template.spec, containers: [{ ...template.spec.containers[0]!, image }] } } });
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name }, spec: { ...template.spec, containers: [{ ...template.spec.containers[0]!, image }] } },
+    });
     return performance.now();
   };
   const podReady = async (name: string): Promise<number> => {
@@ -70,7 +73,13 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
     new Promise((resolve, reject) => {
       const start = performance.now();
       const child = spawn(tools.nodeRuntime, [committer, pod, namespace, `sandbox:${target}`], {
-        env: { CONTAINERD_SOCKET: realNode.containerdSocket, CTR: tools.ctr, CRICTL: tools.crictl, SNAPSHOT_REGISTRY_INSECURE: 'true', TERMINATION_LOG: join(scratch, 'termination') },
+        env: {
+          CONTAINERD_SOCKET: realNode.containerdSocket,
+          CTR: tools.ctr,
+          CRICTL: tools.crictl,
+          SNAPSHOT_REGISTRY_INSECURE: 'true',
+          TERMINATION_LOG: join(scratch, 'termination'),
+        },
         stdio: 'ignore',
       });
       child.on('close', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`raw committer exited ${code}`))));
@@ -88,7 +97,17 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
   const lines: object[] = [];
   try {
     for (const mb of SIZES_MB) {
-      const s = { terminating: [] as number[], pauseWall: [] as number[], frozen: [] as number[], commitPush: [] as number[], resumeWall: [] as number[], podStart: [] as number[], rawCommit: [] as number[], rawAgentCommit: [] as number[], rawPodStart: [] as number[] };
+      const s = {
+        terminating: [] as number[],
+        pauseWall: [] as number[],
+        frozen: [] as number[],
+        commitPush: [] as number[],
+        resumeWall: [] as number[],
+        podStart: [] as number[],
+        rawCommit: [] as number[],
+        rawAgentCommit: [] as number[],
+        rawPodStart: [] as number[],
+      };
       for (let trial = 0; trial < trials; trial++) {
         const name = `prr-${mb}-${trial}`;
         // The raw floor: the committer on the node, then a pod from what it pushed.
@@ -167,7 +186,13 @@ export async function runPauseResumeReal(run: BenchRun): Promise<object[]> {
 
 /** The agent's report of the snapshot's commit (its first attempt; one container), which it keeps for ten minutes. */
 async function commitReport(agent: CommitAgentClient, objects: CustomObjectsApi, namespace: string, snapshot: string): Promise<CommittedContainer> {
-  const { metadata } = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: SANDBOX_SNAPSHOT.plural, name: snapshot })) as SandboxSnapshot;
+  const { metadata } = (await objects.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: SANDBOX_SNAPSHOT.plural,
+    name: snapshot,
+  })) as SandboxSnapshot;
   const state = await agent.wait(`${metadata.uid}.1`, 0);
   if (state?.state !== 'succeeded') throw new Error(`the agent reports no successful commit of snapshot ${snapshot}: ${JSON.stringify(state)}`);
   return state.containers[0]!;

@@ -130,32 +130,46 @@ export async function setPause(objects: CustomObjectsApi, namespace: string, nam
 export async function watchTrial(kc: KubeConfig, namespace: string, name: string, moments: Moments): Promise<() => void> {
   const jobName = commitJobName(pauseSnapshotName(name, 0));
   const pausedPods = new Set<string>();
-  const settled = (bs: SandboxView, phase: string) =>
-    bs.status?.phase === phase && bs.status.pauseObservedGeneration === bs.metadata.generation;
+  const settled = (bs: SandboxView, phase: string) => bs.status?.phase === phase && bs.status.pauseObservedGeneration === bs.metadata.generation;
   const watches = await Promise.all([
-    new Watch(kc).watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${BATCH_SANDBOX.plural}`, {}, (_type, bs: SandboxView) => {
-      if (bs.metadata.name !== name) return;
-      if (bs.status?.phase === 'Succeed' && bs.status.ready === 1) moments.mark('running');
-      if (settled(bs, 'Paused')) moments.mark('paused');
-      if (moments.has('paused') && bs.status?.phase === 'Succeed' && bs.status.ready === 1) moments.mark('resumed');
-    }, noop),
-    new Watch(kc).watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, {}, (_type, job: V1Job) => {
-      if (job.metadata?.name !== jobName) return;
-      moments.mark('job created');
-    }, noop),
-    new Watch(kc).watch(`/api/v1/namespaces/${namespace}/pods`, {}, (type, pod: V1Pod) => {
-      if (jobNameOf(pod) === jobName && pod.status?.containerStatuses?.some((c) => c.state?.terminated?.exitCode === 0)) moments.mark('committer done');
-      if (pod.metadata?.name !== `${name}-0`) return;
-      if (type === 'DELETED') {
-        if (moments.has('paused') && pausedPods.has(pod.metadata.uid ?? '')) moments.mark('paused pod gone');
-        return;
-      }
-      // The paused pod may still be terminating after Paused (a real node): the resumed one is a new UID.
-      if (!moments.has('paused')) pausedPods.add(pod.metadata.uid ?? '');
-      if (!moments.has('paused') || pausedPods.has(pod.metadata.uid ?? '')) return;
-      moments.mark('resumed pod created');
-      if (isReady(pod)) moments.mark('resumed pod ready');
-    }, noop),
+    new Watch(kc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${BATCH_SANDBOX.plural}`,
+      {},
+      (_type, bs: SandboxView) => {
+        if (bs.metadata.name !== name) return;
+        if (bs.status?.phase === 'Succeed' && bs.status.ready === 1) moments.mark('running');
+        if (settled(bs, 'Paused')) moments.mark('paused');
+        if (moments.has('paused') && bs.status?.phase === 'Succeed' && bs.status.ready === 1) moments.mark('resumed');
+      },
+      noop,
+    ),
+    new Watch(kc).watch(
+      `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      {},
+      (_type, job: V1Job) => {
+        if (job.metadata?.name !== jobName) return;
+        moments.mark('job created');
+      },
+      noop,
+    ),
+    new Watch(kc).watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      {},
+      (type, pod: V1Pod) => {
+        if (jobNameOf(pod) === jobName && pod.status?.containerStatuses?.some((c) => c.state?.terminated?.exitCode === 0)) moments.mark('committer done');
+        if (pod.metadata?.name !== `${name}-0`) return;
+        if (type === 'DELETED') {
+          if (moments.has('paused') && pausedPods.has(pod.metadata.uid ?? '')) moments.mark('paused pod gone');
+          return;
+        }
+        // The paused pod may still be terminating after Paused (a real node): the resumed one is a new UID.
+        if (!moments.has('paused')) pausedPods.add(pod.metadata.uid ?? '');
+        if (!moments.has('paused') || pausedPods.has(pod.metadata.uid ?? '')) return;
+        moments.mark('resumed pod created');
+        if (isReady(pod)) moments.mark('resumed pod ready');
+      },
+      noop,
+    ),
   ]);
   return () => watches.forEach((w) => w.abort());
 }

@@ -85,8 +85,15 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
   const warmUpMs = Math.round(performance.now() - warmUp);
   if (verbose) process.stderr.write(`${scenario.name}: ${pools} × ${podsPerPool} pods warm in ${warmUpMs} ms\n`);
   const poolHistories = async () => {
-    const all = await Promise.all(Array.from({ length: pools }, (_, p) => workflowHistoryFigures(run.temporalAddress, run.temporalNamespace, poolWorkflowId(namespace, poolName(p)))));
-    return all.reduce((a, b) => ({ runs: a.runs + b.runs, events: a.events + b.events, payloadBytes: a.payloadBytes + b.payloadBytes, maxPayloadBytes: Math.max(a.maxPayloadBytes, b.maxPayloadBytes) }));
+    const all = await Promise.all(
+      Array.from({ length: pools }, (_, p) => workflowHistoryFigures(run.temporalAddress, run.temporalNamespace, poolWorkflowId(namespace, poolName(p)))),
+    );
+    return all.reduce((a, b) => ({
+      runs: a.runs + b.runs,
+      events: a.events + b.events,
+      payloadBytes: a.payloadBytes + b.payloadBytes,
+      maxPayloadBytes: Math.max(a.maxPayloadBytes, b.maxPayloadBytes),
+    }));
   };
 
   const target = writeTarget(kc);
@@ -96,7 +103,14 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
   try {
     for (const delivery of scenario.deliveries) {
       const shape = `${delivery.sandboxes}x${delivery.replicas}`;
-      const m = { latencies: [] as number[], allDelivered: [] as number[], createCalls: [] as number[], writesPerBatch: [] as number[], floorLatencies: [] as number[], floorAll: [] as number[] };
+      const m = {
+        latencies: [] as number[],
+        allDelivered: [] as number[],
+        createCalls: [] as number[],
+        writesPerBatch: [] as number[],
+        floorLatencies: [] as number[],
+        floorAll: [] as number[],
+      };
       const historyBefore = scenario.histories ? await poolHistories() : undefined;
       for (let trial = 0; trial < trials; trial++) {
         await waitForWarmPools(core, objects, namespace, scenario);
@@ -140,7 +154,11 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
   await deleteNamespaceAndWait(core, namespace, 600_000);
   return lines;
 
-  async function operatorTrial(delivery: Delivery, trial: number, m: { latencies: number[]; allDelivered: number[]; createCalls: number[]; writesPerBatch: number[] }): Promise<void> {
+  async function operatorTrial(
+    delivery: Delivery,
+    trial: number,
+    m: { latencies: number[]; allDelivered: number[]; createCalls: number[]; writesPerBatch: number[] },
+  ): Promise<void> {
     await waitForWarmPools(core, objects, namespace, scenario);
 
     const before = await writeCounts(target);
@@ -151,7 +169,10 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
     // Let trailing writes land so they are counted too (a controller rewriting status would show here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const delta = writeDelta(before, await writeCounts(target));
-    if (verbose) process.stderr.write(`${scenario.name} ${delivery.sandboxes}x${delivery.replicas} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`);
+    if (verbose)
+      process.stderr.write(
+        `${scenario.name} ${delivery.sandboxes}x${delivery.replicas} trial ${trial}: creates took ${Math.round(createsTook)} ms, all delivered ${Math.round(all)} ms, writes ${JSON.stringify([...delta])}\n`,
+      );
     const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
     // The create itself is the client's write, not the delivery path's.
     m.writesPerBatch.push((sandboxWrites - delivery.sandboxes) / delivery.sandboxes);
@@ -210,9 +231,7 @@ async function deliverBatch(kc: KubeConfig, namespace: string, scenario: PoolSce
     );
     await Promise.race([
       done,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`${scenario.name} trial ${trial}: not delivered within 120 s`)), 120_000),
-      ),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${scenario.name} trial ${trial}: not delivered within 120 s`)), 120_000)),
     ]);
   } finally {
     watch.stop();

@@ -17,7 +17,12 @@ export interface SandboxWatch {
   stop(): void;
 }
 
-export async function watchSandboxes<T>(kc: KubeConfig, { group, plural }: SandboxResource, namespace: string, seen: (sandbox: T) => void): Promise<SandboxWatch> {
+export async function watchSandboxes<T>(
+  kc: KubeConfig,
+  { group, plural }: SandboxResource,
+  namespace: string,
+  seen: (sandbox: T) => void,
+): Promise<SandboxWatch> {
   const objects = kc.makeApiClient(CustomObjectsApi);
   const path = `/apis/${group}/${VERSION}/namespaces/${namespace}/${plural}`;
   let watch: AbortController | undefined;
@@ -31,7 +36,9 @@ export async function watchSandboxes<T>(kc: KubeConfig, { group, plural }: Sandb
       },
       (err: unknown) => {
         if (stopped) return;
-        process.stderr.write(`bench watch of ${group} ended (${err instanceof Error ? err.message : err ? JSON.stringify(err) : 'closed'}): resuming with a list\n`);
+        process.stderr.write(
+          `bench watch of ${group} ended (${err instanceof Error ? err.message : err ? JSON.stringify(err) : 'closed'}): resuming with a list\n`,
+        );
         void resume();
       },
     );

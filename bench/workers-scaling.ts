@@ -9,11 +9,7 @@ import { POOL_SCENARIOS, runPoolScenario } from './pool-delivery.js';
 
 export const WORKERS_SCENARIO = 'workers-2';
 
-const TOPOLOGIES: OperatorTopology[] = [
-  ONE_OPERATOR,
-  [...ONE_OPERATOR, ...ONE_OPERATOR],
-  [...ONE_OPERATOR, ...ONE_OPERATOR, ['work']],
-];
+const TOPOLOGIES: OperatorTopology[] = [ONE_OPERATOR, [...ONE_OPERATOR, ...ONE_OPERATOR], [...ONE_OPERATOR, ...ONE_OPERATOR, ['work']]];
 
 /** Reports each topology's line as soon as it is measured: a later one may not finish. */
 export async function runWorkersScaling(run: BenchRun): Promise<object[]> {

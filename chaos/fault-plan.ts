@@ -4,9 +4,7 @@
 // measurements include the recovery. Pure and seeded: a run's faults can be replayed.
 
 export type Fault =
-  | { atMs: number; kind: 'kill-replica'; replica: number }
-  | { atMs: number; kind: 'crash-temporal' }
-  | { atMs: number; kind: 'crash-kube-apiserver' };
+  { atMs: number; kind: 'kill-replica'; replica: number } | { atMs: number; kind: 'crash-temporal' } | { atMs: number; kind: 'crash-kube-apiserver' };
 
 export interface FaultPlanInput {
   durationMs: number;

@@ -25,7 +25,6 @@ const PAUSE_NAMESPACE = 'chaos-pause';
 /** A pool workflow task or activity slower than this is reported with its attempts (where a stall came from). */
 const SLOW_STEP_MS = 3_000;
 
-
 const say = (message: string): void => {
   process.stderr.write(`[chaos] ${message}\n`);
 };
@@ -71,7 +70,17 @@ async function run(stack: LocalStack, replicas: OperatorReplicas, options: Chaos
   say(`running for ${options.durationMs / 1000} s with ${options.replicas} replicas, ${pools.length} pools, ${faults.length} faults`);
 
   const [, , pauseResume, faultCounts] = await Promise.all([
-    runPooledChurn({ kc, namespace: POOLS_NAMESPACE, pools, clientsPerPool: options.clientsPerPool, allocationBoundMs: options.allocationBoundMs, random, watch, monitor, ending }),
+    runPooledChurn({
+      kc,
+      namespace: POOLS_NAMESPACE,
+      pools,
+      clientsPerPool: options.clientsPerPool,
+      allocationBoundMs: options.allocationBoundMs,
+      random,
+      watch,
+      monitor,
+      ending,
+    }),
     sleep(options.durationMs),
     runPauseResumeCycles({ kc, namespace: PAUSE_NAMESPACE, sandboxes: options.pauseSandboxes, boundMs: 120_000, watch, ending, report: say }),
     inject(faults, started, stack, replicas),
@@ -84,7 +93,9 @@ async function run(stack: LocalStack, replicas: OperatorReplicas, options: Chaos
 
   const poolWorkflows = pools.map((pool) => poolWorkflowId(POOLS_NAMESPACE, pool));
   for (const step of await slowStepsOfWorkflows(stack.temporalAddress, stack.temporalNamespace, poolWorkflows, SLOW_STEP_MS)) {
-    say(`slow step: ${step.workflowId} ${step.what} at ${Math.round((step.atMs - startedAtEpochMs) / 100) / 10} s took ${step.tookMs} ms: ${step.detail.join('; ')}`);
+    say(
+      `slow step: ${step.workflowId} ${step.what} at ${Math.round((step.atMs - startedAtEpochMs) / 100) / 10} s took ${step.tookMs} ms: ${step.detail.join('; ')}`,
+    );
   }
 
   say('workload stopped; checking workflows and cleaning up ...');

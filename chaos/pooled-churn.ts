@@ -40,12 +40,7 @@ export async function runPooledChurn(opts: PooledChurnOptions): Promise<void> {
         }),
       );
       opts.monitor.created(opts.namespace, name, pool, replicas, performance.now());
-      const allocated = await opts.watch.waitFor(
-        opts.namespace,
-        name,
-        () => opts.monitor.isAllocated(opts.namespace, name),
-        opts.allocationBoundMs,
-      );
+      const allocated = await opts.watch.waitFor(opts.namespace, name, () => opts.monitor.isAllocated(opts.namespace, name), opts.allocationBoundMs);
       if (!allocated) opts.monitor.gaveUp(opts.namespace, name);
       else await sleep(200 + opts.random() * 1_800);
       await deleteRetrying(() => objects.deleteNamespacedCustomObject({ ...crd, namespace: opts.namespace, name }));

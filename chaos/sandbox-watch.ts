@@ -28,9 +28,7 @@ export class SandboxWatch {
     const path = `/apis/${GROUP}/${VERSION}/${BATCH_SANDBOX.plural}`;
     this.informer = new ResourceInformer<SandboxObject>({
       kind: 'BatchSandbox',
-      listWatch: makeInformer<SandboxObject>(kc, path, () =>
-        objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural }),
-      ),
+      listWatch: makeInformer<SandboxObject>(kc, path, () => objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural })),
       log,
     });
     const seen = (sandbox: SandboxObject): void => {

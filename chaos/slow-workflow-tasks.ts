@@ -45,7 +45,9 @@ export function slowStepsOf(events: readonly HistoryEvent[], boundMs: number): S
         task?.detail.push(`${since()} timed out (${enumName(TimeoutType, event.workflowTaskTimedOutEventAttributes?.timeoutType, 'TIMEOUT_TYPE_')})`);
         break;
       case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-        task?.detail.push(`${since()} failed (${enumName(WorkflowTaskFailedCause, event.workflowTaskFailedEventAttributes?.cause, 'WORKFLOW_TASK_FAILED_CAUSE_')}: ${event.workflowTaskFailedEventAttributes?.failure?.message ?? ''})`);
+        task?.detail.push(
+          `${since()} failed (${enumName(WorkflowTaskFailedCause, event.workflowTaskFailedEventAttributes?.cause, 'WORKFLOW_TASK_FAILED_CAUSE_')}: ${event.workflowTaskFailedEventAttributes?.failure?.message ?? ''})`,
+        );
         break;
       case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
         if (task) close({ ...task, what: 'workflow task' }, at);
@@ -80,7 +82,12 @@ export function slowStepsOf(events: readonly HistoryEvent[], boundMs: number): S
 }
 
 /** The slow steps of every run (continued-as-new ones too) of the given workflows, in time order. */
-export async function slowStepsOfWorkflows(temporalAddress: string, namespace: string, workflowIds: readonly string[], boundMs: number): Promise<(SlowStep & { workflowId: string })[]> {
+export async function slowStepsOfWorkflows(
+  temporalAddress: string,
+  namespace: string,
+  workflowIds: readonly string[],
+  boundMs: number,
+): Promise<(SlowStep & { workflowId: string })[]> {
   const connection = await Connection.connect({ address: temporalAddress });
   try {
     const client = new Client({ connection, namespace });

@@ -53,7 +53,11 @@ export async function commitContainer(deps: CommitDeps, pod: string, namespace: 
         base: { client: deps.registry(base.registry), repository: base.repository, reference: base.digest! },
         target: { client: deps.registry(targetRef.registry), repository: targetRef.repository, tag: targetRef.tag },
         layer: { path: layerPath, digest: layer.digest, diffId: layer.diffId, size: layer.size },
-        history: { created: new Date().toISOString(), createdBy: `opensandbox image-committer: ${namespace}/${pod} container ${target.container}`, comment: 'sandbox snapshot' },
+        history: {
+          created: new Date().toISOString(),
+          createdBy: `opensandbox image-committer: ${namespace}/${pod} container ${target.container}`,
+          comment: 'sandbox snapshot',
+        },
         ...(deps.signal ? { signal: deps.signal } : {}),
       });
       const commitPushMs = Math.round(performance.now() - start);

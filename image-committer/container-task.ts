@@ -38,11 +38,9 @@ export interface SnapshotDiff {
 }
 
 export function snapshotDiff(endpoint: ContainerdEndpoint, snapshotter: string, key: string): SnapshotDiff {
-  const child = spawn(
-    endpoint.ctr,
-    [...global(endpoint), 'snapshots', '--snapshotter', snapshotter, 'diff', '--media-type', UNCOMPRESSED_LAYER, key],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(endpoint.ctr, [...global(endpoint), 'snapshots', '--snapshotter', snapshotter, 'diff', '--media-type', UNCOMPRESSED_LAYER, key], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-2_000);

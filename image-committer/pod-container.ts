@@ -69,9 +69,7 @@ export function baseImageOf(inspected: CrictlInspect, container: string): string
   if (at < 0) throw new Error(`container ${container}: the node knows its image only as ${imageRef || 'nothing'}, not by a registry digest`);
   const digest = imageRef.slice(at + 1);
   const specified =
-    inspected.info?.runtimeSpec?.annotations?.[USER_SPECIFIED_IMAGE_ANNOTATION] ||
-    inspected.status?.image?.userSpecifiedImage ||
-    imageRef.slice(0, at);
+    inspected.info?.runtimeSpec?.annotations?.[USER_SPECIFIED_IMAGE_ANNOTATION] || inspected.status?.image?.userSpecifiedImage || imageRef.slice(0, at);
   const ref = parseImageReference(specified);
   return `${ref.registry}/${ref.repository}@${digest}`;
 }

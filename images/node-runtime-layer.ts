@@ -25,7 +25,9 @@ export function nodeRuntimeLayer(nodeBinary: string, nativeAddons: readonly stri
   return {
     name: 'node runtime',
     entries: async () => {
-      const libraries = [...new Set([nodeBinary, ...nativeAddons].flatMap((binary) => linkedLibraries(execFileSync('ldd', [binary], { encoding: 'utf8' }))))].sort();
+      const libraries = [
+        ...new Set([nodeBinary, ...nativeAddons].flatMap((binary) => linkedLibraries(execFileSync('ldd', [binary], { encoding: 'utf8' })))),
+      ].sort();
       if (libraries.length === 0) throw new Error(`ldd found no libraries for ${nodeBinary}`);
       const files: TarEntry[] = [
         { type: 'file', path: NODE_IN_IMAGE, source: nodeBinary, mode: 0o755 },

@@ -64,7 +64,10 @@ export function importedPackages(metafile: Metafile): string[] {
 /** The files of the packages a bundle imports, as image paths → files on this machine. */
 function dependencyFiles(packages: readonly string[]): { path: string; source: string }[] {
   return packageClosure(packages, REPO_ROOT).flatMap((dir) => {
-    const inImage = `${OPERATOR_HOME}/${dir.slice(REPO_ROOT.length + 1).split('\\').join('/')}`;
+    const inImage = `${OPERATOR_HOME}/${dir
+      .slice(REPO_ROOT.length + 1)
+      .split('\\')
+      .join('/')}`;
     return packageFiles(dir, NATIVE_TARGET).map((file) => ({ path: `${inImage}/${file}`, source: join(dir, file) }));
   });
 }
@@ -109,7 +112,12 @@ export function operatorImage(inputs: OperatorImageInputs, bundled: BundledOpera
         name: 'operator',
         entries: async () => [
           ...parentDirectories([`${home}/dist/x`]),
-          { type: 'file', path: `${home}/package.json`, content: JSON.stringify({ name: 'opensandbox-operator', version: tag, type: 'module', private: true }), mode: 0o644 },
+          {
+            type: 'file',
+            path: `${home}/package.json`,
+            content: JSON.stringify({ name: 'opensandbox-operator', version: tag, type: 'module', private: true }),
+            mode: 0o644,
+          },
           { type: 'file', path: `${home}/main.js`, content: bundled.code, mode: 0o644 },
           { type: 'file', path: `${home}/dist/workflow-bundle.js`, source: inputs.workflowBundle, mode: 0o644 },
         ],
@@ -133,7 +141,14 @@ export function operatorImage(inputs: OperatorImageInputs, bundled: BundledOpera
 export const HOST_CA_CERTIFICATES = '/etc/ssl/certs/ca-certificates.crt';
 
 /** Bundles the operator and builds its image from the compiled tree, layers from the cache. */
-export async function buildOperatorImage(opts: { nodeRuntime: string; workflowBundle: string; cacheDir: string }): Promise<{ image: ProjectImage; built: BuiltImage }> {
-  const image = operatorImage({ nodeRuntime: opts.nodeRuntime, workflowBundle: opts.workflowBundle, caCertificates: HOST_CA_CERTIFICATES }, await bundleOperator());
+export async function buildOperatorImage(opts: {
+  nodeRuntime: string;
+  workflowBundle: string;
+  cacheDir: string;
+}): Promise<{ image: ProjectImage; built: BuiltImage }> {
+  const image = operatorImage(
+    { nodeRuntime: opts.nodeRuntime, workflowBundle: opts.workflowBundle, caCertificates: HOST_CA_CERTIFICATES },
+    await bundleOperator(),
+  );
   return { image, built: await buildProjectImage(image, opts.cacheDir) };
 }

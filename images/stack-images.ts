@@ -25,8 +25,7 @@ export async function pushStackImages(opts: { registry: string; insecure: boolea
   const { tools } = opts;
   const client = new RegistryClient({ registry: opts.registry, insecure: opts.insecure });
   const cacheDir = toolsCacheDir();
-  const push = async (image: ProjectImage): Promise<string> =>
-    pushBuiltImage(await buildProjectImage(image, cacheDir), client, image.repository, image.tag);
+  const push = async (image: ProjectImage): Promise<string> => pushBuiltImage(await buildProjectImage(image, cacheDir), client, image.repository, image.tag);
   return {
     pause: await push(pauseImage(tools.pause)),
     busybox: await push(busyboxImage(tools.busybox)),

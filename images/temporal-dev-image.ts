@@ -30,7 +30,12 @@ export function temporalDevImage(temporalBinary: string): ProjectImage {
           { type: 'file', path: 'usr/local/bin/temporal', source: temporalBinary, mode: 0o755 },
           { type: 'directory', path: 'tmp', mode: 0o1777 },
           { type: 'directory', path: 'etc' },
-          { type: 'file', path: 'etc/passwd', content: `root:x:0:0:root:/root:/sbin/nologin\ntemporal:x:${UID}:${UID}:temporal:/tmp:/sbin/nologin\n`, mode: 0o644 },
+          {
+            type: 'file',
+            path: 'etc/passwd',
+            content: `root:x:0:0:root:/root:/sbin/nologin\ntemporal:x:${UID}:${UID}:temporal:/tmp:/sbin/nologin\n`,
+            mode: 0o644,
+          },
           { type: 'file', path: 'etc/group', content: `root:x:0:\ntemporal:x:${UID}:\n`, mode: 0o644 },
         ],
       },

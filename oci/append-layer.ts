@@ -4,14 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { sha256Digest } from './digest.js';
 import type { Descriptor, HistoryEntry, ImageConfig } from './image-schema.js';
-import {
-  DOCKER_CONFIG,
-  DOCKER_LAYER_GZIP,
-  DOCKER_MANIFEST,
-  OCI_CONFIG,
-  OCI_LAYER_GZIP,
-  OCI_MANIFEST,
-} from './media-types.js';
+import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST } from './media-types.js';
 import { resolveImage, type ResolvedImage } from './platform-manifest.js';
 import type { RegistryClient } from './registry-client.js';
 

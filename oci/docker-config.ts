@@ -6,12 +6,7 @@ import { DOCKER_HUB_REGISTRY } from './image-reference.js';
 import type { RegistryCredentials } from './registry-client.js';
 
 const dockerConfigSchema = z.looseObject({
-  auths: z
-    .record(
-      z.string(),
-      z.looseObject({ auth: z.string().optional(), username: z.string().optional(), password: z.string().optional() }),
-    )
-    .optional(),
+  auths: z.record(z.string(), z.looseObject({ auth: z.string().optional(), username: z.string().optional(), password: z.string().optional() })).optional(),
 });
 
 export type DockerConfig = z.infer<typeof dockerConfigSchema>;

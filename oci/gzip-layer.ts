@@ -45,11 +45,7 @@ const BLOCKS_IN_FLIGHT = Math.max(4, 2 * availableParallelism());
 const OUTPUT_CHUNK_BYTES = 1024 * 1024;
 
 /** Gzips a tar stream into `destination`. */
-export async function compressLayer(
-  tar: AsyncIterable<Uint8Array>,
-  destination: Writable,
-  options: GzipLayerOptions = {},
-): Promise<LayerDigests> {
+export async function compressLayer(tar: AsyncIterable<Uint8Array>, destination: Writable, options: GzipLayerOptions = {}): Promise<LayerDigests> {
   const uncompressed = new Tally();
   const compressed = new Tally();
   const level = options.level ?? DEFAULT_LEVEL;
@@ -95,20 +91,12 @@ async function* gzipMembers(source: AsyncIterable<Uint8Array>, level: number): A
 }
 
 /** Gzips a tar stream into the file `path`. */
-export async function gzipLayer(
-  tar: AsyncIterable<Uint8Array>,
-  path: string,
-  options: GzipLayerOptions = {},
-): Promise<LayerResult> {
+export async function gzipLayer(tar: AsyncIterable<Uint8Array>, path: string, options: GzipLayerOptions = {}): Promise<LayerResult> {
   return { path, ...(await compressLayer(tar, createWriteStream(path), options)) };
 }
 
 /** A reproducible layer of the given entries (see reproducible-tar.ts), gzipped into the file `path`. */
-export function layerFromEntries(
-  entries: readonly TarEntry[],
-  path: string,
-  options: GzipLayerOptions = {},
-): Promise<LayerResult> {
+export function layerFromEntries(entries: readonly TarEntry[], path: string, options: GzipLayerOptions = {}): Promise<LayerResult> {
   return gzipLayer(reproducibleTar(entries), path, options);
 }
 

@@ -46,9 +46,7 @@ export function sendHttpRequest(url: URL, opts: HttpRequestOptions): Promise<Inc
       socket.once('connect', () => (connected = true));
       socket.once('secureConnect', () => (secured = true));
     });
-    req.setTimeout(opts.idleTimeoutMs, () =>
-      req.destroy(new TransportError(`no answer from ${server} within ${opts.idleTimeoutMs} ms`, 'timeout')),
-    );
+    req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new TransportError(`no answer from ${server} within ${opts.idleTimeoutMs} ms`, 'timeout')));
     let bodyError: Error | undefined;
     req.on('error', (err) => reject(err === bodyError ? err : transportError(err, server, connected, secured)));
     const body = opts.body;

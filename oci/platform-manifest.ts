@@ -3,15 +3,7 @@
 import { sha256Digest } from './digest.js';
 import { readAll } from './http-request.js';
 import { formatReference } from './image-reference.js';
-import {
-  parseConfig,
-  parseIndex,
-  parseManifest,
-  type Descriptor,
-  type ImageConfig,
-  type ImageIndex,
-  type ImageManifest,
-} from './image-schema.js';
+import { parseConfig, parseIndex, parseManifest, type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest } from './image-schema.js';
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from './media-types.js';
 import type { RegistryClient } from './registry-client.js';
 
@@ -50,21 +42,13 @@ export function hostPlatform(): Platform {
 /** The index entry for `platform` (its variant preferred when asked for); undefined when there is none. */
 export function selectPlatformManifest(index: ImageIndex, platform: Platform): Descriptor | undefined {
   const candidates = index.manifests.filter(
-    (m) =>
-      MANIFEST_MEDIA_TYPES.includes(m.mediaType) &&
-      m.platform?.os === platform.os &&
-      m.platform.architecture === platform.architecture,
+    (m) => MANIFEST_MEDIA_TYPES.includes(m.mediaType) && m.platform?.os === platform.os && m.platform.architecture === platform.architecture,
   );
   return candidates.find((m) => m.platform?.variant === platform.variant) ?? candidates[0];
 }
 
 /** The single-platform manifest and config of `repository` at `reference` (a tag or a digest). */
-export async function resolveImage(
-  client: RegistryClient,
-  repository: string,
-  reference: string,
-  platform: Platform = hostPlatform(),
-): Promise<ResolvedImage> {
+export async function resolveImage(client: RegistryClient, repository: string, reference: string, platform: Platform = hostPlatform()): Promise<ResolvedImage> {
   const name = formatReference({
     registry: client.registry,
     repository,

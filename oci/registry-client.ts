@@ -376,10 +376,7 @@ export class RegistryClient {
       // The status alone still says what happened.
     }
     const details = registryErrorDetails(text);
-    const why =
-      details.length > 0
-        ? details.map((d) => `${d.code} ${d.message}`.trim()).join('; ')
-        : response.statusMessage || text.trim().slice(0, 200);
+    const why = details.length > 0 ? details.map((d) => `${d.code} ${d.message}`.trim()).join('; ') : response.statusMessage || text.trim().slice(0, 200);
     const outcome = status >= 400 && status < 500 ? 'refused' : 'failed';
     const request = `${x.method} ${this.isRegistryUrl(url) ? url.pathname : `${url.host}${url.pathname}`}`;
     return new RegistryError(`${x.operation} ${outcome}: ${status} ${why} (${request})`, x.method, url.pathname, status, details);

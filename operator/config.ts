@@ -298,7 +298,11 @@ const KEYS = {
     flag: '--commit-agent-port',
     expected: 'a TCP port (1-65535)',
     default: String(COMMIT_AGENT_PORT),
-    schema: z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(1).max(65535)),
+    schema: z
+      .string()
+      .regex(/^\d{1,5}$/)
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(65535)),
   },
   commitJobTimeout: {
     env: 'COMMIT_JOB_TIMEOUT',
@@ -409,7 +413,9 @@ function commitAgentSettings(
   if (!token) problems.push(problem('commitAgentTokenFile', tokenFile, 'a readable file holding a non-empty token'));
   const namespace = parsed.commitAgentNamespace ?? (parsed.podNamespace || undefined);
   if (namespace === undefined) {
-    problems.push(`${problem('commitAgentNamespace', raw.get('commitAgentNamespace'))} (required with ${KEYS.commitAgentTokenFile.env} when POD_NAMESPACE is unset)`);
+    problems.push(
+      `${problem('commitAgentNamespace', raw.get('commitAgentNamespace'))} (required with ${KEYS.commitAgentTokenFile.env} when POD_NAMESPACE is unset)`,
+    );
   }
   if (!token || namespace === undefined) return undefined;
   return { namespace, selector: parsed.commitAgentSelector!, port: parsed.commitAgentPort!, token };

@@ -138,10 +138,7 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
     const namespace = occurrence.object.metadata.namespace ?? 'default';
     if (count === 1) return create(occurrence, entry, count);
     try {
-      await core.patchNamespacedEvent(
-        { name: entry.name, namespace, body: { count, lastTimestamp: clock.now().toISOString() } },
-        MERGE_PATCH,
-      );
+      await core.patchNamespacedEvent({ name: entry.name, namespace, body: { count, lastTimestamp: clock.now().toISOString() } }, MERGE_PATCH);
     } catch (err) {
       // The Event expired (the apiserver keeps them for an hour): start the series again.
       if (!isApiStatus(err, 404)) throw err;
@@ -166,9 +163,7 @@ export function createEventRecorder({ core, log, clock }: EventRecorderOptions):
     const count = ++current.count;
     const done = current.pending
       .then(() => slots.run(() => write({ object, type, reason, message }, current, count)))
-      .catch((err: unknown) =>
-        log.warn({ err, reason, involvedObject: name, namespace }, 'Could not record event'),
-      );
+      .catch((err: unknown) => log.warn({ err, reason, involvedObject: name, namespace }, 'Could not record event'));
     current.pending = done;
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));

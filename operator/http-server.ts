@@ -32,9 +32,7 @@ export async function startHttpServer({ address, notReady, log }: HttpServerOpti
         return sendJson(res, 200, { status: 'ok' });
       case '/readyz': {
         const pending = notReady();
-        return pending.length === 0
-          ? sendJson(res, 200, { status: 'ready' })
-          : sendJson(res, 503, { status: 'not ready', notReady: pending });
+        return pending.length === 0 ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'not ready', notReady: pending });
       }
       case '/metrics': {
         const body = await register.metrics();

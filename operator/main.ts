@@ -49,9 +49,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   // eager (the server hands the first workflow task straight to this process's worker, saving a matching
   // round trip on every pause and resume).
   const sharedConnection =
-    config.roles.has('watch') && config.roles.has('work')
-      ? await NativeConnection.connect(temporalConnectionOptions(config.temporal))
-      : undefined;
+    config.roles.has('watch') && config.roles.has('work') ? await NativeConnection.connect(temporalConnectionOptions(config.temporal)) : undefined;
 
   let informers: OperatorInformers | undefined;
   let temporalClient: Client | undefined;
@@ -62,9 +60,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     registerPoolGauges(informers.pools);
     registerTaskGauges(informers.batchSandboxes);
     // Without POD_NAMESPACE (as in upstream's shipped manifests) only the built-in profile is used.
-    const profiles = config.podNamespace
-      ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log })
-      : undefined;
+    const profiles = config.podNamespace ? new AssignProfileSource({ kubeConfig, namespace: config.podNamespace, log }) : undefined;
     assignProfiles = profiles;
     temporalClient = sharedConnection
       ? new Client({ connection: sharedConnection, namespace: config.temporal.namespace, dataConverter: operatorDataConverter })
@@ -117,13 +113,15 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
 
   let stopping = false;
   // A worker that stops by itself (fatal error) takes the process down: Kubernetes restarts it.
-  const workerDone = operatorWorker && runWorkerOnceSynced(operatorWorker).then(
-    () => void stop('temporal worker stopped', 1),
-    (err: unknown) => {
-      log.error({ err }, 'Temporal worker failed');
-      void stop('temporal worker failed', 1);
-    },
-  );
+  const workerDone =
+    operatorWorker &&
+    runWorkerOnceSynced(operatorWorker).then(
+      () => void stop('temporal worker stopped', 1),
+      (err: unknown) => {
+        log.error({ err }, 'Temporal worker failed');
+        void stop('temporal worker failed', 1);
+      },
+    );
   void informers?.start();
   void assignProfiles?.start();
 

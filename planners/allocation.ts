@@ -71,7 +71,10 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
   for (const s of live.filter((s) => s.deleting && !awaitingTaskCleanup(s))) {
     // Only what the ledger gives it: an annotation naming another sandbox's pod, or a pod outside the
     // pool, must not get that pod recycled or deleted (issue 13).
-    const held = union(podsOf.get(s.name) ?? [], without(s.allocated, s.released).filter((p) => next[p] === s.name));
+    const held = union(
+      podsOf.get(s.name) ?? [],
+      without(s.allocated, s.released).filter((p) => next[p] === s.name),
+    );
     if (held.length > 0 || s.hasAllocationFinalizer) releases.push({ sandbox: s.name, pods: held, final: true });
   }
   // Requested releases of running sandboxes (and of deleting ones whose tasks are being stopped).
@@ -160,10 +163,7 @@ export interface LandedWrites {
  * Returns the overlaid views and the writes still not visible in them; a delivery stays pending until
  * its status shows too (planAllocation's `delivered`).
  */
-export function overlayLandedWrites(
-  sandboxes: SandboxView[],
-  landed: LandedWrites,
-): { sandboxes: SandboxView[]; stillPending: LandedWrites } {
+export function overlayLandedWrites(sandboxes: SandboxView[], landed: LandedWrites): { sandboxes: SandboxView[]; stillPending: LandedWrites } {
   const stillPending: LandedWrites = { allocStatus: {}, released: {} };
   const overlaid = sandboxes.map((s) => {
     const allocStatus = landed.allocStatus[s.name] ?? [];

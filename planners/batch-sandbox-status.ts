@@ -123,9 +123,7 @@ function steadyState(
 
 export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput): RuntimeStatus {
   const current = sandbox.status;
-  const existing = new Map(
-    (current?.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c] as const),
-  );
+  const existing = new Map((current?.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c] as const));
   const ready = pods.filter((pod) => !isTerminating(pod) && isReady(pod)).length;
   // A Paused sandbox has released its pods: one still terminating is not its replica any more (the pause
   // writes Paused with zero counters right after the release, and a later runtime write must agree).
@@ -212,8 +210,7 @@ function sortKeys(value: unknown): unknown {
  */
 export function statusPatchNeeded(sandbox: BatchSandbox, computed: BatchSandboxStatus, reportsProblem = false): boolean {
   // A status with nothing to say is not written before the first pod exists; one reporting a problem is.
-  const initialUnallocated =
-    !reportsProblem && sandbox.status?.phase === undefined && computed.replicas === 0 && sandbox.spec.replicas > 0;
+  const initialUnallocated = !reportsProblem && sandbox.status?.phase === undefined && computed.replicas === 0 && sandbox.spec.replicas > 0;
   return !initialUnallocated && !sameStatus(sandbox.status, computed);
 }
 

@@ -135,15 +135,9 @@ export function buildCommitJob(snapshot: SnapshotIdentity, target: CommitTarget,
         },
       ],
     },
-    args: [
-      target.podName,
-      snapshot.metadata.namespace ?? '',
-      ...target.containers.map((c) => `${c.containerName}:${c.imageUri}`),
-    ],
+    args: [target.podName, snapshot.metadata.namespace ?? '', ...target.containers.map((c) => `${c.containerName}:${c.imageUri}`)],
     env: settings.registryInsecure ? [{ name: 'SNAPSHOT_REGISTRY_INSECURE', value: 'true' }] : [],
-    volumes: secret
-      ? [{ name: 'registry-creds', secret: { secretName: secret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }]
-      : [],
+    volumes: secret ? [{ name: 'registry-creds', secret: { secretName: secret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : [],
     mounts: secret ? [{ name: 'registry-creds', mountPath: REGISTRY_CONFIG_DIR, readOnly: true }] : [],
   });
 }

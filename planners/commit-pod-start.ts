@@ -6,12 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { readCommitResult } from './commit-job.js';
 
 /** Container waiting reasons that do not go away without a change from outside. */
-const UNSTARTABLE_REASONS: ReadonlySet<string> = new Set([
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'CreateContainerConfigError',
-]);
+const UNSTARTABLE_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError']);
 
 export interface CommitPodStartFailure {
   state: 'failed';

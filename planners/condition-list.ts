@@ -39,9 +39,6 @@ export function withCondition<T extends string, C extends StoredCondition<T>>(
 }
 
 /** `conditions` without the given types, and without any stored "False" (absent means False). */
-export function withoutConditions<T extends string, C extends StoredCondition<T>>(
-  conditions: readonly C[],
-  types: readonly T[],
-): C[] {
+export function withoutConditions<T extends string, C extends StoredCondition<T>>(conditions: readonly C[], types: readonly T[]): C[] {
   return conditions.filter((c) => c.status === 'True' && !types.includes(c.type));
 }

@@ -4,11 +4,7 @@
 import { PERCENT, type IntOrPercent } from '../api/v1alpha1/int-or-percent.js';
 import { DEFAULT_MAX_UNAVAILABLE } from '../api/v1alpha1/pool.js';
 
-export function scaledIntOrPercent(
-  value: IntOrPercent | undefined,
-  total: number,
-  defaultValue: IntOrPercent = DEFAULT_MAX_UNAVAILABLE,
-): number {
+export function scaledIntOrPercent(value: IntOrPercent | undefined, total: number, defaultValue: IntOrPercent = DEFAULT_MAX_UNAVAILABLE): number {
   const scaled = scale(value ?? defaultValue, total);
   return scaled === undefined || scaled < 1 ? 1 : scaled;
 }

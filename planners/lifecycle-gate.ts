@@ -11,12 +11,7 @@ import { decidePauseIntent } from './pause-intent.js';
 
 export type LifecycleOperationKind = 'pause' | 'resume';
 
-export function lifecycleGate(
-  operation: LifecycleOperationKind,
-  sandbox: BatchSandbox,
-  snapshots: readonly SandboxSnapshot[],
-  generation: number,
-): StepGate {
+export function lifecycleGate(operation: LifecycleOperationKind, sandbox: BatchSandbox, snapshots: readonly SandboxSnapshot[], generation: number): StepGate {
   if (sandbox.metadata.deletionTimestamp) return { proceed: false, why: 'sandbox is being deleted' };
   const phase = sandbox.status?.phase;
   if (operation === 'pause' && phase === 'Pausing' && sandbox.status?.pauseObservedGeneration === generation) return { proceed: true };

@@ -111,8 +111,6 @@ export function planNonPooledPods(sandbox: BatchSandbox, pods: readonly V1Pod[])
       break;
     }
   }
-  plan.delete = pods
-    .filter((pod) => !isTerminating(pod) && (podIndexOf(pod) ?? -1) >= replicas)
-    .sort((a, b) => podIndexOf(b)! - podIndexOf(a)!);
+  plan.delete = pods.filter((pod) => !isTerminating(pod) && (podIndexOf(pod) ?? -1) >= replicas).sort((a, b) => podIndexOf(b)! - podIndexOf(a)!);
   return plan;
 }

@@ -50,11 +50,7 @@ export type PauseSnapshotAction =
   | { action: 'replace'; why: string };
 
 /** What the pause of `generation` does with the snapshot of its replica that it found (if any). */
-export function pauseSnapshotAction(
-  sandbox: SandboxIdentity,
-  generation: number,
-  existing: SandboxSnapshot | undefined,
-): PauseSnapshotAction {
+export function pauseSnapshotAction(sandbox: SandboxIdentity, generation: number, existing: SandboxSnapshot | undefined): PauseSnapshotAction {
   if (existing === undefined) return { action: 'create' };
   const uid = sandbox.metadata.uid;
   const ours = uid !== undefined && controllerOf(existing)?.uid === uid;
@@ -73,7 +69,5 @@ export function pauseSnapshotAction(
  * the sandbox running, before (or, after a retried step, long before) the resume's cleanup runs.
  */
 export function snapshotsRetiredByResume(snapshots: readonly SandboxSnapshot[], sandboxUid: string, resumeGeneration: number): SandboxSnapshot[] {
-  return snapshots.filter(
-    (s) => isPauseSnapshot(s) && controllerOf(s)?.uid === sandboxUid && (pauseGenerationOf(s) ?? 0) < resumeGeneration,
-  );
+  return snapshots.filter((s) => isPauseSnapshot(s) && controllerOf(s)?.uid === sandboxUid && (pauseGenerationOf(s) ?? 0) < resumeGeneration);
 }

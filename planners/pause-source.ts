@@ -28,9 +28,7 @@ export interface PauseSource {
   containers: string[];
 }
 
-export type PauseSourceResult =
-  | { ok: true; sources: PauseSource[] }
-  | { ok: false; reason: 'SourcePodNotFound' | 'MalformedAllocation'; message: string };
+export type PauseSourceResult = { ok: true; sources: PauseSource[] } | { ok: false; reason: 'SourcePodNotFound' | 'MalformedAllocation'; message: string };
 
 export interface PauseSourceInput {
   sandbox: BatchSandbox;

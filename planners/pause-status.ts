@@ -9,11 +9,7 @@
 // holds the operation's intent, so a newer opposite intent (a resume queued behind a pause) stays new and
 // is dispatched next (upstream's completePause rule, spec §6.3).
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import {
-  batchSandboxConditionTypeSchema,
-  type BatchSandboxConditionType,
-  type BatchSandboxPhase,
-} from '../api/v1alpha1/conditions.js';
+import { batchSandboxConditionTypeSchema, type BatchSandboxConditionType, type BatchSandboxPhase } from '../api/v1alpha1/conditions.js';
 import { ZERO_COUNTERS, type ConditionInput } from './batch-sandbox-status.js';
 import { withCondition, withoutConditions, type ConditionChange } from './condition-list.js';
 
@@ -91,10 +87,7 @@ function stepOf(event: PauseLifecycleEvent): Step {
     case 'resumeFailed':
       return {
         phase: event.phase,
-        set: [
-          { type: 'ResumeFailed', reason: event.reason, message: event.message },
-          ...(event.podFailed ? [event.podFailed] : []),
-        ],
+        set: [{ type: 'ResumeFailed', reason: event.reason, message: event.message }, ...(event.podFailed ? [event.podFailed] : [])],
         ackWhen: false,
       };
   }
@@ -136,7 +129,10 @@ export function nextPauseStatus(sandbox: BatchSandbox, event: PauseLifecycleEven
   if (step.phase !== undefined) {
     const base = BASE_CONDITION[step.phase];
     // The new phase's own base condition stays in place so that its lastTransitionTime is kept.
-    conditions = withoutConditions(conditions, BASE_TYPES.filter((type) => type !== base?.type));
+    conditions = withoutConditions(
+      conditions,
+      BASE_TYPES.filter((type) => type !== base?.type),
+    );
     if (base) conditions = withCondition(conditions, base, now, ORDER);
   }
   for (const change of step.set ?? []) conditions = withCondition(conditions, change, now, ORDER);
@@ -172,10 +168,7 @@ export function pauseFailedEvent(failure: { reason: string; message: string }, p
  * that has a Ready pod anyway is running (Succeed); otherwise it stays Paused with ResumeFailed, which the
  * server can retry through the bridge.
  */
-export function resumeBlockedEvent(
-  blocked: { reason: string; message: string },
-  hasReadyPod: boolean,
-): PauseLifecycleEvent {
+export function resumeBlockedEvent(blocked: { reason: string; message: string }, hasReadyPod: boolean): PauseLifecycleEvent {
   if (hasReadyPod) return { type: 'resumeSucceeded' };
   return { type: 'resumeFailed', phase: 'Paused', reason: blocked.reason, message: blocked.message };
 }

@@ -7,10 +7,7 @@ export function isTerminating(pod: V1Pod): boolean {
 }
 
 export function isReady(pod: V1Pod): boolean {
-  return (
-    pod.status?.phase === 'Running' &&
-    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
-  );
+  return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 export function isAssigned(pod: V1Pod): boolean {
@@ -27,12 +24,7 @@ export function podName(pod: V1Pod): string {
 }
 
 /** Container waiting reasons that mean the sandbox cannot start by itself (spec §2.6). */
-export const FAILING_WAIT_REASONS: ReadonlySet<string> = new Set([
-  'CrashLoopBackOff',
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'CreateContainerConfigError',
-]);
+export const FAILING_WAIT_REASONS: ReadonlySet<string> = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError']);
 
 /** The first failing waiting reason among the pod's containers, if any. */
 export function failingReason(pod: V1Pod): string | undefined {

@@ -9,9 +9,7 @@ import type { NodeSelectorTerm } from './node-selector-terms.js';
 const quantitySchema = z.union([z.string(), z.number()]);
 
 const nodeSelectorTermSchema = z.object({
-  matchExpressions: z
-    .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
-    .optional(),
+  matchExpressions: z.array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() })).optional(),
   matchFields: z.array(z.unknown()).optional(),
 });
 
@@ -27,9 +25,7 @@ const matchedSpecSchema = z.object({
     .object({
       nodeAffinity: z
         .object({
-          requiredDuringSchedulingIgnoredDuringExecution: z
-            .object({ nodeSelectorTerms: z.array(nodeSelectorTermSchema) })
-            .optional(),
+          requiredDuringSchedulingIgnoredDuringExecution: z.object({ nodeSelectorTerms: z.array(nodeSelectorTermSchema) }).optional(),
         })
         .optional(),
     })

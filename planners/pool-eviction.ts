@@ -51,11 +51,7 @@ export interface EvictionPlan {
   protected: string[];
 }
 
-export function planEviction(
-  pods: readonly V1Pod[],
-  allocatedPodNames: readonly string[],
-  handler: EvictionHandler,
-): EvictionPlan {
+export function planEviction(pods: readonly V1Pod[], allocatedPodNames: readonly string[], handler: EvictionHandler): EvictionPlan {
   const allocated = new Set(allocatedPodNames);
   const plan: EvictionPlan = { evict: [], protected: [] };
   for (const pod of pods) {

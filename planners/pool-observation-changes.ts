@@ -47,11 +47,17 @@ export function changesSince(known: ObservedVersions, current: PoolObservation):
     ...(poolChanged ? { pool: current.pool === undefined ? {} : { value: current.pool } } : {}),
     pods: {
       changed: current.pods.filter((p) => allPods || known.pods[p.name] !== (p.resourceVersion ?? '')),
-      removed: removedNames(known.pods, current.pods.map((p) => p.name)),
+      removed: removedNames(
+        known.pods,
+        current.pods.map((p) => p.name),
+      ),
     },
     sandboxes: {
       changed: current.sandboxes.filter((s) => known.sandboxes[s.name] !== s.resourceVersion),
-      removed: removedNames(known.sandboxes, current.sandboxes.map((s) => s.name)),
+      removed: removedNames(
+        known.sandboxes,
+        current.sandboxes.map((s) => s.name),
+      ),
     },
   };
 }

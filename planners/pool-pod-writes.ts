@@ -19,8 +19,7 @@ export interface PodWritesInFlight {
 
 export const NO_POD_WRITES: PodWritesInFlight = { created: {}, deleted: {} };
 
-export const hasPodWrites = (writes: PodWritesInFlight): boolean =>
-  Object.keys(writes.created).length > 0 || Object.keys(writes.deleted).length > 0;
+export const hasPodWrites = (writes: PodWritesInFlight): boolean => Object.keys(writes.created).length > 0 || Object.keys(writes.deleted).length > 0;
 
 /** `writes` with `names` added as written in `round`. */
 export function withPodWrites(writes: PodWritesInFlight, kind: keyof PodWritesInFlight, names: readonly string[], round: number): PodWritesInFlight {

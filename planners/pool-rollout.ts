@@ -34,9 +34,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   let budget = Math.max(maxUnavailable - input.schedulable.filter((pod) => !isReady(pod)).length, 0);
 
   const deletePods: string[] = [];
-  const outdatedIdle = input.schedulable
-    .filter((pod) => !allocated.has(podName(pod)) && podRevision(pod) !== input.revision)
-    .sort(deletionPreference);
+  const outdatedIdle = input.schedulable.filter((pod) => !allocated.has(podName(pod)) && podRevision(pod) !== input.revision).sort(deletionPreference);
   for (const pod of outdatedIdle) {
     // Deleting a pod that is not ready costs no availability, so it needs no budget.
     if (!isReady(pod)) deletePods.push(podName(pod));

@@ -61,10 +61,7 @@ export function planPoolScale(input: PoolScaleInput): PoolScalePlan {
 
   const maxNew = Math.max(poolMax - input.total, 0);
   // Pods still warming up (allocated ones included) use up the budget, which is scaled against `desired`.
-  const warmingBudget = Math.max(
-    scaledIntOrPercent(input.spec.scaleStrategy?.maxUnavailable, desired) - schedulable.filter((pod) => !isReady(pod)).length,
-    0,
-  );
+  const warmingBudget = Math.max(scaledIntOrPercent(input.spec.scaleStrategy?.maxUnavailable, desired) - schedulable.filter((pod) => !isReady(pod)).length, 0);
   plan.create = Math.min(shortfall, maxNew, warmingBudget);
   if (plan.create < shortfall) plan.reason = plan.create === maxNew ? 'PoolMax' : 'MaxUnavailable';
   // The created pods' events bring the next round: a huge capacity never means a huge round.
@@ -85,4 +82,3 @@ function deletions(input: PoolScaleInput, ledger: ReadonlySet<string>, desired: 
     .slice(0, scaleIn);
   return [...deletePods, ...idle.map(podName)];
 }
-

@@ -9,9 +9,7 @@ import { podFailedCondition, type ConditionInput } from './batch-sandbox-status.
 import { isReady, isTerminating } from './pod-state.js';
 
 export type ResumeProgress =
-  | { state: 'waiting'; ready: number; missing: number }
-  | { state: 'ready' }
-  | { state: 'failed'; resumeFailed: ConditionInput; podFailed: ConditionInput };
+  { state: 'waiting'; ready: number; missing: number } | { state: 'ready' } | { state: 'failed'; resumeFailed: ConditionInput; podFailed: ConditionInput };
 
 /** `pods`: the sandbox's pods in view order; `replicas`: spec.replicas. */
 export function resumeProgress(pods: readonly V1Pod[], replicas: number): ResumeProgress {

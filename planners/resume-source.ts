@@ -16,9 +16,7 @@ export interface ReplicaRestore {
 /** Why the snapshots cannot restore the sandbox: depends on the snapshots seen, nothing else. */
 export const RESUME_SOURCE_REFUSALS = ['SnapshotNotFound', 'SnapshotNotReady'] as const;
 
-export type ResumeSourceResult =
-  | { ok: true; restores: ReplicaRestore[] }
-  | { ok: false; reason: (typeof RESUME_SOURCE_REFUSALS)[number]; message: string };
+export type ResumeSourceResult = { ok: true; restores: ReplicaRestore[] } | { ok: false; reason: (typeof RESUME_SOURCE_REFUSALS)[number]; message: string };
 
 function controlledBy(snapshot: SandboxSnapshot, sandbox: BatchSandbox): boolean {
   const uid = sandbox.metadata.uid;

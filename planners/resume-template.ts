@@ -12,8 +12,7 @@ import type { PodTemplate } from '../api/v1alpha1/pod-template.js';
 import type { ReplicaRestore } from './resume-source.js';
 
 export type ResumeSpecPatch =
-  | { ok: true; patch: { spec: { template: PodTemplate; shardPatches?: ShardPatch[] } } }
-  | { ok: false; reason: 'TemplateMissing'; message: string };
+  { ok: true; patch: { spec: { template: PodTemplate; shardPatches?: ShardPatch[] } } } | { ok: false; reason: 'TemplateMissing'; message: string };
 
 type JsonMap = Record<string, unknown>;
 
@@ -27,9 +26,7 @@ function imagesOf(restore: ReplicaRestore | undefined): Map<string, string> {
 
 function patchContainerNames(patch: ShardPatch | undefined): string[] {
   const containers = isMap(patch?.spec) ? patch.spec.containers : undefined;
-  return Array.isArray(containers)
-    ? containers.flatMap((c) => (isMap(c) && typeof c.name === 'string' && c.$patch !== 'delete' ? [c.name] : []))
-    : [];
+  return Array.isArray(containers) ? containers.flatMap((c) => (isMap(c) && typeof c.name === 'string' && c.$patch !== 'delete' ? [c.name] : [])) : [];
 }
 
 /** `patch` with `spec.containers[name].image` set for each image (containers merge by name). */

@@ -93,11 +93,7 @@ function isProblem(condition: { type: string; reason?: string }): boolean {
  * condition when there is none. A sandbox with no status yet gets a Pending one, so the condition has a
  * place to live; with no status and no problem there is nothing to write (undefined).
  */
-export function withSandboxProblem(
-  status: BatchSandboxStatus | undefined,
-  problem: SandboxProblem | undefined,
-  now: Date,
-): BatchSandboxStatus | undefined {
+export function withSandboxProblem(status: BatchSandboxStatus | undefined, problem: SandboxProblem | undefined, now: Date): BatchSandboxStatus | undefined {
   if (status === undefined && problem === undefined) return undefined;
   const base: BatchSandboxStatus = status ?? { ...ZERO_COUNTERS, phase: 'Pending' };
   const conditions = base.conditions ?? [];

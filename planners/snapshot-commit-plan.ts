@@ -27,16 +27,10 @@ export interface SnapshotCommitInput {
   registry: string;
 }
 
-export type SnapshotFailureReason =
-  | 'RegistryNotConfigured'
-  | 'BatchSandboxLookupFailed'
-  | 'SourcePodNotFound'
-  | 'MalformedAllocation'
-  | 'NoContainers';
+export type SnapshotFailureReason = 'RegistryNotConfigured' | 'BatchSandboxLookupFailed' | 'SourcePodNotFound' | 'MalformedAllocation' | 'NoContainers';
 
 export type SnapshotCommitPlan =
-  | { ok: true; target: CommitTarget }
-  | { ok: false; reason: SnapshotFailureReason | SourceNodeProblem['reason']; message: string };
+  { ok: true; target: CommitTarget } | { ok: false; reason: SnapshotFailureReason | SourceNodeProblem['reason']; message: string };
 
 /** The plan, unless the node it commits on cannot run the commit Job (planners/source-node.ts). */
 export function onLiveNode(plan: Extract<SnapshotCommitPlan, { ok: true }>, node: SourceNodeObservation): SnapshotCommitPlan {

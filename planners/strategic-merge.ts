@@ -132,13 +132,7 @@ function mergeValue(original: unknown, patch: unknown, schema: PatchSchema, path
   return structuredClone(items);
 }
 
-function mergeKeyedList(
-  original: unknown[],
-  patch: unknown[],
-  schema: PatchSchema,
-  key: string,
-  path: string,
-): unknown[] {
+function mergeKeyedList(original: unknown[], patch: unknown[], schema: PatchSchema, key: string, path: string): unknown[] {
   const keyOf = (item: unknown): unknown => (isMap(item) ? item[key] : undefined);
   let base = original;
   let replace = false;
@@ -179,12 +173,7 @@ function mergeKeyedList(
  * original-only items that follow, e.g. patching containers [a] with [b] gives [b, a] (as `kubectl patch`
  * shows in the Kubernetes docs).
  */
-function orderLikeUpstream(
-  merged: unknown[],
-  patch: unknown[],
-  original: unknown[],
-  keyOf: (item: unknown) => unknown,
-): unknown[] {
+function orderLikeUpstream(merged: unknown[], patch: unknown[], original: unknown[], keyOf: (item: unknown) => unknown): unknown[] {
   const patchKeys = [...new Set(patch.map(keyOf))];
   const fromPatch = patchKeys.map((k) => merged.find((item) => keyOf(item) === k));
   const originalOnly = merged.filter((item) => !patchKeys.includes(keyOf(item)));

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   say(`              kubectl get pools,batchsandboxes,sandboxsnapshots`);
   say(`              kubectl patch batchsandbox batchsandbox-pool-sample --type=merge -p '{"spec":{"pause":true}}'`);
   say(`              temporal workflow list`);
-  say(`pauses:       ${snapshotEnv.SNAPSHOT_REGISTRY}${realNode ? ' (the real node\'s registry)' : ' (kwok pods: the simulated committer takes the push)'}`);
+  say(`pauses:       ${snapshotEnv.SNAPSHOT_REGISTRY}${realNode ? " (the real node's registry)" : ' (kwok pods: the simulated committer takes the push)'}`);
   if (realNode) {
     say(`real node:    ${realNode.nodeName} (${realNode.nodeIp}); pods need the toleration and nodeSelector opensandbox.io/real-node=true`);
     say(`registry:     ${realNode.registry} (plain HTTP); sandbox base image ${realNode.images.busybox}`);

@@ -56,9 +56,7 @@ export async function createFakeNodes(kc: KubeConfig, count: number, timeoutMs: 
   await waitUntil(
     async () => {
       const nodes = await core.listNode({ labelSelector: `${FAKE_NODE_LABEL}=true` });
-      const ready = nodes.items.filter((n) =>
-        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
+      const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       return names.every((name) => ready.some((n) => n.metadata?.name === name));
     },
     { what: `${count} kwok nodes Ready`, timeoutMs },

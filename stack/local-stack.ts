@@ -128,9 +128,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     const etcd = track(await startEtcd(tools.etcd, dataDir, timeoutMs));
     mark('etcd');
-    const apiServer = track(
-      await startKubeApiServer(tools.kubeApiserver, dataDir, etcd.clientUrl, timeoutMs, preparedRealNode?.apiServerExtras),
-    );
+    const apiServer = track(await startKubeApiServer(tools.kubeApiserver, dataDir, etcd.clientUrl, timeoutMs, preparedRealNode?.apiServerExtras));
     mark('kube-apiserver');
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeAdminKubeconfig(kubeconfigPath, apiServer.url, apiServer.caPath, apiServer.adminToken);

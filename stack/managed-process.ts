@@ -68,9 +68,7 @@ export class ManagedProcess {
   assertRunning(): void {
     if (this.exitInfo) {
       const { code, signal } = this.exitInfo;
-      throw new Error(
-        `${this.name} exited (code ${code ?? '-'}, signal ${signal ?? '-'}); log ${this.logPath}:\n${this.logTail()}`,
-      );
+      throw new Error(`${this.name} exited (code ${code ?? '-'}, signal ${signal ?? '-'}); log ${this.logPath}:\n${this.logTail()}`);
     }
   }
 

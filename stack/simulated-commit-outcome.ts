@@ -46,9 +46,7 @@ export function pushSecretName(pod: V1Pod): string | undefined {
 
 export type SimulatedCommitOutcome =
   /** Leave the pod Running: the Job's deadline ends it. */
-  | { state: 'hang' }
-  | { state: 'succeeded'; message: string }
-  | { state: 'failed'; message: string };
+  { state: 'hang' } | { state: 'succeeded'; message: string } | { state: 'failed'; message: string };
 
 export interface SimulatedCommitInput {
   /** The commit or unpause Job pod, bound to a node. */
@@ -78,7 +76,7 @@ export function simulatedCommitOutcome({ pod, sourcePod, pushSecret }: Simulated
 
   const source = `${request.namespace}/${request.podName}`;
   const sameNode = sourcePod !== undefined && sourcePod.spec?.nodeName === pod.spec?.nodeName;
-  const sourceContainers = new Set((sameNode ? sourcePod.spec?.containers ?? [] : []).map((c) => c.name));
+  const sourceContainers = new Set((sameNode ? (sourcePod.spec?.containers ?? []) : []).map((c) => c.name));
   const missing = request.containers.find((c) => !sourceContainers.has(c.name));
   if (missing) return { state: 'failed', message: `container ${missing.name} of pod ${source} not found` };
 

@@ -15,9 +15,7 @@ function unpullableContainers(pod: V1Pod): V1Container[] {
 export function needsImagePullFailure(pod: V1Pod): boolean {
   if (pod.status?.phase !== 'Pending') return false;
   const statuses = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])];
-  return unpullableContainers(pod).some(
-    (c) => statuses.find((s) => s.name === c.name)?.state?.waiting?.reason !== ERR_IMAGE_PULL,
-  );
+  return unpullableContainers(pod).some((c) => statuses.find((s) => s.name === c.name)?.state?.waiting?.reason !== ERR_IMAGE_PULL);
 }
 
 export function imagePullMessage(image: string): string {
@@ -39,9 +37,7 @@ export function imagePullFailedStatus(pod: V1Pod, now: Date): V1PodStatus {
     started: false,
     restartCount: 0,
     state: {
-      waiting: isUnpullableImage(c.image ?? '')
-        ? { reason: ERR_IMAGE_PULL, message: imagePullMessage(c.image ?? '') }
-        : { reason: otherwise },
+      waiting: isUnpullableImage(c.image ?? '') ? { reason: ERR_IMAGE_PULL, message: imagePullMessage(c.image ?? '') } : { reason: otherwise },
     },
   });
   const notReady = (type: string, reason: string): V1PodCondition => ({ type, status: 'False', reason, lastTransitionTime: now });

@@ -108,7 +108,10 @@ export class SimulatedTaskExecutors {
     } catch (err) {
       return reply(res, 400, { code: 'Bad Request', message: String(err) });
     }
-    const error = sync(tasks, desired.filter((t) => t.name));
+    const error = sync(
+      tasks,
+      desired.filter((t) => t.name),
+    );
     return error ? reply(res, 500, { code: 'Internal Server Error', message: error }) : reply(res, 200, [...tasks.values()].map(report));
   }
 }
@@ -126,7 +129,10 @@ function sync(tasks: Map<string, RunningTask>, desired: ExecutorTaskInput[]): st
     if (tasks.has(spec.name)) continue;
     const active = [...tasks.values()].some((t) => !t.deleting && !('terminated' in t.status));
     if (active) return `task ${spec.name} not started: another task is active`;
-    tasks.set(spec.name, start(spec, () => tasks));
+    tasks.set(
+      spec.name,
+      start(spec, () => tasks),
+    );
   }
   return undefined;
 }

@@ -4,7 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /** `/proc/<pid>/environ` (NUL-separated `NAME=value`) → the entries. */
 export function parseEnviron(raw: Buffer | string): string[] {
-  return raw.toString('utf8').split('\0').filter((entry) => entry !== '');
+  return raw
+    .toString('utf8')
+    .split('\0')
+    .filter((entry) => entry !== '');
 }
 
 /** `NAME=value` entries (later ones win) → an environment object. */
@@ -19,7 +22,10 @@ export function environmentOf(entries: readonly string[]): Record<string, string
 
 /** The fields after the command name in `/proc/<pid>/stat` (`pid (comm) state ppid …`; comm may hold spaces and parentheses). */
 function statFields(stat: string): string[] {
-  return stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/);
+  return stat
+    .slice(stat.lastIndexOf(')') + 1)
+    .trim()
+    .split(/\s+/);
 }
 
 export function parentPidOf(stat: string): number | undefined {

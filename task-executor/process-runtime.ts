@@ -102,7 +102,19 @@ export class ProcessRuntime {
         throw new Error(`failed to read target process environment: ${(err as Error).message}`, { cause: err });
       }
       command = this.nsenter!;
-      args = ['-t', String(target), '--mount', '--uts', '--ipc', '--net', '--pid', '--', SHELL, '-c', shimScript({ commandLine: line, exitPath: file('exit'), workingDir: spec.workingDir })];
+      args = [
+        '-t',
+        String(target),
+        '--mount',
+        '--uts',
+        '--ipc',
+        '--net',
+        '--pid',
+        '--',
+        SHELL,
+        '-c',
+        shimScript({ commandLine: line, exitPath: file('exit'), workingDir: spec.workingDir }),
+      ];
       env = { ...targetEnv, ...taskEnv };
       this.opts.log.info({ task: task.name, targetPid: target }, 'Starting sidecar task');
     } else {
@@ -160,7 +172,7 @@ export class ProcessRuntime {
     const termed = target !== undefined && signal(target, 'SIGTERM');
     if (!termed) signal(-pid, 'SIGTERM');
     this.opts.log.info({ task: task.name, pid, target, group: !termed }, 'Sent SIGTERM to task');
-    for (const deadline = this.now() + STOP_GRACE_MS; this.now() < deadline; ) {
+    for (const deadline = this.now() + STOP_GRACE_MS; this.now() < deadline;) {
       if (!isAlive(pid)) return;
       await sleep(STOP_POLL_MS);
     }

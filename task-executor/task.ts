@@ -12,19 +12,41 @@ export const envVarSchema = z.object({
 });
 
 export const processSpecSchema = z.object({
-  command: z.array(z.string()).nullish().transform((v) => v ?? []),
-  args: z.array(z.string()).nullish().transform((v) => v ?? undefined),
-  env: z.array(envVarSchema).nullish().transform((v) => v ?? undefined),
-  workingDir: z.string().nullish().transform((v) => v ?? undefined),
-  timeoutSeconds: z.number().int().nullish().transform((v) => v ?? undefined),
+  command: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  args: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? undefined),
+  env: z
+    .array(envVarSchema)
+    .nullish()
+    .transform((v) => v ?? undefined),
+  workingDir: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type ProcessSpec = z.infer<typeof processSpecSchema>;
 
 /** A task in a request body. Unknown fields are ignored, as Go's JSON decoder does. */
 export const taskInputSchema = z.object({
-  name: z.string().nullish().transform((v) => v ?? ''),
+  name: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   process: processSpecSchema.nullish().transform((v) => v ?? undefined),
-  podTemplateSpec: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? undefined),
+  podTemplateSpec: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type TaskInput = z.infer<typeof taskInputSchema>;
 

@@ -3,11 +3,7 @@
 // next assignment without a restart; like upstream, deleting the ConfigMap keeps the last profile.
 import { CoreV1Api, makeInformer, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from '../operator/logger.js';
-import {
-  ASSIGN_PROFILES_CONFIGMAP,
-  ASSIGN_PROFILES_KEY,
-  assignProfileFromConfig,
-} from '../planners/pool-assign-profile-config.js';
+import { ASSIGN_PROFILES_CONFIGMAP, ASSIGN_PROFILES_KEY, assignProfileFromConfig } from '../planners/pool-assign-profile-config.js';
 import { DEFAULT_ASSIGN_PROFILE, type AssignProfile } from '../planners/pool-assign-profile.js';
 import { ResourceInformer } from './resource-informer.js';
 
@@ -27,9 +23,7 @@ export class AssignProfileSource {
     // Every ConfigMap of the namespace (a list cannot select by name); the operator's namespace has few.
     this.informer = new ResourceInformer<V1ConfigMap>({
       kind: 'ConfigMap',
-      listWatch: makeInformer(kubeConfig, `/api/v1/namespaces/${namespace}/configmaps`, () =>
-        core.listNamespacedConfigMap({ namespace }),
-      ),
+      listWatch: makeInformer(kubeConfig, `/api/v1/namespaces/${namespace}/configmaps`, () => core.listNamespacedConfigMap({ namespace })),
       log,
     });
     const load = (configMap: V1ConfigMap) => {

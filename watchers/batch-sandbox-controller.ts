@@ -17,12 +17,7 @@
 // An object that does not parse gets a Warning Event and is skipped; a pooled sandbox whose Pool is
 // missing or whose allocation annotation does not parse gets a condition saying so and one Warning Event:
 // one bad object never stalls the others.
-import {
-  type CoreV1Api,
-  type CustomObjectsApi,
-  type KubernetesObject,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { type CoreV1Api, type CustomObjectsApi, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import {
   AUTO_ASSIGN_POOL_REF,
   batchSandboxSchema,
@@ -597,9 +592,7 @@ export class BatchSandboxController {
     }
     for (const pod of plan.delete) {
       const body = { preconditions: { uid: pod.metadata?.uid } };
-      await this.podWrite(sandbox, pod, 'delete', () =>
-        this.opts.core.deleteNamespacedPod({ namespace, name: podName(pod), body }),
-      );
+      await this.podWrite(sandbox, pod, 'delete', () => this.opts.core.deleteNamespacedPod({ namespace, name: podName(pod), body }));
     }
   }
 
@@ -607,17 +600,10 @@ export class BatchSandboxController {
    * One pod create or delete, with its Event. A create that finds the pod already there (the cache has not
    * seen it yet) or a delete that finds it gone is what we wanted: no Event, no error.
    */
-  private async podWrite(
-    sandbox: BatchSandbox,
-    pod: V1Pod,
-    verb: 'create' | 'delete',
-    write: () => Promise<unknown>,
-  ): Promise<void> {
+  private async podWrite(sandbox: BatchSandbox, pod: V1Pod, verb: 'create' | 'delete', write: () => Promise<unknown>): Promise<void> {
     const name = podName(pod);
     const [done, failed, fine] =
-      verb === 'create'
-        ? [EVENT_REASONS.SuccessfulCreate, EVENT_REASONS.FailedCreate, 409]
-        : [EVENT_REASONS.SuccessfulDelete, EVENT_REASONS.FailedDelete, 404];
+      verb === 'create' ? [EVENT_REASONS.SuccessfulCreate, EVENT_REASONS.FailedCreate, 409] : [EVENT_REASONS.SuccessfulDelete, EVENT_REASONS.FailedDelete, 404];
     try {
       await write();
     } catch (err) {
@@ -632,12 +618,7 @@ export class BatchSandboxController {
   }
 
   /** Endpoints first: a client that sees phase Succeed must find the IPs already there. */
-  private async writeRuntimeStatus(
-    key: string,
-    sandbox: BatchSandbox,
-    pods: readonly V1Pod[],
-    problem?: SandboxProblem,
-  ): Promise<void> {
+  private async writeRuntimeStatus(key: string, sandbox: BatchSandbox, pods: readonly V1Pod[], problem?: SandboxProblem): Promise<void> {
     const now = this.opts.clock.now();
     const runtime = computeRuntimeStatus({ sandbox, pods, now });
     const endpoints = runtime.endpoints;
@@ -700,9 +681,7 @@ function replicaFailureOf(pool: KubernetesObject | undefined): string | undefine
 type SandboxStatusView = Pick<BatchSandbox, 'metadata'> & { status?: BatchSandboxStatus | undefined };
 
 /** alloc-status and alloc-release, or why one of the allocation annotations does not parse. */
-function readAllocation(
-  annotations: Record<string, string>,
-): { allocated: string[]; release: string[] } | { malformed: string } {
+function readAllocation(annotations: Record<string, string>): { allocated: string[]; release: string[] } | { malformed: string } {
   const lists = new Map<string, string[]>();
   for (const annotation of [ANNOTATIONS.allocStatus, ANNOTATIONS.allocRelease, ANNOTATIONS.allocReleased]) {
     const value = annotations[annotation];

@@ -1,15 +1,7 @@
 // The informers of the `watch` role: the three OpenSandbox kinds, Pods and the snapshots' Jobs,
 // cluster-wide or in one namespace. Controllers subscribe to these (through per-object serial queues keyed
 // by kind/namespace/name); every event is also logged at debug and counted by the informer.
-import {
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1Job,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../api/v1alpha1/contract.js';
 import { objectLogFields, type Logger } from '../operator/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
@@ -44,9 +36,7 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
   const sandboxInformer = ({ kind, plural }: ResourceNames) => {
     const group = GROUP;
     const version = VERSION;
-    const path = namespace
-      ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
-      : `/apis/${group}/${version}/${plural}`;
+    const path = namespace ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
     const list = namespace
       ? () => customObjects.listNamespacedCustomObject({ group, version, namespace, plural })
       : () => customObjects.listClusterCustomObject({ group, version, plural });
@@ -69,7 +59,12 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
   const jobs = new ResourceInformer<V1Job>({
     kind: 'Job',
     listWatch: namespace
-      ? makeTrimmedInformer(kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, () => batch.listNamespacedJob({ namespace, labelSelector }), labelSelector)
+      ? makeTrimmedInformer(
+          kubeConfig,
+          `/apis/batch/v1/namespaces/${namespace}/jobs`,
+          () => batch.listNamespacedJob({ namespace, labelSelector }),
+          labelSelector,
+        )
       : makeTrimmedInformer(kubeConfig, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector }), labelSelector),
     log,
   });
@@ -85,12 +80,7 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
 
   for (const informer of all) {
     for (const event of INFORMER_EVENT_TYPES) {
-      informer.on(event, (obj) =>
-        log.debug(
-          { ...objectLogFields(obj, informer.kind), event, resourceVersion: obj.metadata?.resourceVersion },
-          'Watch event',
-        ),
-      );
+      informer.on(event, (obj) => log.debug({ ...objectLogFields(obj, informer.kind), event, resourceVersion: obj.metadata?.resourceVersion }, 'Watch event'));
     }
   }
 

@@ -18,13 +18,7 @@ import { failingReason, isReady, isTerminating } from '../planners/pod-state.js'
 import { systemClock, type Clock } from '../operator/clock.js';
 import type { Logger } from '../operator/logger.js';
 import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, POOL_ATTRIBUTE } from '../workflows/search-attributes.js';
-import {
-  POOL_WORKFLOW_OPERATION,
-  POOL_WORKFLOW_TASK_TIMEOUT,
-  poolChangedSignal,
-  poolWorkflowId,
-  type poolWorkflow,
-} from '../workflows/pool-workflow.js';
+import { POOL_WORKFLOW_OPERATION, POOL_WORKFLOW_TASK_TIMEOUT, poolChangedSignal, poolWorkflowId, type poolWorkflow } from '../workflows/pool-workflow.js';
 import type { OperatorInformers } from './operator-informers.js';
 import type { ResourceInformer } from './resource-informer.js';
 
@@ -159,10 +153,13 @@ export class PoolSignaler {
 
   private recheckAt(key: string, delayMs: number, namespace: string, pool: string): void {
     if (this.recheck.has(key)) return;
-    const cancel = this.clock.schedule(() => {
-      this.recheck.delete(key);
-      if (this.pending.has(key)) this.poolChanged(namespace, pool);
-    }, Math.max(1, delayMs));
+    const cancel = this.clock.schedule(
+      () => {
+        this.recheck.delete(key);
+        if (this.pending.has(key)) this.poolChanged(namespace, pool);
+      },
+      Math.max(1, delayMs),
+    );
     this.recheck.set(key, cancel);
   }
 
@@ -218,7 +215,7 @@ function podFingerprint(pod: V1Pod): string {
   const labels = pod.metadata?.labels ?? {};
   // The Restart recycle waits for new container IDs of running containers (restart counts go along),
   // and reads its own record back.
-  const containers = (pod.status?.containerStatuses ?? []).map((c) => [c.name, c.state?.running ? c.containerID ?? '' : null, c.restartCount]);
+  const containers = (pod.status?.containerStatuses ?? []).map((c) => [c.name, c.state?.running ? (c.containerID ?? '') : null, c.restartCount]);
   return JSON.stringify([
     containers,
     pod.metadata?.annotations?.[ANNOTATIONS.restartRecord],

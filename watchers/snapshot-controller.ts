@@ -132,7 +132,12 @@ export class SnapshotController {
       this.reported.set(key, version);
       const message = `${issue.path.join('.')}: ${issue.message}`;
       this.log.warn({ kind: KIND, namespace, name, message }, 'Skipping invalid SandboxSnapshot');
-      this.opts.events.record({ apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, uid: raw.metadata?.uid } }, 'Warning', EVENT_REASONS.InvalidSpec, message);
+      this.opts.events.record(
+        { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, uid: raw.metadata?.uid } },
+        'Warning',
+        EVENT_REASONS.InvalidSpec,
+        message,
+      );
       return;
     }
     const snapshot = parsed.data;
@@ -140,7 +145,10 @@ export class SnapshotController {
     if (snapshot.metadata.deletionTimestamp) {
       if (!finalizers.includes(FINALIZERS.snapshotCleanup)) return;
       await deleteSnapshotJobs(this.opts.batch, namespace, name);
-      await this.patchFinalizers(snapshot, finalizers.filter((f) => f !== FINALIZERS.snapshotCleanup));
+      await this.patchFinalizers(
+        snapshot,
+        finalizers.filter((f) => f !== FINALIZERS.snapshotCleanup),
+      );
       return;
     }
     if (!finalizers.includes(FINALIZERS.snapshotCleanup)) {

@@ -9,10 +9,7 @@ import type { ResourceInformer } from './resource-informer.js';
 /** The state label of a counter: taskRunning -> running. */
 const stateOf = (field: keyof TaskCounters) => field.slice('task'.length).toLowerCase();
 
-export function registerTaskGauges(
-  sandboxes: Pick<ResourceInformer<KubernetesObject>, 'list'>,
-  registry: Registry = register,
-): Gauge<'namespace' | 'state'> {
+export function registerTaskGauges(sandboxes: Pick<ResourceInformer<KubernetesObject>, 'list'>, registry: Registry = register): Gauge<'namespace' | 'state'> {
   return new Gauge({
     name: 'opensandbox_tasks',
     help: 'Tasks of BatchSandboxes by state (pending, running, succeed, failed, unknown), summed per namespace from their status',

@@ -11,8 +11,12 @@ export function makeTrimmedInformer<T extends KubernetesObject>(
 ): ListWatch<T> {
   const watch = new Watch(kubeConfig);
   const trimming = {
-    watch: (watchPath: string, query: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void) =>
-      watch.watch(watchPath, query, (phase, obj, watchObj) => callback(phase, withoutManagedFields(obj), watchObj), done),
+    watch: (
+      watchPath: string,
+      query: Record<string, string | number | boolean | undefined>,
+      callback: (phase: string, obj: unknown, watchObj?: unknown) => void,
+      done: (err: unknown) => void,
+    ) => watch.watch(watchPath, query, (phase, obj, watchObj) => callback(phase, withoutManagedFields(obj), watchObj), done),
   } as Watch;
   const trimmedList = async () => {
     const listed = await list();

@@ -8,7 +8,14 @@
 // yet in its cache) costs; it is not a poll loop.
 import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
 import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import { OBJECT_GONE, type AgentCommitActivities, type AgentCommitOutcome, type CommitPlanStep, type PauseFailure, type SnapshotRef } from '../activities/pause-activity-types.js';
+import {
+  OBJECT_GONE,
+  type AgentCommitActivities,
+  type AgentCommitOutcome,
+  type CommitPlanStep,
+  type PauseFailure,
+  type SnapshotRef,
+} from '../activities/pause-activity-types.js';
 import type { CommitTarget } from '../planners/commit-job.js';
 import { commitJobChangedSignal, type SnapshotWorkflowResult } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';

@@ -1,12 +1,7 @@
 // The `progress` query of a pause, resume or snapshot run: the step running now, the steps done, and the
 // outcome once it ended. The Temporal UI and `temporal workflow query --name progress` show it.
 import { log, setHandler } from '@temporalio/workflow';
-import {
-  lifecycleProgressQuery,
-  type LifecycleOperation,
-  type LifecycleProgress,
-  type LifecycleResult,
-} from './lifecycle-api.js';
+import { lifecycleProgressQuery, type LifecycleOperation, type LifecycleProgress, type LifecycleResult } from './lifecycle-api.js';
 
 const STARTING = 'starting';
 

@@ -72,7 +72,10 @@ export async function pauseWorkflow({ sandbox, generation, deadlineMs }: PauseWo
     return await CancellationScope.nonCancellable(async () => {
       try {
         progress.step('deleting snapshots');
-        await steps.deleteSnapshots(sandbox.namespace, prepared.map((s) => s.name));
+        await steps.deleteSnapshots(
+          sandbox.namespace,
+          prepared.map((s) => s.name),
+        );
         progress.step('marking pause cancelled');
         await steps.markPauseCancelled(sandbox, claim);
         return progress.end('cancelled');

@@ -18,13 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryOrder, ObservedPool, PoolActivities } from '../activities/pool-activities.js';
-import {
-  overlayLandedWrites,
-  planAllocation,
-  type AllocationPlan,
-  type LandedWrites,
-  type Ledger,
-} from '../planners/allocation.js';
+import { overlayLandedWrites, planAllocation, type AllocationPlan, type LandedWrites, type Ledger } from '../planners/allocation.js';
 import { podName } from '../planners/pod-state.js';
 import { snapshotOf, type PoolObservation, type PoolSnapshot } from '../planners/pool-observation.js';
 import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool-observation-changes.js';
@@ -205,7 +199,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       if (podWritesOf !== undefined && hasPodWrites(podWrites) && patched(POD_WRITES_PER_POOL_OBJECT_PATCH)) podWrites = NO_POD_WRITES;
       podWritesOf = poolUid;
     }
-    const pods = overlaysPodWrites ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, progress.rounds) : { pods: observed.pods, stillPending: podWrites };
+    const pods = overlaysPodWrites
+      ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, progress.rounds)
+      : { pods: observed.pods, stillPending: podWrites };
     podWrites = pods.stillPending;
     const observation = { ...snapshotOf({ ...observed, pods: pods.pods }), sandboxes: overlay.sandboxes };
     if (baselineByPoolSize) baseline.bytes = observed.pods.length * HISTORY_BYTES_PER_POD;
@@ -256,7 +252,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
       // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
       ledger = withoutSandboxes(ledger, result.gone);
-      ledger = withoutPods(ledger, allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods));
+      ledger = withoutPods(
+        ledger,
+        allocation.deliveries.filter((d) => result.stale.includes(d.sandbox)).flatMap((d) => d.newPods),
+      );
       if (result.stale.length > 0) changed = true;
       if ((result.stale.length > 0 || result.gone.length > 0) && patched(REPLAN_AFTER_REFUSED_DELIVERY_PATCH)) {
         changed = true;
@@ -278,7 +277,14 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     const round =
       maintaining || allocationOutdated
         ? undefined
-        : planPoolRound({ observation: { ...observation, pool: observation.pool }, allocation, nextOrdinal, now: new Date(), createRefusal, refillHeld: refill?.held });
+        : planPoolRound({
+            observation: { ...observation, pool: observation.pool },
+            allocation,
+            nextOrdinal,
+            now: new Date(),
+            createRefusal,
+            refillHeld: refill?.held,
+          });
     if (round) {
       const shortage = shortfallEvent(poolObject, lastShortfall, allocation.shortfall, round.status.total);
       lastShortfall = allocation.shortfall;
@@ -370,7 +376,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       recordPodWrites('deleted', round.scale.deletePods, poolObject);
     }
     if (round.staleLabels.length > 0) await step('clearing stale allocation labels', bulk.clearStaleLabels({ namespace, labels: round.staleLabels }));
-    if (poolStatusChanged(lastStatus?.status, round.status) && (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))) {
+    if (
+      poolStatusChanged(lastStatus?.status, round.status) &&
+      (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))
+    ) {
       lastStatus = { status: round.status, at: Date.now() };
     }
     // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
@@ -460,9 +469,7 @@ function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): Delive
       allocStatus: d.allocStatus,
       createdAt: s.createdAt,
       completes: d.newPods.length > 0 && d.allocStatus.length - s.released.length >= s.replicas,
-      pods: d.allocStatus
-        .filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name))
-        .flatMap((name) => pods.get(name) ?? []),
+      pods: d.allocStatus.filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name)).flatMap((name) => pods.get(name) ?? []),
     };
   });
 }

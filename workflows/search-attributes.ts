@@ -9,9 +9,4 @@ export const SANDBOX_ATTRIBUTE = defineSearchAttributeKey('OpenSandboxSandbox', 
 export const POOL_ATTRIBUTE = defineSearchAttributeKey('OpenSandboxPool', SearchAttributeType.KEYWORD);
 export const OPERATION_ATTRIBUTE = defineSearchAttributeKey('OpenSandboxOperation', SearchAttributeType.KEYWORD);
 
-export const OPERATOR_SEARCH_ATTRIBUTES = [
-  NAMESPACE_ATTRIBUTE,
-  SANDBOX_ATTRIBUTE,
-  POOL_ATTRIBUTE,
-  OPERATION_ATTRIBUTE,
-] as const;
+export const OPERATOR_SEARCH_ATTRIBUTES = [NAMESPACE_ATTRIBUTE, SANDBOX_ATTRIBUTE, POOL_ATTRIBUTE, OPERATION_ATTRIBUTE] as const;

@@ -167,10 +167,10 @@ export async function tasksWorkflow(input: TasksWorkflowInput): Promise<void> {
     const interval = refused
       ? RESYNC_INTERVAL_MS
       : bound.some((r) => r.release === 'releasing')
-      ? RELEASE_POLL_INTERVAL_MS
-      : bound.some((r) => !finished(r))
-        ? POLL_INTERVAL_MS
-        : RESYNC_INTERVAL_MS;
+        ? RELEASE_POLL_INTERVAL_MS
+        : bound.some((r) => !finished(r))
+          ? POLL_INTERVAL_MS
+          : RESYNC_INTERVAL_MS;
     await condition(() => changed, interval);
   }
 

@@ -70,8 +70,7 @@ export const batchSandboxSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['template'],
-        message:
-          "spec.template must not be set when spec.poolRef names a pool: pooled sandboxes run the pool's template",
+        message: "spec.template must not be set when spec.poolRef names a pool: pooled sandboxes run the pool's template",
       });
     }
   });

@@ -14,14 +14,7 @@ export const batchSandboxPhaseSchema = z.enum(['Pending', 'Succeed', 'Pausing', 
 export type BatchSandboxPhase = z.infer<typeof batchSandboxPhaseSchema>;
 
 /** The server reads PodFailed, ResumeFailed and PauseFailed (in that order) to explain phase Failed. */
-export const batchSandboxConditionTypeSchema = z.enum([
-  'Ready',
-  'Progressing',
-  'Paused',
-  'PauseFailed',
-  'ResumeFailed',
-  'PodFailed',
-]);
+export const batchSandboxConditionTypeSchema = z.enum(['Ready', 'Progressing', 'Paused', 'PauseFailed', 'ResumeFailed', 'PodFailed']);
 export type BatchSandboxConditionType = z.infer<typeof batchSandboxConditionTypeSchema>;
 
 /** SandboxSnapshot phase; Succeed and Failed are terminal. */
@@ -58,9 +51,7 @@ export const batchSandboxConditionsSchema = z.array(batchSandboxConditionSchema)
 
 export const sandboxSnapshotConditionSchema = conditionSchema(sandboxSnapshotConditionTypeSchema);
 export type SandboxSnapshotCondition = z.infer<typeof sandboxSnapshotConditionSchema>;
-export const sandboxSnapshotConditionsSchema = z
-  .array(sandboxSnapshotConditionSchema)
-  .superRefine(rejectDuplicateTypes);
+export const sandboxSnapshotConditionsSchema = z.array(sandboxSnapshotConditionSchema).superRefine(rejectDuplicateTypes);
 
 /**
  * ReplicaFailure (beyond upstream, as a Deployment has it): the apiserver refuses the Pool's pods for

@@ -32,8 +32,5 @@ export type ObjectMeta = z.infer<typeof objectMetaSchema>;
 /** A name that is also the value of a label on the object's pods: at most 63 characters (the CRDs' rule). */
 export const MAX_LABELLED_NAME = 63;
 export const labelledObjectMetaSchema = objectMetaSchema.extend({
-  name: z
-    .string()
-    .min(1)
-    .max(MAX_LABELLED_NAME, `must be at most ${MAX_LABELLED_NAME} characters: it is the value of a label on the object's pods`),
+  name: z.string().min(1).max(MAX_LABELLED_NAME, `must be at most ${MAX_LABELLED_NAME} characters: it is the value of a label on the object's pods`),
 });

@@ -29,7 +29,11 @@ export const capacitySpecSchema = z
     atMost('bufferMin', 'bufferMax');
     atMost('poolMin', 'poolMax');
     if (capacity.bufferMin > capacity.poolMax) {
-      ctx.addIssue({ code: 'custom', path: ['bufferMin'], message: 'bufferMin must be less than or equal to poolMax (the pool never holds more than poolMax pods)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bufferMin'],
+        message: 'bufferMin must be less than or equal to poolMax (the pool never holds more than poolMax pods)',
+      });
     }
   });
 export type CapacitySpec = z.infer<typeof capacitySpecSchema>;

@@ -8,11 +8,7 @@ import { API_VERSION, SANDBOX_SNAPSHOT } from './group.js';
 import { objectMetaSchema } from './object-meta.js';
 
 export const sandboxSnapshotSpecSchema = z.object({
-  sandboxName: z
-    .string()
-    .min(1)
-    .max(253)
-    .regex(DNS1123_SUBDOMAIN, { message: 'must be a BatchSandbox name (DNS-1123 subdomain)' }),
+  sandboxName: z.string().min(1).max(253).regex(DNS1123_SUBDOMAIN, { message: 'must be a BatchSandbox name (DNS-1123 subdomain)' }),
 });
 export type SandboxSnapshotSpec = z.infer<typeof sandboxSnapshotSpecSchema>;
 

@@ -10,13 +10,7 @@ import { join } from 'node:path';
 export const TOUCHED_SYSCTLS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops', 'net/ipv4/ip_forward'] as const;
 
 /** Host paths that the kubelet, containerd or the shims create at fixed places. */
-export const FIXED_HOST_PATHS = [
-  '/var/log/containers',
-  '/var/log/pods',
-  '/var/lib/kubelet',
-  '/run/containerd',
-  '/var/lib/cni',
-] as const;
+export const FIXED_HOST_PATHS = ['/var/log/containers', '/var/log/pods', '/var/lib/kubelet', '/run/containerd', '/var/lib/cni'] as const;
 
 export interface HostStateRecord {
   sysctls: Record<string, string>;

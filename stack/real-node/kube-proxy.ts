@@ -70,8 +70,7 @@ export async function startKubeProxy(opts: StartKubeProxyOptions): Promise<Manag
  * (and its jumps from INPUT and OUTPUT) that kube-proxy also creates: removed here, where present.
  */
 export function removeKubeProxyRules(kubeProxy: string, iptablesBinDir: string): string[] {
-  const run = (command: string, args: string[]) =>
-    execFileSync(command, args, { env: environment(iptablesBinDir), stdio: 'pipe', timeout: 60_000 });
+  const run = (command: string, args: string[]) => execFileSync(command, args, { env: environment(iptablesBinDir), stdio: 'pipe', timeout: 60_000 });
   try {
     run(kubeProxy, ['--cleanup', '--proxy-mode=iptables']);
   } catch (err) {

@@ -33,13 +33,15 @@ export function killProcessesOf(binary: string): number {
 /** Mount points at or below `dir`, deepest first (the order to unmount them in). */
 export function mountsUnder(dir: string, mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  return mountinfo
-    .split('\n')
-    .filter(Boolean)
-    // Field 5 is the mount point, with spaces and the like octal-escaped.
-    .map((line) => line.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
-    .filter((point) => point === dir || point.startsWith(prefix))
-    .sort((a, b) => b.length - a.length);
+  return (
+    mountinfo
+      .split('\n')
+      .filter(Boolean)
+      // Field 5 is the mount point, with spaces and the like octal-escaped.
+      .map((line) => line.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
+      .filter((point) => point === dir || point.startsWith(prefix))
+      .sort((a, b) => b.length - a.length)
+  );
 }
 
 /** Unmounts everything under `dir` (lazily when busy); returns what failed. */

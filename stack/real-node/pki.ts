@@ -20,12 +20,48 @@ export function createRealNodePki(dir: string): RealNodePki {
   const openssl = (args: string[]): void => {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   };
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', DAYS, '-subj', '/CN=opensandbox-real-node-ca',
-    '-keyout', path('ca.key'), '-out', path('ca.crt')]);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/O=system:masters/CN=kube-apiserver-kubelet-client',
-    '-keyout', path('apiserver-kubelet-client.key'), '-out', path('apiserver-kubelet-client.csr')]);
-  openssl(['x509', '-req', '-days', DAYS, '-in', path('apiserver-kubelet-client.csr'), '-CA', path('ca.crt'),
-    '-CAkey', path('ca.key'), '-CAcreateserial', '-out', path('apiserver-kubelet-client.crt')]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    DAYS,
+    '-subj',
+    '/CN=opensandbox-real-node-ca',
+    '-keyout',
+    path('ca.key'),
+    '-out',
+    path('ca.crt'),
+  ]);
+  openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/O=system:masters/CN=kube-apiserver-kubelet-client',
+    '-keyout',
+    path('apiserver-kubelet-client.key'),
+    '-out',
+    path('apiserver-kubelet-client.csr'),
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-days',
+    DAYS,
+    '-in',
+    path('apiserver-kubelet-client.csr'),
+    '-CA',
+    path('ca.crt'),
+    '-CAkey',
+    path('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    path('apiserver-kubelet-client.crt'),
+  ]);
   return {
     caCertPath: path('ca.crt'),
     apiServerKubeletClientCertPath: path('apiserver-kubelet-client.crt'),

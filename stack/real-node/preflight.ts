@@ -7,7 +7,11 @@ export function realNodeProblems(binaries: RealNodeTools): string[] {
   const problems: string[] = [];
   const uid = process.getuid?.();
   if (uid !== 0) problems.push(`root is required (running as uid ${uid ?? 'unknown'})`);
-  if (!readFileSync('/proc/filesystems', 'utf8').split('\n').some((line) => line.trim().endsWith('overlay'))) {
+  if (
+    !readFileSync('/proc/filesystems', 'utf8')
+      .split('\n')
+      .some((line) => line.trim().endsWith('overlay'))
+  ) {
     problems.push('the kernel has no overlayfs (no "overlay" in /proc/filesystems)');
   }
   if (!existsSync('/sys/fs/cgroup/freezer') && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {

@@ -38,7 +38,6 @@ export const REAL_NODE_AUTH_REGISTRY = `${NODE_IP}:5001`;
 const OWNER_DIR = '/run/opensandbox-real-node';
 const OWNER_FILE = join(OWNER_DIR, 'owner.json');
 
-
 export interface RealNode {
   nodeName: string;
   nodeIp: string;
@@ -233,10 +232,5 @@ function cleanUpDeadOwner(tools: RealNodeTools): void {
  */
 function undoOnHost(tools: RealNodeTools, nodeDir: string, hostState: HostStateRecord): string[] {
   killProcessesOf(tools.containerdShim);
-  return [
-    ...unmountUnder(nodeDir),
-    ...tearDownNodeNetwork(),
-    ...removeKubeProxyRules(tools.kubeProxy, tools.iptablesBinDir),
-    ...restoreHostState(hostState),
-  ];
+  return [...unmountUnder(nodeDir), ...tearDownNodeNetwork(), ...removeKubeProxyRules(tools.kubeProxy, tools.iptablesBinDir), ...restoreHostState(hostState)];
 }

@@ -107,5 +107,4 @@ export class BatchSandboxBuilder {
   }
 }
 
-export const aBatchSandbox = (name: string, namespace?: string): BatchSandboxBuilder =>
-  new BatchSandboxBuilder(name, namespace);
+export const aBatchSandbox = (name: string, namespace?: string): BatchSandboxBuilder => new BatchSandboxBuilder(name, namespace);

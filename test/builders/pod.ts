@@ -82,9 +82,7 @@ export class PodBuilder {
   waiting(reason: string): this {
     this.pod.status = {
       ...this.pod.status,
-      containerStatuses: [
-        { name: 'sandbox', image: 'sandbox:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } },
-      ],
+      containerStatuses: [{ name: 'sandbox', image: 'sandbox:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } }],
     };
     return this;
   }

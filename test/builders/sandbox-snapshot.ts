@@ -53,5 +53,4 @@ export class SandboxSnapshotBuilder {
   }
 }
 
-export const aSandboxSnapshot = (name: string, namespace?: string): SandboxSnapshotBuilder =>
-  new SandboxSnapshotBuilder(name, namespace);
+export const aSandboxSnapshot = (name: string, namespace?: string): SandboxSnapshotBuilder => new SandboxSnapshotBuilder(name, namespace);

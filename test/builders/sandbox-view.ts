@@ -29,4 +29,3 @@ export function sandboxView(name: string, overrides: Partial<SandboxView> = {}):
     ...overrides,
   };
 }
-

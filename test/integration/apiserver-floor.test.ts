@@ -49,7 +49,9 @@ describe('apiserver floor', () => {
         what: 'both floor sandboxes delivered',
         timeoutMs: 30_000,
       });
-      const pods = await Promise.all(['two', 'one'].map(async (name) => JSON.parse((await read(name)).metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[]));
+      const pods = await Promise.all(
+        ['two', 'one'].map(async (name) => JSON.parse((await read(name)).metadata.annotations![ANNOTATIONS.allocStatus]!).pods as string[]),
+      );
       expect(pods.map((p) => p.length)).toEqual([2, 1]);
       expect(new Set(pods.flat()).size).toBe(3);
       expect((await read('two')).metadata.finalizers).toEqual([FINALIZERS.poolAllocation]);

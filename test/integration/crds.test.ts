@@ -3,21 +3,8 @@
 // and update with an error that names the offending field.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  CoreV1Api,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import {
-  BATCH_SANDBOX,
-  BATCH_SANDBOX_SPEC_DEFAULTS,
-  POOL,
-  RECYCLE_STRATEGY_DEFAULTS,
-  RESOURCES,
-} from '../../api/v1alpha1/index.js';
+import { ApiException, ApiextensionsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { BATCH_SANDBOX, BATCH_SANDBOX_SPEC_DEFAULTS, POOL, RECYCLE_STRATEGY_DEFAULTS, RESOURCES } from '../../api/v1alpha1/index.js';
 import { invalidObjects, invalidUpdates, validUpdates } from '../fixtures/invalid-objects.js';
 import { readCrdFiles } from '../support/crd-files.js';
 import { testKubeConfig } from '../support/stack.js';
@@ -102,9 +89,7 @@ describe('installed CRDs', () => {
     expect(crd.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));
     expect(crd.spec.names.shortNames ?? []).toEqual([...names.shortNames]);
     const manifest = manifests.get(names.crdName);
-    expect(comparable(crd.spec.versions[0]?.additionalPrinterColumns)).toEqual(
-      comparable(manifest?.spec.versions[0]?.additionalPrinterColumns),
-    );
+    expect(comparable(crd.spec.versions[0]?.additionalPrinterColumns)).toEqual(comparable(manifest?.spec.versions[0]?.additionalPrinterColumns));
   });
 });
 

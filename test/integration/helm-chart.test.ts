@@ -22,13 +22,7 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { readCrdFiles } from '../support/crd-files.js';
-import {
-  buildIfStale,
-  httpPortOf,
-  killOperators,
-  startOperator,
-  waitForReady,
-} from '../support/operator-process.js';
+import { buildIfStale, httpPortOf, killOperators, startOperator, waitForReady } from '../support/operator-process.js';
 import { PoolNamespace } from '../support/pool-namespace.js';
 import { testKubeConfig, testStackInfo } from '../support/stack.js';
 
@@ -149,7 +143,9 @@ beforeAll(async () => {
   buildIfStale();
   await ns.create();
   await core.createNamespace({
-    body: { metadata: { name: restricted, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } },
+    body: {
+      metadata: { name: restricted, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
+    },
   });
 }, 180_000);
 
@@ -242,7 +238,9 @@ describe('Helm chart', () => {
     const { env: operatorEnv, ...operatorRest } = operator;
     expect(workerRest).toEqual(operatorRest);
     expect(workerEnv?.filter((e) => e.name !== 'OPERATOR_ROLES')).toEqual(operatorEnv?.filter((e) => e.name !== 'OPERATOR_ROLES'));
-    const sized = render([TEMPORAL, 'workers.replicaCount=1', 'workers.resources.requests.memory=300Mi']).filter((o) => o.kind === 'Deployment') as Deployment[];
+    const sized = render([TEMPORAL, 'workers.replicaCount=1', 'workers.resources.requests.memory=300Mi']).filter(
+      (o) => o.kind === 'Deployment',
+    ) as Deployment[];
     expect(sized[1]!.spec.template.spec.containers[0]!.resources).toEqual({ requests: { memory: '300Mi' } });
     // A misspelt key fails, naming it.
     expect(() => render([TEMPORAL, 'workers.replicas=2'])).toThrow(/replicas/);
@@ -250,12 +248,21 @@ describe('Helm chart', () => {
 
   it('renders the node commit agent when enabled: a DaemonSet serving with the committer image, its token shared with the operator alone', () => {
     expect(render([TEMPORAL]).map((o) => o.kind)).not.toContain('DaemonSet');
-    const rendered = render([TEMPORAL, 'commitAgent.enabled=true', 'snapshot.pushSecret=push', 'snapshot.containerdSocketPath=/run/k3s/containerd/containerd.sock']);
+    const rendered = render([
+      TEMPORAL,
+      'commitAgent.enabled=true',
+      'snapshot.pushSecret=push',
+      'snapshot.containerdSocketPath=/run/k3s/containerd/containerd.sock',
+    ]);
     // A DaemonSet's pod template has the Deployment's shape.
     const daemonSet = only<Deployment>(rendered, 'DaemonSet');
     const pod = daemonSet.spec.template.spec;
     const agent = pod.containers[0]!;
-    expect(agent).toMatchObject({ image: `opensandbox-temporal-operator/image-committer:${chart.appVersion}`, command: ['/usr/local/bin/image-committer'], args: ['serve'] });
+    expect(agent).toMatchObject({
+      image: `opensandbox-temporal-operator/image-committer:${chart.appVersion}`,
+      command: ['/usr/local/bin/image-committer'],
+      args: ['serve'],
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.volumes).toContainEqual({ name: 'containerd-sock', hostPath: { path: '/run/k3s/containerd/containerd.sock', type: 'Socket' } });
     expect(pod.volumes).toContainEqual({ name: 'registry-creds', secret: { secretName: 'push', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } });
@@ -284,7 +291,10 @@ describe('Helm chart', () => {
       [['image.registry=registry.example.com:5000', 'image.tag=v2'], 'registry.example.com:5000/opensandbox-temporal-operator/operator:v2'],
       [['image.repository=ghcr.io/acme/operator'], `ghcr.io/acme/operator:${chart.appVersion}`],
       // The digest pins the content: it wins over a tag.
-      [['image.registry=registry.example.com', `image.digest=${digest}`, 'image.tag=v2'], `registry.example.com/opensandbox-temporal-operator/operator@${digest}`],
+      [
+        ['image.registry=registry.example.com', `image.digest=${digest}`, 'image.tag=v2'],
+        `registry.example.com/opensandbox-temporal-operator/operator@${digest}`,
+      ],
     ];
     for (const [values, image] of cases) {
       const container = operatorContainer(render([TEMPORAL, ...values]));
@@ -341,7 +351,9 @@ describe('Helm chart', () => {
   it('installs the repository CRDs unchanged', () => {
     const { status, output } = helm(['show', 'crds', chartDir]);
     expect(status).toBe(0);
-    const shown = parseAllDocuments(output).map((doc) => doc.toJS() as { metadata: { name: string } } | null).filter((d) => d !== null);
+    const shown = parseAllDocuments(output)
+      .map((doc) => doc.toJS() as { metadata: { name: string } } | null)
+      .filter((d) => d !== null);
     const repo = readCrdFiles();
     expect(shown.map((crd) => crd.metadata.name).sort()).toEqual([...repo.keys()].sort());
     for (const crd of shown) expect(crd).toEqual(repo.get(crd.metadata.name));
@@ -380,7 +392,9 @@ describe('Helm chart', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'stack', cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(readFileSync(cluster.caFile!)).toString('base64') } }],
+        clusters: [
+          { name: 'stack', cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(readFileSync(cluster.caFile!)).toString('base64') } },
+        ],
         users: [{ name: serviceAccount, user: { token: token.status?.token } }],
         contexts: [{ name: 'chart', context: { cluster: 'stack', user: serviceAccount } }],
         'current-context': 'chart',
@@ -403,7 +417,13 @@ describe('Helm chart', () => {
     await ns.createSandbox(aBatchSandbox('pooled', namespace).poolRef('warm').build());
     await ns.waitForAllocation('pooled', 1);
     // Tasks: the finalizer, the executor calls and the counters' status patch.
-    await ns.createSandbox(aBatchSandbox('task', namespace).replicas(1).template().tasks({ spec: { process: { command: ['true'] } } }).build());
+    await ns.createSandbox(
+      aBatchSandbox('task', namespace)
+        .replicas(1)
+        .template()
+        .tasks({ spec: { process: { command: ['true'] } } })
+        .build(),
+    );
     await waitUntil(async () => (await ns.getSandbox('task')).status?.taskSucceed === 1, { what: 'task succeeded', timeoutMs: 60_000 });
     await ns.deleteSandbox('task');
     await ns.waitForSandboxGone('task');

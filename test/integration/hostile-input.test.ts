@@ -41,7 +41,13 @@ beforeAll(async () => {
   buildIfStale();
   await ns.create();
   // A registry on the stack's simulated side: snapshots are planned (and fail for what they name), no push is made.
-  operator = startOperator([...stackOperatorArgs(`hostile-${suffix}`), '--watch-namespace', namespace, '--snapshot-registry', 'registry.kwok.local:5000/hostile']);
+  operator = startOperator([
+    ...stackOperatorArgs(`hostile-${suffix}`),
+    '--watch-namespace',
+    namespace,
+    '--snapshot-registry',
+    'registry.kwok.local:5000/hostile',
+  ]);
   port = await httpPortOf(operator);
   await waitForReady(operator, port);
 }, 180_000);
@@ -76,7 +82,11 @@ const pooledWith = (name: string, annotation: string, value: string) => create(s
 function acceptedCases(): AcceptedCase[] {
   const cases: AcceptedCase[] = [];
   for (const i of [1, 2, 3, 4, 5, 6]) {
-    cases.push({ name: `missing-pool-${i}`, create: create(sandbox(`missing-pool-${i}`).poolRef(`no-such-pool-${i}`).build()), explained: { condition: 'PoolNotFound' } });
+    cases.push({
+      name: `missing-pool-${i}`,
+      create: create(sandbox(`missing-pool-${i}`).poolRef(`no-such-pool-${i}`).build()),
+      explained: { condition: 'PoolNotFound' },
+    });
   }
   const malformed: [string, string, string][] = [
     ['status-not-json', ANNOTATIONS.allocStatus, 'not json'],
@@ -89,7 +99,11 @@ function acceptedCases(): AcceptedCase[] {
     ['released-not-json', ANNOTATIONS.allocReleased, ']'],
   ];
   for (const [name, annotation, value] of malformed) {
-    cases.push({ name: `annotation-${name}`, create: pooledWith(`annotation-${name}`, annotation, value), explained: { condition: 'AllocationAnnotationInvalid' } });
+    cases.push({
+      name: `annotation-${name}`,
+      create: pooledWith(`annotation-${name}`, annotation, value),
+      explained: { condition: 'AllocationAnnotationInvalid' },
+    });
   }
   const refusedPods: [string, Record<string, unknown>][] = [
     ['cpu-banana', { resources: { requests: { cpu: 'banana' } } }],
@@ -110,16 +124,58 @@ function acceptedCases(): AcceptedCase[] {
   }
   cases.push({
     name: 'pod-duplicate-containers',
-    create: create(sandbox('pod-duplicate-containers').template({ spec: { containers: [{ name: 'a', image: 'x:1' }, { name: 'a', image: 'x:1' }] } }).build()),
+    create: create(
+      sandbox('pod-duplicate-containers')
+        .template({
+          spec: {
+            containers: [
+              { name: 'a', image: 'x:1' },
+              { name: 'a', image: 'x:1' },
+            ],
+          },
+        })
+        .build(),
+    ),
     explained: { condition: 'FailedCreate' },
   });
   for (const i of [1, 2, 3]) {
-    cases.push({ name: `no-eligible-pool-${i}`, create: create(sandbox(`no-eligible-pool-${i}`).poolRef('*').template(template({ image: `nobody-runs-this:${i}` })).build()), explained: { condition: 'NoEligiblePool' } });
+    cases.push({
+      name: `no-eligible-pool-${i}`,
+      create: create(
+        sandbox(`no-eligible-pool-${i}`)
+          .poolRef('*')
+          .template(template({ image: `nobody-runs-this:${i}` }))
+          .build(),
+      ),
+      explained: { condition: 'NoEligiblePool' },
+    });
   }
   // The apiserver's date-time check reads only up to a second "t"; the operator reads the whole value.
-  cases.push({ name: 'expire-trailing-t', create: create(sandbox('expire-trailing-t').template().expireTime('2099-01-01T00:00:00Zt').build()), explained: { condition: 'InvalidSpec' } });
-  cases.push({ name: 'shard-patch-containers-not-list', create: create(sandbox('shard-patch-containers-not-list').template().shardPatches([{ spec: { containers: 'not-a-list' } }]).build()), explained: { event: 'InvalidSpec' } });
-  cases.push({ name: 'shard-patch-container-no-name', create: create(sandbox('shard-patch-container-no-name').template().shardPatches([{ spec: { containers: [{ image: 'x' }] } }]).build()), explained: { event: 'InvalidSpec' } });
+  cases.push({
+    name: 'expire-trailing-t',
+    create: create(sandbox('expire-trailing-t').template().expireTime('2099-01-01T00:00:00Zt').build()),
+    explained: { condition: 'InvalidSpec' },
+  });
+  cases.push({
+    name: 'shard-patch-containers-not-list',
+    create: create(
+      sandbox('shard-patch-containers-not-list')
+        .template()
+        .shardPatches([{ spec: { containers: 'not-a-list' } }])
+        .build(),
+    ),
+    explained: { event: 'InvalidSpec' },
+  });
+  cases.push({
+    name: 'shard-patch-container-no-name',
+    create: create(
+      sandbox('shard-patch-container-no-name')
+        .template()
+        .shardPatches([{ spec: { containers: [{ image: 'x' }] } }])
+        .build(),
+    ),
+    explained: { event: 'InvalidSpec' },
+  });
   cases.push({
     name: 'starved-by-refusing-pool',
     create: create(sandbox('starved-by-refusing-pool').poolRef('refusing').build()),
@@ -129,9 +185,19 @@ function acceptedCases(): AcceptedCase[] {
     name: 'pause-of-failed-sandbox',
     create: async () => {
       // An image the stack cannot pull (a `.invalid` registry): the sandbox fails, and cannot be paused.
-      await ns.createSandbox(sandbox('pause-of-failed-sandbox').template(template({ image: 'registry.invalid/never:1' })).build());
-      await waitUntil(async () => (await ns.getSandbox('pause-of-failed-sandbox')).status?.phase === 'Failed', { what: 'pause-of-failed-sandbox Failed', timeoutMs: 60_000 });
-      await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pause-of-failed-sandbox', body: { spec: { pause: true } } }, MERGE_PATCH);
+      await ns.createSandbox(
+        sandbox('pause-of-failed-sandbox')
+          .template(template({ image: 'registry.invalid/never:1' }))
+          .build(),
+      );
+      await waitUntil(async () => (await ns.getSandbox('pause-of-failed-sandbox')).status?.phase === 'Failed', {
+        what: 'pause-of-failed-sandbox Failed',
+        timeoutMs: 60_000,
+      });
+      await objects.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pause-of-failed-sandbox', body: { spec: { pause: true } } },
+        MERGE_PATCH,
+      );
     },
     explained: { condition: 'PauseFailed' },
   });
@@ -140,9 +206,15 @@ function acceptedCases(): AcceptedCase[] {
     create: async () => {
       // An admission policy refuses this sandbox's commit Job: the pause fails at once, the sandbox runs on.
       await ns.createSandbox(sandbox('pause-commit-job-refused').template().build());
-      await waitUntil(async () => (await ns.getSandbox('pause-commit-job-refused')).status?.phase === 'Succeed', { what: 'pause-commit-job-refused running', timeoutMs: 60_000 });
+      await waitUntil(async () => (await ns.getSandbox('pause-commit-job-refused')).status?.phase === 'Succeed', {
+        what: 'pause-commit-job-refused running',
+        timeoutMs: 60_000,
+      });
       removePolicies.push(await deny(noJobsNamed(namespace, 'pause-commit-job-refused')));
-      await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pause-commit-job-refused', body: { spec: { pause: true } } }, MERGE_PATCH);
+      await objects.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pause-commit-job-refused', body: { spec: { pause: true } } },
+        MERGE_PATCH,
+      );
     },
     explained: { condition: 'PauseFailed', message: 'commit jobs are not allowed here' },
   });
@@ -150,8 +222,14 @@ function acceptedCases(): AcceptedCase[] {
     name: 'forged-paused-phase',
     create: async () => {
       await ns.createSandbox(sandbox('forged-paused-phase').template().build());
-      await waitUntil(async () => (await ns.getSandbox('forged-paused-phase')).status?.phase === 'Succeed', { what: 'forged-paused-phase running', timeoutMs: 60_000 });
-      await objects.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'forged-paused-phase', body: { status: { phase: 'Paused' } } }, MERGE_PATCH);
+      await waitUntil(async () => (await ns.getSandbox('forged-paused-phase')).status?.phase === 'Succeed', {
+        what: 'forged-paused-phase running',
+        timeoutMs: 60_000,
+      });
+      await objects.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'forged-paused-phase', body: { status: { phase: 'Paused' } } },
+        MERGE_PATCH,
+      );
     },
     explained: { event: 'PausedPhaseRepaired' },
   });
@@ -189,11 +267,15 @@ async function isExplained(name: string, explanation: Explanation): Promise<bool
     const snapshot = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: SANDBOX_SNAPSHOT.plural, name })) as {
       status?: { phase?: string; conditions?: { type: string; message?: string }[] };
     };
-    return snapshot.status?.phase === 'Failed' && (snapshot.status.conditions ?? []).some((c) => c.type === 'Failed' && c.message?.includes(explanation.snapshotFailed));
+    return (
+      snapshot.status?.phase === 'Failed' &&
+      (snapshot.status.conditions ?? []).some((c) => c.type === 'Failed' && c.message?.includes(explanation.snapshotFailed))
+    );
   }
   const conditions = (await ns.getSandbox(name)).status?.conditions ?? [];
   return conditions.some(
-    (c) => c.status === 'True' && (c.reason === explanation.condition || c.type === explanation.condition) && (c.message ?? '').includes(explanation.message ?? ''),
+    (c) =>
+      c.status === 'True' && (c.reason === explanation.condition || c.type === explanation.condition) && (c.message ?? '').includes(explanation.message ?? ''),
   );
 }
 
@@ -201,7 +283,12 @@ describe('hostile input against the operator process', () => {
   it('refuses what the CRDs cannot accept, explains the rest, and keeps serving within its memory bound', async () => {
     // Ready before the hostile part: a good Pool, and one whose pods the apiserver refuses.
     await ns.createPool(aPool('good', namespace).capacity({ bufferMin: 2, bufferMax: 4, poolMin: 2, poolMax: 20 }).build());
-    await ns.createPool(aPool('refusing', namespace).template(template({ resources: { requests: { cpu: 'banana' } } })).capacity({ bufferMin: 1, bufferMax: 1, poolMin: 1, poolMax: 2 }).build());
+    await ns.createPool(
+      aPool('refusing', namespace)
+        .template(template({ resources: { requests: { cpu: 'banana' } } }))
+        .capacity({ bufferMin: 1, bufferMax: 1, poolMin: 1, poolMax: 2 })
+        .build(),
+    );
     await ns.waitForStablePool('good', (s) => s.available >= 2);
 
     const rejected = invalidObjects(namespace);

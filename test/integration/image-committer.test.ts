@@ -35,7 +35,11 @@ interface CommitterRun {
   stdout: string;
 }
 
-function runCommitter(args: string[], env: Record<string, string> = {}, onStart?: (child: ChildProcessByStdio<null, Readable, Readable>) => void): Promise<CommitterRun> {
+function runCommitter(
+  args: string[],
+  env: Record<string, string> = {},
+  onStart?: (child: ChildProcessByStdio<null, Readable, Readable>) => void,
+): Promise<CommitterRun> {
   const termination = join(scratch, `termination-${Math.random().toString(36).slice(2)}`);
   const child = spawn(tools.nodeRuntime, [committer, ...args], {
     env: {
@@ -73,7 +77,9 @@ async function createPod(name: string, command: string, restartPolicy = 'Always'
   await waitUntil(
     async () => {
       pod = await core.readNamespacedPod({ namespace, name });
-      return restartPolicy === 'Always' ? (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false) : pod.status?.phase === 'Succeeded';
+      return restartPolicy === 'Always'
+        ? (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false)
+        : pod.status?.phase === 'Succeeded';
     },
     { what: `pod ${name} on the real node`, timeoutMs: 60_000, intervalMs: 200 },
   );
@@ -83,7 +89,14 @@ async function createPod(name: string, command: string, restartPolicy = 'Always'
 /** The container's containerd task status: RUNNING, PAUSED, ... */
 async function taskStatus(pod: string): Promise<string> {
   const { stdout: id } = await execFileAsync(tools.crictl, [
-    '--runtime-endpoint', `unix://${realNode.containerdSocket}`, 'ps', '-q', '--label', `io.kubernetes.pod.name=${pod}`, '--label', `io.kubernetes.pod.namespace=${namespace}`,
+    '--runtime-endpoint',
+    `unix://${realNode.containerdSocket}`,
+    'ps',
+    '-q',
+    '--label',
+    `io.kubernetes.pod.name=${pod}`,
+    '--label',
+    `io.kubernetes.pod.namespace=${namespace}`,
   ]);
   const { stdout } = await execFileAsync(tools.ctr, ['--address', realNode.containerdSocket, '--namespace', 'k8s.io', 'tasks', 'ls']);
   const line = stdout.split('\n').find((l) => l.startsWith(id.trim()));
@@ -115,8 +128,19 @@ describe('image-committer on the real node', () => {
     const target = `${realNode.registry}/committer-test/ok-main:snap-1`;
     const run = await runCommitter(['ok', namespace, `main:${target}`]);
     expect(run).toMatchObject({ code: 0 });
-    const result = JSON.parse(run.message) as { containers: { name: string; image: string; digest: string; frozenMs: number; commitPushMs: number; layerBytes: number }[] };
-    expect(result.containers).toEqual([{ name: 'main', image: target, digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), frozenMs: expect.any(Number), commitPushMs: expect.any(Number), layerBytes: expect.any(Number) }]);
+    const result = JSON.parse(run.message) as {
+      containers: { name: string; image: string; digest: string; frozenMs: number; commitPushMs: number; layerBytes: number }[];
+    };
+    expect(result.containers).toEqual([
+      {
+        name: 'main',
+        image: target,
+        digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        frozenMs: expect.any(Number),
+        commitPushMs: expect.any(Number),
+        layerBytes: expect.any(Number),
+      },
+    ]);
     expect(run.stdout).toContain(`SNAPSHOT_DIGEST_MAIN=${result.containers[0]!.digest}`);
     const pulled = await new RegistryClient({ registry: realNode.registry, insecure: true }).getManifest('committer-test/ok-main', 'snap-1');
     expect(pulled.digest).toBe(result.containers[0]!.digest);
@@ -127,7 +151,10 @@ describe('image-committer on the real node', () => {
   it('thaws the container when SIGTERM arrives while it is frozen (the Job or the sandbox deleted)', async () => {
     // 400 MB of diff keep the container frozen long enough to be seen frozen.
     await createPod('killed', 'head -c 419430400 /dev/zero > /big && sleep 3600');
-    await waitUntil(async () => (await execInPod(namespace, 'killed', 'main', 'stat -c %s /big')).trim() === '419430400', { what: '/big written', timeoutMs: 60_000 });
+    await waitUntil(async () => (await execInPod(namespace, 'killed', 'main', 'stat -c %s /big')).trim() === '419430400', {
+      what: '/big written',
+      timeoutMs: 60_000,
+    });
     let signalled = false;
     const run = await runCommitter(['killed', namespace, `main:${realNode.registry}/committer-test/killed-main:snap-1`], {}, (child) => {
       // The committer logs (stderr) once its freeze returned; polling containerd from here could miss
@@ -169,14 +196,23 @@ describe('image-committer on the real node', () => {
     expect(exited.code).toBe(3);
     expect(exited.message).toBe(`error: container main of pod ${namespace}/exited is not running on this node`);
 
-    const noSocket = await runCommitter(['exited', namespace, `main:${realNode.registry}/committer-test/exited:snap-1`], { CONTAINERD_SOCKET: join(scratch, 'none.sock') });
+    const noSocket = await runCommitter(['exited', namespace, `main:${realNode.registry}/committer-test/exited:snap-1`], {
+      CONTAINERD_SOCKET: join(scratch, 'none.sock'),
+    });
     expect(noSocket.code).toBe(3);
     expect(noSocket.message).toContain(`no containerd socket at ${join(scratch, 'none.sock')}`);
   });
 
   it('thaws a container a killed commit left frozen (unpause mode)', async () => {
     await createPod('frozen', 'sleep 3600');
-    const { stdout: id } = await execFileAsync(tools.crictl, ['--runtime-endpoint', `unix://${realNode.containerdSocket}`, 'ps', '-q', '--label', `io.kubernetes.pod.name=frozen`]);
+    const { stdout: id } = await execFileAsync(tools.crictl, [
+      '--runtime-endpoint',
+      `unix://${realNode.containerdSocket}`,
+      'ps',
+      '-q',
+      '--label',
+      `io.kubernetes.pod.name=frozen`,
+    ]);
     await execFileAsync(tools.ctr, ['--address', realNode.containerdSocket, '--namespace', 'k8s.io', 'tasks', 'pause', id.trim()]);
     expect(await taskStatus('frozen')).toBe('PAUSED');
     const run = await runCommitter(['unpause', 'frozen', namespace, 'main']);

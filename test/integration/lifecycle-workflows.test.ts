@@ -21,7 +21,14 @@ import {
 import { pauseWorkflow } from '../../workflows/pause-workflow.js';
 import { resumeWorkflow } from '../../workflows/resume-workflow.js';
 import { snapshotWorkflow } from '../../workflows/snapshot-workflow.js';
-import { apiRejected, FakeLifecycleCluster, objectGone, plannedCommit, routedActivities, type FakeLifecycleOptions } from '../support/fake-lifecycle-activities.js';
+import {
+  apiRejected,
+  FakeLifecycleCluster,
+  objectGone,
+  plannedCommit,
+  routedActivities,
+  type FakeLifecycleOptions,
+} from '../support/fake-lifecycle-activities.js';
 import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 
@@ -119,7 +126,11 @@ async function cancelAndWaitUntilSeen(handle: WorkflowHandle): Promise<void> {
 
 // No agent on the node (the fake's default): the commit Job runs.
 const COMMIT_STEPS = ['commitOnNodeAgent', 'createCommitJob', 'checkCommitJob'];
-const FAILED_PUSH = { state: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push registry.test/bs: unauthorized: authentication required' } as const;
+const FAILED_PUSH = {
+  state: 'failed',
+  reason: 'CommitJobFailed',
+  message: 'BackoffLimitExceeded: push registry.test/bs: unauthorized: authentication required',
+} as const;
 
 describe('pauseWorkflow', () => {
   it('commits through the node agent when one serves the node: no Job, then releases and marks Paused', async () => {
@@ -211,7 +222,10 @@ describe('pauseWorkflow', () => {
     const { sandbox, cluster } = setUp({
       replicas: 2,
       // Replica 0's Job fails; replica 1's keeps running until its workflow is cancelled.
-      job: (snapshot) => (snapshot.name === pauseSnapshotName(sandbox.name, 0) ? { state: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: nerdctl commit failed' } : undefined),
+      job: (snapshot) =>
+        snapshot.name === pauseSnapshotName(sandbox.name, 0)
+          ? { state: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: nerdctl commit failed' }
+          : undefined,
     });
     const handle = await startPause(sandbox);
 
@@ -341,7 +355,8 @@ describe('pauseWorkflow', () => {
   });
 
   it('a commit Job the apiserver refuses for good fails the pause at once, without retrying the create (issue 13 item 8)', async () => {
-    const refusal = 'jobs.batch "bs-pause-commit" is forbidden: exceeded quota: jobs, requested: count/jobs.batch=1, used: count/jobs.batch=0, limited: count/jobs.batch=0';
+    const refusal =
+      'jobs.batch "bs-pause-commit" is forbidden: exceeded quota: jobs, requested: count/jobs.batch=1, used: count/jobs.batch=0, limited: count/jobs.batch=0';
     const { sandbox, cluster } = setUp({
       overrides: {
         createCommitJob: async () => {
@@ -409,7 +424,10 @@ describe('pauseWorkflow', () => {
       return found.length > 0;
     });
     expect(found).toEqual([pauseWorkflowId(sandbox, GENERATION)]);
-    await waitFor('the pause waiting for its Job', async () => (await client.workflow.getHandle(found[0]!).query(lifecycleProgressQuery)).step === 'waiting for commit job');
+    await waitFor(
+      'the pause waiting for its Job',
+      async () => (await client.workflow.getHandle(found[0]!).query(lifecycleProgressQuery)).step === 'waiting for commit job',
+    );
     await expect(handle.query(lifecycleProgressQuery)).resolves.toEqual({
       operation: 'pause',
       step: 'waiting for commit job',
@@ -569,9 +587,7 @@ describe('resumeWorkflow', () => {
     await handle.signal(sandboxPodsChangedSignal);
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
-    expect(cluster.argsOf('markResumeFailed')).toEqual([
-      [sandbox, { phase: 'Failed', reason: resumeFailed.reason, message: resumeFailed.message, podFailed }],
-    ]);
+    expect(cluster.argsOf('markResumeFailed')).toEqual([[sandbox, { phase: 'Failed', reason: resumeFailed.reason, message: resumeFailed.message, podFailed }]]);
     expect(cluster.has('markResumed')).toBe(false);
   });
 
@@ -599,7 +615,9 @@ describe('resumeWorkflow', () => {
 
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'failed' });
     expect(cluster.names()).toEqual(['markResuming', 'rewriteTemplate', 'recreatePods', 'markResumeFailed']);
-    expect(cluster.argsOf('markResumeFailed')).toEqual([[sandbox, { phase: 'Failed', reason: 'PodCreateRejected', message: `the apiserver refused a pod: ${refusal}` }]]);
+    expect(cluster.argsOf('markResumeFailed')).toEqual([
+      [sandbox, { phase: 'Failed', reason: 'PodCreateRejected', message: `the apiserver refused a pod: ${refusal}` }],
+    ]);
   });
 
   it('ends with a ResumeRejected report when the apiserver refuses its outcome for good', async () => {

@@ -47,9 +47,7 @@ describe('local stack', () => {
       body: {
         metadata: {
           name: 'dependent',
-          ownerReferences: [
-            { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true },
-          ],
+          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true }],
         },
       },
     });

@@ -65,8 +65,7 @@ type Json = Record<string, any>;
 
 const createSandbox = async (body: BatchSandbox | Json) => objects.createNamespacedCustomObject({ ...crd, body });
 const getSandbox = async (name: string) => (await objects.getNamespacedCustomObject({ ...crd, name })) as BatchSandbox;
-const patchSandbox = (name: string, body: Json) =>
-  objects.patchNamespacedCustomObject({ ...crd, name, body }, MERGE_PATCH);
+const patchSandbox = (name: string, body: Json) => objects.patchNamespacedCustomObject({ ...crd, name, body }, MERGE_PATCH);
 
 async function sandboxGone(name: string): Promise<boolean> {
   try {
@@ -136,8 +135,7 @@ async function waitForEvent(name: string, reason: string) {
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 /** What the server writes: Python isoformat with microseconds and +00:00. */
 const pythonIso = (date: Date) => date.toISOString().replace('Z', '000+00:00');
-const fixture = (suffix: string): Json =>
-  loadUpstreamFixtures(namespace).find((f) => f.name.endsWith(suffix))!.object;
+const fixture = (suffix: string): Json => loadUpstreamFixtures(namespace).find((f) => f.name.endsWith(suffix))!.object;
 const sandbox = (name: string, replicas = 1) => aBatchSandbox(name, namespace).replicas(replicas).template();
 
 // ---- cases -----------------------------------------------------------------------------------------
@@ -170,14 +168,15 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
     });
     expect(bs.metadata.annotations?.[ANNOTATIONS.endpoints]).toBe(JSON.stringify(pods.map((p) => p.status?.podIP)));
     expect(bs.status).toMatchObject({ replicas: 3, allocated: 3, ready: 3, phase: 'Succeed', observedGeneration: 1 });
-    expect(bs.status?.conditions).toEqual([
-      expect.objectContaining({ type: 'Ready', status: 'True', reason: 'PodsReady', message: 'Sandbox is running' }),
-    ]);
+    expect(bs.status?.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'PodsReady', message: 'Sandbox is running' })]);
     const created = (await eventsOf('basic')).filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message);
     expect(created).toEqual(expect.arrayContaining([0, 1, 2].map((i) => `succeed to create pod basic-${i}`)));
     // The informers cache objects without managedFields (watchers/trimmed-informer.ts); the API has them.
     expect(pods[0]!.metadata?.managedFields?.length).toBeGreaterThan(0);
-    await waitUntil(async () => running.informers.pods.get('basic-0', namespace)?.status?.phase === 'Running', { what: 'basic-0 cached as Running', timeoutMs: 10_000 });
+    await waitUntil(async () => running.informers.pods.get('basic-0', namespace)?.status?.phase === 'Running', {
+      what: 'basic-0 cached as Running',
+      timeoutMs: 10_000,
+    });
     expect(running.informers.pods.get('basic-0', namespace)?.metadata).not.toHaveProperty('managedFields');
     expect(running.informers.batchSandboxes.get('basic', namespace)?.metadata).not.toHaveProperty('managedFields');
   });
@@ -265,7 +264,11 @@ describe('non-pooled BatchSandbox (kwok plays the kubelet: pods become Running/R
 
 describe('BatchSandbox expiry', () => {
   it('deletes a sandbox whose expireTime is in the past, with an Expired event', async () => {
-    await createSandbox(sandbox('past', 2).expireTime(pythonIso(new Date(Date.now() - 60_000))).build());
+    await createSandbox(
+      sandbox('past', 2)
+        .expireTime(pythonIso(new Date(Date.now() - 60_000)))
+        .build(),
+    );
     await waitUntil(() => sandboxGone('past'), { what: 'BatchSandbox past deleted', timeoutMs: 20_000, intervalMs: 200 });
     const event = await waitForEvent('past', 'Expired');
     expect(event.type).toBe('Normal');
@@ -312,7 +315,10 @@ describe('bad objects', () => {
     expect(event.message).toMatch(/^spec\.expireTime: must be an RFC 3339 date-time/);
     // The sandbox says it too, where a client reading its status looks (issue 13).
     let condition: NonNullable<BatchSandbox['status']>['conditions'] = [];
-    await waitUntil(async () => (condition = (await getSandbox('bad-expiry')).status?.conditions ?? []).length > 0, { what: 'InvalidSpec condition', timeoutMs: 30_000 });
+    await waitUntil(async () => (condition = (await getSandbox('bad-expiry')).status?.conditions ?? []).length > 0, {
+      what: 'InvalidSpec condition',
+      timeoutMs: 30_000,
+    });
     expect(condition).toHaveLength(1);
     expect(condition[0]).toMatchObject({ type: 'Progressing', status: 'True', message: event.message });
     await waitForRunning('fine', 1);

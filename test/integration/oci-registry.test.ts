@@ -19,14 +19,7 @@ import { sha256Digest } from '../../oci/digest.js';
 import { layerFromEntries, type LayerResult } from '../../oci/gzip-layer.js';
 import { pushLayout, writeImageLayout, writeImageLayoutTar } from '../../oci/image-layout.js';
 import type { ImageConfig, ImageManifest } from '../../oci/image-schema.js';
-import {
-  DOCKER_CONFIG,
-  DOCKER_LAYER_GZIP,
-  DOCKER_MANIFEST,
-  OCI_INDEX,
-  OCI_LAYER_GZIP,
-  OCI_MANIFEST,
-} from '../../oci/media-types.js';
+import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../oci/media-types.js';
 import { hostPlatform, resolveImage } from '../../oci/platform-manifest.js';
 import { RegistryClient, RegistryError } from '../../oci/registry-client.js';
 import { freePort } from '../../stack/free-port.js';
@@ -227,7 +220,11 @@ describe('appendLayer', () => {
     const other = await mainClient.getManifest('docker-base', 'v1');
     await mainClient.pushBlob('base', { digest: base.layers[0]!.digest, size: base.layers[0]!.size, open: () => createReadStream(base.layers[0]!.path) });
     const dockerConfig = JSON.parse(other.bytes.toString()) as ImageManifest;
-    await mainClient.pushBlob('base', { digest: dockerConfig.config.digest, size: dockerConfig.config.size, open: () => mainClient.getBlob('docker-base', dockerConfig.config.digest) });
+    await mainClient.pushBlob('base', {
+      digest: dockerConfig.config.digest,
+      size: dockerConfig.config.size,
+      open: () => mainClient.getBlob('docker-base', dockerConfig.config.digest),
+    });
     await mainClient.putManifest('base', 'docker', other.bytes, other.mediaType);
     const index = Buffer.from(
       JSON.stringify({
@@ -297,9 +294,7 @@ describe('failures', () => {
     const registry = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
       const c = new RegistryClient({ registry, insecure: true, timeoutMs: 300 });
-      await expect(c.getManifest('app', 'v1')).rejects.toThrow(
-        `pull of manifest ${registry}/app:v1 failed: no answer from ${registry} within 300 ms`,
-      );
+      await expect(c.getManifest('app', 'v1')).rejects.toThrow(`pull of manifest ${registry}/app:v1 failed: no answer from ${registry} within 300 ms`);
     } finally {
       silent.close();
     }
@@ -359,9 +354,7 @@ describe('protocol paths distribution does not take here (stub servers)', () => 
     expect(tokenRequests[0]!.searchParams.getAll('scope')).toEqual(['repository:app:pull']);
 
     const stranger = new RegistryClient({ registry, insecure: true, credentials: { username: 'u', password: 'bad' } });
-    await expect(stranger.getManifest('app', 'v1')).rejects.toThrow(
-      `pull of manifest ${registry}/app:v1 refused: 401 Unauthorized (GET ${auth}/token)`,
-    );
+    await expect(stranger.getManifest('app', 'v1')).rejects.toThrow(`pull of manifest ${registry}/app:v1 refused: 401 Unauthorized (GET ${auth}/token)`);
   });
 
   it('follows a blob redirect to another host without the registry credentials', async () => {

@@ -4,16 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitUntil } from '../../stack/wait-until.js';
-import {
-  buildIfStale,
-  httpPortOf,
-  killOperators,
-  logLines,
-  stackOperatorArgs,
-  startOperator,
-  waitForReady,
-  withTimeout,
-} from '../support/operator-process.js';
+import { buildIfStale, httpPortOf, killOperators, logLines, stackOperatorArgs, startOperator, waitForReady, withTimeout } from '../support/operator-process.js';
 import { testStackInfo } from '../support/stack.js';
 
 beforeAll(() => buildIfStale(), 180_000);
@@ -58,12 +49,16 @@ describe('operator process', () => {
     { args: ['--http-address', 'everywhere'], names: 'OPERATOR_HTTP_ADDRESS (--http-address)' },
     { args: ['--frobnicate'], names: 'unknown flag --frobnicate' },
   ];
-  it.each(badConfigs)('refuses to start: $names', async ({ args = [], env = {}, names }) => {
-    const operator = startOperator(['--kubeconfig', testStackInfo().kubeconfigPath, ...args], env);
-    // Generous: the process loads every module before it reads its configuration, and the machine may be busy.
-    const exit = await withTimeout(operator.exited, 45_000, 'exit on bad configuration');
-    expect(exit).toEqual({ code: 2, signal: null });
-    expect(operator.stderr()).toContain(`invalid configuration: ${names}`);
-    expect(operator.stderr()).not.toMatch(/^\s+at /m); // a message, not a stack trace
-  }, 60_000);
+  it.each(badConfigs)(
+    'refuses to start: $names',
+    async ({ args = [], env = {}, names }) => {
+      const operator = startOperator(['--kubeconfig', testStackInfo().kubeconfigPath, ...args], env);
+      // Generous: the process loads every module before it reads its configuration, and the machine may be busy.
+      const exit = await withTimeout(operator.exited, 45_000, 'exit on bad configuration');
+      expect(exit).toEqual({ code: 2, signal: null });
+      expect(operator.stderr()).toContain(`invalid configuration: ${names}`);
+      expect(operator.stderr()).not.toMatch(/^\s+at /m); // a message, not a stack trace
+    },
+    60_000,
+  );
 });

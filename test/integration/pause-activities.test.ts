@@ -167,7 +167,10 @@ describe('markPausing', () => {
     const pausing = await ns.getSandbox('mp-ok');
     expect(pausing.status).toMatchObject({ phase: 'Pausing', pauseObservedGeneration: 1 });
     await runPod(bs, 0);
-    await expect(activities.markPausing(refOf(bs), 1)).resolves.toMatchObject({ proceed: true, sources: { ok: true, sources: [{ index: 0, podName: 'mp-ok-0' }] } });
+    await expect(activities.markPausing(refOf(bs), 1)).resolves.toMatchObject({
+      proceed: true,
+      sources: { ok: true, sources: [{ index: 0, podName: 'mp-ok-0' }] },
+    });
     expect((await ns.getSandbox('mp-ok')).metadata.resourceVersion).toBe(pausing.metadata.resourceVersion);
   });
 
@@ -212,7 +215,10 @@ describe('preparePauseSnapshot', () => {
     await expect(activities.preparePauseSnapshot(ref, sourceOf(bs, 0), 1)).resolves.toEqual(created);
 
     // The earlier pause's snapshot holds the cleanup finalizer and has a commit Job: both must not stop it.
-    await objects.patchNamespacedCustomObject({ ...snapshotPath, name: 'ps-pause', body: { metadata: { finalizers: [FINALIZERS.snapshotCleanup] } } }, MERGE_PATCH);
+    await objects.patchNamespacedCustomObject(
+      { ...snapshotPath, name: 'ps-pause', body: { metadata: { finalizers: [FINALIZERS.snapshotCleanup] } } },
+      MERGE_PATCH,
+    );
     const target = { podName: 'ps-0', nodeName: node(), containers: [{ containerName: 'sandbox', imageUri: 'registry.local/x:1' }] };
     await batch.createNamespacedJob({
       namespace,
@@ -248,7 +254,12 @@ describe('preparePauseSnapshot', () => {
     const unconfigured = createLifecycleActivities({ kubeConfig, log: createLogger('error'), events, settings: { ...settings, registry: '' } });
     const bs = await runningSandbox('ps-noreg');
     const prepared = await unconfigured.preparePauseSnapshot(refOf(bs), sourceOf(bs, 0), 1);
-    expect(prepared.commit).toEqual({ state: 'terminal', phase: 'Failed', reason: 'RegistryNotConfigured', message: expect.stringContaining('--snapshot-registry') });
+    expect(prepared.commit).toEqual({
+      state: 'terminal',
+      phase: 'Failed',
+      reason: 'RegistryNotConfigured',
+      message: expect.stringContaining('--snapshot-registry'),
+    });
     expect((await getSnapshot('ps-noreg-pause')).status).toMatchObject({ phase: 'Failed' });
     expect(eventsOf('ps-noreg-pause')).toEqual(['Warning SnapshotFailed']);
     expect(await jobExists(commitJobName('ps-noreg-pause'))).toBe(false);
@@ -298,10 +309,13 @@ describe('releaseAndMarkPaused', () => {
     await activities.releaseAndMarkPaused(refOf(bs), resolved);
     expect((await ns.getSandbox('rp')).status).toMatchObject({ phase: 'Paused', pauseObservedGeneration: 1, replicas: 0 });
     expect(eventsOf('rp')).toEqual(['Normal Paused']);
-    await waitUntil(async () => {
-      const pod = await getPod('rp-0');
-      return pod === undefined || isTerminating(pod);
-    }, { what: 'rp-0 deleted', ...WAIT });
+    await waitUntil(
+      async () => {
+        const pod = await getPod('rp-0');
+        return pod === undefined || isTerminating(pod);
+      },
+      { what: 'rp-0 deleted', ...WAIT },
+    );
     const survivor = await getPod('rp-1');
     expect(survivor?.metadata?.uid).toBe(namesake.metadata?.uid);
     expect(isTerminating(survivor!)).toBe(false);
@@ -375,11 +389,24 @@ describe('markPauseFailed', () => {
     if (!start.proceed) throw new Error(start.why);
     expect(start.claim).toBe(1);
     // The client resumed and paused again meanwhile: a newer pause (generation 4) is Pausing now.
-    await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { spec: { pause: false } } }, MERGE_PATCH);
-    await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { spec: { pause: true } } }, MERGE_PATCH);
+    await objects.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { spec: { pause: false } } },
+      MERGE_PATCH,
+    );
+    await objects.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { spec: { pause: true } } },
+      MERGE_PATCH,
+    );
     const newer = await ns.getSandbox('pf-stale');
     await objects.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace, plural: 'batchsandboxes', name: 'pf-stale', body: { status: { pauseObservedGeneration: newer.metadata.generation } } },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'batchsandboxes',
+        name: 'pf-stale',
+        body: { status: { pauseObservedGeneration: newer.metadata.generation } },
+      },
       MERGE_PATCH,
     );
     const before = await ns.getSandbox('pf-stale');
@@ -535,7 +562,11 @@ describe('resume', () => {
     const snapshots = start.snapshots;
     if (!snapshots.ok) throw new Error(snapshots.message);
     expect(snapshots.restores).toEqual([
-      { index: 0, snapshotName: 'rs-pause', containers: [{ containerName: 'sandbox', imageUri: 'registry.local/rs-sandbox:snap-gen1', imageDigest: 'sha256:1' }] },
+      {
+        index: 0,
+        snapshotName: 'rs-pause',
+        containers: [{ containerName: 'sandbox', imageUri: 'registry.local/rs-sandbox:snap-gen1', imageDigest: 'sha256:1' }],
+      },
     ]);
     await expect(activities.rewriteTemplate(ref, snapshots.restores)).resolves.toEqual({ ok: true });
     const rewritten = await ns.getSandbox('rs');

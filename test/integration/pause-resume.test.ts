@@ -76,7 +76,10 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
     expect(snapshot?.status?.phase).toBe('Succeed');
     expect(snapshot?.status?.sourcePodName).toBe(podName(sourcePod!));
     const image = snapshot!.status!.containers![0]!;
-    expect(image).toMatchObject({ containerName: 'sandbox-container', imageUri: `${REGISTRY}/np-cycle-sandbox-container:snap-gen${running.metadata.generation! + 1}` });
+    expect(image).toMatchObject({
+      containerName: 'sandbox-container',
+      imageUri: `${REGISTRY}/np-cycle-sandbox-container:snap-gen${running.metadata.generation! + 1}`,
+    });
     expect(image.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     await waitUntil(async () => (await life.podsOf(paused)).length === 0, { what: 'paused sandbox has no pods', timeoutMs: 30_000 });
 
@@ -126,16 +129,17 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
       { name: 'task-executor', image: 'task-executor:1', command: ['/task-executor'] },
     ];
     await ns.createPool(
-      aPool('task-pool', ns.namespace)
-        .template({ spec: { containers } })
-        .capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 4 })
-        .build(),
+      aPool('task-pool', ns.namespace).template({ spec: { containers } }).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 4 }).build(),
     );
     await ns.waitForStablePool('task-pool', (s) => s.available >= 1);
     const running = { spec: { process: { command: ['/bin/sh'], args: ['-c', 'sleep 3600'] } } };
     await ns.createSandbox(aBatchSandbox('task-cycle', ns.namespace).poolRef('task-pool').tasks(running).build());
     await ns.waitForAllocation('task-cycle', 1);
-    await life.waitForSandbox('task-cycle', 'ready, its task running', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1 && bs.status.taskRunning === 1);
+    await life.waitForSandbox(
+      'task-cycle',
+      'ready, its task running',
+      (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1 && bs.status.taskRunning === 1,
+    );
 
     const paused = await pauseAndWait('task-cycle');
     expect(paused.status).toMatchObject({ allocated: 0, ready: 0 });
@@ -203,7 +207,12 @@ describe('pause and resume (kwok plays the kubelet, the stack simulates the node
   it('commits a server snapshot (osb-snap-*) of a running sandbox on demand', async () => {
     await createRunning(nonPooled('on-demand'));
     const name = 'osb-snap-fedcba9876543210fedcba9876543210';
-    await life.createSnapshot({ apiVersion: API_VERSION, kind: 'SandboxSnapshot', metadata: { name, namespace: ns.namespace }, spec: { sandboxName: 'on-demand' } });
+    await life.createSnapshot({
+      apiVersion: API_VERSION,
+      kind: 'SandboxSnapshot',
+      metadata: { name, namespace: ns.namespace },
+      spec: { sandboxName: 'on-demand' },
+    });
     const done = await life.waitForSnapshot(name, 'Succeed', (s) => s?.status?.phase === 'Succeed');
     expect(done?.status?.containers?.[0]).toMatchObject({ imageUri: `${REGISTRY}/on-demand-sandbox-container:snap-fedcba9876543210fedcba9876543210` });
     expect(done?.metadata.finalizers).toContain('sandboxsnapshot.sandbox.opensandbox.io/cleanup');

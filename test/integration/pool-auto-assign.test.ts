@@ -52,8 +52,7 @@ async function createSandbox(name: string, sandboxTemplate?: PodTemplate, replic
   await objects.createNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, body: bs.build() });
 }
 
-const getSandbox = async (name: string) =>
-  (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as BatchSandbox;
+const getSandbox = async (name: string) => (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as BatchSandbox;
 
 /** Waits for poolRef to leave "*" and returns the sandbox as then stored. */
 async function resolved(name: string): Promise<BatchSandbox> {
@@ -187,10 +186,7 @@ describe('auto-assign profile from ConfigMap pool-assign-profiles', () => {
         body: { metadata: { name: ASSIGN_PROFILES_CONFIGMAP }, data: profiles(['image']) },
       });
       await waitUntil(async () => predicates().join() === 'image', { what: 'profile from the ConfigMap', timeoutMs: 30_000 });
-      await core.patchNamespacedConfigMap(
-        { name: ASSIGN_PROFILES_CONFIGMAP, namespace, body: { data: profiles(['image', 'resource']) } },
-        MERGE_PATCH,
-      );
+      await core.patchNamespacedConfigMap({ name: ASSIGN_PROFILES_CONFIGMAP, namespace, body: { data: profiles(['image', 'resource']) } }, MERGE_PATCH);
       await waitUntil(async () => predicates().join() === 'image,resource', { what: 'edited profile', timeoutMs: 30_000 });
     } finally {
       await source.stop();

@@ -61,14 +61,16 @@ async function createPool(name: string, recycle: RecycleStrategyType, restartCon
   await objects.createNamespacedCustomObject({ ...crd, plural: POOL.plural, body: pool.build() });
 }
 
-const poolStatus = async (name: string) =>
-  ((await objects.getNamespacedCustomObject({ ...crd, plural: POOL.plural, name })) as { status?: PoolStatus }).status;
+const poolStatus = async (name: string) => ((await objects.getNamespacedCustomObject({ ...crd, plural: POOL.plural, name })) as { status?: PoolStatus }).status;
 
 async function waitForPool(name: string, what: string, test: (s: PoolStatus) => boolean, timeoutMs = 60_000): Promise<void> {
-  await waitUntil(async () => {
-    const status = await poolStatus(name);
-    return status !== undefined && test(status);
-  }, { what: `pool ${name}: ${what}`, timeoutMs, intervalMs: 200 });
+  await waitUntil(
+    async () => {
+      const status = await poolStatus(name);
+      return status !== undefined && test(status);
+    },
+    { what: `pool ${name}: ${what}`, timeoutMs, intervalMs: 200 },
+  );
 }
 
 /** Creates a sandbox of `replicas` pods from `pool` and returns its pods once delivered. */
@@ -79,10 +81,13 @@ async function allocate(name: string, pool: string, replicas = 1): Promise<strin
     body: aBatchSandbox(name, namespace).poolRef(pool).replicas(replicas).build(),
   });
   let pods: string[] = [];
-  await waitUntil(async () => {
-    pods = await allocatedPods(name);
-    return pods.length >= replicas;
-  }, { what: `sandbox ${name} allocated ${replicas} pods`, timeoutMs: 60_000, intervalMs: 200 });
+  await waitUntil(
+    async () => {
+      pods = await allocatedPods(name);
+      return pods.length >= replicas;
+    },
+    { what: `sandbox ${name} allocated ${replicas} pods`, timeoutMs: 60_000, intervalMs: 200 },
+  );
   return pods;
 }
 
@@ -246,7 +251,12 @@ describe('pool recycle strategies', () => {
     await waitUntil(async () => goneOrTerminating(await readPod(d2[0]!)), { what: 'Delete pool pod deleted', timeoutMs: 60_000 });
     // All of it at once: a failure shows whether the pod was restarted, replaced or trimmed.
     const restarted = await readPod(r1[0]!);
-    expect({ simulated: kubelet.restarted, pod: restarted?.metadata?.name, deleting: restarted?.metadata?.deletionTimestamp, restarts: restartCount(restarted) }).toEqual({
+    expect({
+      simulated: kubelet.restarted,
+      pod: restarted?.metadata?.name,
+      deleting: restarted?.metadata?.deletionTimestamp,
+      restarts: restartCount(restarted),
+    }).toEqual({
       simulated: [`${r1[0]}#1`],
       pod: r1[0],
       deleting: undefined,

@@ -73,7 +73,10 @@ async function waitFor(cluster: FakePoolCluster, what: string, probe: () => bool
     await waitUntil(async () => probe(), { what, timeoutMs, intervalMs: 50 });
   } catch (err) {
     // Where the run stopped: its own account, and the last calls it made.
-    const recent = cluster.calls.slice(-15).map((c) => c.activity).join(', ');
+    const recent = cluster.calls
+      .slice(-15)
+      .map((c) => c.activity)
+      .join(', ');
     const run = await describePoolWorkflow(client, cluster.namespace, POOL).catch((e: Error) => e.message);
     throw new Error(`${(err as Error).message}\nlast activity calls: ${recent}\nworkflow: ${run}`, { cause: err });
   }
@@ -101,9 +104,11 @@ interface SandboxDelivery {
 
 /** Every delivery order for `sandbox`, in call order, with the answer of its call. */
 function deliveriesTo(cluster: FakePoolCluster, sandbox: string): SandboxDelivery[] {
-  return cluster.callsOf('deliverAllocations').flatMap((call) =>
-    call.input.orders.filter((o) => o.sandbox === sandbox).map((order) => ({ seq: call.seq, orders: call.input.orders.length, order, result: call.result })),
-  );
+  return cluster
+    .callsOf('deliverAllocations')
+    .flatMap((call) =>
+      call.input.orders.filter((o) => o.sandbox === sandbox).map((order) => ({ seq: call.seq, orders: call.input.orders.length, order, result: call.result })),
+    );
 }
 
 const deliveredTo = (cluster: FakePoolCluster, sandbox: string): boolean => deliveriesTo(cluster, sandbox).some((d) => d.result?.delivered.includes(sandbox));
@@ -169,7 +174,12 @@ describe('pool workflow (faked activities)', () => {
     expect(new Set(podsOfB).size).toBe(3);
     expect(podsOfB.filter((p) => podsOfA.includes(p))).toEqual([]);
     expect(labellingsOf(cluster, 'b').flatMap((l) => l.pods)).toEqual(podsOfB);
-    expect(holdings(cluster)).toEqual(new Map<string, string[]>([['a', podsOfA], ['b', podsOfB]]));
+    expect(holdings(cluster)).toEqual(
+      new Map<string, string[]>([
+        ['a', podsOfA],
+        ['b', podsOfB],
+      ]),
+    );
     expectNoPodHandedOutTwice(cluster);
     expect((await handle.query(progressQuery)).allocatedPods).toBe(6);
   });
@@ -382,7 +392,10 @@ describe('pool workflow (faked activities)', () => {
     await handle.signal(poolChangedSignal);
     await waitFor(cluster, 'c delivered', () => deliveredTo(cluster, 'c'));
     await waitFor(cluster, 'the buffer refilled after c', () => statusWritten(cluster, { allocated: 6, available: 2 }, continued));
-    const deliveredSince = cluster.callsOf('deliverAllocations').filter((c) => c.seq >= continued).flatMap((c) => c.input.orders.map((o) => o.sandbox));
+    const deliveredSince = cluster
+      .callsOf('deliverAllocations')
+      .filter((c) => c.seq >= continued)
+      .flatMap((c) => c.input.orders.map((o) => o.sandbox));
     expect(deliveredSince).toEqual(['c']);
     const podsOfC = deliveriesTo(cluster, 'c')[0]!.order.allocStatus;
     expect(podsOfC.filter((p) => [...before.values()].flat().includes(p))).toEqual([]);

@@ -23,8 +23,7 @@ const { namespace, core } = ns;
 const crd = { group: GROUP, version: VERSION, namespace };
 const objects = testKubeConfig().makeApiClient(CustomObjectsApi);
 
-const getSandbox = async (name: string) =>
-  (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as BatchSandbox;
+const getSandbox = async (name: string) => (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as BatchSandbox;
 const createSandbox = (bs: BatchSandbox) => objects.createNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, body: bs });
 const createPool = (name: string) =>
   objects.createNamespacedCustomObject({
@@ -120,10 +119,14 @@ describe('pooled BatchSandbox bad input', () => {
       timeoutMs: 30_000,
     });
     // The Pool's status says it too, and so does a sandbox waiting on it.
-    await waitUntil(async () => (await ns.poolStatus('refusing'))?.conditions?.some((c) => c.type === 'ReplicaFailure' && /quantities must match/.test(c.message ?? '')) === true, {
-      what: 'ReplicaFailure on the Pool status',
-      timeoutMs: 30_000,
-    });
+    await waitUntil(
+      async () =>
+        (await ns.poolStatus('refusing'))?.conditions?.some((c) => c.type === 'ReplicaFailure' && /quantities must match/.test(c.message ?? '')) === true,
+      {
+        what: 'ReplicaFailure on the Pool status',
+        timeoutMs: 30_000,
+      },
+    );
     await createSandbox(aBatchSandbox('starved', namespace).poolRef('refusing').build());
     const starved = await waitForSandbox('starved', 'PoolCannotCreatePods', (bs) => condition(bs, 'Progressing')?.reason === 'PoolCannotCreatePods');
     expect(condition(starved, 'Progressing')?.message).toMatch(/^Pool .*\/refusing cannot create pods \(pool pods cannot be created: .*quantities must match/);
@@ -141,11 +144,11 @@ describe('pooled BatchSandbox bad input', () => {
 
   it('reports a malformed alloc-status on one sandbox (condition, Warning Event) and keeps serving the others (upstream e2e 17 exits instead)', async () => {
     await createPool('shared');
-    await createSandbox(
-      aBatchSandbox('broken', namespace).poolRef('shared').replicas(1).annotation(ANNOTATIONS.allocStatus, '{"pods": [').build(),
-    );
-    const broken = await waitForSandbox('broken', 'reported AllocationAnnotationInvalid', (bs) =>
-      condition(bs, 'Progressing')?.reason === 'AllocationAnnotationInvalid',
+    await createSandbox(aBatchSandbox('broken', namespace).poolRef('shared').replicas(1).annotation(ANNOTATIONS.allocStatus, '{"pods": [').build());
+    const broken = await waitForSandbox(
+      'broken',
+      'reported AllocationAnnotationInvalid',
+      (bs) => condition(bs, 'Progressing')?.reason === 'AllocationAnnotationInvalid',
     );
     expect(condition(broken, 'Progressing')?.message).toMatch(new RegExp(`^${ANNOTATIONS.allocStatus.replace(/[./]/g, '\\$&')}: `));
     await waitUntil(async () => (await warningEvents('broken')).some((e) => e.reason === 'AllocationAnnotationInvalid'), {
@@ -262,7 +265,8 @@ describe('pooled BatchSandbox bad input', () => {
       rule: { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods'] },
       expression: `!has(object.metadata.labels) || !('${LABELS.batchSandboxName}' in object.metadata.labels)`,
       message: 'allocation labels are not allowed here',
-      probe: () => core.patchNamespacedPod({ namespace, name: 'label-probe', body: { metadata: { labels: { [LABELS.batchSandboxName]: 'probe' } } } }, MERGE_PATCH),
+      probe: () =>
+        core.patchNamespacedPod({ namespace, name: 'label-probe', body: { metadata: { labels: { [LABELS.batchSandboxName]: 'probe' } } } }, MERGE_PATCH),
     };
     await whileDenied(noAllocationLabel, async () => {
       await createPool('unlabelled');

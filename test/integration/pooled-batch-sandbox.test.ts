@@ -28,14 +28,12 @@ interface Sandbox {
   status?: { replicas: number; allocated: number; ready: number; phase?: string };
 }
 
-const getSandbox = async (name: string) =>
-  (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as Sandbox;
+const getSandbox = async (name: string) => (await objects.getNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name })) as Sandbox;
 const getPool = async (name: string) =>
   (await objects.getNamespacedCustomObject({ ...crd, plural: POOL.plural, name })) as {
     status?: { total: number; allocated: number; available: number };
   };
-const allocatedPods = (bs: Sandbox): string[] =>
-  JSON.parse(bs.metadata.annotations?.[ANNOTATIONS.allocStatus] ?? '{"pods":[]}').pods;
+const allocatedPods = (bs: Sandbox): string[] => JSON.parse(bs.metadata.annotations?.[ANNOTATIONS.allocStatus] ?? '{"pods":[]}').pods;
 
 async function createPool(name: string, capacity: { bufferMin: number; bufferMax: number; poolMin: number; poolMax: number }) {
   const pool = aPool(name, namespace).capacity(capacity).scaleMaxUnavailable('100%').build();
@@ -214,13 +212,19 @@ describe('pooled BatchSandbox', () => {
     await waitUntil(
       async () => {
         const payloads = payloadsIn((await workflow.fetchHistory()).events);
-        compressed.splice(0, compressed.length, ...payloads.filter((p) => new TextDecoder().decode(p.metadata?.encoding ?? new Uint8Array()) === COMPRESSED_ENCODING));
+        compressed.splice(
+          0,
+          compressed.length,
+          ...payloads.filter((p) => new TextDecoder().decode(p.metadata?.encoding ?? new Uint8Array()) === COMPRESSED_ENCODING),
+        );
         return compressed.length > 0;
       },
       { what: 'a compressed payload in the pool workflow history', timeoutMs: 30_000 },
     );
     const observations = await compressingCodec().decode(compressed);
-    const largest = Math.max(...observations.map((p) => (JSON.parse(new TextDecoder().decode(p.data)) as { pods?: { changed?: unknown[] } }).pods?.changed?.length ?? 0));
+    const largest = Math.max(
+      ...observations.map((p) => (JSON.parse(new TextDecoder().decode(p.data)) as { pods?: { changed?: unknown[] } }).pods?.changed?.length ?? 0),
+    );
     expect(largest).toBeGreaterThanOrEqual(200);
     for (const p of compressed) expect(p.data!.length).toBeLessThan(COMPRESSION_THRESHOLD_BYTES);
   });

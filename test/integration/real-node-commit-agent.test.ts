@@ -30,7 +30,9 @@ const agentSettings = {
 const pauseFailed = (bs: BatchSandbox) => bs.status?.conditions?.find((c) => c.type === 'PauseFailed' && c.status === 'True');
 
 function sandbox(name: string, namespace: string): BatchSandbox {
-  return aBatchSandbox(name, namespace).template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }])).build();
+  return aBatchSandbox(name, namespace)
+    .template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }]))
+    .build();
 }
 
 const agentUrl = (): Promise<string> => commitAgentUrlOn(testKubeConfig(), realNode.commitAgent, realNode.nodeName);
@@ -58,7 +60,10 @@ describe('the commit agent itself', () => {
 });
 
 describe('a registry that wants credentials the agent does not have', () => {
-  const suite = poolOperatorSuite('agent-auth', { batchSandboxController: true, snapshot: { ...agentSettings, registry: `${realNode.authRegistry}/snapshots` } });
+  const suite = poolOperatorSuite('agent-auth', {
+    batchSandboxController: true,
+    snapshot: { ...agentSettings, registry: `${realNode.authRegistry}/snapshots` },
+  });
   const life = new LifecycleNamespace(suite.ns);
 
   it("fails the pause at once with the agent's message; the sandbox keeps running unfrozen; no commit Job", async () => {
@@ -96,7 +101,10 @@ describe('an agent whose disk is full', () => {
   afterAll(async () => {
     const core = testKubeConfig().makeApiClient(CoreV1Api);
     await core.deleteNamespace({ name: 'agent-small-disk' });
-    await waitUntil(async () => (await core.listNamespacedPod({ namespace: 'agent-small-disk' })).items.length === 0, { what: 'the small-disk agent gone', timeoutMs: 60_000 });
+    await waitUntil(async () => (await core.listNamespacedPod({ namespace: 'agent-small-disk' })).items.length === 0, {
+      what: 'the small-disk agent gone',
+      timeoutMs: 60_000,
+    });
     execFileSync('umount', [smallDisk]);
   }, 90_000);
   const suite = poolOperatorSuite('agent-full-disk', {

@@ -96,7 +96,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (installed) spawnSync(resolveToolchain().helm, ['uninstall', release, '-n', namespace, '--kubeconfig', testStackInfo().kubeconfigPath, '--wait', '--timeout', '60s']);
+  if (installed)
+    spawnSync(resolveToolchain().helm, ['uninstall', release, '-n', namespace, '--kubeconfig', testStackInfo().kubeconfigPath, '--wait', '--timeout', '60s']);
   await ns.delete();
   await temporal?.removeVolume();
   rmSync(workDir, { recursive: true, force: true });
@@ -142,7 +143,12 @@ describe('helm install on the real node', () => {
     expect(firstPods).toHaveLength(2);
 
     // A pooled sandbox from a Pool on the real node.
-    await ns.createPool(aPool('warm', namespace).template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }])).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 3 }).build());
+    await ns.createPool(
+      aPool('warm', namespace)
+        .template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }]))
+        .capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 3 })
+        .build(),
+    );
     await explained(() => ns.waitForStablePool('warm', (s) => s.available >= 1));
     await ns.createSandbox(aBatchSandbox('pooled', namespace).poolRef('warm').build());
     const [pooledPod] = await explained(() => ns.waitForAllocation('pooled', 1));
@@ -151,7 +157,12 @@ describe('helm install on the real node', () => {
     // A task, run by the project's task-executor in the sandbox's pod.
     const executorTemplate = realNodeTemplate(realNode, []);
     executorTemplate.spec.containers = [{ name: 'task-executor', image: realNode.images.taskExecutor }];
-    await ns.createSandbox(aBatchSandbox('task', namespace).template(executorTemplate).tasks({ spec: { process: { command: ['sh', '-c', 'echo done'] } } }).build());
+    await ns.createSandbox(
+      aBatchSandbox('task', namespace)
+        .template(executorTemplate)
+        .tasks({ spec: { process: { command: ['sh', '-c', 'echo done'] } } })
+        .build(),
+    );
     await explained(() => life.waitForSandbox('task', 'taskSucceed = 1', (bs) => bs.status?.taskSucceed === 1, WAIT_MS));
 
     // A pause in flight while helm upgrade replaces the operator pods (the run is Temporal's, not a pod's):
@@ -207,6 +218,8 @@ describe('helm install on the real node', () => {
     expect(await gone(() => apps.readNamespacedDaemonSet({ name: `${fullName}-commit-agent`, namespace }))).toBe(true);
     for (const { crdName } of RESOURCES) expect(await gone(() => extensions.readCustomResourceDefinition({ name: crdName }))).toBe(false);
 
-    process.stdout.write(`${JSON.stringify({ figure: 'helm-real-node', image: image.reference, install_to_ready_ms: installToReadyMs, operator_rss_mb: rssMb, first_pods_live_when_paused: firstPodsLiveAtPaused })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ figure: 'helm-real-node', image: image.reference, install_to_ready_ms: installToReadyMs, operator_rss_mb: rssMb, first_pods_live_when_paused: firstPodsLiveAtPaused })}\n`,
+    );
   }, 600_000);
 });

@@ -112,9 +112,7 @@ function operatorPod(httpPort: number): V1Pod {
 }
 
 async function operatorLog(): Promise<string> {
-  return core
-    .readNamespacedPodLog({ name: 'operator', namespace: ns.namespace, tailLines: 40 })
-    .catch((err: unknown) => `(no log: ${String(err)})`);
+  return core.readNamespacedPodLog({ name: 'operator', namespace: ns.namespace, tailLines: 40 }).catch((err: unknown) => `(no log: ${String(err)})`);
 }
 
 /** A failure here is explained by what the operator logged. */
@@ -133,20 +131,22 @@ describe('the operator image on the real node', () => {
     await core.createNamespacedPod({ namespace: ns.namespace, body: operatorPod(httpPort) });
     let pod: V1Pod | undefined;
     let cannotStart: string | undefined;
-    await withOperatorLog(() => waitUntil(
-      async () => {
-        pod = await core.readNamespacedPod({ name: 'operator', namespace: ns.namespace });
-        cannotStart = await whyPodCannotStart(core, pod);
-        return isReady(pod);
-      },
-      {
-        what: 'the operator pod Ready',
-        timeoutMs: WAIT_MS,
-        assert: () => {
-          if (cannotStart) throw new Error(`the operator pod cannot start: ${cannotStart}`);
+    await withOperatorLog(() =>
+      waitUntil(
+        async () => {
+          pod = await core.readNamespacedPod({ name: 'operator', namespace: ns.namespace });
+          cannotStart = await whyPodCannotStart(core, pod);
+          return isReady(pod);
         },
-      },
-    ));
+        {
+          what: 'the operator pod Ready',
+          timeoutMs: WAIT_MS,
+          assert: () => {
+            if (cannotStart) throw new Error(`the operator pod cannot start: ${cannotStart}`);
+          },
+        },
+      ),
+    );
     const startToReadyMs = Date.now() - created;
     expect(pod!.status?.containerStatuses?.[0]?.restartCount).toBe(0);
 

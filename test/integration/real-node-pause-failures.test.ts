@@ -28,7 +28,9 @@ const committerSettings = {
 const pauseFailed = (bs: BatchSandbox) => bs.status?.conditions?.find((c) => c.type === 'PauseFailed' && c.status === 'True');
 
 function sandbox(name: string, namespace: string): BatchSandbox {
-  return aBatchSandbox(name, namespace).template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }])).build();
+  return aBatchSandbox(name, namespace)
+    .template(realNodeTemplate(realNode, [{ name: 'sandbox', command: 'sleep 3600' }]))
+    .build();
 }
 
 /** Pauses a fresh sandbox and waits for PauseFailed; checks it still runs and answers. */
@@ -102,13 +104,15 @@ describe('a registry that wants credentials (upstream e2e 43 and 45)', () => {
     expect(pauseFailed(paused)).toBeUndefined();
 
     await life.setPause('auth', false);
-    const resumed = await life.waitForSandbox('auth', 'resumed', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1, WAIT_MS).catch(async (err: Error) => {
-      // Once seen on CI: a resumed pod's first pull failed (ErrImagePull) and the next one worked; the
-      // kubelet's own words say why.
-      const events = await suite.ns.core.listNamespacedEvent({ namespace: suite.ns.namespace, fieldSelector: 'involvedObject.name=auth-0' });
-      const warnings = events.items.filter((e) => e.type === 'Warning').map((e) => `${e.reason}: ${e.message}`);
-      throw new Error(`${err.message}; pod auth-0 warnings: ${JSON.stringify(warnings)}`);
-    });
+    const resumed = await life
+      .waitForSandbox('auth', 'resumed', (bs) => bs.status?.phase === 'Succeed' && bs.status.ready === 1, WAIT_MS)
+      .catch(async (err: Error) => {
+        // Once seen on CI: a resumed pod's first pull failed (ErrImagePull) and the next one worked; the
+        // kubelet's own words say why.
+        const events = await suite.ns.core.listNamespacedEvent({ namespace: suite.ns.namespace, fieldSelector: 'involvedObject.name=auth-0' });
+        const warnings = events.items.filter((e) => e.type === 'Warning').map((e) => `${e.reason}: ${e.message}`);
+        throw new Error(`${err.message}; pod auth-0 warnings: ${JSON.stringify(warnings)}`);
+      });
     const [restored] = await life.podsOf(resumed);
     expect(restored!.spec!.imagePullSecrets).toEqual([{ name: 'pull' }]);
     expect((await execInPod(suite.ns.namespace, podName(restored!), 'sandbox', 'cat /kept')).trim()).toBe('kept');
@@ -116,7 +120,10 @@ describe('a registry that wants credentials (upstream e2e 43 and 45)', () => {
 });
 
 describe('a snapshot image the node cannot pull (upstream e2e 44)', () => {
-  const suite = poolOperatorSuite('real-bad-image', { batchSandboxController: true, snapshot: { ...committerSettings, registry: `${realNode.registry}/snapshots` } });
+  const suite = poolOperatorSuite('real-bad-image', {
+    batchSandboxController: true,
+    snapshot: { ...committerSettings, registry: `${realNode.registry}/snapshots` },
+  });
   const life = new LifecycleNamespace(suite.ns);
 
   it('fails the resume with ResumeFailed and PodFailed and keeps the snapshot', async () => {
@@ -141,7 +148,12 @@ describe('a sandbox deleted while its commit pushes', () => {
   const registry = stalledRegistry('stalled-registry');
   const suite = poolOperatorSuite('real-deleted', {
     batchSandboxController: true,
-    snapshot: { ...committerSettings, get registry() { return `${registry.address}/snapshots`; } },
+    snapshot: {
+      ...committerSettings,
+      get registry() {
+        return `${registry.address}/snapshots`;
+      },
+    },
   });
   const { ns } = suite;
   const life = new LifecycleNamespace(ns);
@@ -154,7 +166,10 @@ describe('a sandbox deleted while its commit pushes', () => {
     await life.setPause('deleted', true);
     await waitUntil(
       async () => {
-        const { items } = await ns.core.listNamespacedPod({ namespace: ns.namespace, labelSelector: 'sandbox.opensandbox.io/sandbox-snapshot-name=deleted-pause' });
+        const { items } = await ns.core.listNamespacedPod({
+          namespace: ns.namespace,
+          labelSelector: 'sandbox.opensandbox.io/sandbox-snapshot-name=deleted-pause',
+        });
         return items.some((pod) => pod.status?.containerStatuses?.[0]?.state?.running);
       },
       { what: 'committer running', timeoutMs: WAIT_MS, intervalMs: 200 },
@@ -167,7 +182,8 @@ describe('a sandbox deleted while its commit pushes', () => {
     // committer, still running, would rightly finish its push.
     await waitUntil(
       async () =>
-        (await ns.core.listNamespacedPod({ namespace: ns.namespace, labelSelector: 'sandbox.opensandbox.io/sandbox-snapshot-name=deleted-pause' })).items.length === 0,
+        (await ns.core.listNamespacedPod({ namespace: ns.namespace, labelSelector: 'sandbox.opensandbox.io/sandbox-snapshot-name=deleted-pause' })).items
+          .length === 0,
       { what: 'committer pods gone', timeoutMs: WAIT_MS, intervalMs: 200 },
     );
     registry.resume();

@@ -103,7 +103,10 @@ describe('pause and resume on a real node (the project committer, a real registr
     expect(await life.podsOf(paused)).toEqual([]);
     // The node's agent committed it: no commit Job, and the snapshot's Event says so.
     expect(await life.jobsOf('np-real-pause')).toEqual([]);
-    const { items: events } = await ns.core.listNamespacedEvent({ namespace: ns.namespace, fieldSelector: 'involvedObject.name=np-real-pause,reason=Committed' });
+    const { items: events } = await ns.core.listNamespacedEvent({
+      namespace: ns.namespace,
+      fieldSelector: 'involvedObject.name=np-real-pause,reason=Committed',
+    });
     expect(events.map((e) => e.message)).toEqual([`Committed on node ${realNode.nodeName} by its commit agent`]);
 
     await life.setPause('np-real', false);
@@ -179,7 +182,12 @@ describe('pause and resume on a real node (the project committer, a real registr
     const [pod] = await life.podsOf(await running('source-real'));
     const written = await writeFiles(podName(pod!));
     const name = 'osb-snap-00112233445566778899aabbccddeeff';
-    await life.createSnapshot({ apiVersion: API_VERSION, kind: 'SandboxSnapshot', metadata: { name, namespace: ns.namespace }, spec: { sandboxName: 'source-real' } });
+    await life.createSnapshot({
+      apiVersion: API_VERSION,
+      kind: 'SandboxSnapshot',
+      metadata: { name, namespace: ns.namespace },
+      spec: { sandboxName: 'source-real' },
+    });
     const done = await life.waitForSnapshot(name, 'Succeed', (s) => s?.status?.phase === 'Succeed');
     const image = done!.status!.containers![0]!.imageUri;
     expect(image).toBe(`${realNode.registry}/${REPOSITORY_PREFIX}/source-real-sandbox:snap-00112233445566778899aabbccddeeff`);

@@ -109,7 +109,9 @@ const figures: Record<string, number | string> = {};
 
 describe('tasks on the real node (the project task-executor image, the operator calling each pod on port 5758)', () => {
   it('sidecar mode: a pooled sandbox’s task runs inside the main container with its environment (upstream task e2e 47), counts Succeed, and Release deletes it on the executor and frees the pod', async () => {
-    await ns.createPool(aPool('sidecars', ns.namespace).template(sidecarTemplate()).recycle('Noop').capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 2 }).build());
+    await ns.createPool(
+      aPool('sidecars', ns.namespace).template(sidecarTemplate()).recycle('Noop').capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 2 }).build(),
+    );
     await ns.waitForStablePool('sidecars', (s) => s.available >= 1);
 
     const created = Date.now();
@@ -186,7 +188,12 @@ describe('tasks on the real node (the project task-executor image, the operator 
         .taskResourcePolicy('Release')
         .build(),
     );
-    await ns.createSandbox(aBatchSandbox('host-timeout', ns.namespace).template(hostTemplate()).tasks({ spec: { process: { command: ['sleep', '30'] }, timeoutSeconds: 5 } }).build());
+    await ns.createSandbox(
+      aBatchSandbox('host-timeout', ns.namespace)
+        .template(hostTemplate())
+        .tasks({ spec: { process: { command: ['sleep', '30'] }, timeoutSeconds: 5 } })
+        .build(),
+    );
 
     const runningLong = await waitForSandbox('host-timeout', 'taskRunning = 1', (bs) => bs.status?.taskRunning === 1);
     figures.host_created_to_task_running_ms = Date.now() - created;
@@ -198,7 +205,10 @@ describe('tasks on the real node (the project task-executor image, the operator 
     expect(short.status).toMatchObject({ taskFailed: 0, taskRunning: 0, taskPending: 0 });
     const [shortPod] = await life.podsOf(short);
     // Release on a sandbox without a pool: the executor forgets the task (46: no task left); the pod stays.
-    await waitUntil(async () => (await executorTasks(podName(shortPod!))).length === 0, { what: 'the finished task deleted on the executor', timeoutMs: 15_000 });
+    await waitUntil(async () => (await executorTasks(podName(shortPod!))).length === 0, {
+      what: 'the finished task deleted on the executor',
+      timeoutMs: 15_000,
+    });
 
     const failed = await waitForSandbox('host-timeout', 'taskFailed = 1', (bs) => bs.status?.taskFailed === 1);
     expect(failed.status).toMatchObject({ taskRunning: 0, taskSucceed: 0 });

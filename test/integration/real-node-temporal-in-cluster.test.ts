@@ -24,7 +24,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await core.deleteNamespace({ name: namespace }).catch(() => {});
-  await waitUntil(async () => (await core.listNamespacedPod({ namespace })).items.length === 0, { what: 'Temporal pods gone', timeoutMs: 60_000 }).catch(() => {});
+  await waitUntil(async () => (await core.listNamespacedPod({ namespace })).items.length === 0, { what: 'Temporal pods gone', timeoutMs: 60_000 }).catch(
+    () => {},
+  );
   await temporal?.removeVolume();
 }, 120_000);
 
@@ -75,7 +77,10 @@ describe('temporal-dev.yaml on the real node', () => {
       namespace,
       body: { metadata: { name: client }, spec: { ...realNodeTemplate(realNode, [{ name: 'client', command: 'sleep 3600' }]).spec } },
     });
-    await waitUntil(async () => (await core.readNamespacedPod({ name: client, namespace })).status?.phase === 'Running', { what: 'client pod Running', timeoutMs: WAIT_MS });
+    await waitUntil(async () => (await core.readNamespacedPod({ name: client, namespace })).status?.phase === 'Running', {
+      what: 'client pod Running',
+      timeoutMs: WAIT_MS,
+    });
     const answer = await execInPod(
       namespace,
       client,

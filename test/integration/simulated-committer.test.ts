@@ -179,9 +179,7 @@ describe('simulated image-committer', () => {
       { what: `pod of ${job} waiting ErrImagePull`, timeoutMs: WAIT_MS },
     );
     expect(pod?.status?.phase).toBe('Pending');
-    expect(pod?.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(
-      /^failed to pull image "registry\.invalid\/committer:x": .*no such host$/,
-    );
+    expect(pod?.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/^failed to pull image "registry\.invalid\/committer:x": .*no such host$/);
   });
 });
 

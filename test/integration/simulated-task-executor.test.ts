@@ -51,7 +51,10 @@ describe('simulated task executor', () => {
 
   it('stops a running task that is no longer desired, and refuses a second active task', async () => {
     await setTasks('p-busy', [{ name: 't-1', process: { command: ['sleep', '30'] } }]);
-    const second = await setTasks('p-busy', [{ name: 't-1', process: { command: ['sleep', '30'] } }, { name: 't-2', process: { command: ['true'] } }]);
+    const second = await setTasks('p-busy', [
+      { name: 't-1', process: { command: ['sleep', '30'] } },
+      { name: 't-2', process: { command: ['true'] } },
+    ]);
     expect(second.status).toBe(500);
     await setTasks('p-busy', []);
     await waitUntil(async () => (await getTasks('p-busy')).length === 0, { what: 'the stopped task to be forgotten', timeoutMs: 30_000 });
@@ -67,13 +70,19 @@ describe('simulated task executor', () => {
     const first = await client.report(pod);
     expect(first?.task).toBe('bs-0');
     expect(first && stateOf(first.status)).toBe('Running');
-    await waitUntil(async () => {
-      const report = await client.report(pod);
-      return report !== null && stateOf(report.status) === 'Succeed';
-    }, { what: 'the task to succeed', timeoutMs: 30_000 });
-    await expect(client.setTasks(pod, [{ name: 'bs-1', process: { command: ['sleep', '30'] } }, { name: 'bs-2', process: { command: ['true'] } }])).rejects.toThrow(
-      /HTTP 500: task bs-2 not started: another task is active/,
+    await waitUntil(
+      async () => {
+        const report = await client.report(pod);
+        return report !== null && stateOf(report.status) === 'Succeed';
+      },
+      { what: 'the task to succeed', timeoutMs: 30_000 },
     );
+    await expect(
+      client.setTasks(pod, [
+        { name: 'bs-1', process: { command: ['sleep', '30'] } },
+        { name: 'bs-2', process: { command: ['true'] } },
+      ]),
+    ).rejects.toThrow(/HTTP 500: task bs-2 not started: another task is active/);
     await client.setTasks(pod, []);
     // An executor that does not answer is no report, not an error.
     expect(await createTaskExecutorClient('http://127.0.0.1:9/{pod}').report(pod)).toBeNull();

@@ -260,8 +260,14 @@ describe('task-executor as a local process (host mode)', () => {
     expect((second.body as { message: string }).message).toContain('maximum concurrent tasks (1) reached');
     expect((await executor.tasks()).map((t) => [t.name, t.processStatus?.running !== undefined])).toEqual([['first', true]]);
 
-    expect(await executor.call('POST', '/tasks', { process: { command: ['true'] } })).toMatchObject({ status: 400, body: { message: 'task name is required' } });
-    expect(await executor.call('POST', '/tasks', sleepTask('first', 1))).toMatchObject({ status: 500, body: { message: 'failed to create task: task first already exists' } });
+    expect(await executor.call('POST', '/tasks', { process: { command: ['true'] } })).toMatchObject({
+      status: 400,
+      body: { message: 'task name is required' },
+    });
+    expect(await executor.call('POST', '/tasks', sleepTask('first', 1))).toMatchObject({
+      status: 500,
+      body: { message: 'failed to create task: task first already exists' },
+    });
     expect(await executor.call('POST', '/tasks', sleepTask('third', 1))).toMatchObject({ status: 500 });
     expect(await executor.call('POST', '/tasks', { name: '..', process: { command: ['true'] } })).toMatchObject({ status: 500 });
     expect(await executor.call('POST', '/tasks', { name: 'container', podTemplateSpec: { spec: {} } })).toMatchObject({ status: 500 });

@@ -136,7 +136,10 @@ describe('tasks workflow (faked activities)', () => {
     await waitFor('bs-0 running on p0, bs-1 pending', () => last(fake)?.taskRunning === 1 && last(fake)?.taskPending === 1);
     expect(fake.sent).toContainEqual({ pod: 'p0', tasks: ['bs-0'] });
 
-    fake.view!.pods = [{ name: 'p0', ip: '10.0.0.1' }, { name: 'p1', ip: '10.0.0.2' }];
+    fake.view!.pods = [
+      { name: 'p0', ip: '10.0.0.1' },
+      { name: 'p1', ip: '10.0.0.2' },
+    ];
     await handle.signal(taskSandboxChangedSignal);
     await waitFor('both running', () => last(fake)?.taskRunning === 2);
     fake.finish('p0', 0);
@@ -147,13 +150,24 @@ describe('tasks workflow (faked activities)', () => {
     await handle.result();
     expect(fake.finalizerRemoved).toBe(true);
     // Both tasks were stopped on their executors before the finalizer went.
-    expect(fake.sent).toEqual(expect.arrayContaining([{ pod: 'p0', tasks: [] }, { pod: 'p1', tasks: [] }]));
+    expect(fake.sent).toEqual(
+      expect.arrayContaining([
+        { pod: 'p0', tasks: [] },
+        { pod: 'p1', tasks: [] },
+      ]),
+    );
     expect(fake.released.sort()).toEqual(['p0', 'p1']);
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'tasks-workflow.json');
   });
 
   it('binds a task an executor already runs to that pod on a fresh start (recovery) instead of sending it elsewhere', async () => {
-    const fake = new FakeTaskSandbox([task('bs-0'), task('bs-1')], [{ name: 'p0', ip: '10.0.0.1' }, { name: 'p1', ip: '10.0.0.2' }]);
+    const fake = new FakeTaskSandbox(
+      [task('bs-0'), task('bs-1')],
+      [
+        { name: 'p0', ip: '10.0.0.1' },
+        { name: 'p1', ip: '10.0.0.2' },
+      ],
+    );
     fake.executors.set('p1', { task: 'bs-0', status: { running: {} } });
     const { handle } = await start(fake);
     await waitFor('both running', () => last(fake)?.taskRunning === 2);

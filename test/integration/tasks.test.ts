@@ -63,10 +63,7 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     expect(done.metadata.finalizers).toContain(FINALIZERS.taskCleanup);
     // Each pod's executor really ran its own task: `echo` exited 0.
     const reports = await Promise.all(pods.map(executorTasks));
-    expect(reports.map((r) => r.map((t) => [t.name, t.processStatus.terminated?.exitCode]))).toEqual([
-      [['hello-tasks-0', 0]],
-      [['hello-tasks-1', 0]],
-    ]);
+    expect(reports.map((r) => r.map((t) => [t.name, t.processStatus.terminated?.exitCode]))).toEqual([[['hello-tasks-0', 0]], [['hello-tasks-1', 0]]]);
 
     await ns.deleteSandbox('hello-tasks');
     await ns.waitForSandboxGone('hello-tasks');
@@ -110,11 +107,19 @@ describe('task dispatch (simulated task-executors run each task as a local proce
   });
 
   it('carries on across an operator restart: the same tasks workflow run counts the same processes to success, none started twice', async () => {
-    const bs = aBatchSandbox('restart', ns.namespace).replicas(2).template().tasks({ spec: { process: { command: ['sleep', '6'] } } }).build();
+    const bs = aBatchSandbox('restart', ns.namespace)
+      .replicas(2)
+      .template()
+      .tasks({ spec: { process: { command: ['sleep', '6'] } } })
+      .build();
     await ns.createSandbox(bs);
     const running = await waitForSandbox('restart', 'both tasks running', (s) => s.status?.taskRunning === 2);
     const startedAt = async () =>
-      Promise.all(['restart-0', 'restart-1'].map(async (pod) => (await executorTasks(pod)).map((t) => (t.processStatus.running ?? t.processStatus.terminated)?.startedAt)));
+      Promise.all(
+        ['restart-0', 'restart-1'].map(async (pod) =>
+          (await executorTasks(pod)).map((t) => (t.processStatus.running ?? t.processStatus.terminated)?.startedAt),
+        ),
+      );
     const before = await startedAt();
     expect(before.flat().filter((t) => t !== undefined)).toHaveLength(2);
     const workflow = tasksWorkflowId({ namespace: ns.namespace, name: 'restart', uid: running.metadata.uid! });
@@ -135,7 +140,11 @@ describe('task dispatch (simulated task-executors run each task as a local proce
     await ns.createPool(aPool('release', ns.namespace).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 1, poolMax: 4 }).build());
     await ns.waitForStablePool('release', (s) => s.available >= 1);
     await ns.createSandbox(
-      aBatchSandbox('release-bs', ns.namespace).poolRef('release').tasks({ spec: { process: { command: ['true'] } } }).taskResourcePolicy('Release').build(),
+      aBatchSandbox('release-bs', ns.namespace)
+        .poolRef('release')
+        .tasks({ spec: { process: { command: ['true'] } } })
+        .taskResourcePolicy('Release')
+        .build(),
     );
     const [pod] = await ns.waitForAllocation('release-bs', 1);
     const released = await waitForSandbox('release-bs', 'pod released', (s) => allocationOf(s, ANNOTATIONS.allocReleased).includes(pod!));
@@ -148,7 +157,12 @@ describe('task dispatch (simulated task-executors run each task as a local proce
   it('lets a deleting sandbox with a running task go when its Pool was deleted first (no finalizer strands it)', async () => {
     await ns.createPool(aPool('doomed', ns.namespace).capacity({ bufferMin: 1, bufferMax: 1, poolMin: 1, poolMax: 2 }).build());
     await ns.waitForStablePool('doomed', (s) => s.available >= 1);
-    await ns.createSandbox(aBatchSandbox('orphan', ns.namespace).poolRef('doomed').tasks({ spec: { process: { command: ['sleep', '60'] } } }).build());
+    await ns.createSandbox(
+      aBatchSandbox('orphan', ns.namespace)
+        .poolRef('doomed')
+        .tasks({ spec: { process: { command: ['sleep', '60'] } } })
+        .build(),
+    );
     await waitForSandbox('orphan', 'its task running', (s) => s.status?.taskRunning === 1);
     await ns.deletePool('doomed');
     await ns.deleteSandbox('orphan');
@@ -156,7 +170,10 @@ describe('task dispatch (simulated task-executors run each task as a local proce
   });
 
   it('rejects a task template without a command (CRD), and reports a shard patch that empties it as InvalidSpec, dispatching nothing', async () => {
-    const noCommand = aBatchSandbox('no-command', ns.namespace).template().tasks({ spec: { process: { args: ['1'] } } } as never).build();
+    const noCommand = aBatchSandbox('no-command', ns.namespace)
+      .template()
+      .tasks({ spec: { process: { args: ['1'] } } } as never)
+      .build();
     await expect(ns.createSandbox(noCommand)).rejects.toMatchObject({ code: 422 });
 
     const emptied = aBatchSandbox('emptied', ns.namespace)

@@ -11,15 +11,18 @@ import { OPERATOR_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js
 import { testKubeConfig } from '../support/stack.js';
 
 const ns = `temporal-dev-${Date.now().toString(36)}`;
-const manifests = parseAllDocuments(readFileSync(join(REPO_ROOT, 'temporal-dev.yaml'), 'utf8')).map(
-  (d) => d.toJS() as KubernetesObject,
-);
+const manifests = parseAllDocuments(readFileSync(join(REPO_ROOT, 'temporal-dev.yaml'), 'utf8')).map((d) => d.toJS() as KubernetesObject);
 
 beforeAll(async () => {
-  await testKubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  await testKubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name: ns } } });
 });
 afterAll(async () => {
-  await testKubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => {});
+  await testKubeConfig()
+    .makeApiClient(CoreV1Api)
+    .deleteNamespace({ name: ns })
+    .catch(() => {});
 });
 
 describe('temporal-dev.yaml', () => {
@@ -27,22 +30,19 @@ describe('temporal-dev.yaml', () => {
     expect(manifests.map((m) => m.kind).sort()).toEqual(['Deployment', 'PersistentVolumeClaim', 'Service']);
   });
 
-  it.each(manifests.map((m) => [`${m.kind}/${m.metadata?.name}`, m] as const))(
-    'server-side applies %s with dryRun=All',
-    async (_name, manifest) => {
-      const api = KubernetesObjectApi.makeApiClient(testKubeConfig());
-      const applied = await api.patch(
-        { ...manifest, metadata: { ...manifest.metadata, namespace: ns } },
-        undefined,
-        'All',
-        'temporal-dev-test',
-        true,
-        PatchStrategy.ServerSideApply,
-      );
-      expect(applied.metadata?.name).toBe(manifest.metadata?.name);
-      expect(applied.metadata?.namespace).toBe(ns);
-    },
-  );
+  it.each(manifests.map((m) => [`${m.kind}/${m.metadata?.name}`, m] as const))('server-side applies %s with dryRun=All', async (_name, manifest) => {
+    const api = KubernetesObjectApi.makeApiClient(testKubeConfig());
+    const applied = await api.patch(
+      { ...manifest, metadata: { ...manifest.metadata, namespace: ns } },
+      undefined,
+      'All',
+      'temporal-dev-test',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    expect(applied.metadata?.name).toBe(manifest.metadata?.name);
+    expect(applied.metadata?.namespace).toBe(ns);
+  });
 
   it('registers every operator search attribute on the dev server', () => {
     const deployment = manifests.find((m) => m.kind === 'Deployment') as unknown as {

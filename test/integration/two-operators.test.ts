@@ -90,7 +90,12 @@ const crd = (namespace: string) => ({ group: GROUP, version: VERSION, namespace 
 async function createPool(namespace: string, name: string, warm: number, poolMax: number) {
   const body = aPool(name, namespace).capacity({ bufferMin: warm, bufferMax: warm, poolMin: 0, poolMax }).scaleMaxUnavailable('100%').build();
   await objects.createNamespacedCustomObject({ ...crd(namespace), plural: POOL.plural, body });
-  cleanups.push(() => temporal.workflow.getHandle(poolWorkflowId(namespace, name)).terminate('test over').then(() => {}));
+  cleanups.push(() =>
+    temporal.workflow
+      .getHandle(poolWorkflowId(namespace, name))
+      .terminate('test over')
+      .then(() => {}),
+  );
   await waitUntil(
     async () => {
       const pool = (await objects.getNamespacedCustomObject({ ...crd(namespace), plural: POOL.plural, name })) as {
@@ -250,9 +255,11 @@ async function expectExactlyOnce(namespace: string, pool: string, count: number)
 
   await waitUntil(
     async () => {
-      const status = ((await objects.getNamespacedCustomObject({ ...crd(namespace), plural: POOL.plural, name: pool })) as {
-        status?: { allocated?: number };
-      }).status;
+      const status = (
+        (await objects.getNamespacedCustomObject({ ...crd(namespace), plural: POOL.plural, name: pool })) as {
+          status?: { allocated?: number };
+        }
+      ).status;
       return status?.allocated === wanted;
     },
     { what: `pool ${pool} status.allocated = ${wanted}`, timeoutMs: 60_000, intervalMs: 250 },

@@ -68,10 +68,11 @@ describe('upstream e2e Pool Allocator Integrity (kwok plays the kubelet)', () =>
     await release('orphan-a');
     await ns.waitForPoolStatus('orphan', 'allocated 0', (s) => s.allocated === 0);
     await ns.core.deleteNamespacedPod({ namespace: ns.namespace, name: former!, gracePeriodSeconds: 0 });
-    await waitUntil(
-      async () => (await ns.runningPoolPods('orphan')).filter((pod) => podName(pod) !== former).length >= 2,
-      { what: 'poolMin (2) Running pods again without the deleted one', timeoutMs: 60_000, intervalMs: 200 },
-    );
+    await waitUntil(async () => (await ns.runningPoolPods('orphan')).filter((pod) => podName(pod) !== former).length >= 2, {
+      what: 'poolMin (2) Running pods again without the deleted one',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     await ns.createSandbox(sandbox('orphan-b', 'orphan'));
     const [next] = await ns.waitForAllocation('orphan-b', 1);
     expect(next).not.toBe(former);
@@ -115,15 +116,15 @@ describe('upstream e2e Pool Allocator Integrity (kwok plays the kubelet)', () =>
     await ns.waitForSandboxGone('iso-a-bs');
     await staysTrue(
       async () =>
-        (await ns.allocatedPods('iso-b-bs')).join() === fromB.join() &&
-        (await ns.podsAlive(fromB)) &&
-        (await ns.poolStatus('iso-b'))?.allocated === 2,
+        (await ns.allocatedPods('iso-b-bs')).join() === fromB.join() && (await ns.podsAlive(fromB)) && (await ns.poolStatus('iso-b'))?.allocated === 2,
       { what: 'iso-b-bs keeps its 2 pods, pool iso-b 2 allocated', ms: STAYS_MS },
     );
   });
 
   it('counts allocations down as sandboxes are released one by one, then serves a new one (upstream e2e 30)', async () => {
-    await ns.createPool(aPool('stagger', ns.namespace).capacity({ bufferMin: 1, bufferMax: 3, poolMin: 3, poolMax: 9 }).recycle('Noop').scaleMaxUnavailable('100%').build());
+    await ns.createPool(
+      aPool('stagger', ns.namespace).capacity({ bufferMin: 1, bufferMax: 3, poolMin: 3, poolMax: 9 }).recycle('Noop').scaleMaxUnavailable('100%').build(),
+    );
     const sizes = { 'stagger-1': 1, 'stagger-3': 3, 'stagger-2': 2 };
     for (const [name, replicas] of Object.entries(sizes)) await ns.createSandbox(sandbox(name, 'stagger', replicas));
     for (const [name, replicas] of Object.entries(sizes)) await ns.waitForAllocation(name, replicas);

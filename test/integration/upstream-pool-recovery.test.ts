@@ -87,7 +87,9 @@ describe.each(modes)('pool state across an $mode (kwok plays the kubelet)', ({ s
   it('does not resurrect released pods after the restart (upstream e2e 16)', async () => {
     const pool = `released-${suffix}`;
     poolsOfCase.push(pool);
-    await ns.createPool(aPool(pool, ns.namespace).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 2, poolMax: 8 }).recycle('Noop').scaleMaxUnavailable('100%').build());
+    await ns.createPool(
+      aPool(pool, ns.namespace).capacity({ bufferMin: 1, bufferMax: 2, poolMin: 2, poolMax: 8 }).recycle('Noop').scaleMaxUnavailable('100%').build(),
+    );
     await ns.createSandbox(sandbox(`${pool}-gone`, pool, 3));
     await ns.waitForAllocation(`${pool}-gone`, 3);
     await ns.deleteSandbox(`${pool}-gone`);

@@ -20,11 +20,12 @@ describe('workflow replay', () => {
     );
   });
 
-  it.each(histories)('replays %s against dist/workflow-bundle.js without non-determinism', async (file) => {
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      join(REPO_ROOT, 'dist', 'workers', 'replay-histories.js'),
-      join(HISTORIES, file),
-    ]);
-    expect(stdout).toContain(`replayed ${join(HISTORIES, file)}`);
-  }, 60_000);
+  it.each(histories)(
+    'replays %s against dist/workflow-bundle.js without non-determinism',
+    async (file) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'dist', 'workers', 'replay-histories.js'), join(HISTORIES, file)]);
+      expect(stdout).toContain(`replayed ${join(HISTORIES, file)}`);
+    },
+    60_000,
+  );
 });

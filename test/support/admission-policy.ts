@@ -38,7 +38,11 @@ export async function deny(policy: DenyingPolicy): Promise<() => Promise<void>> 
   await admission.createValidatingAdmissionPolicyBinding({
     body: {
       metadata: { name },
-      spec: { policyName: name, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } },
+      spec: {
+        policyName: name,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } },
+      },
     },
   });
   try {
@@ -81,7 +85,10 @@ export function noJobsNamed(namespace: string, prefix: string): DenyingPolicy {
     probe: () =>
       batch.createNamespacedJob({
         namespace,
-        body: { metadata: { generateName: `${prefix}-probe-` }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } } },
+        body: {
+          metadata: { generateName: `${prefix}-probe-` },
+          spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'probe' }] } } },
+        },
       }),
   };
 }

@@ -35,28 +35,30 @@ export function fakeBatchSandboxApi() {
   const writes: Write[] = [];
   let rv = 100;
   const failNext: { createPod?: Error; patch?: Error } = {};
-  const patch = (target: string) => async ({ name, body }: { name: string; body: Json }) => {
-    writes.push({ verb: `patch ${target}`, name, body: structuredClone(body) });
-    if (failNext.patch) {
-      const err = failNext.patch;
-      failNext.patch = undefined;
-      throw err;
-    }
-    const current = sandboxes.get(name)!;
-    if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
-    }
-    const { metadata: _, ...rest } = body;
-    const allowed =
-      target === 'status'
-        ? { status: rest.status }
-        : { metadata: { annotations: body.metadata.annotations, finalizers: body.metadata.finalizers }, spec: rest.spec };
-    // Through JSON: absent parts of the patch (undefined) must not touch the object.
-    const updated = mergePatch(current, JSON.parse(JSON.stringify(allowed))) as Json;
-    updated.metadata.resourceVersion = String(++rv);
-    sandboxes.set(name, updated);
-    return structuredClone(updated);
-  };
+  const patch =
+    (target: string) =>
+    async ({ name, body }: { name: string; body: Json }) => {
+      writes.push({ verb: `patch ${target}`, name, body: structuredClone(body) });
+      if (failNext.patch) {
+        const err = failNext.patch;
+        failNext.patch = undefined;
+        throw err;
+      }
+      const current = sandboxes.get(name)!;
+      if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== current.metadata.resourceVersion) {
+        throw new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
+      }
+      const { metadata: _, ...rest } = body;
+      const allowed =
+        target === 'status'
+          ? { status: rest.status }
+          : { metadata: { annotations: body.metadata.annotations, finalizers: body.metadata.finalizers }, spec: rest.spec };
+      // Through JSON: absent parts of the patch (undefined) must not touch the object.
+      const updated = mergePatch(current, JSON.parse(JSON.stringify(allowed))) as Json;
+      updated.metadata.resourceVersion = String(++rv);
+      sandboxes.set(name, updated);
+      return structuredClone(updated);
+    };
   const customObjects = {
     patchNamespacedCustomObject: patch('metadata'),
     patchNamespacedCustomObjectStatus: patch('status'),

@@ -34,9 +34,7 @@ export class FakeClock implements Clock {
     const until = this.nowMs + ms;
     for (;;) {
       await settle();
-      const next = this.pending
-        .filter((p) => p.at <= until)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const next = this.pending.filter((p) => p.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.pending = this.pending.filter((p) => p !== next);
       this.nowMs = next.at;

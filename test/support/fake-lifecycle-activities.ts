@@ -54,7 +54,11 @@ export function apiRejected(message: string): ApplicationFailure {
 export function plannedCommit(snapshot: SnapshotRef, deadlineSeconds = 600): CommitPlanStep {
   return {
     state: 'planned',
-    target: { podName: `${snapshot.name}-source`, nodeName: 'node-0', containers: [{ containerName: 'main', imageUri: `registry.test/${snapshot.name}:snap` }] },
+    target: {
+      podName: `${snapshot.name}-source`,
+      nodeName: 'node-0',
+      containers: [{ containerName: 'main', imageUri: `registry.test/${snapshot.name}:snap` }],
+    },
     deadlineSeconds,
   };
 }

@@ -192,7 +192,13 @@ export class FakePoolCluster {
         for (const name of names) {
           // A pod of that name already exists: counts as created (the real one meets a conflict).
           if (this.pods.has(name)) continue;
-          const digest: PodDigest = { name, resourceVersion: this.bump(), revision: templateRevision(pool.spec.template), createdAt: new Date().toISOString(), phase: 'Pending' };
+          const digest: PodDigest = {
+            name,
+            resourceVersion: this.bump(),
+            revision: templateRevision(pool.spec.template),
+            createdAt: new Date().toISOString(),
+            phase: 'Pending',
+          };
           this.pods.set(name, { digest, owner: pool.metadata.uid! });
           if (this.options.podsReadyOnCreate ?? true) this.makeReady(digest);
         }

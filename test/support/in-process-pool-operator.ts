@@ -73,10 +73,7 @@ export interface InProcessPoolOperatorOptions {
   taskExecutorUrl?: string;
 }
 
-export async function startInProcessPoolOperator(
-  namespace: string,
-  options: InProcessPoolOperatorOptions = {},
-): Promise<InProcessPoolOperator> {
+export async function startInProcessPoolOperator(namespace: string, options: InProcessPoolOperatorOptions = {}): Promise<InProcessPoolOperator> {
   const stack = testStackInfo();
   const kubeConfig = testKubeConfig();
   // TEST_OPERATOR_LOG=debug shows what the in-process operator does (default: warnings only).

@@ -114,11 +114,7 @@ export class PoolNamespace {
   }
 
   async labelPods(names: readonly string[], labels: Record<string, string>): Promise<void> {
-    await Promise.all(
-      names.map((name) =>
-        this.core.patchNamespacedPod({ namespace: this.namespace, name, body: { metadata: { labels } } }, MERGE_PATCH),
-      ),
-    );
+    await Promise.all(names.map((name) => this.core.patchNamespacedPod({ namespace: this.namespace, name, body: { metadata: { labels } } }, MERGE_PATCH)));
   }
 
   // ---- BatchSandboxes ------------------------------------------------------------------------------

@@ -1,11 +1,7 @@
 // The set-up most pool integration files share: one namespace and the whole operator in-process for the
 // file, created before its tests and removed after them. `operator` may be replaced (restart cases).
 import { afterAll, beforeAll } from '@jest/globals';
-import {
-  startInProcessPoolOperator,
-  type InProcessPoolOperator,
-  type InProcessPoolOperatorOptions,
-} from './in-process-pool-operator.js';
+import { startInProcessPoolOperator, type InProcessPoolOperator, type InProcessPoolOperatorOptions } from './in-process-pool-operator.js';
 import { PoolNamespace } from './pool-namespace.js';
 import { describePoolWorkflow } from './pool-workflow-diagnosis.js';
 
@@ -15,10 +11,7 @@ export interface PoolOperatorSuite {
 }
 
 /** By default with the BatchSandbox controller, as the operator runs; a file may leave it out. */
-export function poolOperatorSuite(
-  namePrefix: string,
-  options: InProcessPoolOperatorOptions = { batchSandboxController: true },
-): PoolOperatorSuite {
+export function poolOperatorSuite(namePrefix: string, options: InProcessPoolOperatorOptions = { batchSandboxController: true }): PoolOperatorSuite {
   const suite = { ns: new PoolNamespace(`${namePrefix}-${Date.now().toString(36)}`) } as PoolOperatorSuite;
   beforeAll(async () => {
     await suite.ns.create();

@@ -31,7 +31,10 @@ export function simulateContainerRestarts(core: CoreV1Api, namespace: string, po
             { namespace, name: pod.metadata!.name!, body: { status: { containerStatuses: restartedStatuses(pod, attempt) } } },
             MERGE_PATCH,
           )
-          .then(() => restarted.push(attempt.key), () => undefined);
+          .then(
+            () => restarted.push(attempt.key),
+            () => undefined,
+          );
       }
       await sleep(200);
     }

@@ -282,9 +282,5 @@ function serverBodyFixtures(namespace: string): UpstreamFixture[] {
 
 /** All fixtures, each a fresh object in `namespace`. */
 export function loadUpstreamFixtures(namespace: string, root = upstreamDir()): UpstreamFixture[] {
-  return [
-    ...fileFixtures(root, namespace),
-    ...serverTemplateFixtures(root, namespace),
-    ...serverBodyFixtures(namespace),
-  ];
+  return [...fileFixtures(root, namespace), ...serverTemplateFixtures(root, namespace), ...serverBodyFixtures(namespace)];
 }

@@ -12,10 +12,9 @@ export const recordingWorkflowHistories = (): boolean => Boolean(process.env.REC
 
 export function saveWorkflowHistory(workflowId: string, file: string): void {
   const { temporalAddress } = testStackInfo();
-  const json = execFileSync(
-    resolveToolchain().temporal,
-    ['workflow', 'show', '--workflow-id', workflowId, '--address', temporalAddress, '--output', 'json'],
-    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-  );
+  const json = execFileSync(resolveToolchain().temporal, ['workflow', 'show', '--workflow-id', workflowId, '--address', temporalAddress, '--output', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   writeFileSync(join(REPO_ROOT, 'test', 'histories', file), json);
 }

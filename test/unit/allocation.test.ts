@@ -132,9 +132,7 @@ describe('planAllocation', () => {
 
   it('delivers the same pods again to a sandbox that shows them without a status (a round died between its writes)', () => {
     const unfinished = sandboxView('a', { replicas: 2, allocated: ['p1', 'p2'], status: undefined });
-    expect(plan({}, podViews('p1', 'p2', 'p3'), [unfinished]).deliveries).toEqual([
-      { sandbox: 'a', allocStatus: ['p1', 'p2'], newPods: [] },
-    ]);
+    expect(plan({}, podViews('p1', 'p2', 'p3'), [unfinished]).deliveries).toEqual([{ sandbox: 'a', allocStatus: ['p1', 'p2'], newPods: [] }]);
     // Unless this workflow delivered it itself, and only the status write is not visible yet.
     const known = planAllocation({
       ledger: { p1: 'a', p2: 'a' },
@@ -152,22 +150,16 @@ describe('planAllocation', () => {
   });
 
   it('returns pods it could not deliver to a sandbox whose annotation filled up meanwhile', () => {
-    const result = plan({ p3: 'a', p4: 'a' }, podViews('p1', 'p2', 'p3', 'p4'), [
-      sandboxView('a', { replicas: 3, allocated: ['p1', 'p2'] }),
-    ]);
+    const result = plan({ p3: 'a', p4: 'a' }, podViews('p1', 'p2', 'p3', 'p4'), [sandboxView('a', { replicas: 3, allocated: ['p1', 'p2'] })]);
     expect(result.deliveries).toEqual([{ sandbox: 'a', allocStatus: ['p1', 'p2', 'p3'], newPods: [] }]);
     expect(result.ledger).toEqual({ p1: 'a', p2: 'a', p3: 'a' });
   });
 
   it('releases everything of a deleting sandbox and of one the cluster no longer lists', () => {
-    const result = plan(
-      { p1: 'deleting', p2: 'vanished', p3: 'alive' },
-      podViews('p1', 'p2', 'p3'),
-      [
-        sandboxView('deleting', { deleting: true, allocated: ['p1'], hasAllocationFinalizer: true }),
-        sandboxView('alive', { allocated: ['p3'] }),
-      ],
-    );
+    const result = plan({ p1: 'deleting', p2: 'vanished', p3: 'alive' }, podViews('p1', 'p2', 'p3'), [
+      sandboxView('deleting', { deleting: true, allocated: ['p1'], hasAllocationFinalizer: true }),
+      sandboxView('alive', { allocated: ['p3'] }),
+    ]);
     expect(result.releases).toEqual([
       { sandbox: 'vanished', pods: ['p2'], final: true },
       { sandbox: 'deleting', pods: ['p1'], final: true },
@@ -216,14 +208,10 @@ describe('an annotation naming pods that are not its own (issue 13)', () => {
   const pods = [...podViews('mine', 'theirs')];
 
   it('releases only what the ledger gives a deleting sandbox: not another sandbox pod, not a pod outside the pool', () => {
-    const result = plan(
-      { mine: 'hostile', theirs: 'victim' },
-      pods,
-      [
-        sandboxView('hostile', { deleting: true, allocated: ['mine', 'theirs', 'not-a-pool-pod'], hasAllocationFinalizer: true }),
-        sandboxView('victim', { replicas: 1, allocated: ['theirs'] }),
-      ],
-    );
+    const result = plan({ mine: 'hostile', theirs: 'victim' }, pods, [
+      sandboxView('hostile', { deleting: true, allocated: ['mine', 'theirs', 'not-a-pool-pod'], hasAllocationFinalizer: true }),
+      sandboxView('victim', { replicas: 1, allocated: ['theirs'] }),
+    ]);
     expect(result.releases).toEqual([{ sandbox: 'hostile', pods: ['mine'], final: true }]);
   });
 

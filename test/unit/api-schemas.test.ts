@@ -2,14 +2,7 @@
 // same field. test/integration/crds.test.ts runs the same fixtures against the real apiserver.
 import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
-import {
-  BATCH_SANDBOX,
-  POOL,
-  SANDBOX_SNAPSHOT,
-  batchSandboxSchema,
-  poolSchema,
-  sandboxSnapshotSchema,
-} from '../../api/v1alpha1/index.js';
+import { BATCH_SANDBOX, POOL, SANDBOX_SNAPSHOT, batchSandboxSchema, poolSchema, sandboxSnapshotSchema } from '../../api/v1alpha1/index.js';
 import { invalidObjects, invalidUpdates, validUpdates } from '../fixtures/invalid-objects.js';
 import { loadUpstreamFixtures } from '../support/upstream-fixtures.js';
 
@@ -29,14 +22,15 @@ function schemaFor(object: Record<string, unknown>): z.ZodType {
 
 /** Formats a zod issue path the way the apiserver names fields: spec.shardPatches[0].metadata */
 function fieldOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (field, key) => (typeof key === 'number' ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)),
-    '',
-  );
+  return path.reduce<string>((field, key) => (typeof key === 'number' ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), '');
 }
 
 function issueFields(object: Record<string, unknown>): string[] {
-  return schemaFor(object).safeParse(object).error?.issues.map((issue) => fieldOf(issue.path)) ?? [];
+  return (
+    schemaFor(object)
+      .safeParse(object)
+      .error?.issues.map((issue) => fieldOf(issue.path)) ?? []
+  );
 }
 
 describe('upstream fixtures', () => {
@@ -44,9 +38,7 @@ describe('upstream fixtures', () => {
   const byName = (suffix: string) => fixtures.find((f) => f.name.endsWith(suffix))?.object as any;
 
   it('include every kind, from samples, e2e data and server bodies', () => {
-    expect(new Set(fixtures.map((f) => f.object.kind))).toEqual(
-      new Set([BATCH_SANDBOX.kind, POOL.kind, SANDBOX_SNAPSHOT.kind]),
-    );
+    expect(new Set(fixtures.map((f) => f.object.kind))).toEqual(new Set([BATCH_SANDBOX.kind, POOL.kind, SANDBOX_SNAPSHOT.kind]));
     for (const source of ['samples/', 'e2e-testdata/', 'server-templates/', 'server: ']) {
       expect(fixtures.some((f) => f.name.startsWith(source))).toBe(true);
     }
@@ -64,9 +56,7 @@ describe('upstream fixtures', () => {
     expect(byName('e2e-testdata/pool-with-nodeselector.yaml#0').metadata.labels).toEqual({ accelerator: 'gpu' });
     const recycle = byName('e2e-testdata/pool-with-recycle.yaml#0');
     expect(recycle.spec.template.spec.containers[0].command).toEqual(['sleep', '3600']);
-    expect(byName('e2e-testdata/pool-with-update-strategy.yaml#0').spec.template.spec.containers[0].env).toEqual([
-      { name: 'VERSION', value: 'v1' },
-    ]);
+    expect(byName('e2e-testdata/pool-with-update-strategy.yaml#0').spec.template.spec.containers[0].env).toEqual([{ name: 'VERSION', value: 'v1' }]);
   });
 
   it('read an under-indented quoted scalar the way kubectl does', () => {

@@ -72,7 +72,11 @@ function setup(options: Pick<BatchSandboxControllerOptions, 'assignProfile' | 't
 
 const nonPooled = (replicas: number) => aBatchSandbox('bs', 'ns').replicas(replicas).template();
 const ownPod = (bs: BatchSandbox, i: number) =>
-  aPod(`bs-${i}`, 'ns').label(LABELS.podIndex, String(i)).controlledBy(bs).ready(`10.0.0.${i + 1}`).build();
+  aPod(`bs-${i}`, 'ns')
+    .label(LABELS.podIndex, String(i))
+    .controlledBy(bs)
+    .ready(`10.0.0.${i + 1}`)
+    .build();
 
 describe('BatchSandboxController, non-pooled', () => {
   it('creates the missing pods and writes no status before the first pod exists', async () => {
@@ -123,10 +127,7 @@ describe('BatchSandboxController, non-pooled', () => {
     await t.apply(aBatchSandbox('bs', 'ns').replicas(1).template().build());
     expect(t.verbs().filter((v) => v.startsWith('delete'))).toEqual(['delete pod bs-2', 'delete pod bs-1']);
     expect(t.api.writes.find((w) => w.verb === 'delete pod')!.body).toEqual({ preconditions: { uid: 'uid-bs-2' } });
-    expect(t.events.filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message)).toEqual([
-      'succeed to delete pod bs-2',
-      'succeed to delete pod bs-1',
-    ]);
+    expect(t.events.filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message)).toEqual(['succeed to delete pod bs-2', 'succeed to delete pod bs-1']);
   });
 
   it('reports a failed create, still writes the status of the pods that exist, and retries with backoff', async () => {
@@ -174,7 +175,11 @@ describe('BatchSandboxController, non-pooled', () => {
 
   it('reports a shard patch that cannot be applied and creates the pods before it', async () => {
     const t = setup();
-    await t.apply(nonPooled(2).shardPatches([{}, { spec: { containers: [{ image: 'x' }] } }]).build());
+    await t.apply(
+      nonPooled(2)
+        .shardPatches([{}, { spec: { containers: [{ image: 'x' }] } }])
+        .build(),
+    );
     expect(t.verbs()).toEqual(['create pod bs-0']);
     expect(t.events).toContainEqual({
       type: 'Warning',
@@ -266,21 +271,14 @@ describe('BatchSandboxController, expiry', () => {
 
 describe('BatchSandboxController, pooled', () => {
   const pooled = () => aBatchSandbox('bs', 'ns').replicas(2).poolRef('pool');
-  const poolPod = (name: string, ip: string) =>
-    aPod(name, 'ns').inPool('pool').label(LABELS.batchSandboxName, 'bs').ready(ip).build();
+  const poolPod = (name: string, ip: string) => aPod(name, 'ns').inPool('pool').label(LABELS.batchSandboxName, 'bs').ready(ip).build();
 
   it('reports the pods of alloc-status minus alloc-release, in alloc-status order, and follows their events', async () => {
     const t = setup();
     await t.pool('pool');
     for (const i of [1, 2, 3]) t.pods.deliver(poolPod(`p${i}`, `10.0.0.${i}`));
     // As after the pool's delivery: alloc-status and a first status, which now needs refreshing.
-    await t.apply(
-      pooled()
-        .allocated(['p3', 'p2', 'p1'])
-        .releaseRequested(['p2'])
-        .status({ phase: 'Pending', replicas: 3 })
-        .build(),
-    );
+    await t.apply(pooled().allocated(['p3', 'p2', 'p1']).releaseRequested(['p2']).status({ phase: 'Pending', replicas: 3 }).build());
     expect(t.verbs()).toEqual(['patch metadata bs', 'patch status bs']);
     expect(t.api.get('bs').metadata.annotations[ANNOTATIONS.endpoints]).toBe('["10.0.0.3","10.0.0.1"]');
     expect(t.api.get('bs').status).toMatchObject({ replicas: 2, ready: 2, phase: 'Succeed' });
@@ -351,7 +349,6 @@ describe('BatchSandboxController, pooled', () => {
       conditions: [expect.objectContaining({ type: 'Ready' }), expect.objectContaining({ type: 'Progressing', reason: 'PoolNotFound' })],
     });
   });
-
 });
 
 describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
@@ -378,9 +375,7 @@ describe('BatchSandboxController, auto-assign (poolRef "*")', () => {
     await t.apply(star().template().build());
     expect(t.api.writes.map((w) => w.body?.spec)).toEqual([{ poolRef: 'match', template: null }]);
     expect(t.api.get('bs').spec).toEqual({ replicas: 1, poolRef: 'match' });
-    expect(t.events.map((e) => e.message)).toEqual([
-      'assigned to pool match; spec.template served only to choose it and was removed',
-    ]);
+    expect(t.events.map((e) => e.message)).toEqual(['assigned to pool match; spec.template served only to choose it and was removed']);
   });
 
   it('with no eligible pool: one Warning and a status condition saying why, and a Pool event retries it', async () => {
@@ -473,7 +468,7 @@ describe('BatchSandboxController, pause intent', () => {
     expect(t.api.writes).toEqual([]);
   });
 
-  it('decides a resume refused for its snapshots again on the apiserver\'s: the snapshot cache may lag the sandbox\'s', async () => {
+  it("decides a resume refused for its snapshots again on the apiserver's: the snapshot cache may lag the sandbox's", async () => {
     const resumes: number[] = [];
     const lifecycle = { startResume: async (_ref: unknown, generation: number) => void resumes.push(generation) } as unknown as LifecycleWorkflows;
     const t = setup({ lifecycle });
@@ -507,11 +502,17 @@ describe('BatchSandboxController, pause intent', () => {
     const forged = aBatchSandbox('bs', 'ns').template().generation(1).status({ phase: 'Paused', pauseObservedGeneration: 0 }).build();
     await t.pod(ownPod(forged, 0));
     await t.apply(forged);
-    expect(t.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'PausedPhaseRepaired', message: expect.stringContaining('pods bs-0 still run') })]);
+    expect(t.events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'PausedPhaseRepaired', message: expect.stringContaining('pods bs-0 still run') }),
+    ]);
     expect(t.api.get('bs').status).toMatchObject({ phase: 'Succeed', ready: 1, conditions: [expect.objectContaining({ type: 'Ready' })] });
 
     // A pause asked for now is a pause, not "already paused".
-    await t.apply({ ...structuredClone(t.api.get('bs')), spec: { ...t.api.get('bs').spec, pause: true }, metadata: { ...t.api.get('bs').metadata, generation: 2 } } as BatchSandbox);
+    await t.apply({
+      ...structuredClone(t.api.get('bs')),
+      spec: { ...t.api.get('bs').spec, pause: true },
+      metadata: { ...t.api.get('bs').metadata, generation: 2 },
+    } as BatchSandbox);
     expect(pauses).toEqual([2]);
   });
 

@@ -5,12 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandboxCondition } from '../../api/v1alpha1/conditions.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
-import {
-  computeRuntimeStatus,
-  endpointsPatchValue,
-  sameStatus,
-  statusPatchNeeded,
-} from '../../planners/batch-sandbox-status.js';
+import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../../planners/batch-sandbox-status.js';
 import { aBatchSandbox, type BatchSandboxBuilder } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 
@@ -18,16 +13,20 @@ const NOW = new Date('2026-01-01T00:10:00Z');
 const T0 = '2026-01-01T00:00:00Z';
 const NOW_TEXT = '2026-01-01T00:10:00Z';
 
-const ready = (i: number) => aPod(`bs-${i}`).ready(`10.0.0.${i + 1}`).build();
+const ready = (i: number) =>
+  aPod(`bs-${i}`)
+    .ready(`10.0.0.${i + 1}`)
+    .build();
 const scheduled = (i: number) => aPod(`bs-${i}`).onNode('kwok-node-0').build();
 const failing = (i: number, reason: string) => aPod(`bs-${i}`).onNode('n').waiting(reason).build();
 
-const condition = (
-  type: BatchSandboxCondition['type'],
-  reason: string,
-  message: string,
-  lastTransitionTime = NOW_TEXT,
-): BatchSandboxCondition => ({ type, status: 'True', reason, message, lastTransitionTime });
+const condition = (type: BatchSandboxCondition['type'], reason: string, message: string, lastTransitionTime = NOW_TEXT): BatchSandboxCondition => ({
+  type,
+  status: 'True',
+  reason,
+  message,
+  lastTransitionTime,
+});
 
 const READY = condition('Ready', 'PodsReady', 'Sandbox is running');
 const PROGRESSING = condition('Progressing', 'Creating', 'Sandbox is being created');
@@ -80,13 +79,7 @@ const CASES: Case[] = [
     expected: {
       counters: [4, 4, 1],
       phase: 'Failed',
-      conditions: [
-        condition(
-          'PodFailed',
-          'CrashLoopBackOff',
-          '3/4 observed pods failed; primary reason=CrashLoopBackOff; sample pod=bs-2',
-        ),
-      ],
+      conditions: [condition('PodFailed', 'CrashLoopBackOff', '3/4 observed pods failed; primary reason=CrashLoopBackOff; sample pod=bs-2')],
     },
   },
   {
@@ -169,7 +162,7 @@ describe('computeRuntimeStatus', () => {
     expect(computeRuntimeStatus({ sandbox: sandbox().build(), pods: [ready(0)], now: NOW }).status).toMatchObject({ taskRunning: 0, taskPending: 0 });
   });
 
-  it('acknowledges a generation without a pause intent (as upstream\'s normal flow), but never during a pause or resume', () => {
+  it("acknowledges a generation without a pause intent (as upstream's normal flow), but never during a pause or resume", () => {
     const plain = sandbox().status({ phase: 'Succeed', pauseObservedGeneration: 2 }).build();
     expect(computeRuntimeStatus({ sandbox: plain, pods: [ready(0)], now: NOW }).status.pauseObservedGeneration).toBe(3);
     for (const phase of ['Pausing', 'Paused', 'Resuming'] as const) {
@@ -201,7 +194,9 @@ describe('statusPatchNeeded', () => {
   });
 
   it('writes when a counter changed', () => {
-    const bs = sandbox().status({ phase: 'Succeed', replicas: 1, allocated: 1, ready: 1, conditions: [READY] }).build();
+    const bs = sandbox()
+      .status({ phase: 'Succeed', replicas: 1, allocated: 1, ready: 1, conditions: [READY] })
+      .build();
     expect(statusPatchNeeded(bs, { ...bs.status!, ready: 0 })).toBe(true);
   });
 });

@@ -53,11 +53,18 @@ describe('slowStepsOf', () => {
       eventsOf([
         event(0, 'ACTIVITY_TASK_SCHEDULED', { activityTaskScheduledEventAttributes: { activityType: { name: 'createPoolPods' } } }),
         event(6_500, 'ACTIVITY_TASK_STARTED', {
-          activityTaskStartedEventAttributes: { scheduledEventId: String(first), attempt: 2, identity: 'operator-1', lastFailure: { message: 'activity Heartbeat timeout' } },
+          activityTaskStartedEventAttributes: {
+            scheduledEventId: String(first),
+            attempt: 2,
+            identity: 'operator-1',
+            lastFailure: { message: 'activity Heartbeat timeout' },
+          },
         }),
         event(6_900, 'ACTIVITY_TASK_COMPLETED', { activityTaskCompletedEventAttributes: { scheduledEventId: String(first) } }),
         event(7_000, 'ACTIVITY_TASK_SCHEDULED', { activityTaskScheduledEventAttributes: { activityType: { name: 'writePoolStatus' } } }),
-        event(7_010, 'ACTIVITY_TASK_STARTED', { activityTaskStartedEventAttributes: { scheduledEventId: String(first + 3), attempt: 1, identity: 'operator-1' } }),
+        event(7_010, 'ACTIVITY_TASK_STARTED', {
+          activityTaskStartedEventAttributes: { scheduledEventId: String(first + 3), attempt: 1, identity: 'operator-1' },
+        }),
         event(7_100, 'ACTIVITY_TASK_COMPLETED', { activityTaskCompletedEventAttributes: { scheduledEventId: String(first + 3) } }),
       ]),
       3_000,

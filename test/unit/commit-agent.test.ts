@@ -7,8 +7,20 @@ import { ContainerNotFound } from '../../image-committer/pod-container.js';
 import { commitAgentUrl } from '../../planners/commit-agent-endpoint.js';
 import { aPod } from '../builders/pod.js';
 
-const request = (key: string): CommitRequest => ({ key, pod: 'sb-0', namespace: 'team', targets: [{ container: 'main', imageUri: 'r.local/sb-main:snap-gen2' }] });
-const committed: CommittedContainer = { name: 'main', image: 'r.local/sb-main:snap-gen2', digest: 'sha256:aa', frozenMs: 90, commitPushMs: 200, layerBytes: 1000 };
+const request = (key: string): CommitRequest => ({
+  key,
+  pod: 'sb-0',
+  namespace: 'team',
+  targets: [{ container: 'main', imageUri: 'r.local/sb-main:snap-gen2' }],
+});
+const committed: CommittedContainer = {
+  name: 'main',
+  image: 'r.local/sb-main:snap-gen2',
+  digest: 'sha256:aa',
+  frozenMs: 90,
+  commitPushMs: 200,
+  layerBytes: 1000,
+};
 
 /** A commit the test ends by hand. */
 function manualRun() {
@@ -57,7 +69,12 @@ describe('CommitAgent', () => {
     agent.start(request('flaky'));
     runs[0]!.fail(new ContainerNotFound('container main of pod team/sb-0 is not running on this node'));
     runs[1]!.fail(new Error('connect ECONNREFUSED'));
-    expect(await agent.wait('gone', 1000)).toEqual({ key: 'gone', state: 'failed', permanent: true, message: 'container main of pod team/sb-0 is not running on this node' });
+    expect(await agent.wait('gone', 1000)).toEqual({
+      key: 'gone',
+      state: 'failed',
+      permanent: true,
+      message: 'container main of pod team/sb-0 is not running on this node',
+    });
     expect(await agent.wait('flaky', 1000)).toEqual({ key: 'flaky', state: 'failed', permanent: false, message: 'connect ECONNREFUSED' });
   });
 

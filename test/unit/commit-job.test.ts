@@ -56,12 +56,7 @@ describe('buildCommitJob', () => {
                 image: 'opensandbox-temporal-operator/image-committer:0.1.0',
                 imagePullPolicy: 'IfNotPresent',
                 command: ['/usr/local/bin/image-committer'],
-                args: [
-                  'bs-0',
-                  'team-a',
-                  'sandbox:registry.local:5000/bs-sandbox:snap-gen3',
-                  'egress:registry.local:5000/bs-egress:snap-gen3',
-                ],
+                args: ['bs-0', 'team-a', 'sandbox:registry.local:5000/bs-sandbox:snap-gen3', 'egress:registry.local:5000/bs-egress:snap-gen3'],
                 env: [{ name: 'CONTAINERD_SOCKET', value: '/var/run/containerd/containerd.sock' }],
                 volumeMounts: [{ name: 'containerd-sock', mountPath: '/var/run/containerd/containerd.sock' }],
                 securityContext: SECURITY,
@@ -133,7 +128,11 @@ describe('commitJobOutcome', () => {
       { conditions: [{ type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded' }] },
       { state: 'failed', reason: 'Timeout', message: 'commit job bs-pause-commit ran longer than its deadline of 600s' },
     ],
-    ['Failed without details', { conditions: [{ type: 'Failed', status: 'True' }] }, { state: 'failed', reason: 'CommitJobFailed', message: 'Commit job failed' }],
+    [
+      'Failed without details',
+      { conditions: [{ type: 'Failed', status: 'True' }] },
+      { state: 'failed', reason: 'CommitJobFailed', message: 'Commit job failed' },
+    ],
     ['a False condition counts for nothing', { conditions: [{ type: 'Failed', status: 'False' }] }, { state: 'running' }],
   ])('%s', (_name, status, outcome) => {
     expect(commitJobOutcome(job(status))).toEqual(outcome);
@@ -143,10 +142,11 @@ describe('commitJobOutcome', () => {
 describe('readCommitResult', () => {
   const RESULT = { containers: [{ name: 'sandbox', image: 'r/bs-sandbox:snap-gen3', digest: 'sha256:0123' }] };
   const jobPod = (name: string, exitCode: number, message: string, label = 'batch.kubernetes.io/job-name'): V1Pod => {
-    const pod = aPod(name).label(label, 'bs-pause-commit').phase(exitCode === 0 ? 'Succeeded' : 'Failed').build();
-    pod.status!.containerStatuses = [
-      { name: 'commit', image: 'c', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message } } },
-    ];
+    const pod = aPod(name)
+      .label(label, 'bs-pause-commit')
+      .phase(exitCode === 0 ? 'Succeeded' : 'Failed')
+      .build();
+    pod.status!.containerStatuses = [{ name: 'commit', image: 'c', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message } } }];
     return pod;
   };
 
@@ -168,15 +168,24 @@ describe('readCommitResult', () => {
 
 describe('withLastAttempt', () => {
   const attempt = (name: string, exitCode: number, message: string, finishedAt: string): V1Pod => {
-    const pod = aPod(name).phase(exitCode === 0 ? 'Succeeded' : 'Failed').build();
+    const pod = aPod(name)
+      .phase(exitCode === 0 ? 'Succeeded' : 'Failed')
+      .build();
     pod.status!.containerStatuses = [
-      { name: 'commit', image: 'c', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message, finishedAt: new Date(finishedAt) } } },
+      {
+        name: 'commit',
+        image: 'c',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { exitCode, message, finishedAt: new Date(finishedAt) } },
+      },
     ];
     return pod;
   };
   const failed: CommitJobOutcome = { state: 'failed', reason: 'Timeout', message: 'commit job j ran longer than its deadline of 8s' };
 
-  it('adds the latest failed attempt\'s message to a failed Job, so the user sees why it failed', () => {
+  it("adds the latest failed attempt's message to a failed Job, so the user sees why it failed", () => {
     const pods = [
       attempt('try-2', 1, 'push r/x:1: unauthorized: authentication required', '2026-01-01T00:00:20Z'),
       attempt('try-1', 1, 'container c of pod ns/p not found', '2026-01-01T00:00:10Z'),

@@ -22,7 +22,9 @@ describe('commitPodStartFailure', () => {
   });
 
   it('leaves out a missing kubelet message', () => {
-    expect(commitPodStartFailure('j', [jobPod({ reason: 'ErrImagePull' })])?.message).toBe('commit job j cannot start: ErrImagePull (image registry.local/image-committer:v9)');
+    expect(commitPodStartFailure('j', [jobPod({ reason: 'ErrImagePull' })])?.message).toBe(
+      'commit job j cannot start: ErrImagePull (image registry.local/image-committer:v9)',
+    );
   });
 
   it('looks at init containers too', () => {

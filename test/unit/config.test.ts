@@ -96,10 +96,7 @@ describe('loadConfig overrides', () => {
   });
 
   it('reads the Temporal connection settings', () => {
-    const { temporal } = load(
-      ['--temporal-address', 'temporal.example.com:7233', '--temporal-namespace', 'ops.a1b2c', '--temporal-task-queue=q1'],
-      {},
-    );
+    const { temporal } = load(['--temporal-address', 'temporal.example.com:7233', '--temporal-namespace', 'ops.a1b2c', '--temporal-task-queue=q1'], {});
     expect(temporal).toEqual({ address: 'temporal.example.com:7233', namespace: 'ops.a1b2c', taskQueue: 'q1', tls: false });
   });
 
@@ -212,7 +209,8 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
     { env: { RESUME_PULL_SECRET: '-pull' }, message: 'RESUME_PULL_SECRET (--resume-pull-secret): expected the name of an image pull Secret' },
     {
       argv: ['--image-committer-image', 'Image Committer'],
-      message: 'IMAGE_COMMITTER_IMAGE (--image-committer-image): expected an image reference, e.g. registry.example.com/image-committer:v1, got "Image Committer"',
+      message:
+        'IMAGE_COMMITTER_IMAGE (--image-committer-image): expected an image reference, e.g. registry.example.com/image-committer:v1, got "Image Committer"',
     },
     { env: { IMAGE_COMMITTER_IMAGE: 'committer:' }, message: 'IMAGE_COMMITTER_IMAGE (--image-committer-image): expected an image reference' },
     {
@@ -238,7 +236,8 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
     { env: { RESUME_TIMEOUT: 'soon' }, message: 'RESUME_TIMEOUT (--resume-timeout): expected a positive duration, e.g. 10m, got "soon"' },
     {
       argv: ['--task-executor-url=http://executor:5758'],
-      message: 'TASK_EXECUTOR_URL (--task-executor-url): expected an http(s) URL template naming the pod by {podIP} or {pod}, e.g. http://{podIP}:5758, got "http://executor:5758"',
+      message:
+        'TASK_EXECUTOR_URL (--task-executor-url): expected an http(s) URL template naming the pod by {podIP} or {pod}, e.g. http://{podIP}:5758, got "http://executor:5758"',
     },
     { env: { TASK_EXECUTOR_URL: 'ftp://{podIP}:5758' }, message: 'TASK_EXECUTOR_URL (--task-executor-url): expected an http(s) URL template' },
   ];
@@ -248,10 +247,7 @@ describe('loadConfig rejects bad values, naming the key in both spellings', () =
 
   it('reports every bad key at once', () => {
     const lines = problemOf(['--roles', 'dance', '--log-level', 'loud']).split('\n');
-    expect(lines).toEqual([
-      expect.stringContaining('OPERATOR_ROLES (--roles)'),
-      expect.stringContaining('LOG_LEVEL (--log-level)'),
-    ]);
+    expect(lines).toEqual([expect.stringContaining('OPERATOR_ROLES (--roles)'), expect.stringContaining('LOG_LEVEL (--log-level)')]);
   });
 
   it('never echoes a secret', () => {
@@ -272,13 +268,19 @@ describe('loadConfig commit agents', () => {
       token: 's3cret',
     });
     expect(
-      load([], { COMMIT_AGENT_TOKEN_FILE: '/agent/token', COMMIT_AGENT_NAMESPACE: 'agents', COMMIT_AGENT_SELECTOR: 'app=agent,tier=node', COMMIT_AGENT_PORT: '9000' })
-        .snapshot.commitAgent,
+      load([], {
+        COMMIT_AGENT_TOKEN_FILE: '/agent/token',
+        COMMIT_AGENT_NAMESPACE: 'agents',
+        COMMIT_AGENT_SELECTOR: 'app=agent,tier=node',
+        COMMIT_AGENT_PORT: '9000',
+      }).snapshot.commitAgent,
     ).toEqual({ namespace: 'agents', selector: 'app=agent,tier=node', port: 9000, token: 's3cret' });
   });
 
   it('names the bad key: an unreadable or empty token file, no namespace, a bad selector or port', () => {
-    expect(problemOf(['--commit-agent-token-file=/agent/missing'], { POD_NAMESPACE: 'ns' })).toMatch(/COMMIT_AGENT_TOKEN_FILE \(--commit-agent-token-file\).*non-empty token/);
+    expect(problemOf(['--commit-agent-token-file=/agent/missing'], { POD_NAMESPACE: 'ns' })).toMatch(
+      /COMMIT_AGENT_TOKEN_FILE \(--commit-agent-token-file\).*non-empty token/,
+    );
     expect(problemOf(['--commit-agent-token-file=/agent/empty'], { POD_NAMESPACE: 'ns' })).toMatch(/COMMIT_AGENT_TOKEN_FILE/);
     expect(problemOf(['--commit-agent-token-file=/agent/token'])).toMatch(/COMMIT_AGENT_NAMESPACE \(--commit-agent-namespace\).*POD_NAMESPACE is unset/);
     expect(problemOf(['--commit-agent-selector=a b'])).toMatch(/COMMIT_AGENT_SELECTOR/);

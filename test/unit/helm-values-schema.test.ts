@@ -86,11 +86,27 @@ describe('values.schema.json', () => {
 
   // Samples on both sides of each check; `env` is what the Deployment sets from the value.
   const cases: { value: string; env: (v: string) => Record<string, string>; samples: string[] }[] = [
-    { value: 'watchNamespace', env: (v) => ({ WATCH_NAMESPACE: v }), samples: ['', 'sandboxes', 'team-a', 'Team', '-a', 'a.b', 'a'.repeat(63), 'a'.repeat(64)] },
+    {
+      value: 'watchNamespace',
+      env: (v) => ({ WATCH_NAMESPACE: v }),
+      samples: ['', 'sandboxes', 'team-a', 'Team', '-a', 'a.b', 'a'.repeat(63), 'a'.repeat(64)],
+    },
     {
       value: 'temporal.address',
       env: (v) => ({ TEMPORAL_ADDRESS: v }),
-      samples: ['temporal-frontend.temporal:7233', '10.0.0.1:7233', '[::1]:7233', 'temporal:1', 'temporal:65535', 'temporal:65536', 'temporal:0', 'temporal', ':7233', 'http://temporal:7233', 'temporal:port'],
+      samples: [
+        'temporal-frontend.temporal:7233',
+        '10.0.0.1:7233',
+        '[::1]:7233',
+        'temporal:1',
+        'temporal:65535',
+        'temporal:65536',
+        'temporal:0',
+        'temporal',
+        ':7233',
+        'http://temporal:7233',
+        'temporal:port',
+      ],
     },
     { value: 'temporal.namespace', env: (v) => ({ TEMPORAL_NAMESPACE: v }), samples: ['default', 'team.prod-1', 'my_ns', '-x', 'a b'] },
     { value: 'temporal.taskQueue', env: (v) => ({ TEMPORAL_TASK_QUEUE: v }), samples: ['opensandbox-operator', 'q.1', 'a b'] },
@@ -98,7 +114,15 @@ describe('values.schema.json', () => {
     {
       value: 'snapshot.registry',
       env: (v) => ({ SNAPSHOT_REGISTRY: v }),
-      samples: ['', 'registry.example.com', 'localhost:5000', 'ghcr.io/org/snapshots', 'https://registry.example.com', 'registry.example.com/Snaps', 'registry.example.com/snaps:v1'],
+      samples: [
+        '',
+        'registry.example.com',
+        'localhost:5000',
+        'ghcr.io/org/snapshots',
+        'https://registry.example.com',
+        'registry.example.com/Snaps',
+        'registry.example.com/snaps:v1',
+      ],
     },
     { value: 'snapshot.pushSecret', env: (v) => ({ SNAPSHOT_PUSH_SECRET: v }), samples: ['snapshot-push', 'push.secret', 'Push', 'push_secret'] },
     { value: 'snapshot.resumePullSecret', env: (v) => ({ RESUME_PULL_SECRET: v }), samples: ['pull', 'Pull'] },
@@ -107,7 +131,11 @@ describe('values.schema.json', () => {
       env: (v) => ({ IMAGE_COMMITTER_IMAGE: v }),
       samples: ['image-committer:dev', 'ghcr.io/org/committer:v1', `registry:5000/c@sha256:${'a'.repeat(64)}`, 'Committer', 'a b', 'committer:'],
     },
-    { value: 'snapshot.containerdSocketPath', env: (v) => ({ CONTAINERD_SOCKET_PATH: v }), samples: ['/run/containerd/containerd.sock', 'run/containerd.sock', '/a b'] },
+    {
+      value: 'snapshot.containerdSocketPath',
+      env: (v) => ({ CONTAINERD_SOCKET_PATH: v }),
+      samples: ['/run/containerd/containerd.sock', 'run/containerd.sock', '/a b'],
+    },
     // Below the default pause timeout (15m), which must exceed it.
     { value: 'snapshot.commitJobTimeout', env: (v) => ({ COMMIT_JOB_TIMEOUT: v }), samples: ['90s', '5m', '1m30s', '10', 'ten', '-5m', '5 m'] },
     // Above the default commit Job timeout (10m).
@@ -127,7 +155,11 @@ describe('values.schema.json', () => {
 
   it('takes the http ports a Service and a probe can use, all of which the operator takes', () => {
     for (const port of [1, 8081, 65535]) {
-      expect({ port, schema: schemaAccepts('httpPort', port), operator: operatorAccepts({ OPERATOR_HTTP_ADDRESS: `:${port}` }) }).toEqual({ port, schema: true, operator: true });
+      expect({ port, schema: schemaAccepts('httpPort', port), operator: operatorAccepts({ OPERATOR_HTTP_ADDRESS: `:${port}` }) }).toEqual({
+        port,
+        schema: true,
+        operator: true,
+      });
     }
     for (const port of [0, 65536, 8081.5]) expect({ port, schema: schemaAccepts('httpPort', port) }).toEqual({ port, schema: false });
   });

@@ -15,7 +15,10 @@ describe('baseImageOf', () => {
   });
 
   it('normalises a Docker Hub name', () => {
-    const inspected = { status: { imageRef: `docker.io/library/busybox@${DIGEST}` }, info: { runtimeSpec: { annotations: { 'io.kubernetes.cri.image-name': 'busybox:1.36' } } } };
+    const inspected = {
+      status: { imageRef: `docker.io/library/busybox@${DIGEST}` },
+      info: { runtimeSpec: { annotations: { 'io.kubernetes.cri.image-name': 'busybox:1.36' } } },
+    };
     expect(baseImageOf(inspected, 'main')).toBe(`registry-1.docker.io/library/busybox@${DIGEST}`);
   });
 

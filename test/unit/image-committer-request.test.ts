@@ -2,12 +2,7 @@
 // environment with errors naming the bad variable, and upstream's insecure-registry guess.
 import { describe, expect, it } from '@jest/globals';
 import { buildCommitJob, buildUnpauseJob, DEFAULT_COMMIT_JOB_SETTINGS } from '../../planners/commit-job.js';
-import {
-  isInsecureRegistry,
-  parseCommitterArgs,
-  parseCommitterEnvironment,
-  UsageError,
-} from '../../image-committer/committer-request.js';
+import { isInsecureRegistry, parseCommitterArgs, parseCommitterEnvironment, UsageError } from '../../image-committer/committer-request.js';
 import { describeCommand, errorLines } from '../../image-committer/node-tool.js';
 
 const snapshot = { metadata: { name: 'sb-pause', namespace: 'team-a', uid: 'u1' } };

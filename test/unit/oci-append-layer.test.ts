@@ -2,14 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { appendedImage } from '../../oci/append-layer.js';
 import type { ImageConfig, ImageManifest } from '../../oci/image-schema.js';
-import {
-  DOCKER_CONFIG,
-  DOCKER_LAYER_GZIP,
-  DOCKER_MANIFEST,
-  OCI_CONFIG,
-  OCI_LAYER_GZIP,
-  OCI_MANIFEST,
-} from '../../oci/media-types.js';
+import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../oci/media-types.js';
 import type { ResolvedImage } from '../../oci/platform-manifest.js';
 
 const digest = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
@@ -64,10 +57,7 @@ describe('appendedImage', () => {
       ...baseConfig,
       created: history.created,
       rootfs: { type: 'layers', diff_ids: [digest('diff-1'), digest('diff-2')] },
-      history: [
-        ...baseConfig.history!,
-        { created: history.created, created_by: 'image-committer ns/pod sandbox', comment: 'sandbox snapshot' },
-      ],
+      history: [...baseConfig.history!, { created: history.created, created_by: 'image-committer ns/pod sandbox', comment: 'sandbox snapshot' }],
     });
   });
 

@@ -42,8 +42,6 @@ describe('parseDockerConfig', () => {
   it('keeps other fields and names the source of a bad file', () => {
     expect(parseDockerConfig('{"auths":{},"credsStore":"desktop"}', 'x')).toEqual({ auths: {}, credsStore: 'desktop' });
     expect(() => parseDockerConfig('{', '/secret/config.json')).toThrow('docker config /secret/config.json is not JSON');
-    expect(() => parseDockerConfig('{"auths":{"r.io":{"auth":1}}}', 'secret ns/push')).toThrow(
-      'docker config secret ns/push is malformed',
-    );
+    expect(() => parseDockerConfig('{"auths":{"r.io":{"auth":1}}}', 'secret ns/push')).toThrow('docker config secret ns/push is malformed');
   });
 });

@@ -39,13 +39,17 @@ describe('compressLayer', () => {
     const tar = Buffer.alloc(9.5 * 1024 * 1024);
     for (let i = 0, x = 7; i < tar.length; i++) tar[i] = x = (x * 1103515245 + 12345) & 0xff;
     const inOne = await compress(Readable.from([tar]));
-    const inOddChunks = await compress(Readable.from(Array.from({ length: Math.ceil(tar.length / 65_521) }, (_, i) => tar.subarray(i * 65_521, (i + 1) * 65_521))));
+    const inOddChunks = await compress(
+      Readable.from(Array.from({ length: Math.ceil(tar.length / 65_521) }, (_, i) => tar.subarray(i * 65_521, (i + 1) * 65_521))),
+    );
     expect(gunzipSync(inOne.gzip).equals(tar)).toBe(true);
     expect(inOne.digest).toBe(inOddChunks.digest);
     expect(inOne.digest).toBe(sha256(inOne.gzip));
     expect(inOne.diffId).toBe(sha256(tar));
     // Three members: three gzip headers (1f 8b 08) where blocks start.
-    const headers = [...inOne.gzip.entries()].filter(([i]) => inOne.gzip[i] === 0x1f && inOne.gzip[i + 1] === 0x8b && inOne.gzip[i + 2] === 0x08 && inOne.gzip[i + 3] === 0x00);
+    const headers = [...inOne.gzip.entries()].filter(
+      ([i]) => inOne.gzip[i] === 0x1f && inOne.gzip[i + 1] === 0x8b && inOne.gzip[i + 2] === 0x08 && inOne.gzip[i + 3] === 0x00,
+    );
     expect(headers.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -86,12 +90,34 @@ describe('reproducibleTar', () => {
 
   it('writes the entries in order, owned by root, dated the epoch unless told, with their modes', async () => {
     const mtime = new Date('2025-01-02T03:04:05Z');
-    const headers: { name: string; type: string; mode: number; uid: number; gid: number; uname: string; gname: string; mtime: number; linkname: string | null; content: string }[] = [];
+    const headers: {
+      name: string;
+      type: string;
+      mode: number;
+      uid: number;
+      gid: number;
+      uname: string;
+      gname: string;
+      mtime: number;
+      linkname: string | null;
+      content: string;
+    }[] = [];
     for await (const entry of reproducibleTar([...entries, { type: 'file', path: 'dated', content: '', mtime }]).pipe(extract())) {
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
       const h = entry.header;
-      headers.push({ name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname, mtime: h.mtime.getTime(), linkname: h.linkname, content: Buffer.concat(chunks).toString() });
+      headers.push({
+        name: h.name,
+        type: h.type,
+        mode: h.mode,
+        uid: h.uid,
+        gid: h.gid,
+        uname: h.uname,
+        gname: h.gname,
+        mtime: h.mtime.getTime(),
+        linkname: h.linkname,
+        content: Buffer.concat(chunks).toString(),
+      });
     }
     const root = { uid: 0, gid: 0, uname: '', gname: '', mtime: 0 };
     expect(headers).toEqual([

@@ -21,21 +21,15 @@ describe('parseImageReference', () => {
     expect(parseImageReference(text)).toEqual(expected);
   });
 
-  it.each(['', 'App', 'a//b', 'app:', 'https://r.io/app', 'app@sha256:abc', `app@sha512:${'ab'.repeat(64)}`, 'a b'])(
-    'rejects %j, naming it',
-    (text) => {
-      expect(() => parseImageReference(text)).toThrow(JSON.stringify(text));
-    },
-  );
+  it.each(['', 'App', 'a//b', 'app:', 'https://r.io/app', 'app@sha256:abc', `app@sha512:${'ab'.repeat(64)}`, 'a b'])('rejects %j, naming it', (text) => {
+    expect(() => parseImageReference(text)).toThrow(JSON.stringify(text));
+  });
 });
 
 describe('formatReference', () => {
-  it.each(['registry-1.docker.io/library/busybox', 'localhost:5000/app:dev', `r.io/app@${DIGEST}`, `r.io/app:v1@${DIGEST}`])(
-    'round-trips %s',
-    (text) => {
-      expect(formatReference(parseImageReference(text))).toBe(text);
-    },
-  );
+  it.each(['registry-1.docker.io/library/busybox', 'localhost:5000/app:dev', `r.io/app@${DIGEST}`, `r.io/app:v1@${DIGEST}`])('round-trips %s', (text) => {
+    expect(formatReference(parseImageReference(text))).toBe(text);
+  });
 
   it('spells out the normalized registry and repository', () => {
     expect(formatReference(parseImageReference('busybox:1'))).toBe('registry-1.docker.io/library/busybox:1');

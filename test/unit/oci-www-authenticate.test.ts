@@ -3,11 +3,7 @@ import { parseAuthChallenge } from '../../oci/www-authenticate.js';
 
 describe('parseAuthChallenge', () => {
   it('reads a Bearer challenge with quoted parameters', () => {
-    expect(
-      parseAuthChallenge(
-        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
-      ),
-    ).toEqual({
+    expect(parseAuthChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"')).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/busybox:pull' },
     });

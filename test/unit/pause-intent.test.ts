@@ -13,8 +13,7 @@ function sandbox(phase: BatchSandboxPhase | undefined, pause: boolean | undefine
   return phase === undefined && observed === 0 ? builder : builder.status({ ...(phase ? { phase } : {}), pauseObservedGeneration: observed });
 }
 
-const goodSnapshot = (generation = 2) =>
-  aSandboxSnapshot('bs-pause').pauseOf(aBatchSandbox('bs').build(), generation).succeeded().build();
+const goodSnapshot = (generation = 2) => aSandboxSnapshot('bs-pause').pauseOf(aBatchSandbox('bs').build(), generation).succeeded().build();
 
 type Row = [string, BatchSandboxBuilder, SandboxSnapshot[], PauseIntentDecision | Partial<PauseIntentDecision>];
 
@@ -38,7 +37,13 @@ describe('decidePauseIntent', () => {
       'pause=true while Pending is rejected, not left hanging',
       sandbox('Pending', true, 2, 1),
       [],
-      { action: 'reject', generation: 2, condition: 'PauseFailed', reason: 'NotRunning', message: 'pause needs a running sandbox (phase Succeed); phase is Pending' },
+      {
+        action: 'reject',
+        generation: 2,
+        condition: 'PauseFailed',
+        reason: 'NotRunning',
+        message: 'pause needs a running sandbox (phase Succeed); phase is Pending',
+      },
     ],
     [
       'pause=true before any status is rejected',
@@ -48,11 +53,31 @@ describe('decidePauseIntent', () => {
     ],
     ['pause=true on a Failed sandbox is rejected', sandbox('Failed', true, 3, 2), [], { action: 'reject', condition: 'PauseFailed', reason: 'NotRunning' }],
     // R1: spec changes while paused
-    ['R1: a renewal while Paused (pause=true, new generation) is only acknowledged', sandbox('Paused', true, 5, 4), [goodSnapshot()], { action: 'acknowledge', generation: 5 }],
-    ['R1: even with no snapshot in sight, Paused + pause=true never re-runs the pause', sandbox('Paused', true, 5, 4), [], { action: 'acknowledge', generation: 5 }],
-    ['a renewal after a resume (pause=false, Succeed) is only acknowledged (B12)', sandbox('Succeed', false, 7, 6), [], { action: 'acknowledge', generation: 7 }],
+    [
+      'R1: a renewal while Paused (pause=true, new generation) is only acknowledged',
+      sandbox('Paused', true, 5, 4),
+      [goodSnapshot()],
+      { action: 'acknowledge', generation: 5 },
+    ],
+    [
+      'R1: even with no snapshot in sight, Paused + pause=true never re-runs the pause',
+      sandbox('Paused', true, 5, 4),
+      [],
+      { action: 'acknowledge', generation: 5 },
+    ],
+    [
+      'a renewal after a resume (pause=false, Succeed) is only acknowledged (B12)',
+      sandbox('Succeed', false, 7, 6),
+      [],
+      { action: 'acknowledge', generation: 7 },
+    ],
     // Resume
-    ['pause=false on a Paused sandbox with its snapshot starts a resume', sandbox('Paused', false, 6, 5), [goodSnapshot()], { action: 'startResume', generation: 6 }],
+    [
+      'pause=false on a Paused sandbox with its snapshot starts a resume',
+      sandbox('Paused', false, 6, 5),
+      [goodSnapshot()],
+      { action: 'startResume', generation: 6 },
+    ],
     [
       'pause=false on a Paused sandbox without snapshot is rejected, staying Paused',
       sandbox('Paused', false, 6, 5),
@@ -68,7 +93,12 @@ describe('decidePauseIntent', () => {
     [
       'a snapshot of the same name controlled by another sandbox (other UID) does not count',
       sandbox('Paused', false, 6, 5),
-      [aSandboxSnapshot('bs-pause').pauseOf({ ...aBatchSandbox('bs').build(), metadata: { name: 'bs', uid: 'old-uid' } }).succeeded().build()],
+      [
+        aSandboxSnapshot('bs-pause')
+          .pauseOf({ ...aBatchSandbox('bs').build(), metadata: { name: 'bs', uid: 'old-uid' } })
+          .succeeded()
+          .build(),
+      ],
       { action: 'reject', reason: 'SnapshotNotFound' },
     ],
     [
@@ -77,13 +107,28 @@ describe('decidePauseIntent', () => {
       [],
       { action: 'reject', condition: 'ResumeFailed', reason: 'NotPaused', message: 'resume needs a paused sandbox (phase Paused); phase is Pending' },
     ],
-    ['pause=false on a sandbox whose resume failed (Failed) is rejected', sandbox('Failed', false, 8, 7), [goodSnapshot()], { action: 'reject', condition: 'ResumeFailed', reason: 'NotPaused' }],
+    [
+      'pause=false on a sandbox whose resume failed (Failed) is rejected',
+      sandbox('Failed', false, 8, 7),
+      [goodSnapshot()],
+      { action: 'reject', condition: 'ResumeFailed', reason: 'NotPaused' },
+    ],
     // Operations in progress
     ['pause=false while Pausing cancels the pause', sandbox('Pausing', false, 3, 2), [], { action: 'cancelPause', generation: 3 }],
-    ['a renewal while Pausing is left to the pause of its generation, kept alive', sandbox('Pausing', true, 3, 2), [], { action: 'ensurePause', generation: 2 }],
+    [
+      'a renewal while Pausing is left to the pause of its generation, kept alive',
+      sandbox('Pausing', true, 3, 2),
+      [],
+      { action: 'ensurePause', generation: 2 },
+    ],
     ['pause unset while Pausing does not stop the pause', sandbox('Pausing', undefined, 3, 2), [], { action: 'ensurePause', generation: 2 }],
     ['pause=false while Resuming: resume in progress', sandbox('Resuming', false, 9, 8), [], { action: 'none', why: 'resume in progress' }],
-    ['pause=true while Resuming waits, unacknowledged, for the resume to finish', sandbox('Resuming', true, 9, 8), [], { action: 'none', why: 'pause waits for the resume in progress' }],
+    [
+      'pause=true while Resuming waits, unacknowledged, for the resume to finish',
+      sandbox('Resuming', true, 9, 8),
+      [],
+      { action: 'none', why: 'pause waits for the resume in progress' },
+    ],
     // No intent, retry bridge, same generation
     ['pause unset with a new generation is acknowledged', sandbox('Succeed', undefined, 4, 3), [], { action: 'acknowledge', generation: 4, why: 'no intent' }],
     ['same generation, pause=true: nothing to do', sandbox('Succeed', true, 4, 4), [], { action: 'none' }],
@@ -96,7 +141,11 @@ describe('decidePauseIntent', () => {
   describe('the retry bridge (server-integration §1.6)', () => {
     const failed = (pause: boolean | undefined, generation: number, observed: number) =>
       sandbox('Succeed', pause, generation, observed)
-        .status({ phase: 'Succeed', pauseObservedGeneration: observed, conditions: [{ type: 'PauseFailed', status: 'True', reason: 'SnapshotFailed', message: 'push denied' }] })
+        .status({
+          phase: 'Succeed',
+          pauseObservedGeneration: observed,
+          conditions: [{ type: 'PauseFailed', status: 'True', reason: 'SnapshotFailed', message: 'push denied' }],
+        })
         .build();
 
     it('after PauseFailed, pause:null is acknowledged, then pause:true starts a new pause', () => {

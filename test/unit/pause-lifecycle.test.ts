@@ -32,8 +32,10 @@ const snapshot = (phase?: 'Pending' | 'Committing' | 'Succeed' | 'Failed') => {
   const builder = aSandboxSnapshot('bs-pause').pauseOf(owner);
   return (phase === 'Succeed' ? builder.succeeded() : phase ? builder.phase(phase) : builder).build();
 };
-const failedSnapshot = () =>
-  ({ ...snapshot('Committing'), status: nextSnapshotStatus(snapshot('Committing'), { type: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push denied' }, now) });
+const failedSnapshot = () => ({
+  ...snapshot('Committing'),
+  status: nextSnapshotStatus(snapshot('Committing'), { type: 'failed', reason: 'CommitJobFailed', message: 'BackoffLimitExceeded: push denied' }, now),
+});
 /** What the failed snapshot says (its Failed condition), as its snapshot workflow reports it to the pause. */
 const snapshotFailure = () => failedSnapshot().status.conditions!.find((c) => c.type === 'Failed')!;
 
@@ -78,7 +80,11 @@ describe('BatchSandbox lifecycle (spec §6.5)', () => {
   });
 
   it('Pausing + snapshot Succeed -> Paused', () => {
-    const committed = nextSnapshotStatus(snapshot('Committing'), { type: 'committed', result: { containers: [{ name: 'sandbox', image: 'r/bs-sandbox:snap-gen5', digest: 'sha256:1' }] } }, now);
+    const committed = nextSnapshotStatus(
+      snapshot('Committing'),
+      { type: 'committed', result: { containers: [{ name: 'sandbox', image: 'r/bs-sandbox:snap-gen5', digest: 'sha256:1' }] } },
+      now,
+    );
     expect(committed.phase).toBe('Succeed');
     const status = nextPauseStatus(inPhase('Pausing', true), { type: 'pauseSucceeded' }, now);
     expect(status.phase).toBe('Paused');
@@ -130,7 +136,10 @@ describe('BatchSandbox lifecycle (spec §6.5)', () => {
     if (blocked.ok) throw new Error('expected a snapshot not ready');
     const status = nextPauseStatus(sandbox, resumeBlockedEvent(blocked, false), now);
     expect(status.phase).toBe('Paused');
-    expect(status.conditions?.find((c) => c.type === 'ResumeFailed')).toMatchObject({ reason: 'SnapshotNotReady', message: 'snapshot bs-pause not ready: phase=Committing' });
+    expect(status.conditions?.find((c) => c.type === 'ResumeFailed')).toMatchObject({
+      reason: 'SnapshotNotReady',
+      message: 'snapshot bs-pause not ready: phase=Committing',
+    });
   });
 
   it('Resuming + snapshot Succeed -> Resuming with the template images rewritten', () => {
@@ -145,13 +154,17 @@ describe('BatchSandbox lifecycle (spec §6.5)', () => {
   it('Resuming + failing pod -> Failed + ResumeFailed + PodFailed', () => {
     const progress = resumeProgress([failingPod()], 1);
     if (progress.state !== 'failed') throw new Error(`expected failed, got ${progress.state}`);
-    const status = nextPauseStatus(inPhase('Resuming', false), {
+    const status = nextPauseStatus(
+      inPhase('Resuming', false),
+      {
         type: 'resumeFailed',
         phase: 'Failed',
         reason: progress.resumeFailed.reason,
         message: progress.resumeFailed.message,
         podFailed: progress.podFailed,
-      }, now);
+      },
+      now,
+    );
     expect(status.phase).toBe('Failed');
     expect(types(status.conditions)).toEqual(['ResumeFailed', 'PodFailed']);
     expect(reasonOf(status, 'ResumeFailed')).toBe('ErrImagePull');

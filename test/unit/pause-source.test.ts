@@ -12,7 +12,11 @@ const POOL = { apiVersion: 'sandbox.opensandbox.io/v1alpha1', kind: 'Pool', meta
 describe('selectPauseSources, non-pooled', () => {
   const bs = aBatchSandbox('bs').template();
   const own = (index: number, node = `node-${index}`) =>
-    aPod(`bs-${index}`).controlledBy(bs.build()).label(LABELS.podIndex, String(index)).ready(`10.0.0.${index + 1}`).onNode(node);
+    aPod(`bs-${index}`)
+      .controlledBy(bs.build())
+      .label(LABELS.podIndex, String(index))
+      .ready(`10.0.0.${index + 1}`)
+      .onNode(node);
 
   it('takes the pod of each replica index controlled by the sandbox (by UID), with node and containers', () => {
     const pods = [own(1).build(), own(0).build(), aPod('other-0').ready().build()];
@@ -26,7 +30,10 @@ describe('selectPauseSources, non-pooled', () => {
   });
 
   it('ignores a pod of the same name controlled by an earlier sandbox of the same name (other UID)', () => {
-    const stale = aPod('bs-0').controlledBy({ ...bs.build(), metadata: { name: 'bs', uid: 'old-uid' } }).ready().build();
+    const stale = aPod('bs-0')
+      .controlledBy({ ...bs.build(), metadata: { name: 'bs', uid: 'old-uid' } })
+      .ready()
+      .build();
     expect(selectPauseSources({ sandbox: bs.replicas(1).build(), pods: [stale] })).toEqual({
       ok: false,
       reason: 'SourcePodNotFound',
@@ -35,10 +42,18 @@ describe('selectPauseSources, non-pooled', () => {
   });
 
   it.each<[string, V1Pod, string]>([
-    ['not running', aPod('bs-0').controlledBy(aBatchSandbox('bs').build()).phase('Pending').build(), 'pod bs-0 of replica 0 is not running on a node (phase Pending)'],
+    [
+      'not running',
+      aPod('bs-0').controlledBy(aBatchSandbox('bs').build()).phase('Pending').build(),
+      'pod bs-0 of replica 0 is not running on a node (phase Pending)',
+    ],
     ['terminating', aPod('bs-0').controlledBy(aBatchSandbox('bs').build()).ready().terminating().build(), 'no pod of replica 0 (expected bs-0)'],
   ])('refuses a source pod that is %s', (_name, pod, message) => {
-    expect(selectPauseSources({ sandbox: bs.replicas(1).build(), pods: [pod] })).toEqual({ ok: false, reason: 'SourcePodNotFound', message: `source pod not found: ${message}` });
+    expect(selectPauseSources({ sandbox: bs.replicas(1).build(), pods: [pod] })).toEqual({
+      ok: false,
+      reason: 'SourcePodNotFound',
+      message: `source pod not found: ${message}`,
+    });
   });
 
   it('a detached former pooled sandbox never reads its stale alloc-status (R2)', () => {
@@ -76,12 +91,36 @@ describe('selectPauseSources, pooled', () => {
   });
 
   it.each<[string, V1Pod, string]>([
-    ['labelled as serving another sandbox', poolPod('pool-a').label(LABELS.batchSandboxName, 'other').build(), 'pod pool-a in alloc-status now serves BatchSandbox other'],
-    ['controlled by a Pool of the same name with another UID', aPod('pool-a').controlledBy({ ...POOL, metadata: { name: 'pool', uid: 'old' } }).inPool('pool').ready().build(), 'pod pool-a in alloc-status is not a pod of Pool pool'],
-    ['of another pool', aPod('pool-a').controlledBy({ ...POOL, metadata: { name: 'p2', uid: 'uid-p2' } }).inPool('p2').ready().build(), 'pod pool-a in alloc-status is not a pod of Pool pool'],
+    [
+      'labelled as serving another sandbox',
+      poolPod('pool-a').label(LABELS.batchSandboxName, 'other').build(),
+      'pod pool-a in alloc-status now serves BatchSandbox other',
+    ],
+    [
+      'controlled by a Pool of the same name with another UID',
+      aPod('pool-a')
+        .controlledBy({ ...POOL, metadata: { name: 'pool', uid: 'old' } })
+        .inPool('pool')
+        .ready()
+        .build(),
+      'pod pool-a in alloc-status is not a pod of Pool pool',
+    ],
+    [
+      'of another pool',
+      aPod('pool-a')
+        .controlledBy({ ...POOL, metadata: { name: 'p2', uid: 'uid-p2' } })
+        .inPool('p2')
+        .ready()
+        .build(),
+      'pod pool-a in alloc-status is not a pod of Pool pool',
+    ],
   ])('refuses an alloc-status pod %s', (_name, pod, message) => {
     const bs = pooled().allocated(['pool-a']).build();
-    expect(selectPauseSources({ sandbox: bs, pods: [pod], poolUid: 'uid-pool' })).toEqual({ ok: false, reason: 'SourcePodNotFound', message: `source pod not found: ${message}` });
+    expect(selectPauseSources({ sandbox: bs, pods: [pod], poolUid: 'uid-pool' })).toEqual({
+      ok: false,
+      reason: 'SourcePodNotFound',
+      message: `source pod not found: ${message}`,
+    });
   });
 
   it('without the Pool UID, checks the owner by name', () => {
@@ -111,7 +150,10 @@ describe('heldPods: whether a failed pause left the sandbox any pod', () => {
     const pods = [
       own('bs-0').phase('Pending').build(),
       own('bs-1').ready().terminating().build(),
-      aPod('bs-1').controlledBy({ ...bs.build(), metadata: { name: 'bs', uid: 'old-uid' } }).ready().build(),
+      aPod('bs-1')
+        .controlledBy({ ...bs.build(), metadata: { name: 'bs', uid: 'old-uid' } })
+        .ready()
+        .build(),
     ];
     expect(heldPods({ sandbox: bs.build(), pods }).map((p) => p.metadata?.name)).toEqual(['bs-0']);
   });

@@ -57,7 +57,11 @@ describe('nextPauseStatus', () => {
       { type: 'intentRejected', condition: 'ResumeFailed', reason: 'NotPaused', message: 'resume needs a paused sandbox' },
       { phase: 'Succeed', pauseObservedGeneration: 5, conditions: [READY, PAUSE_FAILED, cond('ResumeFailed', 'NotPaused', 'resume needs a paused sandbox')] },
     ],
-    ['intentAcknowledged: only the acknowledgement', { type: 'intentAcknowledged' }, { phase: 'Succeed', pauseObservedGeneration: 5, conditions: [READY, PAUSE_FAILED] }],
+    [
+      'intentAcknowledged: only the acknowledgement',
+      { type: 'intentAcknowledged' },
+      { phase: 'Succeed', pauseObservedGeneration: 5, conditions: [READY, PAUSE_FAILED] },
+    ],
   ])('%s', (_name, event, expected) => {
     expect(nextPauseStatus(running(), event, clock.now())).toMatchObject(expected);
   });
@@ -72,7 +76,15 @@ describe('nextPauseStatus', () => {
       .template()
       .generation(5)
       .pause(true)
-      .status({ phase: 'Pausing', replicas: 1, allocated: 1, ready: 1, taskRunning: 1, pauseObservedGeneration: 4, conditions: [cond('Progressing', 'PauseInProgress', 'Pausing sandbox', EARLIER), PAUSE_FAILED] })
+      .status({
+        phase: 'Pausing',
+        replicas: 1,
+        allocated: 1,
+        ready: 1,
+        taskRunning: 1,
+        pauseObservedGeneration: 4,
+        conditions: [cond('Progressing', 'PauseInProgress', 'Pausing sandbox', EARLIER), PAUSE_FAILED],
+      })
       .build();
     expect(nextPauseStatus(pausing, { type: 'pauseSucceeded' }, clock.now())).toEqual({
       phase: 'Paused',
@@ -97,7 +109,12 @@ describe('nextPauseStatus', () => {
   });
 
   it('pauseCancelled: back to Succeed, the pause:false generation acknowledged, no PauseFailed', () => {
-    const pausing = aBatchSandbox('bs').template().generation(6).pause(false).status({ phase: 'Pausing', pauseObservedGeneration: 5, conditions: [cond('Progressing', 'PauseInProgress', 'Pausing sandbox')] }).build();
+    const pausing = aBatchSandbox('bs')
+      .template()
+      .generation(6)
+      .pause(false)
+      .status({ phase: 'Pausing', pauseObservedGeneration: 5, conditions: [cond('Progressing', 'PauseInProgress', 'Pausing sandbox')] })
+      .build();
     expect(nextPauseStatus(pausing, { type: 'pauseCancelled' }, clock.now())).toMatchObject({
       phase: 'Succeed',
       pauseObservedGeneration: 6,
@@ -110,8 +127,16 @@ describe('nextPauseStatus', () => {
       aBatchSandbox('bs').template().generation(8).pause(false).status({ phase, pauseObservedGeneration: 7, conditions }).build();
 
     it('resumeStarted: Resuming, ResumeFailed removed, acknowledged', () => {
-      const status = nextPauseStatus(paused('Paused', [cond('Paused', 'Paused', 'Sandbox is paused'), cond('ResumeFailed', 'SnapshotNotReady', 'x')]), { type: 'resumeStarted' }, clock.now());
-      expect(status).toMatchObject({ phase: 'Resuming', pauseObservedGeneration: 8, conditions: [cond('Progressing', 'ResumeInProgress', 'Resuming sandbox')] });
+      const status = nextPauseStatus(
+        paused('Paused', [cond('Paused', 'Paused', 'Sandbox is paused'), cond('ResumeFailed', 'SnapshotNotReady', 'x')]),
+        { type: 'resumeStarted' },
+        clock.now(),
+      );
+      expect(status).toMatchObject({
+        phase: 'Resuming',
+        pauseObservedGeneration: 8,
+        conditions: [cond('Progressing', 'ResumeInProgress', 'Resuming sandbox')],
+      });
     });
 
     it('resumeSucceeded: Succeed, ResumeFailed and PodFailed removed, the image rewrite generation acknowledged', () => {

@@ -50,9 +50,7 @@ describe('execInContainer', () => {
       send(STDERR_STREAM, 'kill: permission denied\n');
       send(STATUS_STREAM, JSON.stringify({ status: 'Failure', message: 'command terminated with non-zero exit code' }));
     });
-    await expect(execInContainer(exec, TARGET, ['kill', '1'], 1_000)).rejects.toThrow(
-      'command terminated with non-zero exit code: kill: permission denied',
-    );
+    await expect(execInContainer(exec, TARGET, ['kill', '1'], 1_000)).rejects.toThrow('command terminated with non-zero exit code: kill: permission denied');
   });
 
   it('resolves when the session closes without a status (PID 1 took the session down with it)', async () => {

@@ -31,7 +31,11 @@ describe('assignProfileFromConfig', () => {
     ],
     [
       'an unknown resbalance strategy',
-      profiles({ name: 'default', plugins: { score: [{ name: 'resbalance', weight: 1 }] }, pluginConf: [{ name: 'resbalance', args: { strategy: 'Balanced' } }] }),
+      profiles({
+        name: 'default',
+        plugins: { score: [{ name: 'resbalance', weight: 1 }] },
+        pluginConf: [{ name: 'resbalance', args: { strategy: 'Balanced' } }],
+      }),
       /^resbalance args: strategy: /,
     ],
   ])('%s: the built-in default applies', (_case, config, problem) => {

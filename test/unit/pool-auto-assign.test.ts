@@ -3,12 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
-import {
-  imagePredicate,
-  labelSelectorPredicate,
-  nodeSelectorPredicate,
-  resourcePredicate,
-} from '../../planners/pool-assign-predicates.js';
+import { imagePredicate, labelSelectorPredicate, nodeSelectorPredicate, resourcePredicate } from '../../planners/pool-assign-predicates.js';
 import type { AssignCandidate, AssignProfile, AssignSubject, PoolPredicate } from '../../planners/pool-assign-profile.js';
 import { resourceBalanceScorer, type ResourceBalanceStrategy } from '../../planners/pool-assign-scorers.js';
 import { matchedTemplate } from '../../planners/pool-assign-template.js';

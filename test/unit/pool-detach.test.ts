@@ -31,7 +31,10 @@ function livePod() {
         ],
       },
     ],
-    volumes: [{ name: 'data', emptyDir: {} }, { name: 'kube-api-access-x7k2p', projected: { sources: [] } }],
+    volumes: [
+      { name: 'data', emptyDir: {} },
+      { name: 'kube-api-access-x7k2p', projected: { sources: [] } },
+    ],
   };
   return pod;
 }

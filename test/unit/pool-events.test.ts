@@ -89,7 +89,18 @@ describe('upkeepEvents', () => {
 
   it('a Noop release is back in the pool; a round with nothing done has no events', () => {
     const noop = aPool('p', 'ns').recycle('Noop').build();
-    const events = upkeepEvents(noop, roundPlan({ release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 'bs', pods: ['r1'], final: false, reused: ['r1'] }], ledgerAfter: {} } }));
+    const events = upkeepEvents(
+      noop,
+      roundPlan({
+        release: {
+          deletePods: [],
+          restart: [],
+          restartFailures: [],
+          records: [{ sandbox: 'bs', pods: ['r1'], final: false, reused: ['r1'] }],
+          ledgerAfter: {},
+        },
+      }),
+    );
     expect(events.map((e) => e.message)).toEqual(['Recycled 1 pod(s) released by BatchSandbox bs (strategy Noop): back in the pool']);
     expect(upkeepEvents(pool, roundPlan())).toEqual([]);
   });

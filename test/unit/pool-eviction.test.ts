@@ -1,13 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import {
-  defaultEvictionHandler,
-  evictionHandlerFor,
-  isAllocatable,
-  planEviction,
-  type EvictionHandler,
-} from '../../planners/pool-eviction.js';
+import { defaultEvictionHandler, evictionHandlerFor, isAllocatable, planEviction, type EvictionHandler } from '../../planners/pool-eviction.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
 import { aPool } from '../builders/pool.js';
 
@@ -30,11 +24,7 @@ describe('evictionHandlerFor', () => {
     ['no label', undefined, undefined],
     ['an empty label', '', undefined],
     ['"default"', 'default', undefined],
-    [
-      'an unknown name',
-      'drain-first',
-      'unknown eviction handler "drain-first" in label pool.opensandbox.io/eviction-handler; using "default"',
-    ],
+    ['an unknown name', 'drain-first', 'unknown eviction handler "drain-first" in label pool.opensandbox.io/eviction-handler; using "default"'],
   ])('%s selects the default handler', (_, label, warning) => {
     const pool = label === undefined ? aPool('p') : aPool('p').label(LABELS.evictionHandler, label);
     expect(evictionHandlerFor(pool.build())).toEqual({ handler: defaultEvictionHandler, ...(warning ? { warning } : {}) });
@@ -53,11 +43,7 @@ describe('planEviction', () => {
 
   it.each<[string, string[], { evict: string[]; protected: string[] }]>([
     ['nothing allocated: every marked pod goes', [], { evict: ['idle-marked', 'allocated-marked', 'warming-marked'], protected: [] }],
-    [
-      'allocated marked pods are protected',
-      ['allocated-marked', 'allocated'],
-      { evict: ['idle-marked', 'warming-marked'], protected: ['allocated-marked'] },
-    ],
+    ['allocated marked pods are protected', ['allocated-marked', 'allocated'], { evict: ['idle-marked', 'warming-marked'], protected: ['allocated-marked'] }],
   ])('%s', (_, allocated, expected) => {
     expect(planEviction(pods, allocated, defaultEvictionHandler)).toEqual(expected);
   });

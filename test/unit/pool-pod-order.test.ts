@@ -12,11 +12,7 @@ describe('deletionPreference: the first pod goes first', () => {
     ['Pending before Unknown', pod('b').onNode('n1').phase('Pending'), pod('a').onNode('n1').phase('Unknown')],
     ['Unknown before Running', pod('b').onNode('n1').phase('Unknown'), pod('a').onNode('n1').phase('Running')],
     ['not ready before ready', pod('b').onNode('n1').phase('Running'), pod('a').ready()],
-    [
-      'the more recently ready first',
-      pod('b').ready('10.0.0.2', '2026-01-01T00:09:00Z'),
-      pod('a').ready('10.0.0.1', '2026-01-01T00:01:00Z'),
-    ],
+    ['the more recently ready first', pod('b').ready('10.0.0.2', '2026-01-01T00:09:00Z'), pod('a').ready('10.0.0.1', '2026-01-01T00:01:00Z')],
     ['more restarts first', pod('b').ready().container('sandbox', { restarts: 4 }), pod('a').ready().container('sandbox', { restarts: 1 })],
     ['newer first', pod('b').ready().createdAt('2026-01-01T00:05:00Z'), pod('a').ready().createdAt('2026-01-01T00:01:00Z')],
     ['then by name', pod('a').ready(), pod('b').ready()],

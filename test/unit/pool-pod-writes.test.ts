@@ -9,11 +9,7 @@ describe('pod writes the observation does not show yet', () => {
   it('counts a created pod the cache has not seen as a Pending pod of the current revision, until it is seen', () => {
     const writes = withPodWrites(NO_POD_WRITES, 'created', ['p-1', 'p-2'], ROUND - 1);
     const unseen = overlayPodWrites([running('p-0')], writes, 'rev2', ROUND);
-    expect(unseen.pods).toEqual([
-      running('p-0'),
-      { name: 'p-1', phase: 'Pending', revision: 'rev2' },
-      { name: 'p-2', phase: 'Pending', revision: 'rev2' },
-    ]);
+    expect(unseen.pods).toEqual([running('p-0'), { name: 'p-1', phase: 'Pending', revision: 'rev2' }, { name: 'p-2', phase: 'Pending', revision: 'rev2' }]);
     expect(Object.keys(unseen.stillPending.created)).toEqual(['p-1', 'p-2']);
     const seen = overlayPodWrites([running('p-0'), running('p-1')], unseen.stillPending, 'rev2', ROUND);
     expect(seen.pods.map((p) => p.name)).toEqual(['p-0', 'p-1', 'p-2']);
@@ -34,7 +30,12 @@ describe('pod writes the observation does not show yet', () => {
   });
 
   it('forgets a write the cache never shows after a while (a pod deleted from outside right after its create)', () => {
-    const writes = withPodWrites(withPodWrites(NO_POD_WRITES, 'created', ['p-1'], ROUND - POD_WRITE_MEMORY_ROUNDS), 'deleted', ['p-0'], ROUND - POD_WRITE_MEMORY_ROUNDS);
+    const writes = withPodWrites(
+      withPodWrites(NO_POD_WRITES, 'created', ['p-1'], ROUND - POD_WRITE_MEMORY_ROUNDS),
+      'deleted',
+      ['p-0'],
+      ROUND - POD_WRITE_MEMORY_ROUNDS,
+    );
     const later = overlayPodWrites([running('p-0')], writes, 'rev1', ROUND);
     expect(later.pods).toEqual([running('p-0')]);
     expect(later.stillPending).toEqual(NO_POD_WRITES);

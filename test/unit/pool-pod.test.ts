@@ -77,11 +77,15 @@ describe('podRevision', () => {
 describe('mayServePooledSandbox', () => {
   it('counts a pod of the sandbox pool, unlabelled or labelled with this sandbox', () => {
     expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').build(), 'pool-a', 'sb')).toBe(true);
-    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').label('batch-sandbox.sandbox.opensandbox.io/name', 'sb').build(), 'pool-a', 'sb')).toBe(true);
+    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').label('batch-sandbox.sandbox.opensandbox.io/name', 'sb').build(), 'pool-a', 'sb')).toBe(
+      true,
+    );
   });
 
   it('refuses another sandbox pod, another pool pod and a pod outside any pool (issue 13)', () => {
-    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').label('batch-sandbox.sandbox.opensandbox.io/name', 'victim').build(), 'pool-a', 'sb')).toBe(false);
+    expect(mayServePooledSandbox(aPod('p1').inPool('pool-a', 'r1').label('batch-sandbox.sandbox.opensandbox.io/name', 'victim').build(), 'pool-a', 'sb')).toBe(
+      false,
+    );
     expect(mayServePooledSandbox(aPod('p1').inPool('pool-b', 'r1').build(), 'pool-a', 'sb')).toBe(false);
     expect(mayServePooledSandbox(aPod('victim-0').build(), 'pool-a', 'sb')).toBe(false);
   });

@@ -49,11 +49,7 @@ describe('planRecycle: strategies', () => {
 
 describe('planRecycle: the Restart state machine', () => {
   /** Attempt `retryCount` fired now, of a restart that started at `startTime`. */
-  const fired = (
-    retryCount: number,
-    startTime = NOW_RFC3339,
-    containers: Record<string, string> = FIRST_IDS,
-  ): Omit<RecyclePlan, 'message'> => ({
+  const fired = (retryCount: number, startTime = NOW_RFC3339, containers: Record<string, string> = FIRST_IDS): Omit<RecyclePlan, 'message'> => ({
     outcome: 'Restarting',
     recordToWrite: JSON.stringify({ id: 'bs', startTime, containers, lastRetryTime: NOW_RFC3339, retryCount }),
     execCommand: { containers: Object.keys(containers).sort(), command: ['kill', '1'] },
@@ -168,11 +164,7 @@ describe('planRecycle: the Pool restart-config', () => {
       JSON.stringify({ retryInterval: '1m30s', maxRetries: 5, restartCommand: ['sh', '-c', 'kill 1'], blacklist: ['sidecar'] }),
       { outcome: 'Restarting', execCommand: { containers: ['sandbox'], command: ['sh', '-c', 'kill 1'] }, retryAfterMs: 90_000, recorded: ['sandbox'] },
     ],
-    [
-      'invalid fields fall back one by one',
-      JSON.stringify({ retryInterval: 'soon', maxRetries: 0, restartCommand: [], blacklist: 'sidecar' }),
-      DEFAULTS,
-    ],
+    ['invalid fields fall back one by one', JSON.stringify({ retryInterval: 'soon', maxRetries: 0, restartCommand: [], blacklist: 'sidecar' }), DEFAULTS],
     ['a zero interval falls back (it would be no timer at all)', JSON.stringify({ retryInterval: '0s' }), DEFAULTS],
     [
       'every container blacklisted: nothing to restart, Succeeded',

@@ -13,8 +13,7 @@ const TEMPLATE: PodTemplate = {
 describe('templateRevision', () => {
   it('is 16 hex characters of SHA-256 over sorted-key JSON', () => {
     const canonical =
-      '{"metadata":{"labels":{"app":"sandbox","tier":"warm"}},' +
-      '"spec":{"containers":[{"command":["sleep","3600"],"image":"sandbox:1","name":"sandbox"}]}}';
+      '{"metadata":{"labels":{"app":"sandbox","tier":"warm"}},' + '"spec":{"containers":[{"command":["sleep","3600"],"image":"sandbox:1","name":"sandbox"}]}}';
     expect(templateRevision(TEMPLATE)).toBe(sha256Prefix(canonical));
     expect(templateRevision(TEMPLATE)).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -27,10 +26,7 @@ describe('templateRevision', () => {
         metadata: { labels: { tier: 'warm', app: 'sandbox' } },
       },
     ],
-    [
-      'undefined members',
-      { ...TEMPLATE, metadata: { ...TEMPLATE.metadata, annotations: undefined } },
-    ],
+    ['undefined members', { ...TEMPLATE, metadata: { ...TEMPLATE.metadata, annotations: undefined } }],
   ])('does not change with %s', (_, template) => {
     expect(templateRevision(template)).toBe(templateRevision(TEMPLATE));
   });

@@ -34,21 +34,9 @@ describe('planRollout', () => {
   it.each<[string, Row, string[]]>([
     ['nothing to do at the current revision', { schedulable: [ready('a', NEW), ready('b', NEW)] }, []],
     ['default 25% of 4 schedulable: one ready pod per round', { schedulable: ['a', 'b', 'c', 'd'].map((n) => ready(n)) }, ['a']],
-    [
-      'the more recently ready pod goes first',
-      { schedulable: [ready('a', 'rev-old', 1), ready('b', 'rev-old', 5), ready('c', NEW), ready('d', NEW)] },
-      ['b'],
-    ],
-    [
-      'not-ready old pods go without budget, and use the budget up',
-      { schedulable: [ready('a'), ready('b'), warming('w1'), warming('w2')] },
-      ['w1', 'w2'],
-    ],
-    [
-      'not-ready pods of the current revision use the budget up too',
-      { schedulable: [ready('a'), ready('b'), ready('c'), warming('n1', NEW)] },
-      [],
-    ],
+    ['the more recently ready pod goes first', { schedulable: [ready('a', 'rev-old', 1), ready('b', 'rev-old', 5), ready('c', NEW), ready('d', NEW)] }, ['b']],
+    ['not-ready old pods go without budget, and use the budget up', { schedulable: [ready('a'), ready('b'), warming('w1'), warming('w2')] }, ['w1', 'w2']],
+    ['not-ready pods of the current revision use the budget up too', { schedulable: [ready('a'), ready('b'), ready('c'), warming('n1', NEW)] }, []],
     ['an integer maxUnavailable is absolute', { schedulable: ['a', 'b', 'c', 'd'].map((n) => ready(n)), maxUnavailable: 3 }, ['a', 'b', 'c']],
     [
       'allocated pods are never touched, ready or not',

@@ -15,7 +15,15 @@ const NOW = new Date('2026-01-01T01:00:00Z');
 const REV = 'rev1';
 const ready = (name: string) => aPod(name).inPool('p', REV).ready().build();
 
-function round(pool: PoolBuilder, pods: V1Pod[], sandboxes: PoolSnapshot['sandboxes'], ledger: Ledger, nextOrdinal = 0, createRefusal?: PoolCreateRefusal, refillHeld?: boolean) {
+function round(
+  pool: PoolBuilder,
+  pods: V1Pod[],
+  sandboxes: PoolSnapshot['sandboxes'],
+  ledger: Ledger,
+  nextOrdinal = 0,
+  createRefusal?: PoolCreateRefusal,
+  refillHeld?: boolean,
+) {
   const snapshot = { pool: { object: pool.build(), revision: REV }, pods, sandboxes };
   const allocation = planAllocation({
     ledger,
@@ -213,8 +221,7 @@ describe('planPoolRound', () => {
 describe('upkeepNeeded', () => {
   // The pool workflow re-plans after every upkeep; an upkeep that writes nothing must not run, or an idle
   // pool re-plans forever (it did: one observation after another, in workflow tasks of 8 s).
-  const settled = () =>
-    round(aPool('p').capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 5 }), [ready('a'), ready('b')], [], {}).plan;
+  const settled = () => round(aPool('p').capacity({ bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 5 }), [ready('a'), ready('b')], [], {}).plan;
 
   it('is false for a settled pool whose status was already written', () => {
     const plan = settled();
@@ -231,9 +238,23 @@ describe('upkeepNeeded', () => {
     ['pods to create', { scale: { create: ['p-x'], deletePods: [] } }],
     ['pods to delete', { scale: { create: [], deletePods: ['a'] } }],
     ['pods to evict', { evict: ['a'] }],
-    ['releases to record', { release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 's', pods: ['a'], final: true, reused: [] }], ledgerAfter: {} } }],
+    [
+      'releases to record',
+      { release: { deletePods: [], restart: [], restartFailures: [], records: [{ sandbox: 's', pods: ['a'], final: true, reused: [] }], ledgerAfter: {} } },
+    ],
     ['released pods to delete', { release: { deletePods: ['a'], restart: [], restartFailures: [], records: [], ledgerAfter: {} } }],
-    ['restart attempts to make', { release: { deletePods: [], restart: [{ pod: 'a', resourceVersion: '1', record: '{}', containers: ['c'], command: ['kill', '1'] }], restartFailures: [], records: [], ledgerAfter: {} } }],
+    [
+      'restart attempts to make',
+      {
+        release: {
+          deletePods: [],
+          restart: [{ pod: 'a', resourceVersion: '1', record: '{}', containers: ['c'], command: ['kill', '1'] }],
+          restartFailures: [],
+          records: [],
+          ledgerAfter: {},
+        },
+      },
+    ],
   ])('is true with %s', (_, change) => {
     const plan = settled();
     expect(upkeepNeeded({ ...plan, ...change }, plan.status)).toBe(true);
@@ -263,7 +284,13 @@ describe('planPoolRound: Restart recycle', () => {
           {
             pod: 'a',
             resourceVersion: 'rv-a',
-            record: JSON.stringify({ id: 'gone', startTime: '2026-01-01T01:00:00Z', containers: { sandbox: 'cri://a-1' }, lastRetryTime: '2026-01-01T01:00:00Z', retryCount: 1 }),
+            record: JSON.stringify({
+              id: 'gone',
+              startTime: '2026-01-01T01:00:00Z',
+              containers: { sandbox: 'cri://a-1' },
+              lastRetryTime: '2026-01-01T01:00:00Z',
+              retryCount: 1,
+            }),
             containers: ['sandbox'],
             command: ['kill', '1'],
           },
@@ -283,7 +310,14 @@ describe('planPoolRound: Restart recycle', () => {
     [
       'restarted: released (the sandbox may go), back to the buffer',
       [released('a', 'cri://a-2', attemptOne('a'))],
-      { restart: [], deletePods: [], records: [{ sandbox: 'gone', pods: ['a'], final: true, reused: ['a'] }], ledgerAfter: {}, recheckAfterMs: undefined, allocated: 0 },
+      {
+        restart: [],
+        deletePods: [],
+        records: [{ sandbox: 'gone', pods: ['a'], final: true, reused: ['a'] }],
+        ledgerAfter: {},
+        recheckAfterMs: undefined,
+        allocated: 0,
+      },
     ],
     [
       'retries spent: the pod is deleted and released',

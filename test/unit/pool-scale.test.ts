@@ -10,13 +10,22 @@ const EXAMPLE: CapacitySpec = { bufferMin: 2, bufferMax: 4, poolMin: 3, poolMax:
 /** `n` Ready pool pods named `<prefix>-<i>`, created a minute apart from `firstMinute`. */
 function ready(prefix: string, n: number, firstMinute = 0): V1Pod[] {
   return Array.from({ length: n }, (_, i) =>
-    aPod(`${prefix}-${i}`).inPool('p').ready().createdAt(minute(firstMinute + i)).build(),
+    aPod(`${prefix}-${i}`)
+      .inPool('p')
+      .ready()
+      .createdAt(minute(firstMinute + i))
+      .build(),
   );
 }
 
 /** `n` pool pods still warming up (Pending). */
 function warming(prefix: string, n: number): V1Pod[] {
-  return Array.from({ length: n }, (_, i) => aPod(`${prefix}-${i}`).inPool('p').createdAt(minute(50 + i)).build());
+  return Array.from({ length: n }, (_, i) =>
+    aPod(`${prefix}-${i}`)
+      .inPool('p')
+      .createdAt(minute(50 + i))
+      .build(),
+  );
 }
 
 function minute(m: number): string {
@@ -48,16 +57,8 @@ function plan(row: Row): PoolScalePlan {
 
 describe('planPoolScale: the spec worked example (bufferMin 2, bufferMax 4, poolMin 3, poolMax 6, 25%)', () => {
   it.each<[string, Row, Pick<PoolScalePlan, 'desired' | 'create' | 'reason'>]>([
-    [
-      'empty pool: desired 3, create min(3, 6) limited to ceil(0.75) = 1',
-      { schedulable: [] },
-      { desired: 3, create: 1, reason: 'MaxUnavailable' },
-    ],
-    [
-      'that pod is not ready yet: nothing more until it is',
-      { schedulable: warming('w', 1) },
-      { desired: 3, create: 0, reason: 'MaxUnavailable' },
-    ],
+    ['empty pool: desired 3, create min(3, 6) limited to ceil(0.75) = 1', { schedulable: [] }, { desired: 3, create: 1, reason: 'MaxUnavailable' }],
+    ['that pod is not ready yet: nothing more until it is', { schedulable: warming('w', 1) }, { desired: 3, create: 0, reason: 'MaxUnavailable' }],
     [
       'that pod is ready: the next one (one pod at a time for a small pool)',
       { schedulable: ready('r', 1) },
@@ -78,7 +79,11 @@ describe('planPoolScale: the spec worked example (bufferMin 2, bufferMax 4, pool
 describe('planPoolScale: scale-up', () => {
   it('creates at most MAX_POOL_CREATES_PER_ROUND pods a round, whatever the capacity (issue 13: 2^31-1 timed the pool workflow task out)', () => {
     const huge = 2147483647;
-    const result = plan({ capacity: { bufferMin: huge, bufferMax: huge, poolMin: huge, poolMax: huge }, scaleStrategy: { maxUnavailable: '100%' }, schedulable: [] });
+    const result = plan({
+      capacity: { bufferMin: huge, bufferMax: huge, poolMin: huge, poolMax: huge },
+      scaleStrategy: { maxUnavailable: '100%' },
+      schedulable: [],
+    });
     expect(result.create).toBe(MAX_POOL_CREATES_PER_ROUND);
   });
 
@@ -137,11 +142,7 @@ describe('planPoolScale: scale-down', () => {
 
   it.each<[string, Row, string[]]>([
     ['a buffer above bufferMax shrinks to the middle, oldest idle first', { schedulable: [...fresh, ...old] }, ['old-0', 'old-1', 'old-2', 'new-0', 'new-1']],
-    [
-      'allocated pods are never picked, however old',
-      { schedulable: [...fresh, ...old], allocated: ['old-0', 'old-1'] },
-      ['old-2', 'new-0', 'new-1'],
-    ],
+    ['allocated pods are never picked, however old', { schedulable: [...fresh, ...old], allocated: ['old-0', 'old-1'] }, ['old-2', 'new-0', 'new-1']],
     ['toDelete goes even when the size is right', { schedulable: ready('r', 4), toDelete: ['r-3'] }, ['r-3']],
     [
       // As upstream, the rollout's deletions stay in `schedulable` and its replacements in `supply`:
@@ -150,11 +151,7 @@ describe('planPoolScale: scale-down', () => {
       { schedulable: [...fresh, ...old], supply: 2, toDelete: ['new-4', 'old-1'] },
       ['new-4', 'old-1', 'old-0', 'old-2', 'new-0'],
     ],
-    [
-      'toDelete is deduplicated and pods no longer schedulable are skipped',
-      { schedulable: ready('r', 3), toDelete: ['r-0', 'r-0', 'gone'] },
-      ['r-0'],
-    ],
+    ['toDelete is deduplicated and pods no longer schedulable are skipped', { schedulable: ready('r', 3), toDelete: ['r-0', 'r-0', 'gone'] }, ['r-0']],
     [
       'equal creation times are broken by name',
       {

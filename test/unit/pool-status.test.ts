@@ -23,7 +23,12 @@ describe('computePoolStatus', () => {
       { total: 3, allocated: 1, available: 2, updated: 3 },
     ],
     ['a warming pod counts in total only', [pod('a').ready().build(), pod('w').build()], [], { total: 2, allocated: 0, available: 1, updated: 2 }],
-    ['terminating pods are left out', [pod('a').ready().build(), pod('t').ready().terminating().build()], ['t'], { total: 1, allocated: 0, available: 1, updated: 1 }],
+    [
+      'terminating pods are left out',
+      [pod('a').ready().build(), pod('t').ready().terminating().build()],
+      ['t'],
+      { total: 1, allocated: 0, available: 1, updated: 1 },
+    ],
     [
       'an evicting idle pod counts in total, not in available',
       [pod('a').ready().build(), pod('e').ready().label(LABELS.evict, '').build()],
@@ -104,16 +109,32 @@ describe('lastWrittenStatusHolds', () => {
 
 describe('poolStatusChanged and conditions', () => {
   const base = { revision: REV, total: 1, allocated: 0, available: 1, updated: 1 };
-  const failure = (message: string, at: string) => ({ type: 'ReplicaFailure' as const, status: 'True' as const, reason: 'FailedCreate', message, lastTransitionTime: at });
+  const failure = (message: string, at: string) => ({
+    type: 'ReplicaFailure' as const,
+    status: 'True' as const,
+    reason: 'FailedCreate',
+    message,
+    lastTransitionTime: at,
+  });
 
   it('writes a condition that starts or stops holding, or whose message changes', () => {
     expect(poolStatusChanged({ ...base, conditions: [] }, { ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] })).toBe(true);
     expect(poolStatusChanged({ ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] }, { ...base, conditions: [] })).toBe(true);
-    expect(poolStatusChanged({ ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] }, { ...base, conditions: [failure('banana', '2026-01-01T00:00:00Z')] })).toBe(true);
+    expect(
+      poolStatusChanged(
+        { ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] },
+        { ...base, conditions: [failure('banana', '2026-01-01T00:00:00Z')] },
+      ),
+    ).toBe(true);
   });
 
   it('does not rewrite a status for a refusal seen again (only its time moved), nor for an absent vs empty list', () => {
-    expect(poolStatusChanged({ ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] }, { ...base, conditions: [failure('quota', '2026-01-01T00:00:30Z')] })).toBe(false);
+    expect(
+      poolStatusChanged(
+        { ...base, conditions: [failure('quota', '2026-01-01T00:00:00Z')] },
+        { ...base, conditions: [failure('quota', '2026-01-01T00:00:30Z')] },
+      ),
+    ).toBe(false);
     expect(poolStatusChanged(base, { ...base, conditions: [] })).toBe(false);
   });
 });

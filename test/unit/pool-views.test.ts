@@ -34,12 +34,24 @@ describe('pod digests', () => {
 describe('pod digests of Restart pools', () => {
   const restarting = () =>
     aPod('p').inPool('pool', 'r1').ready().container('sandbox', { id: 'cri://sandbox-1' }).container('sidecar', { id: 'cri://sidecar-1' });
-  const record = JSON.stringify({ id: 'bs', startTime: '2026-01-01T00:59:00Z', containers: { sandbox: 'cri://sandbox-1', sidecar: 'cri://sidecar-1' }, lastRetryTime: '2026-01-01T00:59:00Z', retryCount: 1 });
+  const record = JSON.stringify({
+    id: 'bs',
+    startTime: '2026-01-01T00:59:00Z',
+    containers: { sandbox: 'cri://sandbox-1', sidecar: 'cri://sidecar-1' },
+    lastRetryTime: '2026-01-01T00:59:00Z',
+    retryCount: 1,
+  });
   const NOW = new Date('2026-01-01T01:00:00Z');
 
   it.each([
     ['no record yet', restarting()],
-    ['restarted', restarting().container('sandbox', { id: 'cri://sandbox-2' }).container('sidecar', { id: 'cri://sidecar-2' }).annotation(ANNOTATIONS.restartRecord, record)],
+    [
+      'restarted',
+      restarting()
+        .container('sandbox', { id: 'cri://sandbox-2' })
+        .container('sidecar', { id: 'cri://sidecar-2' })
+        .annotation(ANNOTATIONS.restartRecord, record),
+    ],
     ['one container not running', restarting().container('sidecar', { id: 'cri://sidecar-2', running: false }).annotation(ANNOTATIONS.restartRecord, record)],
     ['kwok reports no container IDs', aPod('p').inPool('pool', 'r1').ready().container('digest', { id: '' })],
   ])('keep what the Restart recycle reads (%s)', (_name, builder) => {
@@ -64,7 +76,7 @@ describe('toSandboxView', () => {
     spec: { replicas: 2, poolRef: 'pool' },
   });
 
-  it('reads the allocation annotations, accepting Go\'s empty forms', () => {
+  it("reads the allocation annotations, accepting Go's empty forms", () => {
     const view = toSandboxView(
       sandbox({
         'sandbox.opensandbox.io/alloc-status': '{"pods":["a","b"]}',

@@ -17,7 +17,11 @@ describe('resumeProgress', () => {
     const pods = [aPod('bs-0').ready().build(), aPod('bs-1').waiting('ImagePullBackOff').build()];
     expect(resumeProgress(pods, 2)).toEqual({
       state: 'failed',
-      resumeFailed: { type: 'ResumeFailed', reason: 'ImagePullBackOff', message: '1/2 observed pods failed during resume; primary reason=ImagePullBackOff; sample pod=bs-1' },
+      resumeFailed: {
+        type: 'ResumeFailed',
+        reason: 'ImagePullBackOff',
+        message: '1/2 observed pods failed during resume; primary reason=ImagePullBackOff; sample pod=bs-1',
+      },
       podFailed: { type: 'PodFailed', reason: 'ImagePullBackOff', message: '1/2 observed pods failed; primary reason=ImagePullBackOff; sample pod=bs-1' },
     });
   });

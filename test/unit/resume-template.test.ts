@@ -80,7 +80,10 @@ describe('resumeSpecPatch', () => {
   });
 
   it('overrides a shard patch of replica 0 that pins an image', () => {
-    const bs = aBatchSandbox('bs').template(TEMPLATE).shardPatches([{ spec: { containers: [{ name: 'sandbox', image: 'pinned:1' }] } }]).build();
+    const bs = aBatchSandbox('bs')
+      .template(TEMPLATE)
+      .shardPatches([{ spec: { containers: [{ name: 'sandbox', image: 'pinned:1' }] } }])
+      .build();
     const result = resumeSpecPatch(bs, [restore(0, { sandbox: 'r/bs-sandbox:snap-gen4' })]);
     if (!result.ok) throw new Error(result.message);
     const resumed = { ...bs, spec: { ...bs.spec, ...result.patch.spec } };

@@ -18,7 +18,12 @@ function writePackage(dir: string, manifest: Record<string, unknown>, files: str
 
 // app → a (→ b@2 nested under a, c), c → b@1 (hoisted); d is installed but nobody needs it.
 const modules = join(root, 'node_modules');
-writePackage(join(modules, 'a'), { name: 'a', dependencies: { b: '2', c: '1' }, optionalDependencies: { absent: '1' } }, ['index.js', 'index.d.ts', 'lib/x.js.map', 'README.md']);
+writePackage(join(modules, 'a'), { name: 'a', dependencies: { b: '2', c: '1' }, optionalDependencies: { absent: '1' } }, [
+  'index.js',
+  'index.d.ts',
+  'lib/x.js.map',
+  'README.md',
+]);
 writePackage(join(modules, 'a', 'node_modules', 'b'), { name: 'b' });
 writePackage(join(modules, 'b'), { name: 'b' });
 writePackage(join(modules, 'c'), { name: 'c', dependencies: { b: '1' }, peerDependencies: { '@scope/e': '1' } });

@@ -6,7 +6,13 @@ import { pooledSandboxProblem, withSandboxProblem } from '../../planners/sandbox
 const NOW = new Date('2026-01-01T00:00:10.500Z');
 const base = { namespace: 'ns', poolRef: 'pool' };
 const counters = { replicas: 1, allocated: 1, ready: 1, taskRunning: 0, taskSucceed: 0, taskFailed: 0, taskPending: 0, taskUnknown: 0 };
-const ready = { type: 'Ready' as const, status: 'True' as const, reason: 'PodsReady', message: 'Sandbox is running', lastTransitionTime: '2025-12-31T00:00:00Z' };
+const ready = {
+  type: 'Ready' as const,
+  status: 'True' as const,
+  reason: 'PodsReady',
+  message: 'Sandbox is running',
+  lastTransitionTime: '2025-12-31T00:00:00Z',
+};
 
 describe('pooledSandboxProblem', () => {
   it.each([

@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { V1Job, V1Pod, V1Secret } from '@kubernetes/client-node';
-import {
-  buildCommitJob,
-  buildUnpauseJob,
-  DEFAULT_COMMIT_JOB_SETTINGS,
-  readCommitResult,
-  type CommitTarget,
-} from '../../planners/commit-job.js';
-import {
-  commitRequest,
-  SIMULATED_COMMIT_ANNOTATION,
-  simulatedCommitOutcome,
-  type SimulatedCommitOutcome,
-} from '../../stack/simulated-commit-outcome.js';
+import { buildCommitJob, buildUnpauseJob, DEFAULT_COMMIT_JOB_SETTINGS, readCommitResult, type CommitTarget } from '../../planners/commit-job.js';
+import { commitRequest, SIMULATED_COMMIT_ANNOTATION, simulatedCommitOutcome, type SimulatedCommitOutcome } from '../../stack/simulated-commit-outcome.js';
 import { SIMULATED_REGISTRY_PASSWORD, SIMULATED_REGISTRY_USERNAME } from '../../stack/simulated-registry.js';
 import { aPod } from '../builders/pod.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
@@ -34,11 +23,12 @@ const snapshot = aSandboxSnapshot('bs-pause', 'team').build();
 function podOf(job: V1Job): V1Pod {
   return { metadata: { name: `${job.metadata!.name}-x1`, namespace: 'team', labels: job.spec!.template.metadata!.labels }, spec: job.spec!.template.spec! };
 }
-const commitPod = (pushSecretName?: string): V1Pod =>
-  podOf(buildCommitJob(snapshot, target, { ...DEFAULT_COMMIT_JOB_SETTINGS, pushSecretName }));
+const commitPod = (pushSecretName?: string): V1Pod => podOf(buildCommitJob(snapshot, target, { ...DEFAULT_COMMIT_JOB_SETTINGS, pushSecretName }));
 
 function source(opts: { node?: string; containers?: string[]; knob?: string } = {}): V1Pod {
-  const pod = aPod('bs-0', 'team').onNode(opts.node ?? NODE).build();
+  const pod = aPod('bs-0', 'team')
+    .onNode(opts.node ?? NODE)
+    .build();
   pod.spec!.containers = (opts.containers ?? ['sandbox', 'sidecar']).map((name) => ({ name, image: `${name}:1` }));
   if (opts.knob) pod.metadata!.annotations = { [SIMULATED_COMMIT_ANNOTATION]: opts.knob };
   return pod;
@@ -46,7 +36,11 @@ function source(opts: { node?: string; containers?: string[]; knob?: string } = 
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 function pushSecret(auths: Record<string, Record<string, string>>): V1Secret {
-  return { metadata: { name: 'push', namespace: 'team' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(JSON.stringify({ auths })) } };
+  return {
+    metadata: { name: 'push', namespace: 'team' },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': b64(JSON.stringify({ auths })) },
+  };
 }
 const good = { auth: b64(`${SIMULATED_REGISTRY_USERNAME}:${SIMULATED_REGISTRY_PASSWORD}`) };
 const digestOf = (uri: string): string => `sha256:${createHash('sha256').update(`${uri}@uid-bs-0`).digest('hex')}`;

@@ -69,7 +69,14 @@ describe('exitedStatus', () => {
     const pod = aPod('c').ready().build();
     pod.spec!.containers = [{ name: 'commit', image: 'image-committer:dev' }];
     pod.status!.containerStatuses = [
-      { name: 'commit', image: 'image-committer:dev', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date('2026-01-01T00:00:20Z') } } },
+      {
+        name: 'commit',
+        image: 'image-committer:dev',
+        imageID: '',
+        ready: true,
+        restartCount: 0,
+        state: { running: { startedAt: new Date('2026-01-01T00:00:20Z') } },
+      },
     ];
     return pod;
   };

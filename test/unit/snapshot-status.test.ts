@@ -36,7 +36,9 @@ describe('planSnapshotCommit', () => {
   });
 
   it('plans replica 0 of a server snapshot with its hex tag', () => {
-    const snapshot = aSandboxSnapshot(`osb-snap-${'0f'.repeat(16)}`).sandboxName('bs').build();
+    const snapshot = aSandboxSnapshot(`osb-snap-${'0f'.repeat(16)}`)
+      .sandboxName('bs')
+      .build();
     const plan = planSnapshotCommit({ snapshot, sandbox, pods, registry: REGISTRY });
     expect(plan).toMatchObject({ ok: true, target: { podName: 'bs-0', nodeName: 'node-0' } });
     expect(plan.ok && plan.target.containers[0]!.imageUri).toBe(`registry.local:5000/bs-sandbox:snap-${'0f'.repeat(16)}`);
@@ -93,12 +95,19 @@ describe('nextSnapshotStatus', () => {
   });
 
   it('fails with the Failed condition, and a terminal phase never moves again', () => {
-    const failed = at(aSandboxSnapshot('s').build(), { type: 'planned', target: TARGET }, { type: 'failed', reason: 'CommitJobFailed', message: 'push denied' });
+    const failed = at(
+      aSandboxSnapshot('s').build(),
+      { type: 'planned', target: TARGET },
+      { type: 'failed', reason: 'CommitJobFailed', message: 'push denied' },
+    );
     expect(failed).toMatchObject({ phase: 'Failed', conditions: [{ type: 'Failed', reason: 'CommitJobFailed', message: 'push denied' }] });
     const snapshot = { ...aSandboxSnapshot('s').build(), status: failed };
     expect(nextSnapshotStatus(snapshot, { type: 'committing' }, now)).toBe(failed);
     expect(nextSnapshotStatus(snapshot, { type: 'committed', result: { containers: [{ name: 'sandbox', image: 'x', digest: 'd' }] } }, now)).toBe(failed);
-    expect(nextSnapshotStatus({ ...snapshot, metadata: { ...snapshot.metadata, generation: 2 } }, { type: 'acknowledged' }, now)).toEqual({ ...failed, observedGeneration: 2 });
+    expect(nextSnapshotStatus({ ...snapshot, metadata: { ...snapshot.metadata, generation: 2 } }, { type: 'acknowledged' }, now)).toEqual({
+      ...failed,
+      observedGeneration: 2,
+    });
   });
 });
 
@@ -111,7 +120,9 @@ describe('the internal pause snapshot', () => {
         name: 'bs-pause',
         namespace: 'default',
         annotations: { 'sandbox.opensandbox.io/pause-generation': '4' },
-        ownerReferences: [{ apiVersion: 'sandbox.opensandbox.io/v1alpha1', kind: 'BatchSandbox', name: 'bs', uid: 'uid-bs', controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion: 'sandbox.opensandbox.io/v1alpha1', kind: 'BatchSandbox', name: 'bs', uid: 'uid-bs', controller: true, blockOwnerDeletion: true },
+        ],
       },
       spec: { sandboxName: 'bs' },
     });
@@ -122,7 +133,13 @@ describe('the internal pause snapshot', () => {
     ["this pause's own, whatever its phase: use it (retried step)", aSandboxSnapshot('bs-pause').pauseOf(sandbox, 4).phase('Committing').build(), 'use'],
     ["this pause's own that failed: use it (its failure is this pause's)", aSandboxSnapshot('bs-pause').pauseOf(sandbox, 4).phase('Failed').build(), 'use'],
     ["an earlier pause's (left from a finished cycle): replace it", aSandboxSnapshot('bs-pause').pauseOf(sandbox, 2).succeeded().build(), 'replace'],
-    ['an earlier sandbox of the same name: replace it', aSandboxSnapshot('bs-pause').pauseOf({ ...sandbox, metadata: { ...sandbox.metadata, uid: 'old' } }, 4).build(), 'replace'],
+    [
+      'an earlier sandbox of the same name: replace it',
+      aSandboxSnapshot('bs-pause')
+        .pauseOf({ ...sandbox, metadata: { ...sandbox.metadata, uid: 'old' } }, 4)
+        .build(),
+      'replace',
+    ],
   ])('found %s', (_name, existing, action) => {
     expect(pauseSnapshotAction(sandbox, 4, existing).action).toBe(action);
   });
@@ -133,7 +150,9 @@ describe('the pause snapshots a resume retires', () => {
     const older = aSandboxSnapshot('bs-pause').pauseOf(sandbox, 2).succeeded().build();
     const olderReplica = aSandboxSnapshot('bs-1-pause').pauseOf(sandbox, 2).succeeded().build();
     const newer = aSandboxSnapshot('bs-pause').pauseOf(sandbox, 4).phase('Committing').build();
-    const namesake = aSandboxSnapshot('bs-pause').pauseOf({ ...sandbox, metadata: { ...sandbox.metadata, uid: 'old' } }, 2).build();
+    const namesake = aSandboxSnapshot('bs-pause')
+      .pauseOf({ ...sandbox, metadata: { ...sandbox.metadata, uid: 'old' } }, 2)
+      .build();
     const server = aSandboxSnapshot('osb-snap-1').build();
     expect(snapshotsRetiredByResume([older, olderReplica, newer, namesake, server], 'uid-bs', 3)).toEqual([older, olderReplica]);
   });

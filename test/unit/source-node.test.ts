@@ -5,7 +5,12 @@ import { sourceNodeProblem } from '../../planners/source-node.js';
 
 const nodeWithReady = (status: string, reason?: string, message?: string): V1Node => ({
   metadata: { name: 'node-1' },
-  status: { conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status, ...(reason ? { reason } : {}), ...(message ? { message } : {}) }] },
+  status: {
+    conditions: [
+      { type: 'MemoryPressure', status: 'False' },
+      { type: 'Ready', status, ...(reason ? { reason } : {}), ...(message ? { message } : {}) },
+    ],
+  },
 });
 
 describe('sourceNodeProblem', () => {

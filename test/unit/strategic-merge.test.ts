@@ -1,12 +1,7 @@
 // The strategic-merge-patch engine against the behaviour of apimachinery's StrategicMergePatch for Pods
 // and TaskTemplateSpecs, including the upstream sample's shard task patches.
 import { describe, expect, it } from '@jest/globals';
-import {
-  POD_PATCH_SCHEMA,
-  StrategicMergeError,
-  TASK_TEMPLATE_PATCH_SCHEMA,
-  strategicMerge,
-} from '../../planners/strategic-merge.js';
+import { POD_PATCH_SCHEMA, StrategicMergeError, TASK_TEMPLATE_PATCH_SCHEMA, strategicMerge } from '../../planners/strategic-merge.js';
 import { loadUpstreamFixtures } from '../support/upstream-fixtures.js';
 
 type Json = Record<string, unknown>;
@@ -33,7 +28,12 @@ describe('strategicMerge on Pods', () => {
       'containers merge by name; command is replaced, not merged',
       podWith({ containers: [main, { name: 'side', image: 'side:1' }] }),
       { spec: { containers: [{ name: 'main', image: 'app:2', command: ['python'] }] } },
-      podWith({ containers: [{ ...main, image: 'app:2', command: ['python'] }, { name: 'side', image: 'side:1' }] }),
+      podWith({
+        containers: [
+          { ...main, image: 'app:2', command: ['python'] },
+          { name: 'side', image: 'side:1' },
+        ],
+      }),
     ],
     [
       'a new container goes before the original-only ones (kubectl patch orders it so)',
@@ -44,7 +44,14 @@ describe('strategicMerge on Pods', () => {
     [
       'patched items take the patch order; an original-only item precedes a later-original patched one',
       podWith({ containers: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }),
-      { spec: { containers: [{ name: 'c', image: 'c:2' }, { name: 'a', image: 'a:2' }] } },
+      {
+        spec: {
+          containers: [
+            { name: 'c', image: 'c:2' },
+            { name: 'a', image: 'a:2' },
+          ],
+        },
+      },
       podWith({ containers: [{ name: 'b' }, { name: 'c', image: 'c:2' }, { name: 'a', image: 'a:2' }] }),
     ],
     [
@@ -57,18 +64,14 @@ describe('strategicMerge on Pods', () => {
       'initContainers, volumes, volumeMounts (by mountPath), ports (by containerPort), imagePullSecrets merge',
       podWith({
         initContainers: [{ name: 'init', image: 'init:1' }],
-        containers: [
-          { name: 'main', volumeMounts: [{ name: 'v', mountPath: '/data' }], ports: [{ containerPort: 80, name: 'http' }] },
-        ],
+        containers: [{ name: 'main', volumeMounts: [{ name: 'v', mountPath: '/data' }], ports: [{ containerPort: 80, name: 'http' }] }],
         volumes: [{ name: 'v', emptyDir: {} }],
         imagePullSecrets: [{ name: 'pull' }],
       }),
       {
         spec: {
           initContainers: [{ name: 'init', image: 'init:2' }],
-          containers: [
-            { name: 'main', volumeMounts: [{ name: 'w', mountPath: '/data' }], ports: [{ containerPort: 80, protocol: 'TCP' }] },
-          ],
+          containers: [{ name: 'main', volumeMounts: [{ name: 'w', mountPath: '/data' }], ports: [{ containerPort: 80, protocol: 'TCP' }] }],
           volumes: [{ name: 'v', emptyDir: { medium: 'Memory' } }],
           imagePullSecrets: [{ name: 'other' }],
         },
@@ -118,8 +121,26 @@ describe('strategicMerge on Pods', () => {
     ],
     [
       'a $patch: delete item removes the original item with its key',
-      podWith({ containers: [{ ...main, env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }, { name: 'side' }] }),
-      { spec: { containers: [{ name: 'side', $patch: 'delete' }, { name: 'main', env: [{ name: 'A', $patch: 'delete' }] }] } },
+      podWith({
+        containers: [
+          {
+            ...main,
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '2' },
+            ],
+          },
+          { name: 'side' },
+        ],
+      }),
+      {
+        spec: {
+          containers: [
+            { name: 'side', $patch: 'delete' },
+            { name: 'main', env: [{ name: 'A', $patch: 'delete' }] },
+          ],
+        },
+      },
       podWith({ containers: [{ ...main, env: [{ name: 'B', value: '2' }] }] }),
     ],
     [
@@ -144,11 +165,7 @@ describe('strategicMerge on Pods', () => {
     ['an object where a keyed list goes', { spec: { containers: { name: 'main' } } }, 'spec.containers'],
     ['a delete item without its key', { spec: { containers: [{ $patch: 'delete' }] } }, 'spec.containers'],
     ['kubectl-only directives', { spec: { '$setElementOrder/containers': [{ name: 'main' }] } }, 'spec'],
-    [
-      'errors inside list items name the item',
-      { spec: { containers: [{ name: 'main', env: [{ value: 'x' }] }] } },
-      'spec.containers[name=main].env',
-    ],
+    ['errors inside list items name the item', { spec: { containers: [{ name: 'main', env: [{ value: 'x' }] }] } }, 'spec.containers[name=main].env'],
   ])('refuses %s, naming where', (_name, patch, path) => {
     let error: unknown;
     try {
@@ -163,12 +180,10 @@ describe('strategicMerge on Pods', () => {
 
 describe('strategicMerge on TaskTemplateSpecs', () => {
   it('applies the upstream sample shard task patches: command/args replaced, env merged by name', () => {
-    const sample = loadUpstreamFixtures('smp').find((f) =>
-      f.name.endsWith('samples/sandbox_v1alpha1_batchsandbox-with-task.yaml#0'),
-    )!.object as { spec: { taskTemplate: Json; shardTaskPatches: Json[] } };
-    const [first, second] = sample.spec.shardTaskPatches.map((patch) =>
-      strategicMerge(sample.spec.taskTemplate, patch, TASK_TEMPLATE_PATCH_SCHEMA),
-    );
+    const sample = loadUpstreamFixtures('smp').find((f) => f.name.endsWith('samples/sandbox_v1alpha1_batchsandbox-with-task.yaml#0'))!.object as {
+      spec: { taskTemplate: Json; shardTaskPatches: Json[] };
+    };
+    const [first, second] = sample.spec.shardTaskPatches.map((patch) => strategicMerge(sample.spec.taskTemplate, patch, TASK_TEMPLATE_PATCH_SCHEMA));
     expect(first).toEqual({
       spec: {
         process: { command: ['python'], args: ['-m', 'http.server', '8080'], env: [{ name: 'foo', value: 'bar' }] },

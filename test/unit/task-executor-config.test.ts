@@ -24,7 +24,13 @@ describe('parseExecutorConfig', () => {
       ENABLE_SIDECAR_MODE: 'true',
       MAIN_CONTAINER_NAME: 'sandbox',
     });
-    expect(config).toMatchObject({ dataDir: '/tmp/tasks', listen: { host: undefined, port: 6000 }, criSocket: '/run/x.sock', sidecarMode: true, mainContainerName: 'sandbox' });
+    expect(config).toMatchObject({
+      dataDir: '/tmp/tasks',
+      listen: { host: undefined, port: 6000 },
+      criSocket: '/run/x.sock',
+      sidecarMode: true,
+      mainContainerName: 'sandbox',
+    });
     expect(parseExecutorConfig([], { DATA_DIR: '', MAIN_CONTAINER_NAME: '' })).toMatchObject({ dataDir: '/var/lib/sandbox/tasks', mainContainerName: 'main' });
   });
 

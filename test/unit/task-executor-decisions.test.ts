@@ -7,7 +7,7 @@ import { dropOnRecovery } from '../../task-executor/recovery-decision.js';
 import { planSync } from '../../task-executor/sync-plan.js';
 import type { StoredTask, TaskInput, TaskState } from '../../task-executor/task.js';
 
-const input = (name: string, command = ['true']): TaskInput => ({ name, process: { command } as TaskInput['process'] } as TaskInput);
+const input = (name: string, command = ['true']): TaskInput => ({ name, process: { command } as TaskInput['process'] }) as TaskInput;
 const held = (name: string, state: TaskState, deleting = false): StoredTask => ({
   name,
   status: { state },
@@ -62,23 +62,39 @@ describe('reconcileStep', () => {
   });
 
   it('a deleted running task is stopped (once: not while a stop is in flight), and its status not recorded meanwhile', () => {
-    expect(reconcileStep({ deleting: true, stopping: false, recorded: running, fresh: running })).toEqual({ stop: 'deletion requested', forget: false, record: false });
+    expect(reconcileStep({ deleting: true, stopping: false, recorded: running, fresh: running })).toEqual({
+      stop: 'deletion requested',
+      forget: false,
+      record: false,
+    });
     expect(reconcileStep({ deleting: true, stopping: true, recorded: running, fresh: done })).toEqual({ forget: true, record: false });
-    expect(reconcileStep({ deleting: true, stopping: true, recorded: running, fresh: { state: 'Timeout', startedAt: 's' } })).toEqual({ forget: false, record: false });
+    expect(reconcileStep({ deleting: true, stopping: true, recorded: running, fresh: { state: 'Timeout', startedAt: 's' } })).toEqual({
+      forget: false,
+      record: false,
+    });
   });
 
   it('a deleted finished task is forgotten', () => {
     expect(reconcileStep({ deleting: true, stopping: false, recorded: done, fresh: done })).toEqual({ forget: true, record: false });
-    expect(reconcileStep({ deleting: true, stopping: false, recorded: running, fresh: { state: 'Failed', exitCode: 143, finishedAt: 'f' } })).toMatchObject({ forget: true });
+    expect(reconcileStep({ deleting: true, stopping: false, recorded: running, fresh: { state: 'Failed', exitCode: 143, finishedAt: 'f' } })).toMatchObject({
+      forget: true,
+    });
   });
 
   it('a deleted task that never started (Pending) is forgotten without a stop', () => {
-    expect(reconcileStep({ deleting: true, stopping: false, recorded: { state: 'Pending' }, fresh: { state: 'Pending', reason: 'Pending' } })).toEqual({ forget: true, record: false });
+    expect(reconcileStep({ deleting: true, stopping: false, recorded: { state: 'Pending' }, fresh: { state: 'Pending', reason: 'Pending' } })).toEqual({
+      forget: true,
+      record: false,
+    });
   });
 
   it('a timed-out task is stopped, once, and the Timeout is not recorded while the stop runs; its exit is, after', () => {
     const timeout = { state: 'Timeout', reason: 'TaskTimeout', startedAt: 's' } as const;
-    expect(reconcileStep({ deleting: false, stopping: false, recorded: running, fresh: timeout })).toEqual({ stop: 'timeout exceeded', forget: false, record: false });
+    expect(reconcileStep({ deleting: false, stopping: false, recorded: running, fresh: timeout })).toEqual({
+      stop: 'timeout exceeded',
+      forget: false,
+      record: false,
+    });
     expect(reconcileStep({ deleting: false, stopping: true, recorded: running, fresh: timeout })).toEqual({ forget: false, record: false });
     const killed = { state: 'Failed', exitCode: 143, reason: 'Failed', startedAt: 's', finishedAt: 'f' } as const;
     expect(reconcileStep({ deleting: false, stopping: false, recorded: running, fresh: killed })).toEqual({ forget: false, record: true });

@@ -73,7 +73,9 @@ describe('processStatusOf (the API mapping)', () => {
   });
 
   it('a finish time: terminated with the exit code; a start time: running; neither: waiting', () => {
-    expect(processStatusOf({ state: 'Failed', exitCode: 3, reason: 'Failed', startedAt: '2026-06-01T10:00:00.250Z', finishedAt: '2026-06-01T10:00:02.900Z' }, T1)).toEqual({
+    expect(
+      processStatusOf({ state: 'Failed', exitCode: 3, reason: 'Failed', startedAt: '2026-06-01T10:00:00.250Z', finishedAt: '2026-06-01T10:00:02.900Z' }, T1),
+    ).toEqual({
       terminated: { exitCode: 3, reason: 'Failed', startedAt: '2026-06-01T10:00:00Z', finishedAt: '2026-06-01T10:00:02Z' },
     });
     expect(processStatusOf({ state: 'Running', startedAt: '2026-06-01T10:00:00.250Z' }, T1)).toEqual({ running: { startedAt: '2026-06-01T10:00:00Z' } });
@@ -87,7 +89,11 @@ describe('processStatusOf (the API mapping)', () => {
 
 describe('task classes', () => {
   it('terminal: Succeeded, Failed, NotFound; active: Pending or Running and not being deleted', () => {
-    expect((['Succeeded', 'Failed', 'NotFound', 'Pending', 'Running', 'Timeout', 'Unknown'] as const).filter(isTerminal)).toEqual(['Succeeded', 'Failed', 'NotFound']);
+    expect((['Succeeded', 'Failed', 'NotFound', 'Pending', 'Running', 'Timeout', 'Unknown'] as const).filter(isTerminal)).toEqual([
+      'Succeeded',
+      'Failed',
+      'NotFound',
+    ]);
     expect(isActive({ status: { state: 'Running' } })).toBe(true);
     expect(isActive({ status: { state: 'Pending' } })).toBe(true);
     expect(isActive({ status: { state: 'Running' }, deletionTimestamp: '2026-06-01T10:00:00Z' })).toBe(false);

@@ -6,12 +6,9 @@ import { registerTaskGauges } from '../../watchers/task-gauges.js';
 
 describe('registerTaskGauges', () => {
   it('sums the task counters of every cached sandbox per namespace, and forgets deleted ones', async () => {
-    const sandbox = (name: string, namespace: string, status?: object) => ({ metadata: { name, namespace }, ...(status ? { status } : {}) }) as KubernetesObject;
-    let sandboxes = [
-      sandbox('a', 'ns', { taskRunning: 2, taskSucceed: 1 }),
-      sandbox('b', 'ns', { taskRunning: 1, taskFailed: 3 }),
-      sandbox('c', 'other'),
-    ];
+    const sandbox = (name: string, namespace: string, status?: object) =>
+      ({ metadata: { name, namespace }, ...(status ? { status } : {}) }) as KubernetesObject;
+    let sandboxes = [sandbox('a', 'ns', { taskRunning: 2, taskSucceed: 1 }), sandbox('b', 'ns', { taskRunning: 1, taskFailed: 3 }), sandbox('c', 'other')];
     const registry = new Registry();
     registerTaskGauges({ list: () => sandboxes }, registry);
     const text = await registry.metrics();

@@ -26,7 +26,10 @@ describe('planTaskRound', () => {
 
   it('counts tasks by their reported state, keeps the last state when a pod does not answer, and re-sends running tasks', () => {
     const records: Record<string, TaskRecord> = { 'bs-0': { pod: 'p-0', state: 'Running' }, 'bs-1': { pod: 'p-1' } };
-    const pods = [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }];
+    const pods = [
+      { name: 'p-0', ip: '10.0.0.1' },
+      { name: 'p-1', ip: '10.0.0.2' },
+    ];
     const plan = round({ records, pods, reports: { 'p-0': null, 'p-1': of(1, running) } });
     expect(plan.counters).toMatchObject({ taskRunning: 2, taskPending: 0 });
     expect(plan.dispatch.map((d) => d.pod)).toEqual(['p-0', 'p-1']);
@@ -40,7 +43,14 @@ describe('planTaskRound', () => {
 
   it('Release: a finished task is stopped on its executor, then its pod released once the executor reports nothing', () => {
     const pods = [{ name: 'p-0', ip: '10.0.0.1' }];
-    const first = planTaskRound({ tasks: [task(0)], records: { 'bs-0': { pod: 'p-0' } }, pods, reports: { 'p-0': of(0, succeeded) }, policy: 'Release', deleting: false });
+    const first = planTaskRound({
+      tasks: [task(0)],
+      records: { 'bs-0': { pod: 'p-0' } },
+      pods,
+      reports: { 'p-0': of(0, succeeded) },
+      policy: 'Release',
+      deleting: false,
+    });
     expect(first.dispatch).toEqual([{ pod: 'p-0', tasks: [] }]);
     expect(first.records['bs-0']).toEqual({ pod: 'p-0', state: 'Succeed', release: 'releasing' });
     expect(first.release).toEqual([]);
@@ -55,7 +65,10 @@ describe('planTaskRound', () => {
 
   it('deletion releases every task: unbound ones at once, bound ones after their executor stopped them', () => {
     const records: Record<string, TaskRecord> = { 'bs-0': { pod: 'p-0', state: 'Running' } };
-    const pods = [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }];
+    const pods = [
+      { name: 'p-0', ip: '10.0.0.1' },
+      { name: 'p-1', ip: '10.0.0.2' },
+    ];
     const first = round({ records, pods, reports: { 'p-0': of(0, running) }, deleting: true });
     // A deleting sandbox binds no new pod.
     expect(first.records['bs-1']).toEqual({ release: 'released' });
@@ -84,7 +97,14 @@ describe('planTaskRound', () => {
     expect(plan.dispatch).toEqual([{ pod: 'p-new', tasks: [task(0)] }]);
     expect(plan.counters).toMatchObject({ taskRunning: 0, taskSucceed: 1, taskPending: 0 });
 
-    const releasing = planTaskRound({ tasks: [task(0)], records: { 'bs-0': { pod: 'gone-0', state: 'Failed', release: 'releasing' } }, pods: [], reports: {}, policy: 'Release', deleting: false });
+    const releasing = planTaskRound({
+      tasks: [task(0)],
+      records: { 'bs-0': { pod: 'gone-0', state: 'Failed', release: 'releasing' } },
+      pods: [],
+      reports: {},
+      policy: 'Release',
+      deleting: false,
+    });
     expect(releasing.records['bs-0']!.release).toBe('released');
     expect(releasing.release).toEqual(['gone-0']);
   });
@@ -92,21 +112,40 @@ describe('planTaskRound', () => {
   it('recovery binds tasks the executors already report, by name, and ignores unknown names', () => {
     const records = recoverTaskRecords([task(0), task(1)], { 'p-0': null, 'p-1': of(0, running), 'p-2': { task: 'other', status: running } });
     expect(records).toEqual({ 'bs-0': { pod: 'p-1', state: 'Running' } });
-    const plan = round({ records, pods: [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }] });
+    const plan = round({
+      records,
+      pods: [
+        { name: 'p-0', ip: '10.0.0.1' },
+        { name: 'p-1', ip: '10.0.0.2' },
+      ],
+    });
     // The recovered task is not sent to another pod; the other task takes the free pod.
     expect(plan.records).toEqual({ 'bs-0': { pod: 'p-1', state: 'Running' }, 'bs-1': { pod: 'p-0' } });
   });
 
   it('keeps a task beyond a scale-in on its pod, unsent and uncounted, and stops it when the sandbox is deleted', () => {
     const records: Record<string, TaskRecord> = { 'bs-0': { pod: 'p-0', state: 'Running' }, 'bs-1': { pod: 'p-1', state: 'Running' } };
-    const pods = [{ name: 'p-0', ip: '10.0.0.1' }, { name: 'p-1', ip: '10.0.0.2' }];
+    const pods = [
+      { name: 'p-0', ip: '10.0.0.1' },
+      { name: 'p-1', ip: '10.0.0.2' },
+    ];
     const scaledIn = planTaskRound({ tasks: [task(0)], records, pods, reports: {}, policy: 'Retain', deleting: false });
     expect(scaledIn.records['bs-1']).toEqual({ pod: 'p-1', state: 'Running' });
     expect(scaledIn.dispatch).toEqual([{ pod: 'p-0', tasks: [task(0)] }]);
     expect(scaledIn.counters).toMatchObject({ taskRunning: 1 });
 
-    const deleting = planTaskRound({ tasks: [task(0)], records: scaledIn.records, pods, reports: { 'p-0': of(0, running), 'p-1': of(1, running) }, policy: 'Retain', deleting: true });
-    expect(deleting.dispatch).toEqual([{ pod: 'p-0', tasks: [] }, { pod: 'p-1', tasks: [] }]);
+    const deleting = planTaskRound({
+      tasks: [task(0)],
+      records: scaledIn.records,
+      pods,
+      reports: { 'p-0': of(0, running), 'p-1': of(1, running) },
+      policy: 'Retain',
+      deleting: true,
+    });
+    expect(deleting.dispatch).toEqual([
+      { pod: 'p-0', tasks: [] },
+      { pod: 'p-1', tasks: [] },
+    ]);
     expect(deleting.allReleased).toBe(false);
     const done = planTaskRound({ tasks: [task(0)], records: deleting.records, pods, reports: {}, policy: 'Retain', deleting: true });
     expect(done.release).toEqual(['p-0', 'p-1']);
