@@ -86,9 +86,9 @@ async function createPod(name: string, command: string, restartPolicy = 'Always'
   return pod!;
 }
 
-/** The container's containerd task status: RUNNING, PAUSED, ... */
-async function taskStatus(pod: string): Promise<string> {
-  const { stdout: id } = await execFileAsync(tools.crictl, [
+/** The ID of the pod's container, as containerd knows it. */
+async function containerIdOf(pod: string): Promise<string> {
+  const { stdout } = await execFileAsync(tools.crictl, [
     '--runtime-endpoint',
     `unix://${realNode.containerdSocket}`,
     'ps',
@@ -98,9 +98,15 @@ async function taskStatus(pod: string): Promise<string> {
     '--label',
     `io.kubernetes.pod.namespace=${namespace}`,
   ]);
+  return stdout.trim();
+}
+
+/** The container's containerd task status: RUNNING, PAUSED, ... */
+async function taskStatus(pod: string): Promise<string> {
+  const id = await containerIdOf(pod);
   const { stdout } = await execFileAsync(tools.ctr, ['--address', realNode.containerdSocket, '--namespace', 'k8s.io', 'tasks', 'ls']);
-  const line = stdout.split('\n').find((l) => l.startsWith(id.trim()));
-  if (!line) throw new Error(`no task for pod ${pod} (container ${id.trim()})`);
+  const line = stdout.split('\n').find((l) => l.startsWith(id));
+  if (!line) throw new Error(`no task for pod ${pod} (container ${id})`);
   return line.trim().split(/\s+/)[2]!;
 }
 
@@ -205,15 +211,7 @@ describe('image-committer on the real node', () => {
 
   it('thaws a container a killed commit left frozen (unpause mode)', async () => {
     await createPod('frozen', 'sleep 3600');
-    const { stdout: id } = await execFileAsync(tools.crictl, [
-      '--runtime-endpoint',
-      `unix://${realNode.containerdSocket}`,
-      'ps',
-      '-q',
-      '--label',
-      `io.kubernetes.pod.name=frozen`,
-    ]);
-    await execFileAsync(tools.ctr, ['--address', realNode.containerdSocket, '--namespace', 'k8s.io', 'tasks', 'pause', id.trim()]);
+    await execFileAsync(tools.ctr, ['--address', realNode.containerdSocket, '--namespace', 'k8s.io', 'tasks', 'pause', await containerIdOf('frozen')]);
     expect(await taskStatus('frozen')).toBe('PAUSED');
     const run = await runCommitter(['unpause', 'frozen', namespace, 'main']);
     expect(run.code).toBe(0);
