@@ -5,12 +5,12 @@
 // retried activity attaches to the commit it started instead of starting another.
 import { Context } from '@temporalio/activity';
 import { commitKey, type CommitRequest } from '../api/commit-agent.js';
-import { EVENT_REASONS } from '../operator/events.js';
-import { commitAgentUrl } from '../planners/commit-agent-endpoint.js';
-import { isTerminalSnapshot } from '../planners/snapshot-status.js';
+import { EVENT_REASONS } from '../kernel/events.js';
+import { commitAgentUrl } from '../planners/lifecycle/commit-agent-endpoint.js';
+import { isTerminalSnapshot } from '../planners/lifecycle/snapshot-status.js';
 import { commitAgentClient, CommitAgentRefusal, type CommitAgentClient } from './commit-agent-client.js';
 import type { LifecycleContext } from './lifecycle-objects.js';
-import type { AgentCommitActivities, AgentCommitOutcome, CommitJobState } from './pause-activity-types.js';
+import type { AgentCommitActivities, AgentCommitOutcome, CommitJobState } from './lifecycle-activity-types.js';
 import { snapshotRecords, terminalState } from './snapshot-steps.js';
 
 /** Attempts of one commit, as the commit Job's backoffLimit gives it. */

@@ -11,13 +11,14 @@ import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNam
 import type { ObjectMeta } from '../api/v1alpha1/object-meta.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
-import type { PauseSourceInput } from '../planners/pause-source.js';
-import type { SourceNodeObservation } from '../planners/source-node.js';
-import type { EventRecorder } from '../operator/events.js';
-import { isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
-import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import type { Logger } from '../operator/logger.js';
-import { OBJECT_GONE, type SnapshotSettings } from './pause-activity-types.js';
+import type { PauseSourceInput } from '../planners/lifecycle/pause-source.js';
+import type { SourceNodeObservation } from '../planners/lifecycle/source-node.js';
+import type { EventRecorder } from '../kernel/events.js';
+import { isApiStatus, unlessNotFound } from '../kernel/kube-errors.js';
+import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
+import type { Logger } from '../kernel/logger.js';
+import type { SnapshotSettings } from './lifecycle-activity-types.js';
+import { OBJECT_GONE } from '../api/activity-failure-types.js';
 
 export interface LifecycleActivitiesDeps {
   kubeConfig: KubeConfig;
@@ -147,7 +148,7 @@ export interface LifecycleObjects {
   listPods(namespace: string, labelSelector?: string, fieldSelector?: string): Promise<V1Pod[]>;
   /** One pod, or undefined when it does not exist. */
   findPod(namespace: string, name: string): Promise<V1Pod | undefined>;
-  /** The Node a commit would run on, as planners/source-node.ts takes it. */
+  /** The Node a commit would run on, as planners/lifecycle/source-node.ts takes it. */
   readNode(name: string): Promise<SourceNodeObservation>;
   /**
    * What the source planners need to find the sandbox's pods: every pod that can be one of them (non-pooled:

@@ -2,30 +2,30 @@
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
 import { randomUUID } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ResourceInformer } from '../watchers/resource-informer.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
-import type { Logger } from '../operator/logger.js';
-import type { PoolObservation } from '../planners/pool-observation.js';
-import { changesSince, type ObservedVersions, type PoolObservationChanges } from '../planners/pool-observation-changes.js';
-import { controllerOf } from '../planners/pod-state.js';
-import { POOL_POD_CREATE_REFUSED } from '../planners/pool-create-refusal.js';
-import { buildPoolPod } from '../planners/pool-pod.js';
-import { templateRevision } from '../planners/pool-revision.js';
-import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
-import { allocStatusAfterConflict } from '../planners/delivery-conflict.js';
-import { apiErrorMessage, isApiStatus, isPermanentApiError, unlessNotFound } from '../operator/kube-errors.js';
-import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import { EVENT_REASONS, recordOccurrence, type EventRecorder } from '../operator/events.js';
-import type { PoolMetrics } from '../operator/operator-metrics.js';
-import type { LedgerDrift } from '../planners/ledger-audit.js';
-import type { PlannedEvent } from '../planners/planned-event.js';
-import type { ReleaseRecord, RestartAttempt } from '../planners/pool-round.js';
+import type { Logger } from '../kernel/logger.js';
+import type { PoolObservation } from '../planners/pool/pool-observation.js';
+import { changesSince, type ObservedVersions, type PoolObservationChanges } from '../planners/pool/pool-observation-changes.js';
+import { controllerOf } from '../planners/kube/pod-state.js';
+import { POOL_POD_CREATE_REFUSED } from '../planners/pool/pool-create-refusal.js';
+import { buildPoolPod } from '../planners/pool/pool-pod.js';
+import { templateRevision } from '../planners/pool/pool-revision.js';
+import { computeRuntimeStatus } from '../planners/sandbox/batch-sandbox-status.js';
+import { allocStatusAfterConflict } from '../planners/pool/delivery-conflict.js';
+import { apiErrorMessage, isApiStatus, isPermanentApiError, unlessNotFound } from '../kernel/kube-errors.js';
+import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
+import { EVENT_REASONS, recordOccurrence, type EventRecorder } from '../kernel/events.js';
+import type { PoolMetrics } from '../kernel/operator-metrics.js';
+import type { LedgerDrift } from '../planners/pool/ledger-audit.js';
+import type { PlannedEvent } from '../planners/kube/planned-event.js';
+import type { ReleaseRecord, RestartAttempt } from '../planners/pool/pool-round.js';
 import { finalOnRejection } from './api-rejection.js';
+import type { ClusterCache } from './cluster-cache.js';
 import { mapBounded } from './map-bounded.js';
 import { execInContainer } from './pod-exec.js';
 import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
@@ -72,13 +72,6 @@ export interface ObservedPool extends PoolObservation {
 /** The changes since the workflow's observation, and which worker process observed them. */
 export interface ObservedPoolChanges extends PoolObservationChanges {
   observer: string;
-}
-
-/** Read side of the watch role's informers, when they run in the same process. */
-export interface ClusterCache {
-  pools: Pick<ResourceInformer<KubernetesObject>, 'get' | 'hasSynced'>;
-  pods: Pick<ResourceInformer<V1Pod>, 'list' | 'hasSynced'>;
-  batchSandboxes: Pick<ResourceInformer<KubernetesObject>, 'list' | 'hasSynced'>;
 }
 
 export interface PoolActivitiesDeps {
@@ -279,7 +272,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
           if (isApiStatus(err, 409)) return;
           // A template the apiserver refuses (cpu: banana, a port named eighty) or a quota: said on the
           // Pool, where its owner looks, and handed to the workflow, which holds creation back and says so
-          // on the Pool's status (planners/pool-create-refusal.ts) instead of retrying here.
+          // on the Pool's status (planners/pool/pool-create-refusal.ts) instead of retrying here.
           if (!isPermanentApiError(err)) throw err;
           const message = apiErrorMessage(err);
           events.record(current, 'Warning', EVENT_REASONS.FailedCreate, `failed to create pool pod ${name}: ${message}`);
@@ -325,7 +318,7 @@ export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64,
       });
     },
 
-    /** Clears allocation labels left on idle pods (planners/pool-round.ts `staleLabels`). */
+    /** Clears allocation labels left on idle pods (planners/pool/pool-round.ts `staleLabels`). */
     async clearStaleLabels({ namespace, labels }: { namespace: string; labels: { pod: string; sandbox: string }[] }): Promise<void> {
       await unlabel(namespace, labels);
       log.info({ kind: 'Pool', namespace, pods: labels.map((l) => l.pod) }, 'Cleared allocation labels of idle pods');

@@ -1,9 +1,9 @@
-// Turns API objects into the compact views a pool round plans with (planners/pool-observation.ts).
+// Turns API objects into the compact views a pool round plans with (planners/pool/pool-observation.ts).
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import { failingReason, isReady } from '../planners/pod-state.js';
-import type { PodDigest, RestartFacts, SandboxView } from '../planners/pool-observation.js';
+import { failingReason, isReady } from '../planners/kube/pod-state.js';
+import type { PodDigest, RestartFacts, SandboxView } from '../planners/pool/pool-observation.js';
 
 /** `restartFacts`: the pod's pool recycles by Restart (see RestartFacts). */
 export function digestPod(pod: V1Pod, restartFacts = false): PodDigest {

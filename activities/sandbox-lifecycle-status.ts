@@ -3,11 +3,11 @@
 // workflow carried (ADR 0004).
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
-import { EVENT_REASONS, type EventType } from '../operator/events.js';
-import { lifecycleGate, type LifecycleOperationKind } from '../planners/lifecycle-gate.js';
-import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../planners/pause-status.js';
+import { EVENT_REASONS, type EventType } from '../kernel/events.js';
+import { lifecycleGate, type LifecycleOperationKind } from '../planners/lifecycle/lifecycle-gate.js';
+import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../planners/lifecycle/pause-status.js';
 import type { LifecycleContext, ObjectRef } from './lifecycle-objects.js';
-import type { StepGate } from './pause-activity-types.js';
+import type { StepGate } from '../planners/lifecycle/lifecycle-gate.js';
 
 /** A Kubernetes Event recorded once the status is written. */
 export interface LifecycleNotice {

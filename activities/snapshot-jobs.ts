@@ -2,8 +2,8 @@
 // finalizer stands for, done by the SandboxSnapshot controller on deletion and by a pause that replaces a
 // snapshot. Background propagation takes the Jobs' pods along; a Job already gone is done.
 import type { BatchV1Api } from '@kubernetes/client-node';
-import { isApiStatus } from '../operator/kube-errors.js';
-import { commitJobName, unpauseJobName } from '../planners/snapshot-names.js';
+import { isApiStatus } from '../kernel/kube-errors.js';
+import { commitJobName, unpauseJobName } from '../planners/lifecycle/snapshot-names.js';
 
 export type JobDeleter = Pick<BatchV1Api, 'deleteNamespacedJob'>;
 

@@ -5,8 +5,8 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { SandboxSnapshot, SandboxSnapshotStatus } from '../api/v1alpha1/sandbox-snapshot.js';
 import { API_VERSION, SANDBOX_SNAPSHOT } from '../api/v1alpha1/group.js';
-import { EVENT_REASONS, type InvolvedObject } from '../operator/events.js';
-import { apiErrorMessage, isApiStatus, unlessNotFound } from '../operator/kube-errors.js';
+import { EVENT_REASONS, type InvolvedObject } from '../kernel/events.js';
+import { apiErrorMessage, isApiStatus, unlessNotFound } from '../kernel/kube-errors.js';
 import {
   buildCommitJob,
   buildUnpauseJob,
@@ -17,13 +17,14 @@ import {
   type CommitResult,
   type CommitResultRead,
   type CommitTarget,
-} from '../planners/commit-job.js';
-import { commitPodStartFailure } from '../planners/commit-pod-start.js';
-import { onLiveNode, planSnapshotCommit, type SnapshotCommitPlan } from '../planners/snapshot-commit-plan.js';
-import { commitJobName } from '../planners/snapshot-names.js';
-import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/snapshot-status.js';
+} from '../planners/lifecycle/commit-job.js';
+import { commitPodStartFailure } from '../planners/lifecycle/commit-pod-start.js';
+import { onLiveNode, planSnapshotCommit, type SnapshotCommitPlan } from '../planners/lifecycle/snapshot-commit-plan.js';
+import { commitJobName } from '../planners/lifecycle/snapshot-names.js';
+import { isTerminalSnapshot, nextSnapshotStatus, type SnapshotEvent } from '../planners/lifecycle/snapshot-status.js';
 import type { LifecycleContext, LifecycleObjects } from './lifecycle-objects.js';
-import type { CommitJobState, CommitPlanStep, PauseFailure, SnapshotActivities, SnapshotRef } from './pause-activity-types.js';
+import type { CommitJobState, CommitPlanStep, PauseFailure, SnapshotActivities } from './lifecycle-activity-types.js';
+import type { SnapshotRef } from '../api/object-refs.js';
 import { deleteJob } from './snapshot-jobs.js';
 
 /** The source and images a status records, once planned. */

@@ -3,8 +3,8 @@
 // `http://{podIP}:5758`; the local stack serves its simulated executors under another one). Timeouts as
 // upstream: 3 s per call. A report is the first task's name and processStatus; an error or an empty list
 // is no report, which the planner treats as "nothing known this round".
-import type { ExecutorReport, TaskReport } from '../planners/task-round.js';
-import type { ExecutorTask } from '../planners/task-specs.js';
+import type { ExecutorReport, TaskReport } from '../planners/tasks/task-round.js';
+import type { ExecutorTask } from '../planners/tasks/task-specs.js';
 
 export const DEFAULT_TASK_EXECUTOR_URL = 'http://{podIP}:5758';
 const CALL_TIMEOUT_MS = 3_000;

@@ -3,3 +3,6 @@
 
 /** The apiserver refused a request for good: invalid, forbidden, over quota (activities/api-rejection.ts). */
 export const API_REJECTED = 'KubernetesApiRejected';
+
+/** The object the workflow acts for is gone (or is another object of the same name): the workflow stops quietly. */
+export const OBJECT_GONE = 'ObjectGone';

@@ -11,8 +11,8 @@ import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesO
 import type { BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, VERSION } from '../api/v1alpha1/group.js';
-import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import { computeRuntimeStatus } from '../planners/batch-sandbox-status.js';
+import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
+import { computeRuntimeStatus } from '../planners/sandbox/batch-sandbox-status.js';
 import { applyCrds, readCrdManifests } from '../stack/install-crds.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
 import { watchSandboxes, type SandboxResource, type SandboxWatch } from './sandbox-watch.js';

@@ -1,6 +1,5 @@
 // What every benchmark scenario gets: the local stack's admin kubeconfig, the operator processes (each its
 // own process, as deployed) and the run's options; and the statistics they report.
-import { readFileSync } from 'node:fs';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { RealNode } from '../stack/real-node/real-node.js';
 import type { BenchOperators, OperatorTopology } from './operator-topology.js';
@@ -21,13 +20,6 @@ export interface BenchRun {
   verbose: boolean;
   /** Prints a result line now (a scenario's returned lines are printed when it ends). */
   report(line: object): void;
-}
-
-export function residentMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Math.round(Number(line?.match(/\d+/)?.[0] ?? 0) / 1024);
 }
 
 /** Nearest-rank percentile, rounded to 0.1 ms. */

@@ -5,8 +5,8 @@ import { freePorts } from '../stack/free-port.js';
 import type { LocalStack } from '../stack/local-stack.js';
 import type { ManagedProcess } from '../stack/managed-process.js';
 import { startOperatorOnStack, waitForOperatorReady } from '../stack/operator-on-stack.js';
-import type { Role } from '../operator/config.js';
-import { residentMb } from './bench-run.js';
+import type { Role } from '../config/operator-config.js';
+import { residentMb } from './resident-memory.js';
 
 /** One entry per process: the roles it runs. */
 export type OperatorTopology = readonly (readonly Role[])[];

@@ -7,10 +7,10 @@
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
 import type { PodTemplate } from '../api/v1alpha1/pod-template.js';
-import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import { isReady } from '../planners/pod-state.js';
-import { jobNameOf } from '../planners/commit-job.js';
-import { commitJobName, pauseSnapshotName } from '../planners/snapshot-names.js';
+import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
+import { isReady } from '../planners/kube/pod-state.js';
+import { jobNameOf } from '../planners/lifecycle/commit-job.js';
+import { commitJobName, pauseSnapshotName } from '../planners/lifecycle/snapshot-names.js';
 import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
 
 export const PAUSE_RESUME_SCENARIO = 'pause-resume';

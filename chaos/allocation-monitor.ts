@@ -8,7 +8,7 @@
 //   unexplained         given up on (not allocated within the run's bound) with no problem reason on status.
 import { ANNOTATIONS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { percentile } from '../bench/bench-run.js';
-import { SANDBOX_PROBLEM_REASONS } from '../planners/sandbox-problem.js';
+import { SANDBOX_PROBLEM_REASONS } from '../planners/sandbox/sandbox-problem.js';
 
 /** The parts of a BatchSandbox the monitor reads. */
 export interface ObservedSandbox {

@@ -3,7 +3,7 @@
 // validated: a bad value is named with what it should be.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parsePositiveGoDuration } from '../planners/go-duration.js';
+import { parsePositiveGoDuration } from '../planners/kube/go-duration.js';
 
 /** Counts that must be 0 for the run to pass --check. */
 export const CORRECTNESS_COUNTS = [

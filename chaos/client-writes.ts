@@ -2,7 +2,7 @@
 // while the apiserver is away (connection errors, 5xx, 429), never on a refusal. A create answered 409
 // was made by an earlier attempt whose answer was lost; a delete answered 404 has nothing left to do.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isApiStatus, isPermanentApiError } from '../operator/kube-errors.js';
+import { isApiStatus, isPermanentApiError } from '../kernel/kube-errors.js';
 
 const RETRY_EVERY_MS = 250;
 const GIVE_UP_AFTER_MS = 60_000;

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
-import { createLogger } from '../operator/logger.js';
+import { createLogger } from '../kernel/logger.js';
 import { startLocalStack, type LocalStack } from '../stack/local-stack.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { poolWorkflowId } from '../workflows/pool-workflow.js';

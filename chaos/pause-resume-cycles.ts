@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
-import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
+import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
 import { createRetrying, deleteRetrying, writeRetrying } from './client-writes.js';
 import type { SandboxObject, SandboxWatch } from './sandbox-watch.js';
 

@@ -3,7 +3,7 @@
 // observed state that end as soon as an event satisfies them.
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
-import type { Logger } from '../operator/logger.js';
+import type { Logger } from '../kernel/logger.js';
 import { ResourceInformer } from '../watchers/resource-informer.js';
 import type { AllocationMonitor, ObservedSandbox } from './allocation-monitor.js';
 

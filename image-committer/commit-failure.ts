@@ -1,7 +1,7 @@
 // Which committer failures a retry of the commit Job cannot fix. Those exit with
 // COMMITTER_PERMANENT_FAILURE_EXIT_CODE, which the Job's podFailurePolicy turns into an immediate Job
 // failure: the user sees PauseFailed in a second, not after the Job's backoff (10 s + 20 s + 40 s).
-import { COMMITTER_PERMANENT_FAILURE_EXIT_CODE } from '../planners/commit-job.js';
+import { COMMITTER_PERMANENT_FAILURE_EXIT_CODE } from '../planners/lifecycle/commit-job.js';
 import { RegistryError } from '../oci/registry-client.js';
 import { UsageError } from './committer-request.js';
 import { ContainerNotFound } from './pod-container.js';

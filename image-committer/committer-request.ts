@@ -1,5 +1,5 @@
 // What a commit or unpause Job asks of the committer, from its arguments and environment exactly as
-// planners/commit-job.ts builds them (spec §6.7/§6.8, upstream's committer takes the same):
+// planners/lifecycle/commit-job.ts builds them (spec §6.7/§6.8, upstream's committer takes the same):
 //   image-committer <pod> <namespace> <container>:<imageUri>...
 //   image-committer unpause <pod> <namespace> <container>...
 //   image-committer serve        the node agent (ADR 0007): commits on request over HTTP

@@ -1,7 +1,7 @@
 // The image-committer's image: the Node runtime, the node tools it drives (ctr for the container's task
 // and snapshot, crictl for the CRI lookup) and the committer program bundled into one file whose
 // shebang names the runtime, so no shell is needed.
-import { PROJECT_COMMITTER_IMAGE } from '../planners/commit-job.js';
+import { PROJECT_COMMITTER_IMAGE } from '../planners/lifecycle/commit-job.js';
 import { bundledProgram } from './bundled-program.js';
 import { nodeRuntimeLayer } from './node-runtime-layer.js';
 import type { ProjectImage } from './project-image.js';

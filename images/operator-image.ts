@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import type { BuiltImage } from '../oci/build-image.js';
 import type { TarEntry } from '../oci/reproducible-tar.js';
-import { OPERATOR_MEMORY_ENV } from '../operator/process-memory.js';
+import { OPERATOR_MEMORY_ENV } from '../kernel/process-memory.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
 import { buildProjectImage } from './build-project-image.js';
 import { NODE_IN_IMAGE, nodeRuntimeLayer } from './node-runtime-layer.js';

@@ -1,6 +1,6 @@
 // Image references split into what the distribution API needs (registry host, repository, tag or
 // digest), normalized as docker does so that `busybox` and `docker.io/library/busybox` are one image.
-import { isImageReference } from '../operator/image-reference.js';
+import { isImageReference } from '../kernel/image-reference.js';
 import { SHA256_DIGEST } from './digest.js';
 
 /** Where Docker Hub's distribution API is served (docker.io itself only redirects there). */

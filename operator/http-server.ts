@@ -3,8 +3,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { register } from 'prom-client';
-import type { HostPort } from './config.js';
-import type { Logger } from './logger.js';
+import type { HostPort } from '../config/operator-config.js';
+import type { Logger } from '../kernel/logger.js';
 
 export interface HttpServerOptions {
   address: HostPort;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestOptions } from 'node:https';
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
-import type { KubeConfigSource } from './config.js';
+import type { KubeConfigSource } from '../config/operator-config.js';
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 

@@ -12,14 +12,14 @@ import { createOperatorInformers, type OperatorInformers } from '../watchers/ope
 import { createWatchRole, type WatchRole } from '../watchers/watch-role.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
 import { temporalLogger } from '../workers/temporal-logger.js';
-import { systemClock } from './clock.js';
-import { ConfigError, loadProcessConfig, type OperatorConfig } from './config.js';
+import { systemClock } from '../kernel/clock.js';
+import { ConfigError, loadProcessConfig, type OperatorConfig } from '../config/operator-config.js';
 import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
 import { createTemporalClient } from './temporal-client.js';
-import { temporalConnectionOptions } from './temporal-connection.js';
-import { operatorDataConverter } from './payload-compression.js';
-import { createLogger, type Logger } from './logger.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
+import { operatorDataConverter } from '../kernel/payload-compression.js';
+import { createLogger, type Logger } from '../kernel/logger.js';
 
 /** Everything must be down by then: Kubernetes' default termination grace period is 10 s. */
 const SHUTDOWN_TIMEOUT_MS = 9_000;

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { isApiStatus } from '../operator/kube-errors.js';
+import { isApiStatus } from '../kernel/kube-errors.js';
 import { freePort } from './free-port.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import type { ManagedProcess } from './managed-process.js';

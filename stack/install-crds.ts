@@ -10,7 +10,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { apiErrorMessage } from '../operator/kube-errors.js';
+import { apiErrorMessage } from '../kernel/kube-errors.js';
 import { REPO_ROOT } from './toolchain.js';
 import { waitUntil } from './wait-until.js';
 

@@ -3,7 +3,7 @@
 // (its node agent, else a commit Job) when the stack has one, else to a name the simulated committer accepts.
 import { join } from 'node:path';
 import type { LocalStack } from './local-stack.js';
-import { withOperatorMemoryEnv } from '../operator/process-memory.js';
+import { withOperatorMemoryEnv } from '../kernel/process-memory.js';
 import { ManagedProcess } from './managed-process.js';
 import { realNodeCommitAgentEnv, realNodeOperatorEnv } from './real-node/real-node.js';
 import { REPO_ROOT } from './toolchain.js';

@@ -13,7 +13,7 @@ import { registryHost, SIMULATED_REGISTRY_PASSWORD, SIMULATED_REGISTRY_USERNAME 
  */
 export const SIMULATED_COMMIT_ANNOTATION = 'simulation.opensandbox.io/commit';
 
-/** The secret volume the commit Job mounts the push credentials from (planners/commit-job.ts). */
+/** The secret volume the commit Job mounts the push credentials from (planners/lifecycle/commit-job.ts). */
 export const REGISTRY_CREDS_VOLUME = 'registry-creds';
 
 const COMMITTER_CONTAINER = 'commit';

@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { unlessNotFound } from '../operator/kube-errors.js';
+import { unlessNotFound } from '../kernel/kube-errors.js';
 import { freePort } from './free-port.js';
 
 interface ExecutorTaskInput {

@@ -2,9 +2,10 @@
 // operator's own namespace (POD_NAMESPACE), else the built-in one. Watched, so an edit applies to the
 // next assignment without a restart; like upstream, deleting the ConfigMap keeps the last profile.
 import { CoreV1Api, makeInformer, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import type { Logger } from '../operator/logger.js';
-import { ASSIGN_PROFILES_CONFIGMAP, ASSIGN_PROFILES_KEY, assignProfileFromConfig } from '../planners/pool-assign-profile-config.js';
-import { DEFAULT_ASSIGN_PROFILE, type AssignProfile } from '../planners/pool-assign-profile.js';
+import type { Logger } from '../kernel/logger.js';
+import { ASSIGN_PROFILES_CONFIGMAP, ASSIGN_PROFILES_KEY, assignProfileFromConfig } from '../planners/auto-assign/pool-assign-profile-config.js';
+import { DEFAULT_ASSIGN_PROFILE } from '../planners/auto-assign/pool-assign-profile.js';
+import type { AssignProfile } from '../planners/auto-assign/assign-plugins.js';
 import { ResourceInformer } from './resource-informer.js';
 
 export interface AssignProfileSourceOptions {

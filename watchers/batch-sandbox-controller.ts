@@ -30,13 +30,13 @@ import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../a
 import { API_VERSION, BATCH_SANDBOX, GROUP, SANDBOX_SNAPSHOT, VERSION } from '../api/v1alpha1/group.js';
 import { poolSchema, poolStatusSchema, type Pool } from '../api/v1alpha1/pool.js';
 import { sandboxSnapshotSchema, type SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
-import type { SandboxRef } from '../activities/pause-activity-types.js';
-import type { Clock } from '../operator/clock.js';
-import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../operator/events.js';
-import { apiErrorMessage, isApiStatus, isPermanentApiError } from '../operator/kube-errors.js';
-import { MERGE_PATCH } from '../operator/kube-merge-patch.js';
-import type { Logger } from '../operator/logger.js';
-import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../planners/batch-sandbox-status.js';
+import type { SandboxRef } from '../api/object-refs.js';
+import type { Clock } from '../kernel/clock.js';
+import { EVENT_REASONS, type EventRecorder, type InvolvedObject } from '../kernel/events.js';
+import { apiErrorMessage, isApiStatus, isPermanentApiError } from '../kernel/kube-errors.js';
+import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
+import type { Logger } from '../kernel/logger.js';
+import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../planners/sandbox/batch-sandbox-status.js';
 import {
   invalidSpecProblem,
   noEligiblePoolProblem,
@@ -44,20 +44,20 @@ import {
   pooledSandboxProblem,
   withSandboxProblem,
   type SandboxProblem,
-} from '../planners/sandbox-problem.js';
-import { expired, msUntilExpiry } from '../planners/expiry.js';
-import { decidePauseIntent, type PauseIntentDecision } from '../planners/pause-intent.js';
-import { resumeWakeState } from '../planners/resume-progress.js';
-import { RESUME_SOURCE_REFUSALS } from '../planners/resume-source.js';
-import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/pause-status.js';
-import { isPauseSnapshot } from '../planners/snapshot-names.js';
-import { planNonPooledPods, sortByIndex } from '../planners/non-pooled-pods.js';
-import { controllerOf, isTerminating, podName } from '../planners/pod-state.js';
-import { planTaskSpecs } from '../planners/task-specs.js';
-import { unbackedPausedPhase } from '../planners/unbacked-paused-phase.js';
-import type { AssignProfile } from '../planners/pool-assign-profile.js';
-import { choosePool } from '../planners/pool-auto-assign.js';
-import { mayServePooledSandbox } from '../planners/pool-pod.js';
+} from '../planners/sandbox/sandbox-problem.js';
+import { expired, msUntilExpiry } from '../planners/sandbox/expiry.js';
+import { decidePauseIntent, type PauseIntentDecision } from '../planners/lifecycle/pause-intent.js';
+import { resumeWakeState } from '../planners/lifecycle/resume-progress.js';
+import { RESUME_SOURCE_REFUSALS } from '../planners/lifecycle/resume-source.js';
+import { nextPauseStatus, type PauseLifecycleEvent } from '../planners/lifecycle/pause-status.js';
+import { isPauseSnapshot } from '../planners/lifecycle/snapshot-names.js';
+import { planNonPooledPods, sortByIndex } from '../planners/sandbox/non-pooled-pods.js';
+import { controllerOf, isTerminating, podName } from '../planners/kube/pod-state.js';
+import { planTaskSpecs } from '../planners/tasks/task-specs.js';
+import { unbackedPausedPhase } from '../planners/lifecycle/unbacked-paused-phase.js';
+import type { AssignProfile } from '../planners/auto-assign/assign-plugins.js';
+import { choosePool } from '../planners/auto-assign/pool-auto-assign.js';
+import { mayServePooledSandbox } from '../planners/pool/pool-pod.js';
 import type { LifecycleWorkflows } from './lifecycle-workflows.js';
 import type { TaskWorkflows } from './task-workflows.js';
 import { INFORMER_EVENT_TYPES, type Backoff, type ResourceInformer } from './resource-informer.js';
@@ -551,7 +551,7 @@ export class BatchSandboxController {
   }
 
   /**
-   * A Paused phase no pause wrote (planners/unbacked-paused-phase.ts) gets the runtime status of the pods
+   * A Paused phase no pause wrote (planners/lifecycle/unbacked-paused-phase.ts) gets the runtime status of the pods
    * the sandbox runs, and a Warning Event; true when that is this reconcile's write.
    */
   private async repairUnbackedPausedPhase(key: string, sandbox: BatchSandbox): Promise<boolean> {

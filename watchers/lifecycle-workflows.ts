@@ -4,12 +4,12 @@
 // lost signal only costs latency.
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { SandboxRef, SnapshotRef } from '../activities/pause-activity-types.js';
+import type { SandboxRef, SnapshotRef } from '../api/object-refs.js';
 import type { SandboxSnapshot } from '../api/v1alpha1/sandbox-snapshot.js';
-import type { Logger } from '../operator/logger.js';
-import { pauseGenerationOf } from '../planners/pause-snapshot.js';
-import { controllerOf } from '../planners/pod-state.js';
-import { isPauseSnapshot } from '../planners/snapshot-names.js';
+import type { Logger } from '../kernel/logger.js';
+import { pauseGenerationOf } from '../planners/lifecycle/pause-snapshot.js';
+import { controllerOf } from '../planners/kube/pod-state.js';
+import { isPauseSnapshot } from '../planners/lifecycle/snapshot-names.js';
 import {
   commitJobChangedSignal,
   lifecycleSearchAttributes,

@@ -3,7 +3,7 @@
 // by kind/namespace/name); every event is also logged at debug and counted by the informer.
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../api/v1alpha1/contract.js';
-import { objectLogFields, type Logger } from '../operator/logger.js';
+import { objectLogFields, type Logger } from '../kernel/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
 import { INFORMER_EVENT_TYPES, ResourceInformer } from './resource-informer.js';
 import { makeTrimmedInformer } from './trimmed-informer.js';

@@ -5,7 +5,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 import { Counter, Gauge } from 'prom-client';
-import { objectLogFields, type Logger } from '../operator/logger.js';
+import { objectLogFields, type Logger } from '../kernel/logger.js';
 
 /** What `makeInformer` returns (a ListWatch); tests substitute a fake to inject failures. */
 export type ListWatchLike<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;

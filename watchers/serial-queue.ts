@@ -6,8 +6,8 @@
 // - enqueueAfter() wakes a key later (timers such as expiry);
 // - stop() takes no more work and waits for the runs in flight.
 import { Counter, Histogram } from 'prom-client';
-import { systemClock, type Clock } from '../operator/clock.js';
-import type { Logger } from '../operator/logger.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Backoff } from './resource-informer.js';
 
 /** Thrown by a worker for an expected, transient failure (e.g. a write conflict): retried quietly. */

@@ -3,7 +3,7 @@
 // with every sandbox ever created).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Gauge, register, type Registry } from 'prom-client';
-import { TASK_COUNTER_FIELDS, taskCountersOf, type TaskCounters } from '../planners/task-round.js';
+import { TASK_COUNTER_FIELDS, taskCountersOf, type TaskCounters } from '../planners/tasks/task-round.js';
 import type { ResourceInformer } from './resource-informer.js';
 
 /** The state label of a counter: taskRunning -> running. */

@@ -3,7 +3,7 @@
 // nudge, not state: the run observes the sandbox itself when woken.
 import type { Client } from '@temporalio/client';
 import type { ObjectRef } from '../activities/lifecycle-objects.js';
-import type { Logger } from '../operator/logger.js';
+import type { Logger } from '../kernel/logger.js';
 import { lifecycleSearchAttributes } from '../workflows/lifecycle-api.js';
 import { taskSandboxChangedSignal, tasksWorkflowId, type tasksWorkflow } from '../workflows/tasks-workflow.js';
 

@@ -3,10 +3,10 @@
 // process and for the in-process operator of the integration tests.
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import type { Clock } from '../operator/clock.js';
-import { createEventRecorder, type KubeEventRecorder } from '../operator/events.js';
-import type { Logger } from '../operator/logger.js';
-import type { AssignProfile } from '../planners/pool-assign-profile.js';
+import type { Clock } from '../kernel/clock.js';
+import { createEventRecorder, type KubeEventRecorder } from '../kernel/events.js';
+import type { Logger } from '../kernel/logger.js';
+import type { AssignProfile } from '../planners/auto-assign/assign-plugins.js';
 import { BatchSandboxController } from './batch-sandbox-controller.js';
 import { TemporalLifecycleWorkflows, type LifecycleDeadlines, type LifecycleWorkflows } from './lifecycle-workflows.js';
 import type { OperatorInformers } from './operator-informers.js';

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../operator/config.js';
+import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../config/operator-config.js';
 
 /**
  * The workflows entry module: the TypeScript source when running from source (ts-jest), the

@@ -2,17 +2,18 @@
 // workflow bundle and the activities bound to the real cluster.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createLifecycleActivities } from '../activities/pause-activities.js';
-import { createPoolActivities, type ClusterCache } from '../activities/pool-activities.js';
+import { createLifecycleActivities } from '../activities/lifecycle-activities.js';
+import { createPoolActivities } from '../activities/pool-activities.js';
+import type { ClusterCache } from '../activities/cluster-cache.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import { createTaskExecutorClient } from '../activities/task-executor-client.js';
-import type { OperatorConfig } from '../operator/config.js';
-import { systemClock } from '../operator/clock.js';
-import { createEventRecorder } from '../operator/events.js';
-import type { Logger } from '../operator/logger.js';
-import { poolMetrics } from '../operator/operator-metrics.js';
-import { operatorDataConverter } from '../operator/payload-compression.js';
-import { temporalConnectionOptions } from '../operator/temporal-connection.js';
+import type { OperatorConfig } from '../config/operator-config.js';
+import { systemClock } from '../kernel/clock.js';
+import { createEventRecorder } from '../kernel/events.js';
+import type { Logger } from '../kernel/logger.js';
+import { poolMetrics } from '../kernel/operator-metrics.js';
+import { operatorDataConverter } from '../kernel/payload-compression.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 
 export interface OperatorWorkerOptions {
   config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath' | 'snapshot' | 'taskExecutorUrl'>;

@@ -3,8 +3,8 @@
 // non-zero on the first non-determinism. Runs in the worker alone; no Temporal server is involved.
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
-import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../operator/config.js';
-import { operatorDataConverter } from '../operator/payload-compression.js';
+import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../config/operator-config.js';
+import { operatorDataConverter } from '../kernel/payload-compression.js';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {

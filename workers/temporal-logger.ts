@@ -1,7 +1,7 @@
 // Routes the Temporal SDK's own logs (worker lifecycle, core, workflow `log`) into the operator's
 // pino logger, so the process writes one JSON log format.
 import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/worker';
-import type { Logger } from '../operator/logger.js';
+import type { Logger } from '../kernel/logger.js';
 
 const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 

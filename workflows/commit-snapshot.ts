@@ -8,15 +8,10 @@
 // yet in its cache) costs; it is not a poll loop.
 import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
 import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import {
-  OBJECT_GONE,
-  type AgentCommitActivities,
-  type AgentCommitOutcome,
-  type CommitPlanStep,
-  type PauseFailure,
-  type SnapshotRef,
-} from '../activities/pause-activity-types.js';
-import type { CommitTarget } from '../planners/commit-job.js';
+import type { AgentCommitActivities, AgentCommitOutcome, CommitPlanStep, PauseFailure } from '../activities/lifecycle-activity-types.js';
+import { OBJECT_GONE } from '../api/activity-failure-types.js';
+import type { SnapshotRef } from '../api/object-refs.js';
+import type { CommitTarget } from '../planners/lifecycle/commit-job.js';
 import { commitJobChangedSignal, type SnapshotWorkflowResult } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';
 import { isObjectGone, lifecycleActivities as steps } from './lifecycle-activities.js';

@@ -6,7 +6,9 @@
 // are workflow timers and signals, never activities, so no step outlives a workflow task's heartbeat.
 import { CancellationScope, proxyLocalActivities } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
-import { OBJECT_GONE, type LifecycleActivities, type SandboxRef } from '../activities/pause-activity-types.js';
+import type { LifecycleActivities } from '../activities/lifecycle-activity-types.js';
+import { OBJECT_GONE } from '../api/activity-failure-types.js';
+import type { SandboxRef } from '../api/object-refs.js';
 import { activityFailureOfType, apiRejectionOf } from './activity-failure.js';
 import { QUICK_LOCAL_ACTIVITY, QUICK_RETRY } from './activity-options.js';
 import type { LifecycleResult } from './lifecycle-api.js';

@@ -3,7 +3,7 @@
 // Temporal UI by id or by search attributes (OpenSandboxNamespace, OpenSandboxSandbox, OpenSandboxOperation).
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SandboxRef, SnapshotRef } from '../activities/pause-activity-types.js';
+import type { SandboxRef, SnapshotRef } from '../api/object-refs.js';
 import { NAMESPACE_ATTRIBUTE, OPERATION_ATTRIBUTE, SANDBOX_ATTRIBUTE } from './search-attributes.js';
 
 export type LifecycleOperation = 'pause' | 'resume' | 'snapshot';

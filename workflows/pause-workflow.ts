@@ -11,9 +11,10 @@
 // A cancelled pause returns outcome `cancelled` instead of rethrowing the cancellation: its clean-up ran to
 // completion, and the run shows as completed with that outcome rather than as an aborted execution.
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
-import type { PauseFailure, SnapshotRef } from '../activities/pause-activity-types.js';
-import type { PauseSource, PauseSourceResult } from '../planners/pause-source.js';
-import { snapshotPauseFailure } from '../planners/pause-status.js';
+import type { PauseFailure } from '../activities/lifecycle-activity-types.js';
+import type { SnapshotRef } from '../api/object-refs.js';
+import type { PauseSource, PauseSourceResult } from '../planners/lifecycle/pause-source.js';
+import { snapshotPauseFailure } from '../planners/lifecycle/pause-status.js';
 import { commitSnapshot, CommitJobWakeups } from './commit-snapshot.js';
 import type { LifecycleResult, PauseWorkflowInput, SnapshotWorkflowResult } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';

@@ -18,19 +18,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryOrder, ObservedPool, PoolActivities } from '../activities/pool-activities.js';
-import { overlayLandedWrites, planAllocation, type AllocationPlan, type LandedWrites, type Ledger } from '../planners/allocation.js';
-import { podName } from '../planners/pod-state.js';
-import { snapshotOf, type PoolObservation, type PoolSnapshot } from '../planners/pool-observation.js';
-import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool-observation-changes.js';
-import { evictionHandlerFor, isAllocatable } from '../planners/pool-eviction.js';
-import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool-create-refusal.js';
-import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool-round.js';
-import { REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../planners/pool-refill.js';
-import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool-pod-writes.js';
-import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool-status.js';
-import { auditLedger } from '../planners/ledger-audit.js';
-import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent } from '../planners/pool-events.js';
-import type { PlannedEvent } from '../planners/planned-event.js';
+import { overlayLandedWrites, planAllocation, type AllocationPlan, type LandedWrites, type Ledger } from '../planners/pool/allocation.js';
+import { podName } from '../planners/kube/pod-state.js';
+import { snapshotOf, type PoolObservation, type PoolSnapshot } from '../planners/pool/pool-observation.js';
+import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool/pool-observation-changes.js';
+import { evictionHandlerFor, isAllocatable } from '../planners/pool/pool-eviction.js';
+import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool/pool-create-refusal.js';
+import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool/pool-round.js';
+import { REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../planners/pool/pool-refill.js';
+import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool/pool-pod-writes.js';
+import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool/pool-status.js';
+import { auditLedger } from '../planners/pool/ledger-audit.js';
+import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent } from '../planners/pool/pool-events.js';
+import type { PlannedEvent } from '../planners/kube/planned-event.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 import { activityFailureOfType, apiRejectionOf } from './activity-failure.js';
 import { continueAsNewGate, WAIT_FOR_QUIET_SECOND, type ContinueAsNewPolicy, type RunBaseline } from './continue-as-new.js';
@@ -96,9 +96,9 @@ const CONTINUE_AS_NEW: ContinueAsNewPolicy = { quietMs: 250, patienceMs: 2_000, 
  */
 const HISTORY_BASELINE_PATCH = 'history-bound-by-pool-size';
 const HISTORY_BYTES_PER_POD = 32;
-/** Runs from this patch on hold a buffer refill back while deliveries go on (planners/pool-refill.ts). */
+/** Runs from this patch on hold a buffer refill back while deliveries go on (planners/pool/pool-refill.ts). */
 const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
-/** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool-pod-writes.ts). */
+/** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool/pool-pod-writes.ts). */
 const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
 /**
  * Runs from this patch on forget those writes when the Pool is deleted and created again under its name:
@@ -137,7 +137,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
   const baselineByPoolSize = patched(HISTORY_BASELINE_PATCH);
   const baseline: RunBaseline = { bytes: 0 };
-  /** Deliveries hold a buffer refill back (planners/pool-refill.ts): whether one is held, and whether one came since the last step. */
+  /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts): whether one is held, and whether one came since the last step. */
   const refill = patched(REFILL_AFTER_DELIVERIES_PATCH) ? { held: false, deliveredDuringStep: false } : undefined;
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
   /** Pods this run created or deleted; each round overlays those its observation does not show yet. */
@@ -165,7 +165,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   let maintaining = false;
   /** Workflow time at which a restarting pod's retry interval, or held-back creation, runs out (a round must run then). */
   let recheckAt: number | undefined;
-  /** The apiserver's last refusal of a pool pod, until a create goes through (planners/pool-create-refusal.ts). */
+  /** The apiserver's last refusal of a pool pod, until a create goes through (planners/pool/pool-create-refusal.ts). */
   let createRefusal: PoolCreateRefusal | undefined;
   const inFlight = new Set<Promise<unknown>>();
 
@@ -416,7 +416,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     }
   }
 
-  /** Remembers pods written for `poolObject` until the observation shows them (planners/pool-pod-writes.ts). */
+  /** Remembers pods written for `poolObject` until the observation shows them (planners/pool/pool-pod-writes.ts). */
   function recordPodWrites(kind: keyof PodWritesInFlight, names: string[], poolObject: Pool): void {
     if (writesKeepTheirPoolObject && poolObject.metadata.uid !== podWritesOf) return;
     podWrites = withPodWrites(podWrites, kind, names, progress.rounds);

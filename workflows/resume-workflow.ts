@@ -7,8 +7,8 @@
 // the watcher may not know this run's id yet (an operator restart), so the backstop wakes it often at
 // first (every 2 s for 30 s), then every 10 s.
 import { CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { ResumeFailure } from '../activities/pause-activity-types.js';
-import { resumeBlockedEvent } from '../planners/pause-status.js';
+import type { ResumeFailure } from '../activities/lifecycle-activity-types.js';
+import { resumeBlockedEvent } from '../planners/lifecycle/pause-status.js';
 import { sandboxPodsChangedSignal, type LifecycleResult, type ResumeWorkflowInput } from './lifecycle-api.js';
 import { apiRejectionOf } from './activity-failure.js';
 import { endOnFinalFailure, lifecycleActivities as steps } from './lifecycle-activities.js';

@@ -19,7 +19,7 @@ import {
   type ExecutorReport,
   type TaskCounters,
   type TaskRecord,
-} from '../planners/task-round.js';
+} from '../planners/tasks/task-round.js';
 import { continueAsNewGate, WAIT_FOR_QUIET_SECOND } from './continue-as-new.js';
 import { apiRejectionOf } from './activity-failure.js';
 import { BULK_RETRY, QUICK_LOCAL_ACTIVITY } from './activity-options.js';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1DaemonSet } from '@kubernetes/client-node';
 import { COMMIT_AGENT_COMPONENT, COMMIT_AGENT_COMPONENT_LABEL, COMMIT_AGENT_PORT, COMMIT_AGENT_SELECTOR } from '../../api/commit-agent.js';
 import { COMMITTER_IN_IMAGE } from '../../images/committer-image.js';
-import { commitAgentUrl } from '../../planners/commit-agent-endpoint.js';
-import { isReady } from '../../planners/pod-state.js';
+import { commitAgentUrl } from '../../planners/lifecycle/commit-agent-endpoint.js';
+import { isReady } from '../../planners/kube/pod-state.js';
 import { waitUntil } from '../wait-until.js';
 import { REAL_NODE_LABEL } from './kubelet.js';
 

@@ -1,5 +1,5 @@
 // Test-object builder for BatchSandboxes: aBatchSandbox('bs').replicas(100).poolRef('p').build().
-import { ZERO_COUNTERS } from '../../planners/batch-sandbox-status.js';
+import { ZERO_COUNTERS } from '../../planners/sandbox/batch-sandbox-status.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION } from '../../api/v1alpha1/group.js';

@@ -4,7 +4,7 @@ import type { SandboxSnapshotPhase } from '../../api/v1alpha1/conditions.js';
 import { API_VERSION, BATCH_SANDBOX } from '../../api/v1alpha1/group.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { ContainerSnapshot, SandboxSnapshot } from '../../api/v1alpha1/sandbox-snapshot.js';
-import { controllerReference } from '../../planners/controller-reference.js';
+import { controllerReference } from '../../planners/kube/controller-reference.js';
 
 export class SandboxSnapshotBuilder {
   private readonly snapshot: SandboxSnapshot;

@@ -1,6 +1,6 @@
-// Builder for the sandbox view a pool round plans with (planners/pool-observation.ts).
+// Builder for the sandbox view a pool round plans with (planners/pool/pool-observation.ts).
 import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
-import type { SandboxView } from '../../planners/pool-observation.js';
+import type { SandboxView } from '../../planners/pool/pool-observation.js';
 
 /** The status a finished delivery of `pods` pods writes (all Ready). */
 export function deliveredStatus(pods: number): BatchSandboxStatus {

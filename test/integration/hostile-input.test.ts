@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiException, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { deleteNamespaceAndWait, residentMb } from '../../bench/bench-run.js';
+import { deleteNamespaceAndWait } from '../../bench/bench-run.js';
+import { residentMb } from '../../bench/resident-memory.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { GROUP, SANDBOX_SNAPSHOT, VERSION } from '../../api/v1alpha1/group.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
-import { apiErrorMessage, isApiStatus } from '../../operator/kube-errors.js';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { apiErrorMessage, isApiStatus } from '../../kernel/kube-errors.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { SandboxRef, SnapshotRef } from '../../activities/pause-activity-types.js';
-import type { TemporalConfig } from '../../operator/config.js';
-import { pauseSnapshotName } from '../../planners/snapshot-names.js';
+import type { SandboxRef, SnapshotRef } from '../../api/object-refs.js';
+import type { TemporalConfig } from '../../config/operator-config.js';
+import { pauseSnapshotName } from '../../planners/lifecycle/snapshot-names.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import {
   commitJobChangedSignal,

@@ -4,14 +4,14 @@
 // (scale-down, pod recreation, expiry across a controller restart, bad objects reported and skipped).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, VERSION } from '../../api/v1alpha1/group.js';
-import { systemClock } from '../../operator/clock.js';
-import { createEventRecorder, type KubeEventRecorder } from '../../operator/events.js';
-import { isApiStatus } from '../../operator/kube-errors.js';
-import { createLogger } from '../../operator/logger.js';
+import { systemClock } from '../../kernel/clock.js';
+import { createEventRecorder, type KubeEventRecorder } from '../../kernel/events.js';
+import { isApiStatus } from '../../kernel/kube-errors.js';
+import { createLogger } from '../../kernel/logger.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { BatchSandboxController } from '../../watchers/batch-sandbox-controller.js';
 import { createOperatorInformers, type OperatorInformers } from '../../watchers/operator-informers.js';

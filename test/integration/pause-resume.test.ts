@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION } from '../../api/v1alpha1/group.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { SIMULATED_COMMIT_ANNOTATION } from '../../stack/simulated-commit-outcome.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { lifecycleProgressQuery, pauseWorkflowId, type LifecycleProgress } from '../../workflows/lifecycle-api.js';

@@ -8,7 +8,7 @@ import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import type { RecycleStrategyType } from '../../api/v1alpha1/pool.js';
-import { isApiStatus } from '../../operator/kube-errors.js';
+import { isApiStatus } from '../../kernel/kube-errors.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';

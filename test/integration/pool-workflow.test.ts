@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { DeliveryOrder, DeliveryResult } from '../../activities/pool-activities.js';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
-import { compressingCodec } from '../../operator/payload-compression.js';
-import { poolPodName } from '../../planners/pool-round.js';
+import { compressingCodec } from '../../kernel/payload-compression.js';
+import { poolPodName } from '../../planners/pool/pool-round.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import {
   poolChangedSignal,
@@ -410,7 +410,7 @@ async function continuedAsNewWith(run: WorkflowHandle): Promise<PoolWorkflowInpu
   const { events } = await run.fetchHistory();
   const attributes = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
   if (!attributes) throw new Error(`run ${run.workflowId} did not end by continuing as new`);
-  // Payloads from 32 KiB on are stored compressed (operator/payload-compression.ts).
+  // Payloads from 32 KiB on are stored compressed (kernel/payload-compression.ts).
   const [input] = await compressingCodec().decode(attributes.input?.payloads ?? []);
   return JSON.parse(new TextDecoder().decode(input?.data ?? undefined)) as PoolWorkflowInput;
 }

@@ -7,7 +7,7 @@ import { register } from 'prom-client';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';

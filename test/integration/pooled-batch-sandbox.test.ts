@@ -7,7 +7,7 @@ import { register } from 'prom-client';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import { payloadsIn } from '../../bench/pool-workflow-history.js';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
@@ -15,7 +15,7 @@ import { aPool } from '../builders/pool.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
 import { testKubeConfig } from '../support/stack.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
-import { COMPRESSED_ENCODING, COMPRESSION_THRESHOLD_BYTES, compressingCodec } from '../../operator/payload-compression.js';
+import { COMPRESSED_ENCODING, COMPRESSION_THRESHOLD_BYTES, compressingCodec } from '../../kernel/payload-compression.js';
 
 // The pool half only: the delivery's own writes are what these cases count.
 const suite = poolOperatorSuite('pooled', { batchSandboxController: false });
@@ -195,7 +195,7 @@ describe('pooled BatchSandbox', () => {
   });
 
   it('stores a large pool observation compressed in the workflow history, and delivers from that pool', async () => {
-    // 200 pod digests are about 40 KB of JSON, above the codec's threshold (operator/payload-compression.ts).
+    // 200 pod digests are about 40 KB of JSON, above the codec's threshold (kernel/payload-compression.ts).
     await createPool('large', { bufferMin: 200, bufferMax: 200, poolMin: 0, poolMax: 220 });
     await waitForAvailable('large', 200);
     // A new run observes the whole pool in its first round: the sandbox's signal starts one.

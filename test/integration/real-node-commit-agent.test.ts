@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { commitAgentUrlOn, deployCommitAgent, type StackCommitAgent } from '../../stack/real-node/commit-agent.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';

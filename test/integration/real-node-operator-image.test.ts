@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod, type V1Volume } from '@kubernetes/client-node';
-import { isReady, podName } from '../../planners/pod-state.js';
+import { isReady, podName } from '../../planners/kube/pod-state.js';
 import { freePort } from '../../stack/free-port.js';
 import { REAL_NODE_LABEL } from '../../stack/real-node/kubelet.js';
 import { realNodeOperatorEnv } from '../../stack/real-node/real-node.js';

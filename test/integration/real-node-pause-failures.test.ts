@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { NODE_IP } from '../../stack/real-node/node-network.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';

@@ -11,7 +11,7 @@ import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { API_VERSION } from '../../api/v1alpha1/group.js';
 import { parseManifest } from '../../oci/image-schema.js';
 import { RegistryClient } from '../../oci/registry-client.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';

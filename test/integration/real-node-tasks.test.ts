@@ -15,7 +15,7 @@ import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 import { TASK_EXECUTOR_PORT } from '../../images/task-executor-image.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { realNodeTemplate as realNodePodTemplate } from '../../stack/real-node/real-node-pods.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';

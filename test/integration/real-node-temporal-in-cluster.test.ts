@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Connection } from '@temporalio/client';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { OPERATOR_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { execInPod, realNodeTemplate } from '../support/real-node-pods.js';

@@ -14,7 +14,7 @@ import {
   readCommitResult,
   type CommitJobOutcome,
   type CommitJobSettings,
-} from '../../planners/commit-job.js';
+} from '../../planners/lifecycle/commit-job.js';
 import { SIMULATED_COMMIT_ANNOTATION } from '../../stack/simulated-commit-outcome.js';
 import { SIMULATED_REGISTRY_PASSWORD, SIMULATED_REGISTRY_USERNAME } from '../../stack/simulated-registry.js';
 import { waitUntil } from '../../stack/wait-until.js';

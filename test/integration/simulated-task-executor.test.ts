@@ -3,7 +3,7 @@
 // HTTP API the operator calls.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTaskExecutorClient } from '../../activities/task-executor-client.js';
-import { stateOf } from '../../planners/task-round.js';
+import { stateOf } from '../../planners/tasks/task-round.js';
 import { SimulatedTaskExecutors } from '../../stack/simulated-task-executor.js';
 import { waitUntil } from '../../stack/wait-until.js';
 

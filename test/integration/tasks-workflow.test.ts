@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ObjectRef } from '../../activities/lifecycle-objects.js';
 import type { TaskActivities, TaskPod, TaskSandboxView } from '../../activities/task-activities.js';
-import type { TemporalConfig } from '../../operator/config.js';
-import type { ExecutorReport, TaskCounters } from '../../planners/task-round.js';
-import type { ExecutorTask } from '../../planners/task-specs.js';
+import type { TemporalConfig } from '../../config/operator-config.js';
+import type { ExecutorReport, TaskCounters } from '../../planners/tasks/task-round.js';
+import type { ExecutorTask } from '../../planners/tasks/task-specs.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { lifecycleSearchAttributes } from '../../workflows/lifecycle-api.js';
 import { taskSandboxChangedSignal, tasksProgressQuery, tasksWorkflow, tasksWorkflowId } from '../../workflows/tasks-workflow.js';
@@ -194,7 +194,7 @@ describe('tasks workflow (faked activities)', () => {
   /** Rounds, each recording a ~100 KB observation, until the first run continues as new; that run's end. */
   async function roundsUntilContinuedAsNew(pauseBetweenMs: number) {
     // Every round records its observation; 100 KB of random env makes each one big (random: payloads
-    // are stored compressed, operator/payload-compression.ts, and repeated text would shrink to nothing).
+    // are stored compressed, kernel/payload-compression.ts, and repeated text would shrink to nothing).
     const big: ExecutorTask = { name: 'bs-0', process: { command: ['sleep', '60'], env: [{ name: 'BIG', value: randomBytes(75 * 1024).toString('base64') }] } };
     const fake = new FakeTaskSandbox([big], [{ name: 'p0', ip: '10.0.0.1' }]);
     const { handle } = await start(fake);

@@ -9,7 +9,7 @@ import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes
 import type { Client } from '@temporalio/client';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 import { createTemporalClient } from '../../operator/temporal-client.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery, type PoolProgress } from '../../workflows/pool-workflow.js';

@@ -3,7 +3,7 @@
 // an IP at once, a deleted one goes away). Case 25 (recovery) is in upstream-pool-recovery.test.ts.
 import { describe, expect, it } from '@jest/globals';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';

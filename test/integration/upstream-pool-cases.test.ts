@@ -4,8 +4,8 @@
 // a deleted one goes away. Pool names are per case; the namespace is this file's.
 import { describe, expect, it } from '@jest/globals';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { podName } from '../../planners/pod-state.js';
-import { podRevision } from '../../planners/pool-pod.js';
+import { podName } from '../../planners/kube/pod-state.js';
+import { podRevision } from '../../planners/pool/pool-pod.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';

@@ -3,7 +3,7 @@
 // an IP at once, a deleted one goes away), so a rollout never waits on real containers.
 import { describe, expect, it } from '@jest/globals';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
-import { isReady, podName } from '../../planners/pod-state.js';
+import { isReady, podName } from '../../planners/kube/pod-state.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';

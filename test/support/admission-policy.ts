@@ -1,7 +1,7 @@
 // A ValidatingAdmissionPolicy that makes the apiserver refuse some requests in one namespace for good
 // (422/403, as a real policy, quota or webhook would): how tests see what the operator does with refusals.
 import { AdmissionregistrationV1Api, BatchV1Api, type V1NamedRuleWithOperations } from '@kubernetes/client-node';
-import { isApiStatus } from '../../operator/kube-errors.js';
+import { isApiStatus } from '../../kernel/kube-errors.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { testKubeConfig } from './stack.js';
 

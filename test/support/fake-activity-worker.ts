@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { TemporalConfig } from '../../operator/config.js';
+import type { TemporalConfig } from '../../config/operator-config.js';
 import { createTemporalClient } from '../../operator/temporal-client.js';
-import { operatorDataConverter } from '../../operator/payload-compression.js';
-import { temporalConnectionOptions } from '../../operator/temporal-connection.js';
+import { operatorDataConverter } from '../../kernel/payload-compression.js';
+import { temporalConnectionOptions } from '../../config/temporal-connection.js';
 import { bundleOperatorWorkflows } from '../../workers/bundle-workflows.js';
 import { testStackInfo } from './stack.js';
 

@@ -1,6 +1,6 @@
 // A manual clock for unit tests: time moves only when the test calls advance(), which runs the due
 // callbacks in deadline order (callbacks scheduled while advancing run too if they fall due).
-import type { Clock } from '../../operator/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 
 interface Pending {
   at: number;

@@ -5,17 +5,12 @@
 // of different tests on the same worker never share state.
 import { ApplicationFailure } from '@temporalio/common';
 import { API_REJECTED } from '../../api/activity-failure-types.js';
-import {
-  OBJECT_GONE,
-  type CommitJobState,
-  type CommitPlanStep,
-  type LifecycleActivities,
-  type SandboxRef,
-  type SnapshotRef,
-} from '../../activities/pause-activity-types.js';
-import type { PauseSource } from '../../planners/pause-source.js';
-import type { ResumeProgress } from '../../planners/resume-progress.js';
-import { pauseSnapshotName } from '../../planners/snapshot-names.js';
+import type { CommitJobState, CommitPlanStep, LifecycleActivities } from '../../activities/lifecycle-activity-types.js';
+import { OBJECT_GONE } from '../../api/activity-failure-types.js';
+import type { SandboxRef, SnapshotRef } from '../../api/object-refs.js';
+import type { PauseSource } from '../../planners/lifecycle/pause-source.js';
+import type { ResumeProgress } from '../../planners/lifecycle/resume-progress.js';
+import { pauseSnapshotName } from '../../planners/lifecycle/snapshot-names.js';
 
 export type ActivityName = keyof LifecycleActivities;
 

@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryOrder, PoolActivities } from '../../activities/pool-activities.js';
 import { FINALIZERS } from '../../api/v1alpha1/contract.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
-import type { PodDigest, PoolObservation, SandboxView } from '../../planners/pool-observation.js';
-import { allocStatusAfterConflict } from '../../planners/delivery-conflict.js';
-import { changesSince } from '../../planners/pool-observation-changes.js';
-import { templateRevision } from '../../planners/pool-revision.js';
+import type { PodDigest, PoolObservation, SandboxView } from '../../planners/pool/pool-observation.js';
+import { allocStatusAfterConflict } from '../../planners/pool/delivery-conflict.js';
+import { changesSince } from '../../planners/pool/pool-observation-changes.js';
+import { templateRevision } from '../../planners/pool/pool-revision.js';
 import { deliveredStatus, sandboxView } from '../builders/sandbox-view.js';
 
 export type PoolActivityName = keyof PoolActivities;
@@ -300,7 +300,7 @@ export class FakePoolCluster {
   }
 }
 
-/** The 4 characters of a Pool UID its pods' names carry (planners/pool-round.ts poolPodName). */
+/** The 4 characters of a Pool UID its pods' names carry (planners/pool/pool-round.ts poolPodName). */
 function podNamePrefix(uid: string): string {
   return uid.replace(/-/g, '').slice(0, 4);
 }

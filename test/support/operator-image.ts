@@ -1,11 +1,11 @@
 // The operator's image (images/operator-image.ts, what `npm run image` builds) in the real node's
 // registry, for the tests that run the operator as a cluster does.
 import { readdirSync, readFileSync } from 'node:fs';
-import { residentMb } from '../../bench/bench-run.js';
+import { residentMb } from '../../bench/resident-memory.js';
 import { pushBuiltImage } from '../../images/build-project-image.js';
 import { buildOperatorImage, OPERATOR_HOME, OPERATOR_USER } from '../../images/operator-image.js';
 import { RegistryClient } from '../../oci/registry-client.js';
-import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../operator/config.js';
+import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../config/operator-config.js';
 import { realNodeTools, toolsCacheDir } from '../../stack/toolchain.js';
 import { buildIfStale } from './operator-process.js';
 import type { RealNodeInfo } from './stack.js';

@@ -5,9 +5,9 @@ import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import type { Pool, PoolStatus } from '../../api/v1alpha1/pool.js';
-import { isApiStatus } from '../../operator/kube-errors.js';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
-import { isReady, isTerminating, podName } from '../../planners/pod-state.js';
+import { isApiStatus } from '../../kernel/kube-errors.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
+import { isReady, isTerminating, podName } from '../../planners/kube/pod-state.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { testKubeConfig } from './stack.js';
 

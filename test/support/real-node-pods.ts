@@ -1,7 +1,7 @@
 // Pods on the stack's real node for the tests: stack/real-node/real-node-pods.ts bound to the test stack.
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
-import { podName } from '../../planners/pod-state.js';
+import { podName } from '../../planners/kube/pod-state.js';
 import { execInPod as execWith, realNodeTemplate as templateFor } from '../../stack/real-node/real-node-pods.js';
 import { testStackInfo, type RealNodeInfo } from './stack.js';
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreV1Api, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
-import { MERGE_PATCH } from '../../operator/kube-merge-patch.js';
+import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 
 export interface SimulatedContainerRestarts {
   /** Restarts simulated so far, as `<pod>#<attempt>`. */

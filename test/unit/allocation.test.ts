@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ledgerFromSandboxes, planAllocation, type Ledger } from '../../planners/allocation.js';
-import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
-import type { SandboxView } from '../../planners/pool-observation.js';
+import { ledgerFromSandboxes, planAllocation, type Ledger } from '../../planners/pool/allocation.js';
+import { defaultEvictionHandler, isAllocatable } from '../../planners/pool/pool-eviction.js';
+import type { SandboxView } from '../../planners/pool/pool-observation.js';
 import { aPod } from '../builders/pod.js';
 import { sandboxView } from '../builders/sandbox-view.js';
 

@@ -6,9 +6,9 @@ import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/cli
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
-import type { EventRecorder } from '../../operator/events.js';
-import { createLogger } from '../../operator/logger.js';
-import { resourceBalanceScorer } from '../../planners/pool-assign-scorers.js';
+import type { EventRecorder } from '../../kernel/events.js';
+import { createLogger } from '../../kernel/logger.js';
+import { resourceBalanceScorer } from '../../planners/auto-assign/pool-assign-scorers.js';
 import { BatchSandboxController, type BatchSandboxControllerOptions } from '../../watchers/batch-sandbox-controller.js';
 import type { LifecycleWorkflows } from '../../watchers/lifecycle-workflows.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandboxCondition } from '../../api/v1alpha1/conditions.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
-import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../../planners/batch-sandbox-status.js';
+import { computeRuntimeStatus, endpointsPatchValue, sameStatus, statusPatchNeeded } from '../../planners/sandbox/batch-sandbox-status.js';
 import { aBatchSandbox, type BatchSandboxBuilder } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 

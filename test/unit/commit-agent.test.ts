@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { CommitRequest, CommittedContainer } from '../../api/commit-agent.js';
 import { CommitAgent } from '../../image-committer/commit-agent.js';
 import { ContainerNotFound } from '../../image-committer/pod-container.js';
-import { commitAgentUrl } from '../../planners/commit-agent-endpoint.js';
+import { commitAgentUrl } from '../../planners/lifecycle/commit-agent-endpoint.js';
 import { aPod } from '../builders/pod.js';
 
 const request = (key: string): CommitRequest => ({

@@ -10,7 +10,7 @@ import {
   withLastAttempt,
   type CommitJobOutcome,
   type CommitTarget,
-} from '../../planners/commit-job.js';
+} from '../../planners/lifecycle/commit-job.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';

@@ -1,7 +1,7 @@
 // A commit Job pod that cannot start fails the commit at once, naming the image and the kubelet's reason.
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { commitPodStartFailure, commitPodState } from '../../planners/commit-pod-start.js';
+import { commitPodStartFailure, commitPodState } from '../../planners/lifecycle/commit-pod-start.js';
 
 function jobPod(waiting?: { reason: string; message?: string }, init = false): V1Pod {
   const status = { name: 'commit', image: 'image-committer:dev', imageID: '', ready: false, restartCount: 0, state: waiting ? { waiting } : { running: {} } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, DEFAULT_WORKFLOW_BUNDLE_PATH, loadConfig, type OperatorConfig } from '../../operator/config.js';
+import { ConfigError, DEFAULT_WORKFLOW_BUNDLE_PATH, loadConfig, type OperatorConfig } from '../../config/operator-config.js';
 
 // Paths that "exist" for the fake filesystem; everything else is missing.
 const EXISTING = new Set([

@@ -1,6 +1,6 @@
 // What a delivery writes after its sandbox changed since the round observed it.
 import { describe, expect, it } from '@jest/globals';
-import { allocStatusAfterConflict } from '../../planners/delivery-conflict.js';
+import { allocStatusAfterConflict } from '../../planners/pool/delivery-conflict.js';
 
 describe('allocStatusAfterConflict', () => {
   it('keeps what alloc-status lists now and appends the planned pods it lacks', () => {

@@ -2,8 +2,8 @@
 // the aggregated Event expired, and failures that never reach the caller.
 import { describe, expect, it } from '@jest/globals';
 import { ApiException, type CoreV1Event } from '@kubernetes/client-node';
-import { createEventRecorder, EVENT_WRITE_CONCURRENCY, type EventRecorderOptions, type InvolvedObject } from '../../operator/events.js';
-import { createLogger } from '../../operator/logger.js';
+import { createEventRecorder, EVENT_WRITE_CONCURRENCY, type EventRecorderOptions, type InvolvedObject } from '../../kernel/events.js';
+import { createLogger } from '../../kernel/logger.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 type Core = EventRecorderOptions['core'];

@@ -2,7 +2,7 @@
 // every other form the apiserver's date-time format accepts.
 import { describe, expect, it } from '@jest/globals';
 import { parseDateTime } from '../../api/v1alpha1/formats.js';
-import { expired, expiresAt, msUntilExpiry } from '../../planners/expiry.js';
+import { expired, expiresAt, msUntilExpiry } from '../../planners/sandbox/expiry.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 
 const withExpiry = (expireTime?: string) => {

@@ -1,4 +1,4 @@
-// The chart's values.schema.json against the operator's own configuration checks (operator/config.ts):
+// The chart's values.schema.json against the operator's own configuration checks (config/operator-config.ts):
 // helm rejects a value the schema refuses before anything is installed, so the schema must never refuse
 // a value the operator takes, and should refuse what the operator would exit on in a crash-looping pod.
 // Each value is tried both ways on the environment variable the chart's Deployment passes it in.
@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../operator/config.js';
+import { ConfigError, loadConfig } from '../../config/operator-config.js';
 
 interface Schema {
   type?: string | string[];

@@ -1,7 +1,7 @@
-// The committer's reading of its Job: arguments exactly as planners/commit-job.ts writes them, the
+// The committer's reading of its Job: arguments exactly as planners/lifecycle/commit-job.ts writes them, the
 // environment with errors naming the bad variable, and upstream's insecure-registry guess.
 import { describe, expect, it } from '@jest/globals';
-import { buildCommitJob, buildUnpauseJob, DEFAULT_COMMIT_JOB_SETTINGS } from '../../planners/commit-job.js';
+import { buildCommitJob, buildUnpauseJob, DEFAULT_COMMIT_JOB_SETTINGS } from '../../planners/lifecycle/commit-job.js';
 import { isInsecureRegistry, parseCommitterArgs, parseCommitterEnvironment, UsageError } from '../../image-committer/committer-request.js';
 import { describeCommand, errorLines } from '../../image-committer/node-tool.js';
 

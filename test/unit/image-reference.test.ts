@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isImageReference, isRegistryPrefix } from '../../operator/image-reference.js';
+import { isImageReference, isRegistryPrefix } from '../../kernel/image-reference.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatNanos, quantityNanos } from '../../planners/kube-quantity.js';
+import { formatNanos, quantityNanos } from '../../planners/kube/kube-quantity.js';
 
 const GI = 2n ** 30n;
 const NANO = 10n ** 9n;

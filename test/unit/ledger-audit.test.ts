@@ -1,10 +1,10 @@
 // The pool ledger audited against the allocation annotations: what counts as drift and how it is repaired.
 import { describe, expect, it } from '@jest/globals';
-import { auditLedger, type LedgerDrift } from '../../planners/ledger-audit.js';
-import type { Ledger } from '../../planners/allocation.js';
+import { auditLedger, type LedgerDrift } from '../../planners/pool/ledger-audit.js';
+import type { Ledger } from '../../planners/pool/allocation.js';
 import { aPod } from '../builders/pod.js';
 import { sandboxView } from '../builders/sandbox-view.js';
-import type { SandboxView } from '../../planners/pool-observation.js';
+import type { SandboxView } from '../../planners/pool/pool-observation.js';
 
 const pods = ['p1', 'p2', 'p3', 'p4'].map((name) => aPod(name, 'ns').inPool('pool').build());
 

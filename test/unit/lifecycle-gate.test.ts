@@ -1,7 +1,7 @@
 // Whether a pause / resume workflow still applies when its first step runs: the dispatcher's decision
 // for exactly this generation, or a retried first step (the phase says the operation already started).
 import { describe, expect, it } from '@jest/globals';
-import { lifecycleGate } from '../../planners/lifecycle-gate.js';
+import { lifecycleGate } from '../../planners/lifecycle/lifecycle-gate.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { requirementMatches, termsMatch, type NodeSelectorRequirement, type NodeSelectorTerm } from '../../planners/node-selector-terms.js';
+import { requirementMatches, termsMatch, type NodeSelectorRequirement, type NodeSelectorTerm } from '../../planners/kube/node-selector-terms.js';
 
 const labels = { accelerator: 'gpu', disk: 'ssd', cores: '8' };
 

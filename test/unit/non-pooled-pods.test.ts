@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { buildNonPooledPod, MAX_POD_CREATES_PER_PASS, planNonPooledPods, podIndexOf, sortByIndex } from '../../planners/non-pooled-pods.js';
+import { buildNonPooledPod, MAX_POD_CREATES_PER_PASS, planNonPooledPods, podIndexOf, sortByIndex } from '../../planners/sandbox/non-pooled-pods.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BatchSandboxPhase } from '../../api/v1alpha1/conditions.js';
 import type { SandboxSnapshot } from '../../api/v1alpha1/sandbox-snapshot.js';
-import { decidePauseIntent, type PauseIntentDecision } from '../../planners/pause-intent.js';
+import { decidePauseIntent, type PauseIntentDecision } from '../../planners/lifecycle/pause-intent.js';
 import { aBatchSandbox, type BatchSandboxBuilder } from '../builders/batch-sandbox.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { heldPods, selectPauseSources } from '../../planners/pause-source.js';
+import { heldPods, selectPauseSources } from '../../planners/lifecycle/pause-source.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 

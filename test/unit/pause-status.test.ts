@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import type { BatchSandboxCondition } from '../../api/v1alpha1/conditions.js';
-import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../../planners/pause-status.js';
+import { nextPauseStatus, outcomeStillApplies, type PauseLifecycleEvent } from '../../planners/lifecycle/pause-status.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { FakeClock } from '../support/fake-clock.js';
 

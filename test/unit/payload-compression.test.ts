@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { COMPRESSED_ENCODING, compressingCodec, ORIGINAL_ENCODING_KEY } from '../../operator/payload-compression.js';
+import { COMPRESSED_ENCODING, compressingCodec, ORIGINAL_ENCODING_KEY } from '../../kernel/payload-compression.js';
 
 const codec = compressingCodec(1024);
 const encoding = (p: Payload) => new TextDecoder().decode(p.metadata?.encoding);

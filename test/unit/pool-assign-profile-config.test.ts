@@ -1,9 +1,10 @@
 // Auto-assign profiles from ConfigMap pool-assign-profiles (spec §5): what is used, what falls back to the
 // built-in default, and why.
 import { describe, expect, it } from '@jest/globals';
-import { assignProfileFromConfig } from '../../planners/pool-assign-profile-config.js';
-import { DEFAULT_ASSIGN_PROFILE, type AssignCandidate } from '../../planners/pool-assign-profile.js';
-import { matchedTemplate } from '../../planners/pool-assign-template.js';
+import { assignProfileFromConfig } from '../../planners/auto-assign/pool-assign-profile-config.js';
+import { DEFAULT_ASSIGN_PROFILE } from '../../planners/auto-assign/pool-assign-profile.js';
+import type { AssignCandidate } from '../../planners/auto-assign/assign-plugins.js';
+import { matchedTemplate } from '../../planners/auto-assign/pool-assign-template.js';
 
 const candidate = (allocated: number, total: number, labels: Record<string, string> = {}): AssignCandidate => ({
   name: 'p',

@@ -3,11 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
-import { imagePredicate, labelSelectorPredicate, nodeSelectorPredicate, resourcePredicate } from '../../planners/pool-assign-predicates.js';
-import type { AssignCandidate, AssignProfile, AssignSubject, PoolPredicate } from '../../planners/pool-assign-profile.js';
-import { resourceBalanceScorer, type ResourceBalanceStrategy } from '../../planners/pool-assign-scorers.js';
-import { matchedTemplate } from '../../planners/pool-assign-template.js';
-import { choosePool } from '../../planners/pool-auto-assign.js';
+import { imagePredicate, labelSelectorPredicate, nodeSelectorPredicate, resourcePredicate } from '../../planners/auto-assign/pool-assign-predicates.js';
+import type { AssignCandidate, AssignProfile, AssignSubject, PoolPredicate } from '../../planners/auto-assign/assign-plugins.js';
+import { resourceBalanceScorer, type ResourceBalanceStrategy } from '../../planners/auto-assign/pool-assign-scorers.js';
+import { matchedTemplate } from '../../planners/auto-assign/pool-assign-template.js';
+import { choosePool } from '../../planners/auto-assign/pool-auto-assign.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 

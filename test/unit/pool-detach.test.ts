@@ -1,7 +1,7 @@
 // Detaching a paused pooled sandbox: the solidified template (§8 case 40) and the detach patch.
 import { describe, expect, it } from '@jest/globals';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
-import { poolDetachPatch, solidifiedTemplate } from '../../planners/pool-detach.js';
+import { poolDetachPatch, solidifiedTemplate } from '../../planners/pool/pool-detach.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 

@@ -1,8 +1,8 @@
 // The Events a pool round plans: who they are about, their type and reason, and that bulk actions stay one
 // event per round.
 import { describe, expect, it } from '@jest/globals';
-import { allocationEvents, driftEvent, nameList, shortfallEvent, upkeepEvents } from '../../planners/pool-events.js';
-import type { PoolRoundPlan } from '../../planners/pool-round.js';
+import { allocationEvents, driftEvent, nameList, shortfallEvent, upkeepEvents } from '../../planners/pool/pool-events.js';
+import type { PoolRoundPlan } from '../../planners/pool/pool-round.js';
 import { aPool } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { defaultEvictionHandler, evictionHandlerFor, isAllocatable, planEviction, type EvictionHandler } from '../../planners/pool-eviction.js';
+import { defaultEvictionHandler, evictionHandlerFor, isAllocatable, planEviction, type EvictionHandler } from '../../planners/pool/pool-eviction.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
 import { aPool } from '../builders/pool.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parsePositiveGoDuration } from '../../planners/go-duration.js';
+import { parsePositiveGoDuration } from '../../planners/kube/go-duration.js';
 
 describe('parsePositiveGoDuration', () => {
   it.each<[string, number | undefined]>([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IntOrPercent } from '../../api/v1alpha1/int-or-percent.js';
-import { scaledIntOrPercent } from '../../planners/int-or-percent.js';
+import { scaledIntOrPercent } from '../../planners/kube/int-or-percent.js';
 
 describe('scaledIntOrPercent', () => {
   it.each<[string, IntOrPercent | undefined, number, number]>([

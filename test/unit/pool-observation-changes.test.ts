@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Pool } from '../../api/v1alpha1/pool.js';
-import type { PodDigest, PoolObservation } from '../../planners/pool-observation.js';
-import { applyChanges, changesSince, EMPTY_OBSERVATION, versionsOf } from '../../planners/pool-observation-changes.js';
+import type { PodDigest, PoolObservation } from '../../planners/pool/pool-observation.js';
+import { applyChanges, changesSince, EMPTY_OBSERVATION, versionsOf } from '../../planners/pool/pool-observation-changes.js';
 import { aPool } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { deletionPreference, oldestFirst } from '../../planners/pod-order.js';
+import { deletionPreference, oldestFirst } from '../../planners/kube/pod-order.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
 
 const pod = (name: string) => aPod(name).inPool('p');

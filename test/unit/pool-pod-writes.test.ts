@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, POD_WRITE_MEMORY_ROUNDS, withPodWrites } from '../../planners/pool-pod-writes.js';
-import type { PodDigest } from '../../planners/pool-observation.js';
+import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, POD_WRITE_MEMORY_ROUNDS, withPodWrites } from '../../planners/pool/pool-pod-writes.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 const ROUND = 40;
 const running = (name: string): PodDigest => ({ name, revision: 'rev1', phase: 'Running', readySince: '2026-01-01T00:00:00Z' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LABELS } from '../../api/v1alpha1/contract.js';
-import { buildPoolPod, mayServePooledSandbox, podRevision } from '../../planners/pool-pod.js';
+import { buildPoolPod, mayServePooledSandbox, podRevision } from '../../planners/pool/pool-pod.js';
 import { aPod } from '../builders/pod.js';
 import { aPool } from '../builders/pool.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import type { RecycleStrategy } from '../../api/v1alpha1/pool.js';
-import { planRecycle, type RecycleInput, type RecyclePlan } from '../../planners/recycle.js';
+import { planRecycle, type RecycleInput, type RecyclePlan } from '../../planners/pool/recycle.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
 
 const NOW = new Date('2026-01-01T01:00:00.250Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
-import { templateRevision } from '../../planners/pool-revision.js';
+import { templateRevision } from '../../planners/pool/pool-revision.js';
 
 const sha256Prefix = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 

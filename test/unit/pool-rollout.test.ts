@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { IntOrPercent } from '../../api/v1alpha1/int-or-percent.js';
-import { planRollout, type RolloutPlan } from '../../planners/pool-rollout.js';
+import { planRollout, type RolloutPlan } from '../../planners/pool/pool-rollout.js';
 import { aPod } from '../builders/pod.js';
 
 const NEW = 'rev-new';

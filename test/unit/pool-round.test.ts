@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
-import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/allocation.js';
-import { defaultEvictionHandler, isAllocatable } from '../../planners/pool-eviction.js';
-import type { PoolSnapshot } from '../../planners/pool-observation.js';
-import type { PoolCreateRefusal } from '../../planners/pool-create-refusal.js';
-import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool-round.js';
-import { REFILL_HOLD_BURST, REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../../planners/pool-refill.js';
+import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/pool/allocation.js';
+import { defaultEvictionHandler, isAllocatable } from '../../planners/pool/pool-eviction.js';
+import type { PoolSnapshot } from '../../planners/pool/pool-observation.js';
+import type { PoolCreateRefusal } from '../../planners/pool/pool-create-refusal.js';
+import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool/pool-round.js';
+import { REFILL_HOLD_BURST, REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../../planners/pool/pool-refill.js';
 import { aPod } from '../builders/pod.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CapacitySpec, PoolSpec } from '../../api/v1alpha1/pool.js';
-import { MAX_POOL_CREATES_PER_ROUND, planPoolScale, type PoolScaleInput, type PoolScalePlan } from '../../planners/pool-scale.js';
+import { MAX_POOL_CREATES_PER_ROUND, planPoolScale, type PoolScaleInput, type PoolScalePlan } from '../../planners/pool/pool-scale.js';
 import { aPod } from '../builders/pod.js';
 
 // The pool of the spec's worked example (§4.8).

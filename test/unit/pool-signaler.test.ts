@@ -3,7 +3,7 @@
 // continue-as-new) is fault injection the dev server cannot be made to produce on demand.
 import { describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
-import { createLogger } from '../../operator/logger.js';
+import { createLogger } from '../../kernel/logger.js';
 import { PoolSignaler, SIGNAL_INTERVAL_MS, type PoolSignalerOptions } from '../../watchers/pool-signaler.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
-import { defaultEvictionHandler } from '../../planners/pool-eviction.js';
-import { computePoolStatus, lastWrittenStatusHolds, poolStatusChanged, STATUS_SETTLE_MS } from '../../planners/pool-status.js';
+import { defaultEvictionHandler } from '../../planners/pool/pool-eviction.js';
+import { computePoolStatus, lastWrittenStatusHolds, poolStatusChanged, STATUS_SETTLE_MS } from '../../planners/pool/pool-status.js';
 import { aPod } from '../builders/pod.js';
 
 const REV = 'rev1';

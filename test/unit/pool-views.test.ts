@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { digestPod, toSandboxView } from '../../activities/pool-views.js';
-import { failingReason, isReady, isTerminating } from '../../planners/pod-state.js';
-import { podFromDigest } from '../../planners/pool-observation.js';
-import { planRecycle } from '../../planners/recycle.js';
+import { failingReason, isReady, isTerminating } from '../../planners/kube/pod-state.js';
+import { podFromDigest } from '../../planners/pool/pool-observation.js';
+import { planRecycle } from '../../planners/pool/recycle.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
-import { podRevision } from '../../planners/pool-pod.js';
-import { defaultEvictionHandler } from '../../planners/pool-eviction.js';
+import { podRevision } from '../../planners/pool/pool-pod.js';
+import { defaultEvictionHandler } from '../../planners/pool/pool-eviction.js';
 import { aPod } from '../builders/pod.js';
 
 describe('pod digests', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { OPERATOR_MEMORY_ENV, withOperatorMemoryEnv } from '../../operator/process-memory.js';
+import { OPERATOR_MEMORY_ENV, withOperatorMemoryEnv } from '../../kernel/process-memory.js';
 
 describe('withOperatorMemoryEnv', () => {
   it('adds the malloc arena cap and the V8 young-generation size', () => {

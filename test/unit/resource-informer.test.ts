@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { register } from 'prom-client';
-import { createLogger } from '../../operator/logger.js';
+import { createLogger } from '../../kernel/logger.js';
 import { ResourceInformer, type ListWatchLike, type Sleep } from '../../watchers/resource-informer.js';
 
 // Fault injection: a stand-in for client-node's ListWatch whose start() outcomes are scripted.

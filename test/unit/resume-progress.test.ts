@@ -1,6 +1,6 @@
 // How the pods a resume recreated are doing: waiting, ready (every replica), or failed.
 import { describe, expect, it } from '@jest/globals';
-import { resumeProgress, resumeWakeState } from '../../planners/resume-progress.js';
+import { resumeProgress, resumeWakeState } from '../../planners/lifecycle/resume-progress.js';
 import { aPod } from '../builders/pod.js';
 
 describe('resumeProgress', () => {

@@ -1,8 +1,8 @@
 // The spec rewrite of a resume: snapshot images per container and per replica, resume pull secret.
 import { describe, expect, it } from '@jest/globals';
-import type { ReplicaRestore } from '../../planners/resume-source.js';
-import { resumeSpecPatch } from '../../planners/resume-template.js';
-import { buildNonPooledPod } from '../../planners/non-pooled-pods.js';
+import type { ReplicaRestore } from '../../planners/lifecycle/resume-source.js';
+import { resumeSpecPatch } from '../../planners/lifecycle/resume-template.js';
+import { buildNonPooledPod } from '../../planners/sandbox/non-pooled-pods.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 
 const TEMPLATE = {

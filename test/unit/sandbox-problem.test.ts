@@ -1,7 +1,7 @@
 // What keeps a pooled sandbox from being served, and how it is written onto its status.
 import { describe, expect, it } from '@jest/globals';
 import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
-import { pooledSandboxProblem, withSandboxProblem } from '../../planners/sandbox-problem.js';
+import { pooledSandboxProblem, withSandboxProblem } from '../../planners/sandbox/sandbox-problem.js';
 
 const NOW = new Date('2026-01-01T00:00:10.500Z');
 const base = { namespace: 'ns', poolRef: 'pool' };

@@ -1,7 +1,7 @@
 // The per-key serial queue: ordering and coalescing per key, bounded parallelism across keys, per-key
 // exponential backoff, delayed wake-ups and a draining stop(), driven by a fake clock.
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from '../../operator/logger.js';
+import { createLogger } from '../../kernel/logger.js';
 import { RetryLater, SerialQueue } from '../../watchers/serial-queue.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { V1Job, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { buildCommitJob, buildUnpauseJob, DEFAULT_COMMIT_JOB_SETTINGS, readCommitResult, type CommitTarget } from '../../planners/commit-job.js';
+import { buildCommitJob, buildUnpauseJob, DEFAULT_COMMIT_JOB_SETTINGS, readCommitResult, type CommitTarget } from '../../planners/lifecycle/commit-job.js';
 import { commitRequest, SIMULATED_COMMIT_ANNOTATION, simulatedCommitOutcome, type SimulatedCommitOutcome } from '../../stack/simulated-commit-outcome.js';
 import { SIMULATED_REGISTRY_PASSWORD, SIMULATED_REGISTRY_USERNAME } from '../../stack/simulated-registry.js';
 import { aPod } from '../builders/pod.js';

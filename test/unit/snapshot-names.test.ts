@@ -1,6 +1,13 @@
 // Names of snapshots, Jobs and images (spec §6.9, §12), replicas > 1 and over-long names (B17).
 import { describe, expect, it } from '@jest/globals';
-import { commitJobName, pauseSnapshotIndex, pauseSnapshotName, snapshotImageTag, snapshotImageUri, unpauseJobName } from '../../planners/snapshot-names.js';
+import {
+  commitJobName,
+  pauseSnapshotIndex,
+  pauseSnapshotName,
+  snapshotImageTag,
+  snapshotImageUri,
+  unpauseJobName,
+} from '../../planners/lifecycle/snapshot-names.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
 

@@ -2,9 +2,9 @@
 // condition transitions, and the internal pause snapshot a pause creates, keeps or replaces.
 import { describe, expect, it } from '@jest/globals';
 import type { SandboxSnapshot } from '../../api/v1alpha1/sandbox-snapshot.js';
-import { buildPauseSnapshot, pauseSnapshotAction, snapshotsRetiredByResume } from '../../planners/pause-snapshot.js';
-import { planSnapshotCommit } from '../../planners/snapshot-commit-plan.js';
-import { nextSnapshotStatus } from '../../planners/snapshot-status.js';
+import { buildPauseSnapshot, pauseSnapshotAction, snapshotsRetiredByResume } from '../../planners/lifecycle/pause-snapshot.js';
+import { planSnapshotCommit } from '../../planners/lifecycle/snapshot-commit-plan.js';
+import { nextSnapshotStatus } from '../../planners/lifecycle/snapshot-status.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';

@@ -1,7 +1,7 @@
 // Whether a commit Job can run on the source pod's node.
 import { describe, expect, it } from '@jest/globals';
 import type { V1Node } from '@kubernetes/client-node';
-import { sourceNodeProblem } from '../../planners/source-node.js';
+import { sourceNodeProblem } from '../../planners/lifecycle/source-node.js';
 
 const nodeWithReady = (status: string, reason?: string, message?: string): V1Node => ({
   metadata: { name: 'node-1' },

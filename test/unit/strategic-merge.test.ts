@@ -1,7 +1,7 @@
 // The strategic-merge-patch engine against the behaviour of apimachinery's StrategicMergePatch for Pods
 // and TaskTemplateSpecs, including the upstream sample's shard task patches.
 import { describe, expect, it } from '@jest/globals';
-import { POD_PATCH_SCHEMA, StrategicMergeError, TASK_TEMPLATE_PATCH_SCHEMA, strategicMerge } from '../../planners/strategic-merge.js';
+import { POD_PATCH_SCHEMA, StrategicMergeError, TASK_TEMPLATE_PATCH_SCHEMA, strategicMerge } from '../../planners/kube/strategic-merge.js';
 import { loadUpstreamFixtures } from '../support/upstream-fixtures.js';
 
 type Json = Record<string, unknown>;

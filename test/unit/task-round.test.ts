@@ -1,8 +1,8 @@
 // planTaskRound: binding tasks to pods, dispatching, reading reports, releasing (Retain / Release /
 // deletion) and the counters, round after round as the dispatcher would run them.
 import { describe, expect, it } from '@jest/globals';
-import { planTaskRound, recoverTaskRecords, type TaskRecord, type TaskReport, type TaskRoundInput } from '../../planners/task-round.js';
-import type { ExecutorTask } from '../../planners/task-specs.js';
+import { planTaskRound, recoverTaskRecords, type TaskRecord, type TaskReport, type TaskRoundInput } from '../../planners/tasks/task-round.js';
+import type { ExecutorTask } from '../../planners/tasks/task-specs.js';
 
 const task = (i: number): ExecutorTask => ({ name: `bs-${i}`, process: { command: ['echo', `hello ${i}`] } });
 const running: TaskReport = { running: { startedAt: '2026-01-01T00:00:00Z' } };

@@ -1,7 +1,7 @@
 // planTaskSpecs: one task per replica from taskTemplate, shard patches strategic-merged in, the base
 // template's timeout for every task, and a clear refusal when a shard cannot make a task.
 import { describe, expect, it } from '@jest/globals';
-import { planTaskSpecs } from '../../planners/task-specs.js';
+import { planTaskSpecs } from '../../planners/tasks/task-specs.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 
 const base = { spec: { process: { command: ['sleep'], args: ['infinite'], env: [{ name: 'foo', value: 'bar' }] }, timeoutSeconds: 600 } };

@@ -1,6 +1,6 @@
 // A Paused phase no pause wrote: no pause snapshot, and pods still running.
 import { describe, expect, it } from '@jest/globals';
-import { unbackedPausedPhase } from '../../planners/unbacked-paused-phase.js';
+import { unbackedPausedPhase } from '../../planners/lifecycle/unbacked-paused-phase.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPod } from '../builders/pod.js';
 import { aSandboxSnapshot } from '../builders/sandbox-snapshot.js';
