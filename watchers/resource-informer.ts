@@ -170,3 +170,6 @@ export class ResourceInformer<T extends KubernetesObject> {
     await this.connect();
   }
 }
+
+/** What a controller needs of an informer (tests pass fakes). */
+export type InformerView<T extends KubernetesObject> = Pick<ResourceInformer<T>, 'on' | 'get' | 'list'>;

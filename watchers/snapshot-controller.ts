@@ -24,7 +24,7 @@ import { isTerminalSnapshot } from '../planners/lifecycle/snapshot-status.js';
 import { controllerOf } from '../planners/kube/pod-state.js';
 import type { LifecycleWorkflows } from './lifecycle-workflows.js';
 import { INFORMER_EVENT_TYPES } from './resource-informer.js';
-import type { InformerView } from './batch-sandbox-controller.js';
+import type { InformerView } from './resource-informer.js';
 import { RetryLater, SerialQueue } from './serial-queue.js';
 
 export interface SnapshotControllerOptions {
