@@ -14,8 +14,8 @@ import { createSnapshotActivities } from './snapshot-steps.js';
 
 export type { LifecycleActivitiesDeps } from './lifecycle-objects.js';
 
-export function createLifecycleActivities({ kubeConfig, log, events, settings, now = () => new Date() }: LifecycleActivitiesDeps): LifecycleActivities {
-  const ctx = { objects: lifecycleObjects(kubeConfig), log, events, settings, now };
+export function createLifecycleActivities({ clients, log, events, settings, now = () => new Date() }: LifecycleActivitiesDeps): LifecycleActivities {
+  const ctx = { objects: lifecycleObjects(clients), log, events, settings, now };
   return {
     ...finalOnAnyRejection({
       ...createPauseActivities(ctx),

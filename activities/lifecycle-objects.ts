@@ -4,7 +4,7 @@
 // re-read and re-computed on a conflict, so no write ever rests on a stale copy.
 import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
 import { namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
@@ -16,12 +16,13 @@ import type { SourceNodeObservation } from '../planners/lifecycle/source-node.js
 import type { EventRecorder } from '../kernel/events.js';
 import { isApiStatus, unlessNotFound } from '../kernel/kube-errors.js';
 import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
+import type { KubeClients } from '../kernel/kube-clients.js';
 import type { Logger } from '../kernel/logger.js';
 import type { SnapshotSettings } from './lifecycle-activity-types.js';
 import { OBJECT_GONE } from '../api/activity-failure-types.js';
 
 export interface LifecycleActivitiesDeps {
-  kubeConfig: KubeConfig;
+  clients: LifecycleClients;
   log: Logger;
   events: EventRecorder;
   settings: SnapshotSettings;
@@ -157,10 +158,10 @@ export interface LifecycleObjects {
   podsOf(sandbox: BatchSandbox): Promise<PauseSourceInput>;
 }
 
-export function lifecycleObjects(kubeConfig: KubeConfig): LifecycleObjects {
-  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
+/** The clients the lifecycle and task activities use. */
+export type LifecycleClients = Pick<KubeClients, 'core' | 'customObjects' | 'batch'>;
+
+export function lifecycleObjects({ core, customObjects: objects, batch }: LifecycleClients): LifecycleObjects {
   const pools = new CustomResources<Pool & CustomObject>(objects, POOL);
   const findPod = (namespace: string, name: string): Promise<V1Pod | undefined> => unlessNotFound(core.readNamespacedPod({ namespace, name }));
   async function listPods(namespace: string, labelSelector?: string, fieldSelector?: string): Promise<V1Pod[]> {

@@ -23,7 +23,7 @@ interface ExecSocket {
  * kills PID 1 takes its own exec session down with the container); rejects on a failure status, a
  * connection error or after `timeoutMs`.
  */
-export async function execInContainer(exec: Exec, target: ExecTarget, command: string[], timeoutMs: number): Promise<void> {
+export async function execInContainer(exec: Pick<Exec, 'exec'>, target: ExecTarget, command: string[], timeoutMs: number): Promise<void> {
   let stderrText = '';
   // The apiserver refuses an exec that attaches no stream at all, so stderr is always attached.
   const stderr = new Writable({

@@ -2,12 +2,13 @@
 // record releases, write the pool status. Thin executors of plans made in the workflow; every call is
 // idempotent, because Temporal retries an activity that crashed half-way.
 import { randomUUID } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, Exec, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
 import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
+import type { KubeClients } from '../kernel/kube-clients.js';
 import type { Logger } from '../kernel/logger.js';
 import type { PoolObservation } from '../planners/pool/pool-observation.js';
 import { changesSince, type ObservedVersions, type PoolObservationChanges } from '../planners/pool/pool-observation-changes.js';
@@ -75,7 +76,7 @@ export interface ObservedPoolChanges extends PoolObservationChanges {
 }
 
 export interface PoolActivitiesDeps {
-  kubeConfig: KubeConfig;
+  clients: Pick<KubeClients, 'core' | 'customObjects' | 'exec'>;
   log: Logger;
   /**
    * Serves observations from memory instead of three API lists (the hot path's largest cost). Safe:
@@ -90,10 +91,8 @@ export interface PoolActivitiesDeps {
   metrics: PoolMetrics;
 }
 
-export function createPoolActivities({ kubeConfig, log, cache, concurrency = 64, now = () => new Date(), events, metrics }: PoolActivitiesDeps) {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-  const exec = new Exec(kubeConfig);
+export function createPoolActivities({ clients, log, cache, concurrency = 64, now = () => new Date(), events, metrics }: PoolActivitiesDeps) {
+  const { core, customObjects: objects, exec } = clients;
   const bsApi = { group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural };
   const observer = randomUUID();
 

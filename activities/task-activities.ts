@@ -3,7 +3,7 @@
 // counters and remove the task-cleanup finalizer. Thin executors of plans made in the workflow; each is
 // idempotent (setTasks sets a desired list; the writes are unions, merge patches or removals). A write the
 // apiserver refuses for good fails for good (API_REJECTED) with a TaskUpdateRejected Event on the sandbox.
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { batchSandboxSchema, namesPool, type BatchSandbox } from '../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../api/v1alpha1/contract.js';
 import { recordOccurrence, type EventRecorder } from '../kernel/events.js';
@@ -15,7 +15,7 @@ import { taskCountersOf, type ExecutorReport, type TaskCounters } from '../plann
 import { planTaskSpecs, type TaskSpecsPlan, type ExecutorTask } from '../planners/tasks/task-specs.js';
 import { taskUpdateRejectedEvent } from '../planners/sandbox/rejection-events.js';
 import { finalOnRejection } from './api-rejection.js';
-import { allocationPods, lifecycleObjects, WRITE_ATTEMPTS, type ObjectRef } from './lifecycle-objects.js';
+import { allocationPods, lifecycleObjects, WRITE_ATTEMPTS, type LifecycleClients, type ObjectRef } from './lifecycle-objects.js';
 import { mapBounded } from './map-bounded.js';
 import type { TaskExecutorClient } from './task-executor-client.js';
 
@@ -45,7 +45,7 @@ export type TaskSandboxView =
     };
 
 export interface TaskActivitiesDeps {
-  kubeConfig: KubeConfig;
+  clients: LifecycleClients;
   executor: TaskExecutorClient;
   log: Logger;
   events: EventRecorder;
@@ -53,8 +53,8 @@ export interface TaskActivitiesDeps {
 
 export type TaskActivities = ReturnType<typeof createTaskActivities>;
 
-export function createTaskActivities({ kubeConfig, executor, log, events }: TaskActivitiesDeps) {
-  const objects = lifecycleObjects(kubeConfig);
+export function createTaskActivities({ clients, executor, log, events }: TaskActivitiesDeps) {
+  const objects = lifecycleObjects(clients);
   const reportRefusal = (sandbox: ObjectRef, step: string, message: string): void => recordOccurrence(events, taskUpdateRejectedEvent(sandbox, step, message));
 
   /** The sandbox `ref` names (same UID), or undefined. */

@@ -13,6 +13,7 @@ import { createWatchRole, type WatchRole } from '../watchers/watch-role.js';
 import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
 import { temporalLogger } from '../workers/temporal-logger.js';
 import { systemClock } from '../kernel/clock.js';
+import { createKubeClients } from '../kernel/kube-clients.js';
 import { ConfigError, loadProcessConfig, type OperatorConfig } from '../config/operator-config.js';
 import { startHttpServer } from './http-server.js';
 import { buildKubeConfig } from './kube-config.js';
@@ -40,6 +41,7 @@ function loadConfigOrExit(): OperatorConfig {
 async function run(config: OperatorConfig, log: Logger): Promise<void> {
   collectDefaultMetrics();
   const kubeConfig = buildKubeConfig(config.kube);
+  const clients = createKubeClients(kubeConfig);
 
   if (config.roles.has('work')) {
     // Signals are ours to handle (below), so the SDK must not shut the worker down on its own.
@@ -66,7 +68,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
       ? new Client({ connection: sharedConnection, namespace: config.temporal.namespace, dataConverter: operatorDataConverter })
       : await createTemporalClient(config.temporal);
     watchRole = createWatchRole({
-      kubeConfig,
+      clients,
       informers,
       client: temporalClient,
       eagerStart: sharedConnection !== undefined,
@@ -81,7 +83,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   }
   let operatorWorker: OperatorWorker | undefined;
   if (config.roles.has('work')) {
-    operatorWorker = await createOperatorWorker({ config, kubeConfig, log, cache: informers, connection: sharedConnection });
+    operatorWorker = await createOperatorWorker({ config, clients, log, cache: informers, connection: sharedConnection });
   }
 
   const notReady = (): string[] => {

@@ -49,6 +49,8 @@ export interface LocalStack {
   dataDir: string;
   kubeconfigPath: string;
   apiServerUrl: string;
+  /** The apiserver's audit log of writes to our API group (stack/kube-apiserver.ts). */
+  auditLogPath: string;
   kubeConfig: KubeConfig;
   temporalAddress: string;
   temporalNamespace: string;
@@ -195,6 +197,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       dataDir,
       kubeconfigPath,
       apiServerUrl: apiServer.url,
+      auditLogPath: apiServer.auditLogPath,
       kubeConfig,
       temporalAddress: temporal.address,
       temporalNamespace: temporal.namespace,

@@ -26,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
   const info: TestStackInfo = {
     kubeconfigPath: stack.kubeconfigPath,
     apiServerUrl: stack.apiServerUrl,
+    auditLogPath: stack.auditLogPath,
     temporalAddress: stack.temporalAddress,
     temporalNamespace: stack.temporalNamespace,
     nodeNames: stack.nodeNames,

@@ -1,10 +1,10 @@
 // The `watch` role assembled on its informers: the BatchSandbox and SandboxSnapshot controllers, the
 // pool signaler and the handles on the pause/resume/snapshot and tasks workflows. One assembly for the operator
 // process and for the in-process operator of the integration tests.
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Clock } from '../kernel/clock.js';
 import { createEventRecorder, type KubeEventRecorder } from '../kernel/events.js';
+import type { KubeClients } from '../kernel/kube-clients.js';
 import type { Logger } from '../kernel/logger.js';
 import type { AssignProfile } from '../planners/auto-assign/assign-plugins.js';
 import { BatchSandboxController } from './batch-sandbox-controller.js';
@@ -15,7 +15,7 @@ import { SnapshotController } from './snapshot-controller.js';
 import { TemporalTaskWorkflows } from './task-workflows.js';
 
 export interface WatchRoleOptions {
-  kubeConfig: KubeConfig;
+  clients: Pick<KubeClients, 'core' | 'customObjects' | 'batch'>;
   informers: OperatorInformers;
   client: Client;
   /** The client shares its NativeConnection with this process's worker: starts may be eager. */
@@ -38,13 +38,12 @@ export interface WatchRole {
 }
 
 export function createWatchRole(opts: WatchRoleOptions): WatchRole {
-  const { kubeConfig, informers, client, taskQueue, log, clock } = opts;
+  const { clients, informers, client, taskQueue, log, clock } = opts;
   const poolSignaler = new PoolSignaler({ client, taskQueue, informers, log });
   let events: KubeEventRecorder | undefined;
   let controllers: { batchSandboxes: BatchSandboxController; snapshots: SnapshotController; lifecycle: LifecycleWorkflows } | undefined;
   if (opts.controllers ?? true) {
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    const { core, customObjects } = clients;
     events = createEventRecorder({ core, log, clock });
     const lifecycle = new TemporalLifecycleWorkflows({ client, taskQueue, deadlines: opts.deadlines, eagerStart: opts.eagerStart ?? false, log });
     controllers = {
@@ -63,7 +62,7 @@ export function createWatchRole(opts: WatchRoleOptions): WatchRole {
       snapshots: new SnapshotController({
         informers,
         customObjects,
-        batch: kubeConfig.makeApiClient(BatchV1Api),
+        batch: clients.batch,
         lifecycle,
         events,
         log,

@@ -1,6 +1,5 @@
 // The `work` role: one Temporal Worker on the operator's task queue, running the pre-built
 // workflow bundle and the activities bound to the real cluster.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLifecycleActivities } from '../activities/lifecycle-activities.js';
 import { createPoolActivities } from '../activities/pool-activities.js';
@@ -10,6 +9,7 @@ import { createTaskExecutorClient } from '../activities/task-executor-client.js'
 import type { OperatorConfig } from '../config/operator-config.js';
 import { systemClock } from '../kernel/clock.js';
 import { createEventRecorder } from '../kernel/events.js';
+import type { KubeClients } from '../kernel/kube-clients.js';
 import type { Logger } from '../kernel/logger.js';
 import { poolMetrics } from '../kernel/operator-metrics.js';
 import { operatorDataConverter } from '../kernel/payload-compression.js';
@@ -17,7 +17,7 @@ import { temporalConnectionOptions } from '../config/temporal-connection.js';
 
 export interface OperatorWorkerOptions {
   config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath' | 'snapshot' | 'taskExecutorUrl'>;
-  kubeConfig: KubeConfig;
+  clients: KubeClients;
   log: Logger;
   /** The watch role's informers, when both roles run in this process (see createPoolActivities). */
   cache?: ClusterCache;
@@ -34,12 +34,12 @@ export interface OperatorWorker {
   run(): Promise<void>;
 }
 
-export async function createOperatorWorker({ config, kubeConfig, log, cache, connection: shared }: OperatorWorkerOptions): Promise<OperatorWorker> {
+export async function createOperatorWorker({ config, clients, log, cache, connection: shared }: OperatorWorkerOptions): Promise<OperatorWorker> {
   const connection = shared ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const closeOwned = async () => {
     if (!shared) await connection.close();
   };
-  const events = createEventRecorder({ core: kubeConfig.makeApiClient(CoreV1Api), log, clock: systemClock });
+  const events = createEventRecorder({ core: clients.core, log, clock: systemClock });
   try {
     const worker = await Worker.create({
       connection,
@@ -48,9 +48,9 @@ export async function createOperatorWorker({ config, kubeConfig, log, cache, con
       workflowBundle: { codePath: config.workflowBundlePath },
       dataConverter: operatorDataConverter,
       activities: {
-        ...createPoolActivities({ kubeConfig, log, cache, events, metrics: poolMetrics() }),
-        ...createLifecycleActivities({ kubeConfig, log, events, settings: config.snapshot }),
-        ...createTaskActivities({ kubeConfig, log, events, executor: createTaskExecutorClient(config.taskExecutorUrl) }),
+        ...createPoolActivities({ clients, log, cache, events, metrics: poolMetrics() }),
+        ...createLifecycleActivities({ clients, log, events, settings: config.snapshot }),
+        ...createTaskActivities({ clients, log, events, executor: createTaskExecutorClient(config.taskExecutorUrl) }),
       },
       // In-flight activities get this long after shutdown() before they are cancelled; it stays
       // inside the pod's termination grace period.

@@ -15,6 +15,7 @@ import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js'
 import { GROUP, POOL, SANDBOX_SNAPSHOT, VERSION } from '../../api/v1alpha1/group.js';
 import type { SandboxSnapshot, SandboxSnapshotStatus } from '../../api/v1alpha1/sandbox-snapshot.js';
 import type { EventRecorder, EventType } from '../../kernel/events.js';
+import { createKubeClients } from '../../kernel/kube-clients.js';
 import { isApiStatus } from '../../kernel/kube-errors.js';
 import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
 import { createLogger } from '../../kernel/logger.js';
@@ -65,7 +66,7 @@ const events: EventRecorder = {
 };
 const eventsOf = (name: string) => recorded.filter((e) => e.name === name).map((e) => `${e.type} ${e.reason}`);
 
-const activities = createLifecycleActivities({ kubeConfig, log: createLogger('error'), events, settings });
+const activities = createLifecycleActivities({ clients: createKubeClients(kubeConfig), log: createLogger('error'), events, settings });
 
 beforeAll(() => ns.create(), 60_000);
 afterAll(() => ns.delete(), 60_000);
@@ -253,7 +254,12 @@ describe('preparePauseSnapshot', () => {
   });
 
   it('records a plan that cannot work (no registry configured) on the snapshot and returns it as terminal', async () => {
-    const unconfigured = createLifecycleActivities({ kubeConfig, log: createLogger('error'), events, settings: { ...settings, registry: '' } });
+    const unconfigured = createLifecycleActivities({
+      clients: createKubeClients(kubeConfig),
+      log: createLogger('error'),
+      events,
+      settings: { ...settings, registry: '' },
+    });
     const bs = await runningSandbox('ps-noreg');
     const prepared = await unconfigured.preparePauseSnapshot(refOf(bs), sourceOf(bs, 0), 1);
     expect(prepared.commit).toEqual({
@@ -594,8 +600,10 @@ describe('resume', () => {
     // retried after that, leaves the new pause's snapshot alone.
     await createSnapshot(aSandboxSnapshot('rs-pause', namespace).pauseOf(bs, 3).build(), { phase: 'Committing' });
     await activities.markResumed(ref, 2);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(pauseGenerationOf((await findSnapshot('rs-pause'))!)).toBe(3);
+    // markResumed awaits the deletes it makes: the snapshot is either gone or being deleted by now.
+    const kept = await findSnapshot('rs-pause');
+    expect(kept?.metadata.deletionTimestamp).toBeUndefined();
+    expect(pauseGenerationOf(kept!)).toBe(3);
 
     // A pause's outcome repeated after the sandbox was resumed (its workflow task was not recorded, so the
     // step ran again and found the snapshot retired) writes nothing over the running sandbox.

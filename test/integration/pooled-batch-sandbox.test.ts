@@ -8,12 +8,13 @@ import { ANNOTATIONS, FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js'
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import { payloadsIn } from '../../bench/pool-workflow-history.js';
 import { MERGE_PATCH } from '../../kernel/kube-merge-patch.js';
+import { readAuditedWrites } from '../../stack/audit-log.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { poolWorkflowId, progressQuery } from '../../workflows/pool-workflow.js';
 import { aBatchSandbox } from '../builders/batch-sandbox.js';
 import { aPool } from '../builders/pool.js';
 import { poolOperatorSuite } from '../support/pool-operator-suite.js';
-import { testKubeConfig } from '../support/stack.js';
+import { testKubeConfig, testStackInfo } from '../support/stack.js';
 import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
 import { COMPRESSED_ENCODING, COMPRESSION_THRESHOLD_BYTES, compressingCodec } from '../../kernel/payload-compression.js';
 
@@ -40,10 +41,31 @@ async function createPool(name: string, capacity: { bufferMin: number; bufferMax
   await objects.createNamespacedCustomObject({ ...crd, plural: POOL.plural, body: pool });
 }
 
-/** A series of one of the operator's histograms for pool warm of this test's namespace. */
-async function histogramOf(name: string, suffix: '_sum' | '_count'): Promise<number | undefined> {
+/** A series of one of the operator's histograms for `pool` of this test's namespace. */
+async function histogramOf(name: string, suffix: '_sum' | '_count', pool: string): Promise<number | undefined> {
   const { values } = (await register.getSingleMetric(name)!.get()) as { values: { metricName?: string; labels: Record<string, unknown>; value: number }[] };
-  return values.find((v) => v.metricName === `${name}${suffix}` && v.labels.namespace === namespace && v.labels.pool === 'warm')?.value;
+  return values.find((v) => v.metricName === `${name}${suffix}` && v.labels.namespace === namespace && v.labels.pool === pool)?.value;
+}
+
+/** A Pool of this test's own whose buffer is warm. */
+async function warmPool(name: string, capacity: { bufferMin: number; bufferMax: number; poolMin: number; poolMax: number }) {
+  await createPool(name, capacity);
+  await waitForAvailable(name, capacity.bufferMin);
+}
+
+/** Creates a sandbox of `replicas` from `pool` and waits for its delivery. */
+async function deliveredSandbox(name: string, pool: string, replicas: number): Promise<Sandbox> {
+  await objects.createNamespacedCustomObject({
+    ...crd,
+    plural: BATCH_SANDBOX.plural,
+    body: aBatchSandbox(name, namespace).poolRef(pool).replicas(replicas).build(),
+  });
+  await waitUntil(async () => ((await getSandbox(name)).status?.allocated ?? 0) >= replicas, {
+    what: `sandbox ${name} delivered`,
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  });
+  return getSandbox(name);
 }
 
 async function waitForAvailable(pool: string, available: number) {
@@ -77,17 +99,8 @@ describe('pooled BatchSandbox', () => {
   });
 
   it('delivers a sandbox with alloc-status, endpoints, finalizer and status, labels its pods, and refills the buffer (upstream e2e 9)', async () => {
-    await objects.createNamespacedCustomObject({
-      ...crd,
-      plural: BATCH_SANDBOX.plural,
-      body: aBatchSandbox('two', namespace).poolRef('warm').replicas(2).build(),
-    });
-    await waitUntil(async () => ((await getSandbox('two')).status?.allocated ?? 0) >= 2, {
-      what: 'sandbox two delivered',
-      timeoutMs: 30_000,
-      intervalMs: 100,
-    });
-    const bs = await getSandbox('two');
+    await warmPool('deliver', { bufferMin: 3, bufferMax: 3, poolMin: 0, poolMax: 10 });
+    const bs = await deliveredSandbox('two', 'deliver', 2);
     const pods = allocatedPods(bs);
     expect(pods).toHaveLength(2);
     const endpoints = JSON.parse(bs.metadata.annotations![ANNOTATIONS.endpoints]!);
@@ -99,13 +112,21 @@ describe('pooled BatchSandbox', () => {
     await waitUntil(
       async () => {
         const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=BatchSandbox,involvedObject.name=two' });
-        return events.items.some((e) => e.reason === 'Allocated' && e.message === `Allocated 2 pod(s) from Pool warm: ${pods.join(', ')}`);
+        return events.items.some((e) => e.reason === 'Allocated' && e.message === `Allocated 2 pod(s) from Pool deliver: ${pods.join(', ')}`);
       },
       { what: 'Allocated event on sandbox two', timeoutMs: 30_000 },
     );
-    expect(await histogramOf('opensandbox_allocation_latency_seconds', '_count')).toBe(1);
-    expect(await histogramOf('opensandbox_delivery_api_writes', '_sum')).toBe(2);
-    expect(await histogramOf('opensandbox_delivery_api_writes', '_count')).toBe(1);
+    // Two writes deliver it, as the apiserver saw them: one metadata patch (alloc-status, endpoints,
+    // finalizer) and one status patch; the operator's own metric says the same.
+    const writesToTwo = () =>
+      readAuditedWrites(testStackInfo().auditLogPath)
+        .filter((w) => w.resource === BATCH_SANDBOX.plural && w.namespace === namespace && w.name === 'two' && w.verb !== 'create')
+        .map((w) => `${w.verb} ${w.subresource ?? 'object'} ${w.code}`);
+    await waitUntil(async () => writesToTwo().length >= 2, { what: 'the delivery in the audit log', timeoutMs: 10_000 });
+    expect(writesToTwo()).toEqual(['patch object 200', 'patch status 200']);
+    expect(await histogramOf('opensandbox_allocation_latency_seconds', '_count', 'deliver')).toBe(1);
+    expect(await histogramOf('opensandbox_delivery_api_writes', '_sum', 'deliver')).toBe(2);
+    expect(await histogramOf('opensandbox_delivery_api_writes', '_count', 'deliver')).toBe(1);
     await waitUntil(
       async () => {
         const labelled = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.batchSandboxName}=two` });
@@ -115,12 +136,12 @@ describe('pooled BatchSandbox', () => {
     );
     await waitUntil(
       async () => {
-        const status = (await getPool('warm')).status;
+        const status = (await getPool('deliver')).status;
         return status?.allocated === 2 && status.available === 3;
       },
       { what: 'buffer refilled to 3 next to the 2 allocated pods', timeoutMs: 30_000 },
     );
-    expect((await getPool('warm')).status).toMatchObject({ allocated: 2, available: 3, total: 5 });
+    expect((await getPool('deliver')).status).toMatchObject({ allocated: 2, available: 3, total: 5 });
   });
 
   it('never gives one pod to two sandboxes when many are created at once (upstream e2e 22)', async () => {
@@ -150,20 +171,21 @@ describe('pooled BatchSandbox', () => {
   });
 
   it('deletes released pods (Delete recycle) and lets the sandbox go when it is deleted', async () => {
-    const before = allocatedPods(await getSandbox('two'));
-    await objects.deleteNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name: 'two' });
+    await warmPool('recycle', { bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 6 });
+    const before = allocatedPods(await deliveredSandbox('released', 'recycle', 2));
+    await objects.deleteNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural, name: 'released' });
     await waitUntil(
       async () => {
         const list = (await objects.listNamespacedCustomObject({ ...crd, plural: BATCH_SANDBOX.plural })) as {
           items: Sandbox[];
         };
-        return !list.items.some((bs) => bs.metadata.name === 'two');
+        return !list.items.some((bs) => bs.metadata.name === 'released');
       },
-      { what: 'sandbox two gone (finalizer removed)', timeoutMs: 30_000 },
+      { what: 'sandbox released gone (finalizer removed)', timeoutMs: 30_000 },
     );
     await waitUntil(
       async () => {
-        const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=warm` });
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: `${LABELS.poolName}=recycle` });
         return !pods.items.some((p) => before.includes(p.metadata!.name!) && !p.metadata?.deletionTimestamp);
       },
       { what: 'released pods deleted', timeoutMs: 30_000 },
@@ -185,11 +207,20 @@ describe('pooled BatchSandbox', () => {
     });
   });
 
-  it('answers a progress query on the pool workflow', async () => {
-    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'warm'));
-    const progress = await handle.query(progressQuery);
-    expect(progress.rounds).toBeGreaterThan(0);
-    expect(typeof progress.step).toBe('string');
+  it('answers a progress query on the pool workflow: its rounds, its step and the pods it has handed out', async () => {
+    await warmPool('queried', { bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 6 });
+    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'queried'));
+    const settled = async () => {
+      const progress = await handle.query(progressQuery);
+      return progress.step === 'waiting for changes' ? progress : undefined;
+    };
+    await waitUntil(async () => (await settled()) !== undefined, { what: 'pool queried waiting for changes', timeoutMs: 30_000 });
+    expect(await settled()).toMatchObject({ allocatedPods: 0, shortfall: 0 });
+    const rounds = (await handle.query(progressQuery)).rounds;
+    expect(rounds).toBeGreaterThan(0);
+    await deliveredSandbox('queried-1', 'queried', 1);
+    await waitUntil(async () => (await settled())?.allocatedPods === 1, { what: 'the delivery in the progress of pool queried', timeoutMs: 30_000 });
+    expect((await handle.query(progressQuery)).rounds).toBeGreaterThan(rounds);
     // Refreshes the history that test/integration/workflow-replay.test.ts replays (see test/support/workflow-history.ts).
     if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow.json');
   });
@@ -230,7 +261,8 @@ describe('pooled BatchSandbox', () => {
   });
 
   it('lets an idle pool rest: no rounds while nothing changes', async () => {
-    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'burst'));
+    await warmPool('idle', { bufferMin: 2, bufferMax: 2, poolMin: 0, poolMax: 4 });
+    const handle = suite.operator.client.workflow.getHandle(poolWorkflowId(namespace, 'idle'));
     // Once the pool has settled, two seconds pass without a round (an upkeep that writes nothing does not
     // start another round; only the 30 s resync might, hence the retries).
     await waitUntil(

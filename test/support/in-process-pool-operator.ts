@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createKubeClients } from '../../kernel/kube-clients.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { TemporalConfig } from '../../config/operator-config.js';
 import { createLogger } from '../../kernel/logger.js';
@@ -89,16 +90,17 @@ export async function startInProcessPoolOperator(namespace: string, options: InP
   // As operator/main.ts runs both roles: one native connection (eager workflow starts).
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   const informers = createOperatorInformers({ kubeConfig, namespace, log });
+  const clients = createKubeClients(kubeConfig);
   const worker: OperatorWorker = await createOperatorWorker({
     config: { temporal, workflowBundlePath, snapshot, taskExecutorUrl: options.taskExecutorUrl ?? stack.taskExecutorUrl },
-    kubeConfig,
+    clients,
     log,
     connection,
   });
   const workerRun = worker.run();
   const client = new Client({ connection, namespace: temporal.namespace, dataConverter: operatorDataConverter });
   const watchRole = createWatchRole({
-    kubeConfig,
+    clients,
     informers,
     client,
     eagerStart: true,

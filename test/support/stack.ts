@@ -10,6 +10,8 @@ export interface TestStackInfo {
   /** Admin (system:masters) kubeconfig of the real kube-apiserver. */
   kubeconfigPath: string;
   apiServerUrl: string;
+  /** The apiserver's audit log of writes to our API group (test/support/audited-writes.ts reads it). */
+  auditLogPath: string;
   /** host:port of the Temporal dev server's gRPC frontend. */
   temporalAddress: string;
   temporalNamespace: string;
