@@ -1,7 +1,7 @@
 // Custom search attributes that make operator workflows findable in the Temporal UI
 // (e.g. `OpenSandboxNamespace="team-a" AND OpenSandboxPool="gpu"`). The local stack registers
 // them on the dev server; production clusters register them once with `temporal operator
-// search-attribute create` (see README).
+// search-attribute create` (see docs/operator.md, "Temporal").
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const NAMESPACE_ATTRIBUTE = defineSearchAttributeKey('OpenSandboxNamespace', SearchAttributeType.KEYWORD);
