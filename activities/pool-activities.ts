@@ -5,8 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { ANNOTATIONS, FINALIZERS, LABELS } from '../api/v1alpha1/contract.js';
-import type { BatchSandbox, BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
-import { API_VERSION, BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
+import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import type { Pool } from '../api/v1alpha1/pool.js';
 import type { KubeClients } from '../kernel/kube-clients.js';
 import type { Logger } from '../kernel/logger.js';
@@ -16,8 +15,7 @@ import { controllerOf } from '../planners/kube/pod-state.js';
 import { POOL_POD_CREATE_REFUSED } from '../planners/pool/pool-create-refusal.js';
 import { buildPoolPod } from '../planners/pool/pool-pod.js';
 import { templateRevision } from '../planners/pool/pool-revision.js';
-import { computeRuntimeStatus } from '../planners/sandbox/batch-sandbox-status.js';
-import { allocStatusAfterConflict } from '../planners/pool/delivery-conflict.js';
+import { deliveryWrites, type CurrentSandbox, type DeliveryOrder } from '../planners/pool/delivery-plan.js';
 import { apiErrorMessage, isApiStatus, isPermanentApiError, unlessNotFound } from '../kernel/kube-errors.js';
 import { MERGE_PATCH } from '../kernel/kube-merge-patch.js';
 import { EVENT_REASONS, recordOccurrence, type EventRecorder } from '../kernel/events.js';
@@ -38,23 +36,6 @@ const RESTART_EXEC_TIMEOUT_MS = 10_000;
 export interface PoolRef {
   namespace: string;
   pool: string;
-}
-
-export interface DeliveryOrder {
-  sandbox: string;
-  replicas: number;
-  status: BatchSandboxStatus | undefined;
-  /** The resourceVersion observed; the metadata patch is conditional on it (optimistic lock). */
-  resourceVersion: string;
-  allocStatus: string[];
-  finalizers: string[];
-  generation: number;
-  /** The sandbox's pods in alloc-status order, minus released ones, as observed. */
-  pods: V1Pod[];
-  /** RFC 3339 creation time, for the allocation latency metric. */
-  createdAt: string;
-  /** Whether this delivery hands out the sandbox's last missing pods (it is then observed in the latency metric). */
-  completes: boolean;
 }
 
 export interface DeliveryResult {
@@ -109,66 +90,44 @@ export function createPoolActivities({ clients, log, cache, concurrency = 64, no
   }
 
   /**
-   * Writes alloc-status + endpoints + finalizer in one metadata patch, then the status in one status patch;
-   * returns the outcome and the number of API writes it took.
+   * Makes the two writes the plan decided (planners/pool/delivery-plan.ts): the metadata patch, re-planned
+   * on the fresh sandbox after a conflict, then the status patch; returns the outcome and the number of API
+   * writes it took.
    */
   async function deliverOne(namespace: string, order: DeliveryOrder): Promise<{ outcome: 'delivered' | 'gone' | 'stale'; writes: number }> {
-    const sandbox: BatchSandbox = {
-      apiVersion: API_VERSION,
-      kind: 'BatchSandbox',
-      metadata: { name: order.sandbox, namespace, generation: order.generation },
-      spec: { replicas: order.replicas },
-      status: order.status,
-    };
-    const { status, endpoints } = computeRuntimeStatus({ sandbox, pods: order.pods, now: now() });
-    let resourceVersion = order.resourceVersion;
-    let allocStatus = order.allocStatus;
     let writes = 0;
-    const gone = () => ({ outcome: 'gone' as const, writes });
+    let current: CurrentSandbox | undefined;
     for (let attempt = 0; ; attempt++) {
-      const current = await readSandboxForPatch(namespace, order.sandbox, attempt === 0 ? undefined : resourceVersion);
-      if (current === 'gone') return gone();
-      if (current) {
-        const merged = allocStatusAfterConflict(order.allocStatus, current.allocated);
-        if (merged === 'stale') return { outcome: 'stale', writes };
-        resourceVersion = current.resourceVersion;
-        allocStatus = merged;
-      }
-      const finalizers = [...new Set([...(current?.finalizers ?? order.finalizers), FINALIZERS.poolAllocation])];
+      const planned = deliveryWrites(order, current);
+      if (planned === 'stale') return { outcome: 'stale', writes };
+      const [metadata, status] = planned;
       try {
         writes++;
-        await patchSandbox(namespace, order.sandbox, {
-          metadata: {
-            resourceVersion,
-            annotations: {
-              [ANNOTATIONS.allocStatus]: JSON.stringify({ pods: allocStatus }),
-              [ANNOTATIONS.endpoints]: JSON.stringify(endpoints),
-            },
-            finalizers,
-          },
-        });
-        break;
+        await patchSandbox(namespace, order.sandbox, metadata.body);
       } catch (err) {
-        if (isApiStatus(err, 404)) return gone();
+        if (isApiStatus(err, 404)) return { outcome: 'gone', writes };
         if (!isApiStatus(err, 409) || attempt >= 5) throw err;
+        const fresh = await readCurrentSandbox(namespace, order.sandbox);
+        if (fresh === 'gone') return { outcome: 'gone', writes };
+        current = fresh;
+        continue;
       }
+      writes++;
+      await patchSandbox(namespace, order.sandbox, status.body, 'status').catch((err: unknown) => {
+        if (!isApiStatus(err, 404)) throw err;
+      });
+      return { outcome: 'delivered', writes };
     }
-    writes++;
-    await patchSandbox(namespace, order.sandbox, { status }, 'status').catch((err: unknown) => {
-      if (!isApiStatus(err, 404)) throw err;
-    });
-    return { outcome: 'delivered', writes };
   }
 
-  /** On a retry after a conflict: the fresh object (or 'gone'); on the first attempt nothing is read. */
-  async function readSandboxForPatch(namespace: string, name: string, staleVersion: string | undefined) {
-    if (staleVersion === undefined) return undefined;
+  /** The sandbox a delivery's metadata patch conflicted with, or 'gone'. */
+  async function readCurrentSandbox(namespace: string, name: string): Promise<CurrentSandbox | 'gone'> {
     try {
       const bs = (await objects.getNamespacedCustomObject({ ...bsApi, namespace, name })) as RawBatchSandbox;
       const view = toSandboxView(bs);
-      return { resourceVersion: view.resourceVersion, allocated: view.allocated, finalizers: bs.metadata.finalizers ?? [] };
+      return { resourceVersion: view.resourceVersion, allocated: view.allocated, finalizers: view.finalizers };
     } catch (err) {
-      if (isApiStatus(err, 404)) return 'gone' as const;
+      if (isApiStatus(err, 404)) return 'gone';
       throw err;
     }
   }

@@ -17,10 +17,10 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DeliveryOrder, ObservedPool, PoolActivities } from '../activities/pool-activities.js';
-import { overlayLandedWrites, planAllocation, type AllocationPlan, type LandedWrites, type Ledger } from '../planners/pool/allocation.js';
-import { podName } from '../planners/kube/pod-state.js';
-import { snapshotOf, type PoolObservation, type PoolSnapshot } from '../planners/pool/pool-observation.js';
+import type { ObservedPool, PoolActivities } from '../activities/pool-activities.js';
+import { overlayLandedWrites, planAllocation, type LandedWrites, type Ledger } from '../planners/pool/allocation.js';
+import { planDeliveries } from '../planners/pool/delivery-plan.js';
+import { snapshotOf, type PoolObservation } from '../planners/pool/pool-observation.js';
 import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool/pool-observation-changes.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool/pool-create-refusal.js';
@@ -248,7 +248,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     let allocationOutdated = false;
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
-      const result = await hot.deliverAllocations({ namespace, pool, orders: deliveryOrders(allocation, observation) });
+      const result = await hot.deliverAllocations({ namespace, pool, orders: planDeliveries(allocation, observation, namespace, new Date()) });
       // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
       // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
       ledger = withoutSandboxes(ledger, result.gone);
@@ -452,26 +452,6 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 function untilNextRound(recheckAt: number | undefined): number {
   if (recheckAt === undefined) return RESYNC_INTERVAL_MS;
   return Math.min(RESYNC_INTERVAL_MS, Math.max(1, recheckAt - Date.now()));
-}
-
-function deliveryOrders(plan: AllocationPlan, observation: PoolSnapshot): DeliveryOrder[] {
-  const pods = new Map(observation.pods.map((p) => [podName(p), p]));
-  const sandboxes = new Map(observation.sandboxes.map((s) => [s.name, s]));
-  return plan.deliveries.map((d) => {
-    const s = sandboxes.get(d.sandbox)!;
-    return {
-      sandbox: d.sandbox,
-      replicas: s.replicas,
-      status: s.status,
-      resourceVersion: s.resourceVersion,
-      generation: s.generation,
-      finalizers: s.finalizers,
-      allocStatus: d.allocStatus,
-      createdAt: s.createdAt,
-      completes: d.newPods.length > 0 && d.allocStatus.length - s.released.length >= s.replicas,
-      pods: d.allocStatus.filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name)).flatMap((name) => pods.get(name) ?? []),
-    };
-  });
 }
 
 function withoutPods(ledger: Ledger, pods: string[]): Ledger {

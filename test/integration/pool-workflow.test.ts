@@ -7,7 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { DeliveryOrder, DeliveryResult } from '../../activities/pool-activities.js';
+import type { DeliveryResult } from '../../activities/pool-activities.js';
+import type { DeliveryOrder } from '../../planners/pool/delivery-plan.js';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
 import { compressingCodec } from '../../kernel/payload-compression.js';
 import { poolPodName } from '../../planners/pool/pool-round.js';
@@ -155,8 +156,9 @@ describe('pool workflow (faked activities)', () => {
     const podsOfA = delivery.order.allocStatus;
     expect(new Set(podsOfA).size).toBe(3);
     expect(warm).toEqual(expect.arrayContaining(podsOfA));
-    // The order carries those pods as observed (the status and endpoints are built from them).
-    expect(delivery.order.pods.map((p) => p.metadata?.name)).toEqual(podsOfA);
+    // The order carries the writes planned from those pods as observed: Ready, each with its IP.
+    expect(delivery.order.status).toMatchObject({ replicas: 3, allocated: 3, ready: 3, phase: 'Succeed' });
+    expect(new Set(delivery.order.endpoints).size).toBe(3);
     const [labelling, ...moreLabellings] = labellingsOf(cluster, 'a');
     expect(moreLabellings).toEqual([]);
     expect(labelling!.pods).toEqual(podsOfA);

@@ -7,14 +7,14 @@
 // One FakePoolCluster per test, told apart by namespace, so workflows of different tests on one worker
 // never share state.
 import { randomUUID } from 'node:crypto';
-import type { DeliveryOrder, PoolActivities } from '../../activities/pool-activities.js';
-import { FINALIZERS } from '../../api/v1alpha1/contract.js';
+import type { PoolActivities } from '../../activities/pool-activities.js';
+import { ANNOTATIONS, FINALIZERS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
 import type { PodDigest, PoolObservation, SandboxView } from '../../planners/pool/pool-observation.js';
-import { allocStatusAfterConflict } from '../../planners/pool/delivery-conflict.js';
+import { deliveryWrites, type DeliveryOrder } from '../../planners/pool/delivery-plan.js';
 import { changesSince } from '../../planners/pool/pool-observation-changes.js';
 import { templateRevision } from '../../planners/pool/pool-revision.js';
-import { deliveredStatus, sandboxView } from '../builders/sandbox-view.js';
+import { sandboxView } from '../builders/sandbox-view.js';
 
 export type PoolActivityName = keyof PoolActivities;
 export type PoolActivityInput<K extends PoolActivityName> = Parameters<PoolActivities[K]>[0];
@@ -260,14 +260,16 @@ export class FakePoolCluster {
   private deliver(order: DeliveryOrder): 'delivered' | 'gone' | 'stale' {
     const s = this.sandboxes.get(order.sandbox);
     if (!s) return 'gone';
-    const allocated = s.resourceVersion === order.resourceVersion ? order.allocStatus : allocStatusAfterConflict(order.allocStatus, s.allocated);
-    if (allocated === 'stale') return 'stale';
-    const finalizers = [...new Set([...s.finalizers, FINALIZERS.poolAllocation])];
+    const conflict = s.resourceVersion !== order.resourceVersion;
+    const writes = deliveryWrites(order, conflict ? { resourceVersion: s.resourceVersion, allocated: s.allocated, finalizers: s.finalizers } : undefined);
+    if (writes === 'stale') return 'stale';
+    const [{ body: patch }, { body: statusPatch }] = writes;
+    const finalizers = patch.metadata.finalizers;
     Object.assign(s, {
-      allocated,
+      allocated: parseAllocationAnnotation(patch.metadata.annotations[ANNOTATIONS.allocStatus]!).pods,
       finalizers,
-      hasAllocationFinalizer: true,
-      status: { ...deliveredStatus(allocated.length - s.released.length), replicas: s.replicas },
+      hasAllocationFinalizer: finalizers.includes(FINALIZERS.poolAllocation),
+      status: statusPatch.status,
       resourceVersion: this.bump(),
     });
     return 'delivered';
