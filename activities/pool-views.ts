@@ -4,6 +4,7 @@ import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../a
 import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import { failingReason, isReady } from '../planners/kube/pod-state.js';
 import type { PodDigest, RestartFacts, SandboxView } from '../planners/pool/pool-observation.js';
+import { podRevision } from '../planners/pool/pool-pod.js';
 
 /** `restartFacts`: the pod's pool recycles by Restart (see RestartFacts). */
 export function digestPod(pod: V1Pod, restartFacts = false): PodDigest {
@@ -13,7 +14,7 @@ export function digestPod(pod: V1Pod, restartFacts = false): PodDigest {
   const digest: PodDigest = {
     name: pod.metadata?.name ?? '',
     resourceVersion: pod.metadata?.resourceVersion,
-    revision: labels[LABELS.poolRevision],
+    revision: podRevision(pod),
     sandbox: labels[LABELS.batchSandboxName],
     evict: LABELS.evict in labels ? true : undefined,
     createdAt: isoString(pod.metadata?.creationTimestamp),

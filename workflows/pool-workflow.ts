@@ -20,7 +20,7 @@ import {
 import type { ObservedPool, PoolActivities } from '../activities/pool-activities.js';
 import { overlayLandedWrites, planAllocation, type LandedWrites, type Ledger } from '../planners/pool/allocation.js';
 import { planDeliveries } from '../planners/pool/delivery-plan.js';
-import { snapshotOf, type PoolObservation } from '../planners/pool/pool-observation.js';
+import type { PoolObservation } from '../planners/pool/pool-observation.js';
 import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool/pool-observation-changes.js';
 import { evictionHandlerFor, isAllocatable } from '../planners/pool/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool/pool-create-refusal.js';
@@ -203,7 +203,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       ? overlayPodWrites(observed.pods, podWrites, observed.pool?.revision, progress.rounds)
       : { pods: observed.pods, stillPending: podWrites };
     podWrites = pods.stillPending;
-    const observation = { ...snapshotOf({ ...observed, pods: pods.pods }), sandboxes: overlay.sandboxes };
+    const observation = { ...observed, pods: pods.pods, sandboxes: overlay.sandboxes };
     if (baselineByPoolSize) baseline.bytes = observed.pods.length * HISTORY_BYTES_PER_POD;
 
     if (!observation.pool) {

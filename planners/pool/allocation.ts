@@ -1,10 +1,8 @@
 // Allocation planning for one pool round: which idle pods each pooled BatchSandbox gets, which pods go
 // back, and how much demand the pool could not serve. Pure and deterministic: it runs inside the pool
 // workflow, whose ledger (pod -> sandbox) is the single source of truth for ownership.
-import type { V1Pod } from '@kubernetes/client-node';
-import { FINALIZERS, LABELS } from '../../api/v1alpha1/contract.js';
-import { isTerminating, podName } from '../kube/pod-state.js';
-import type { SandboxView } from './pool-observation.js';
+import { FINALIZERS } from '../../api/v1alpha1/contract.js';
+import { isTerminatingPod, type PodDigest, type SandboxView } from './pool-observation.js';
 
 /** pod name -> sandbox name, for every pod of the pool that is not idle. */
 export type Ledger = Record<string, string>;
@@ -38,10 +36,10 @@ export interface AllocationPlan {
 export interface AllocationInput {
   ledger: Ledger;
   /** Pool pods in list order: idle ones are handed out in this order. */
-  pods: readonly V1Pod[];
+  pods: readonly PodDigest[];
   sandboxes: SandboxView[];
   /** Whether an idle pod may be handed out (planners/pool/pool-eviction.ts isAllocatable). */
-  allocatable: (pod: V1Pod) => boolean;
+  allocatable: (pod: PodDigest) => boolean;
   /** Sandboxes this workflow delivered whose status the observation may not show yet (overlayLandedWrites). */
   delivered?: ReadonlySet<string>;
 }
@@ -84,10 +82,10 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
   }
 
   const taken = new Set(Object.keys(next));
-  const idle = pods.filter((p) => allocatable(p) && !taken.has(podName(p)));
+  const idle = pods.filter((p) => allocatable(p) && !taken.has(p.name));
   // Terminating counts as gone: an allocated pod that is not being released is only ever deleted from
   // outside, e.g. with its Pool, and it will not serve again.
-  const present = new Set(pods.filter((p) => !isTerminating(p)).map(podName));
+  const present = new Set(pods.filter((p) => !isTerminatingPod(p)).map((p) => p.name));
   let cursor = 0;
   let shortfall = 0;
   const deliveries: Delivery[] = [];
@@ -108,7 +106,7 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
     const lost = s.allocated.filter((p) => !present.has(p) && !s.released.includes(p) && !s.releaseRequested.includes(p));
     for (const pod of lost) if (next[pod] === s.name) delete next[pod];
     const need = Math.max(s.replicas - current.length + lost.length, 0);
-    const newPods = idle.slice(cursor, cursor + need).map(podName);
+    const newPods = idle.slice(cursor, cursor + need).map((p) => p.name);
     cursor += newPods.length;
     shortfall += need - newPods.length;
     for (const pod of newPods) next[pod] = s.name;
@@ -127,8 +125,8 @@ export function planAllocation({ ledger, pods, sandboxes, allocatable, delivered
  * for the pool's own pods. A pod two annotations claim (one of them edited by hand) goes to the sandbox
  * its allocation label names, else to the oldest claimant: a newer annotation cannot take it over.
  */
-export function ledgerFromSandboxes(sandboxes: SandboxView[], poolPods: readonly V1Pod[]): Ledger {
-  const labelled = new Map(poolPods.map((pod) => [podName(pod), pod.metadata?.labels?.[LABELS.batchSandboxName]] as const));
+export function ledgerFromSandboxes(sandboxes: SandboxView[], poolPods: readonly PodDigest[]): Ledger {
+  const labelled = new Map(poolPods.map((pod) => [pod.name, pod.sandbox] as const));
   const ledger: Ledger = {};
   const oldestFirst = [...sandboxes].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
   for (const s of oldestFirst) {

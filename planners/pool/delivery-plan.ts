@@ -6,11 +6,10 @@
 import type { BatchSandbox, BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX } from '../../api/v1alpha1/group.js';
-import { podName } from '../kube/pod-state.js';
-import { computeRuntimeStatus } from '../sandbox/batch-sandbox-status.js';
+import { runtimeStatus } from '../sandbox/batch-sandbox-status.js';
 import type { AllocationPlan } from './allocation.js';
 import { allocStatusAfterConflict } from './delivery-conflict.js';
-import type { PoolSnapshot } from './pool-observation.js';
+import { runtimePodOfDigest, type PoolObservation } from './pool-observation.js';
 
 export interface DeliveryOrder {
   sandbox: string;
@@ -50,8 +49,8 @@ export interface StatusWrite {
 }
 
 /** The orders of a round's deliveries: each one's writes decided from the observation at `now`. */
-export function planDeliveries(plan: AllocationPlan, observation: PoolSnapshot, namespace: string, now: Date): DeliveryOrder[] {
-  const pods = new Map(observation.pods.map((p) => [podName(p), p]));
+export function planDeliveries(plan: AllocationPlan, observation: PoolObservation, namespace: string, now: Date): DeliveryOrder[] {
+  const pods = new Map(observation.pods.map((p) => [p.name, runtimePodOfDigest(p)]));
   const sandboxes = new Map(observation.sandboxes.map((s) => [s.name, s]));
   return plan.deliveries.map((d) => {
     const s = sandboxes.get(d.sandbox)!;
@@ -63,7 +62,7 @@ export function planDeliveries(plan: AllocationPlan, observation: PoolSnapshot, 
       spec: { replicas: s.replicas },
       status: s.status,
     };
-    const { status, endpoints } = computeRuntimeStatus({ sandbox, pods: held, now });
+    const { status, endpoints } = runtimeStatus({ sandbox, pods: held, now });
     return {
       sandbox: d.sandbox,
       resourceVersion: s.resourceVersion,

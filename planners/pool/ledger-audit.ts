@@ -8,10 +8,8 @@
 //              the pod through this workflow); counted and reported for a person to look at.
 // Malformed sandboxes are left out (what they hold is unknown), and so are deleting ones (their pods are
 // being released anyway).
-import type { V1Pod } from '@kubernetes/client-node';
 import type { Ledger } from './allocation.js';
-import { podName } from '../kube/pod-state.js';
-import type { SandboxView } from './pool-observation.js';
+import type { PodDigest, SandboxView } from './pool-observation.js';
 
 export type LedgerDriftKind = 'untracked' | 'conflict';
 
@@ -29,8 +27,8 @@ export interface LedgerAudit {
   drift: LedgerDrift[];
 }
 
-export function auditLedger(ledger: Ledger, sandboxes: readonly SandboxView[], pods: readonly V1Pod[]): LedgerAudit {
-  const existing = new Set(pods.map(podName));
+export function auditLedger(ledger: Ledger, sandboxes: readonly SandboxView[], pods: readonly PodDigest[]): LedgerAudit {
+  const existing = new Set(pods.map((pod) => pod.name));
   const repaired: Ledger = { ...ledger };
   const drift: LedgerDrift[] = [];
   const claims = sandboxes

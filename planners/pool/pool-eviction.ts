@@ -1,11 +1,9 @@
 // Eviction of pool pods (spec §4.6): a handler, chosen per Pool, says which pods are asked to leave the pool.
 // Idle ones are deleted this round and stop counting as schedulable; allocated ones are protected until
 // their sandbox releases them. A pod asked to leave is never handed out again.
-import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import type { Pool } from '../../api/v1alpha1/pool.js';
-import { podRevision } from './pool-pod.js';
-import { isReady, isTerminating, podName } from '../kube/pod-state.js';
+import { isReadyPod, isTerminatingPod, type PodDigest } from './pool-observation.js';
 
 /**
  * Decides which pool pods are to be evicted. Upstream's `Evict(pod)` is not part of it: evicting an idle
@@ -15,13 +13,13 @@ import { isReady, isTerminating, podName } from '../kube/pod-state.js';
 export interface EvictionHandler {
   /** The value of the Pool label pool.opensandbox.io/eviction-handler that selects this handler. */
   readonly name: string;
-  needsEviction(pod: V1Pod): boolean;
+  needsEviction(pod: PodDigest): boolean;
 }
 
 /** Evicts pods labelled pool.opensandbox.io/evict (any value, empty included) that are not already going. */
 export const defaultEvictionHandler: EvictionHandler = {
   name: 'default',
-  needsEviction: (pod) => pod.metadata?.labels?.[LABELS.evict] !== undefined && !isTerminating(pod),
+  needsEviction: (pod) => pod.evict === true && !isTerminatingPod(pod),
 };
 
 const HANDLERS: ReadonlyMap<string, EvictionHandler> = new Map([[defaultEvictionHandler.name, defaultEvictionHandler]]);
@@ -51,12 +49,12 @@ export interface EvictionPlan {
   protected: string[];
 }
 
-export function planEviction(pods: readonly V1Pod[], allocatedPodNames: readonly string[], handler: EvictionHandler): EvictionPlan {
+export function planEviction(pods: readonly PodDigest[], allocatedPodNames: readonly string[], handler: EvictionHandler): EvictionPlan {
   const allocated = new Set(allocatedPodNames);
   const plan: EvictionPlan = { evict: [], protected: [] };
   for (const pod of pods) {
     if (!handler.needsEviction(pod)) continue;
-    (allocated.has(podName(pod)) ? plan.protected : plan.evict).push(podName(pod));
+    (allocated.has(pod.name) ? plan.protected : plan.evict).push(pod.name);
   }
   return plan;
 }
@@ -65,6 +63,6 @@ export function planEviction(pods: readonly V1Pod[], allocatedPodNames: readonly
  * Whether an idle pool pod may be handed to a sandbox: Ready, not terminating, not asked to leave, and
  * from the current template revision (an old-revision pod is waiting to be replaced by the rollout).
  */
-export function isAllocatable(pod: V1Pod, currentRevision: string, handler: EvictionHandler): boolean {
-  return isReady(pod) && !isTerminating(pod) && !handler.needsEviction(pod) && podRevision(pod) === currentRevision;
+export function isAllocatable(pod: PodDigest, currentRevision: string, handler: EvictionHandler): boolean {
+  return isReadyPod(pod) && !isTerminatingPod(pod) && !handler.needsEviction(pod) && pod.revision === currentRevision;
 }

@@ -1,9 +1,8 @@
 // What one pool round observes, in a compact, JSON-serialisable form: it crosses the activity/workflow
 // boundary and is recorded in the pool workflow's history, so it holds only what planning reads.
-import type { V1Pod } from '@kubernetes/client-node';
 import type { BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import type { Pool, PoolStatus } from '../../api/v1alpha1/pool.js';
-import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
+import type { RuntimePod } from '../sandbox/batch-sandbox-status.js';
 
 /** A pooled BatchSandbox (poolRef = this pool, no template) as the planners see it. */
 export interface SandboxView {
@@ -32,8 +31,8 @@ export interface SandboxView {
 
 /**
  * A pool pod reduced to what the planners read, about 150 bytes: a 1000-pod observation must fit in
- * Temporal payload and gRPC limits many times over. `podFromDigest` turns it back into the (minimal)
- * V1Pod the planners take.
+ * Temporal payload and gRPC limits many times over. The pool planners take it as it is
+ * (activities/pool-views.ts digestPod makes it from a V1Pod).
  */
 export interface PodDigest {
   name: string;
@@ -73,63 +72,35 @@ export interface RestartFacts {
   record?: string;
 }
 
-export interface PoolObservation<Pod = PodDigest> {
+export interface PoolObservation {
   /**
    * Absent when the Pool no longer exists (or is being deleted). `status` is the status as stored, which
    * may not be the one the workflow last wrote (see lastWrittenStatusHolds).
    */
   pool: { object: Pool; revision: string; status?: PoolStatus } | undefined;
   /** Pods of this Pool object (owner UID). */
-  pods: Pod[];
+  pods: PodDigest[];
   sandboxes: SandboxView[];
 }
 
-/** An observation with its pods as V1Pods, as the planners take them. */
-export type PoolSnapshot = PoolObservation<V1Pod>;
-
-export function snapshotOf(observation: PoolObservation): PoolSnapshot {
-  return { ...observation, pods: observation.pods.map(podFromDigest) };
+/** Running and Ready (a digest carries readySince only then). */
+export function isReadyPod(pod: PodDigest): boolean {
+  return pod.phase === 'Running' && pod.readySince !== undefined;
 }
 
-export function podFromDigest(d: PodDigest): V1Pod {
-  const labels: Record<string, string> = {};
-  if (d.revision !== undefined) labels[LABELS.poolRevision] = d.revision;
-  if (d.evict) labels[LABELS.evict] = '';
-  if (d.sandbox !== undefined) labels[LABELS.batchSandboxName] = d.sandbox;
+/** Being deleted, or deleted by this workflow where the observation does not show it yet. */
+export function isTerminatingPod(pod: PodDigest): boolean {
+  return pod.deletingSince !== undefined;
+}
+
+/** What the runtime status reads of a pool pod. */
+export function runtimePodOfDigest(pod: PodDigest): RuntimePod {
   return {
-    metadata: {
-      name: d.name,
-      labels,
-      creationTimestamp: d.createdAt as unknown as Date,
-      deletionTimestamp: d.deletingSince as unknown as Date,
-      resourceVersion: d.restart?.resourceVersion,
-      annotations: d.restart?.record === undefined ? undefined : { [ANNOTATIONS.restartRecord]: d.restart.record },
-    },
-    spec: { containers: [], nodeName: d.node },
-    status: {
-      phase: d.phase,
-      podIP: d.ip,
-      conditions: d.readySince ? [{ type: 'Ready', status: 'True', lastTransitionTime: d.readySince as unknown as Date }] : [],
-      containerStatuses: [
-        // Real containers first: a container named like the summary below must still be found by name.
-        ...Object.entries(d.restart?.running ?? {}).map(([name, containerID]) => ({
-          name,
-          containerID,
-          image: '',
-          imageID: '',
-          ready: d.readySince !== undefined,
-          restartCount: 0,
-          state: { running: {} },
-        })),
-        {
-          name: 'digest',
-          image: '',
-          imageID: '',
-          ready: d.readySince !== undefined,
-          restartCount: d.restarts ?? 0,
-          state: d.failing ? { waiting: { reason: d.failing } } : {},
-        },
-      ],
-    },
+    name: pod.name,
+    terminating: isTerminatingPod(pod),
+    ready: isReadyPod(pod),
+    assigned: Boolean(pod.node) || Boolean(pod.ip),
+    ip: pod.ip,
+    failing: pod.failing,
   };
 }

@@ -1,13 +1,11 @@
 // Everything one pool round decides after allocation, as one plan: which released pods are recycled and
 // how, which idle pods are evicted or rolled to the new template, how many pods to create or remove, and
 // the resulting pool status. Pure: the pool workflow executes it.
-import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
+import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
 import type { AllocationPlan, Ledger, Release } from './allocation.js';
-import { isTerminating, podName } from '../kube/pod-state.js';
 import { evictionHandlerFor, planEviction, type EvictionHandler } from './pool-eviction.js';
-import type { PoolSnapshot } from './pool-observation.js';
+import { isTerminatingPod, type PodDigest, type PoolObservation } from './pool-observation.js';
 import { planRollout } from './pool-rollout.js';
 import { createHeldBackFor, currentRefusal, type PoolCreateRefusal } from './pool-create-refusal.js';
 import { planPoolScale } from './pool-scale.js';
@@ -16,7 +14,7 @@ import { planRecycle } from './recycle.js';
 
 export interface PoolRoundInput {
   /** An observation of an existing pool. */
-  observation: PoolSnapshot & { pool: NonNullable<PoolSnapshot['pool']> };
+  observation: PoolObservation & { pool: NonNullable<PoolObservation['pool']> };
   allocation: AllocationPlan;
   nextOrdinal: number;
   now: Date;
@@ -94,17 +92,17 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
   const { object: pool, revision } = observation.pool;
   const createRefusal = currentRefusal(input.createRefusal, revision);
   const { handler, warning } = evictionHandlerFor(pool);
-  const live = observation.pods.filter((pod) => !isTerminating(pod));
-  const byName = new Map(observation.pods.map((pod) => [podName(pod), pod]));
+  const live = observation.pods.filter((pod) => !isTerminatingPod(pod));
+  const byName = new Map(observation.pods.map((pod) => [pod.name, pod]));
 
   const release = planReleases(allocation, byName, pool.spec.recycleStrategy, pool.metadata.annotations, now);
   const allocatedPodNames = Object.keys(release.ledgerAfter);
   // Released pods that the recycle strategy deletes are already on their way out: sizing must not count
   // them, or it would see a surplus and delete idle pods as well.
   const recycled = new Set(release.deletePods);
-  const remaining = live.filter((pod) => !recycled.has(podName(pod)));
+  const remaining = live.filter((pod) => !recycled.has(pod.name));
   const eviction = planEviction(remaining, allocatedPodNames, handler);
-  const schedulable = remaining.filter((pod) => !eviction.evict.includes(podName(pod)));
+  const schedulable = remaining.filter((pod) => !eviction.evict.includes(pod.name));
   const rollout = planRollout({ spec: pool.spec, revision, schedulable, allocatedPodNames });
   const scale = planPoolScale({
     spec: pool.spec,
@@ -127,8 +125,7 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
   // Pods released this round are unlabelled with their release record; pods being deleted need nothing.
   const handledElsewhere = new Set([...release.records.flatMap((r) => r.pods), ...eviction.evict, ...scale.deletePods]);
   const staleLabels = remaining.flatMap((pod) => {
-    const sandbox = pod.metadata?.labels?.[LABELS.batchSandboxName];
-    const name = podName(pod);
+    const { sandbox, name } = pod;
     return sandbox === undefined || name in release.ledgerAfter || handledElsewhere.has(name) ? [] : [{ pod: name, sandbox }];
   });
   return {
@@ -153,7 +150,7 @@ export function planPoolRound({ observation, allocation, nextOrdinal, now, ...in
 
 function planReleases(
   allocation: AllocationPlan,
-  pods: Map<string, V1Pod>,
+  pods: Map<string, PodDigest>,
   strategy: Parameters<typeof planRecycle>[0]['strategy'],
   poolAnnotations: Record<string, string> | undefined,
   now: Date,
@@ -176,7 +173,7 @@ function planReleases(
         if (recycle.recordToWrite !== undefined && recycle.execCommand !== undefined) {
           plan.restart.push({
             pod,
-            resourceVersion: observed?.metadata?.resourceVersion ?? '',
+            resourceVersion: observed?.restart?.resourceVersion ?? '',
             record: recycle.recordToWrite,
             ...recycle.execCommand,
           });
@@ -229,11 +226,11 @@ function poolPodPrefix(pool: string, uid: string): string {
 }
 
 /** One past the highest ordinal among `pods` named by poolPodName (0 when there is none). */
-function ordinalAfter(pool: string, uid: string, pods: readonly V1Pod[]): number {
+function ordinalAfter(pool: string, uid: string, pods: readonly PodDigest[]): number {
   const prefix = poolPodPrefix(pool, uid);
   let next = 0;
   for (const pod of pods) {
-    const name = podName(pod);
+    const { name } = pod;
     if (!name.startsWith(prefix)) continue;
     const ordinal = parseInt(name.slice(prefix.length), 36);
     if (Number.isSafeInteger(ordinal)) next = Math.max(next, ordinal + 1);

@@ -5,17 +5,16 @@
 // Upstream's first step (refuse to scale while "scale expectations" are unsatisfied, for up to 5 minutes)
 // has no counterpart: the caller creates pods under deterministic names, so a create repeated after a lost
 // response is a conflict, not a second pod (spec §11.3).
-import type { V1Pod } from '@kubernetes/client-node';
 import type { PoolSpec } from '../../api/v1alpha1/pool.js';
 import { scaledIntOrPercent } from '../kube/int-or-percent.js';
-import { oldestFirst } from '../kube/pod-order.js';
-import { isReady, podName } from '../kube/pod-state.js';
+import { isReadyPod, type PodDigest } from './pool-observation.js';
+import { oldestFirst } from './pool-pod-order.js';
 
 export interface PoolScaleInput {
   /** The Pool's capacitySpec and scaleStrategy. */
   spec: Pick<PoolSpec, 'capacitySpec' | 'scaleStrategy'>;
   /** Non-terminating pool pods, minus the idle pods evicted this round (planEviction().evict). */
-  schedulable: readonly V1Pod[];
+  schedulable: readonly PodDigest[];
   /** Every non-terminating pool pod, evicted ones included: the count poolMax caps. */
   total: number;
   /** Pods the ledger holds for sandboxes after this round's allocation and release (recycling ones included). */
@@ -48,7 +47,7 @@ export function planPoolScale(input: PoolScaleInput): PoolScalePlan {
   const ledger = new Set(input.allocatedPodNames);
   // Fixes spec §10 B6: upstream counts every ledger entry, including pods already deleted or terminating,
   // which shrinks the computed buffer and over-creates. Only allocated pods still schedulable count.
-  const allocated = schedulable.filter((pod) => ledger.has(podName(pod))).length;
+  const allocated = schedulable.filter((pod) => ledger.has(pod.name)).length;
 
   // Not-ready idle pods count towards the buffer: they are on their way to Ready.
   const buffer = schedulable.length - allocated;
@@ -61,7 +60,10 @@ export function planPoolScale(input: PoolScaleInput): PoolScalePlan {
 
   const maxNew = Math.max(poolMax - input.total, 0);
   // Pods still warming up (allocated ones included) use up the budget, which is scaled against `desired`.
-  const warmingBudget = Math.max(scaledIntOrPercent(input.spec.scaleStrategy?.maxUnavailable, desired) - schedulable.filter((pod) => !isReady(pod)).length, 0);
+  const warmingBudget = Math.max(
+    scaledIntOrPercent(input.spec.scaleStrategy?.maxUnavailable, desired) - schedulable.filter((pod) => !isReadyPod(pod)).length,
+    0,
+  );
   plan.create = Math.min(shortfall, maxNew, warmingBudget);
   if (plan.create < shortfall) plan.reason = plan.create === maxNew ? 'PoolMax' : 'MaxUnavailable';
   // The created pods' events bring the next round: a huge capacity never means a huge round.
@@ -71,14 +73,14 @@ export function planPoolScale(input: PoolScaleInput): PoolScalePlan {
 
 // Scale-down is not rate limited (as upstream): deleting an idle pod never makes a sandbox wait.
 function deletions(input: PoolScaleInput, ledger: ReadonlySet<string>, desired: number): string[] {
-  const known = new Set(input.schedulable.map(podName));
+  const known = new Set(input.schedulable.map((pod) => pod.name));
   // A pod already gone or terminating is not deleted again.
   const deletePods = [...new Set(input.toDelete)].filter((name) => known.has(name));
   const chosen = new Set(deletePods);
   const scaleIn = Math.max(input.schedulable.length - desired, 0);
   const idle = input.schedulable
-    .filter((pod) => !ledger.has(podName(pod)) && !chosen.has(podName(pod)))
+    .filter((pod) => !ledger.has(pod.name) && !chosen.has(pod.name))
     .sort(oldestFirst)
     .slice(0, scaleIn);
-  return [...deletePods, ...idle.map(podName)];
+  return [...deletePods, ...idle.map((pod) => pod.name)];
 }

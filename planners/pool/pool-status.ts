@@ -1,12 +1,10 @@
 // Pool status (spec §4.10) computed from the observed pods and the allocation ledger. In a steady pool
 // `available + allocated == total` (the upstream e2e invariant); during a rollout, idle old-revision
 // pods count in total only.
-import type { V1Pod } from '@kubernetes/client-node';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
 import { replicaFailureCondition, type PoolCreateRefusal } from './pool-create-refusal.js';
 import { isAllocatable, type EvictionHandler } from './pool-eviction.js';
-import { podRevision } from './pool-pod.js';
-import { isTerminating, podName } from '../kube/pod-state.js';
+import { isTerminatingPod, type PodDigest } from './pool-observation.js';
 
 export interface PoolStatusInput {
   /** metadata.generation of the Pool this status describes. */
@@ -14,7 +12,7 @@ export interface PoolStatusInput {
   /** The current template revision. */
   revision: string;
   /** Every observed pool pod; terminating ones are left out here. */
-  pods: readonly V1Pod[];
+  pods: readonly PodDigest[];
   /** Pods the ledger holds for sandboxes. */
   allocatedPodNames: readonly string[];
   handler: EvictionHandler;
@@ -24,8 +22,8 @@ export interface PoolStatusInput {
 
 export function computePoolStatus(input: PoolStatusInput): PoolStatus {
   const ledger = new Set(input.allocatedPodNames);
-  const pods = input.pods.filter((pod) => !isTerminating(pod));
-  const allocated = (pod: V1Pod) => ledger.has(podName(pod));
+  const pods = input.pods.filter((pod) => !isTerminatingPod(pod));
+  const allocated = (pod: PodDigest) => ledger.has(pod.name);
   return {
     ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
     revision: input.revision,
@@ -36,7 +34,7 @@ export function computePoolStatus(input: PoolStatusInput): PoolStatus {
     // Upstream counts every ready idle pod; here only the pods an allocation may actually hand out, so an
     // evicting or old-revision pod is not advertised as available.
     available: pods.filter((pod) => !allocated(pod) && isAllocatable(pod, input.revision, input.handler)).length,
-    updated: pods.filter((pod) => podRevision(pod) === input.revision).length,
+    updated: pods.filter((pod) => pod.revision === input.revision).length,
     // Always present (maybe empty): the status is written as a merge patch, which removes a list only
     // when it says so.
     conditions: input.createRefusal ? [replicaFailureCondition(input.createRefusal)] : [],

@@ -10,19 +10,17 @@
 //
 // The Restart state lives on the pod, in the restart-record annotation (same JSON as upstream), so a
 // restarted worker or a different operator replica carries on where the last one stopped.
-import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import type { RecycleStrategy } from '../../api/v1alpha1/pool.js';
 import { parsePositiveGoDuration } from '../kube/go-duration.js';
-import { isTerminating } from '../kube/pod-state.js';
 import { epochMs } from '../kube/timestamps.js';
+import { isTerminatingPod, type PodDigest } from './pool-observation.js';
 
 export interface RecycleInput {
   /** The Pool's recycleStrategy; absent or of an unknown type means Delete. */
   strategy: RecycleStrategy | undefined;
-  /** The pod as observed now (its restart-record annotation included); undefined once it is gone. */
-  pod: V1Pod | undefined;
+  /** The pod as observed now (with its restart facts: running containers, restart record); undefined once it is gone. */
+  pod: PodDigest | undefined;
   /** The Pool's restart-config annotation (sandbox.opensandbox.io/restart-config), if set. */
   restartConfig: string | undefined;
   /** The sandbox that released the pod: it owns the restart record. */
@@ -59,7 +57,7 @@ export interface RecyclePlan {
 
 export function planRecycle(input: RecycleInput): RecyclePlan {
   const { pod } = input;
-  if (pod === undefined || isTerminating(pod)) return { outcome: 'Succeeded', message: 'pod is gone' };
+  if (pod === undefined || isTerminatingPod(pod)) return { outcome: 'Succeeded', message: 'pod is gone' };
   switch (input.strategy?.type) {
     case 'Noop':
       return { outcome: 'Succeeded', message: 'Noop recycle: pod reused as is' };
@@ -97,9 +95,9 @@ const restartRecordSchema = z.object({
 });
 type RestartRecord = z.infer<typeof restartRecordSchema>;
 
-function planRestart(pod: V1Pod, config: RestartConfig, sandboxName: string, now: Date): RecyclePlan {
+function planRestart(pod: PodDigest, config: RestartConfig, sandboxName: string, now: Date): RecyclePlan {
   const intervalMs = config.retryInterval;
-  const phase = pod.status?.phase;
+  const phase = pod.phase;
   // Upstream retries forever here; a terminated pod can never run again, so it is deleted instead.
   if (phase === 'Succeeded' || phase === 'Failed') {
     return { outcome: 'Failed', message: `pod phase is ${phase}: it cannot be restarted` };
@@ -110,7 +108,7 @@ function planRestart(pod: V1Pod, config: RestartConfig, sandboxName: string, now
   }
 
   // A record that is absent, unreadable or from an earlier sandbox's release starts a new restart.
-  const stored = restartRecordSchema.safeParse(parseJson(pod.metadata?.annotations?.[ANNOTATIONS.restartRecord])).data;
+  const stored = restartRecordSchema.safeParse(parseJson(pod.restart?.record)).data;
   const record = stored?.id === sandboxName ? stored : newRecord(pod, config, sandboxName, now);
   if (restarted(pod, record)) return { outcome: 'Succeeded', message: 'containers restarted' };
 
@@ -140,23 +138,18 @@ function planRestart(pod: V1Pod, config: RestartConfig, sandboxName: string, now
 }
 
 /** The containers to restart: those running now, unless blacklisted, with their current IDs. */
-function newRecord(pod: V1Pod, config: RestartConfig, sandboxName: string, now: Date): RestartRecord {
+function newRecord(pod: PodDigest, config: RestartConfig, sandboxName: string, now: Date): RestartRecord {
   const containers: Record<string, string> = {};
-  for (const status of pod.status?.containerStatuses ?? []) {
-    if (Boolean(status.state?.running) && !config.blacklist.includes(status.name)) {
-      containers[status.name] = status.containerID ?? '';
-    }
+  for (const [name, id] of Object.entries(pod.restart?.running ?? {})) {
+    if (!config.blacklist.includes(name)) containers[name] = id;
   }
   return { id: sandboxName, startTime: rfc3339(now), containers, retryCount: 0 };
 }
 
 /** Every recorded container runs again under a new ID (true when nothing was to be restarted). */
-function restarted(pod: V1Pod, record: RestartRecord): boolean {
-  const statuses = pod.status?.containerStatuses ?? [];
-  return Object.entries(record.containers).every(([name, oldId]) => {
-    const status = statuses.find((s) => s.name === name);
-    return Boolean(status?.state?.running) && status?.containerID !== oldId;
-  });
+function restarted(pod: PodDigest, record: RestartRecord): boolean {
+  const running = pod.restart?.running ?? {};
+  return Object.entries(record.containers).every(([name, oldId]) => Object.hasOwn(running, name) && running[name] !== oldId);
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -21,10 +21,37 @@ import { parseDateTime } from '../../api/v1alpha1/formats.js';
 import { failingReason, isAssigned, isReady, isTerminating, podName } from '../kube/pod-state.js';
 import { taskCountersOf } from '../tasks/task-round.js';
 
-export interface RuntimeStatusInput {
+/**
+ * What the runtime status reads of a pod: the same whether the pod comes from the API (a V1Pod,
+ * runtimePodOf) or from a pool round's observation (planners/pool/pool-observation.ts runtimePodOfDigest).
+ */
+export interface RuntimePod {
+  name: string;
+  terminating: boolean;
+  /** Running and Ready. */
+  ready: boolean;
+  /** Bound to a node or given an IP. */
+  assigned: boolean;
+  ip: string | undefined;
+  /** The first failing container waiting reason (FAILING_WAIT_REASONS), if any. */
+  failing: string | undefined;
+}
+
+export function runtimePodOf(pod: V1Pod): RuntimePod {
+  return {
+    name: podName(pod),
+    terminating: isTerminating(pod),
+    ready: isReady(pod),
+    assigned: isAssigned(pod),
+    ip: pod.status?.podIP || undefined,
+    failing: failingReason(pod),
+  };
+}
+
+export interface RuntimeStatusInput<Pod = V1Pod> {
   sandbox: BatchSandbox;
   /** The pods in the sandbox's view, in view order. */
-  pods: readonly V1Pod[];
+  pods: readonly Pod[];
   now: Date;
 }
 
@@ -77,17 +104,19 @@ export interface ConditionInput {
  * PodFailed when a pod in view is failing: the most frequent failing reason, how many failed, a sample.
  * `during` qualifies the failure in the message ("during resume" for ResumeFailed, spec §2.6).
  */
+/** PodFailed for API pods (see failedPodsCondition). */
 export function podFailedCondition(pods: readonly V1Pod[], during?: string): ConditionInput | undefined {
-  const failing = pods.flatMap((pod) => {
-    const reason = failingReason(pod);
-    return reason === undefined ? [] : [{ pod, reason }];
-  });
+  return failedPodsCondition(pods.map(runtimePodOf), during);
+}
+
+export function failedPodsCondition(pods: readonly RuntimePod[], during?: string): ConditionInput | undefined {
+  const failing = pods.flatMap((pod) => (pod.failing === undefined ? [] : [{ pod, reason: pod.failing }]));
   if (failing.length === 0) return undefined;
   const counts = new Map<string, number>();
   for (const { reason } of failing) counts.set(reason, (counts.get(reason) ?? 0) + 1);
   // Map iteration is insertion order, so ties go to the reason seen first in view order.
   const primary = [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
-  const sample = podName(failing.find((f) => f.reason === primary)!.pod);
+  const sample = failing.find((f) => f.reason === primary)!.pod.name;
   return {
     type: 'PodFailed',
     reason: primary,
@@ -121,13 +150,18 @@ function steadyState(
   };
 }
 
+/** The runtime status of API pods (see runtimeStatus). */
 export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput): RuntimeStatus {
+  return runtimeStatus({ sandbox, pods: pods.map(runtimePodOf), now });
+}
+
+export function runtimeStatus({ sandbox, pods, now }: RuntimeStatusInput<RuntimePod>): RuntimeStatus {
   const current = sandbox.status;
   const existing = new Map((current?.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c] as const));
-  const ready = pods.filter((pod) => !isTerminating(pod) && isReady(pod)).length;
+  const ready = pods.filter((pod) => !pod.terminating && pod.ready).length;
   // A Paused sandbox has released its pods: one still terminating is not its replica any more (the pause
   // writes Paused with zero counters right after the release, and a later runtime write must agree).
-  const counted = current?.phase === 'Paused' ? pods.filter((pod) => !isTerminating(pod)) : pods;
+  const counted = current?.phase === 'Paused' ? pods.filter((pod) => !pod.terminating) : pods;
 
   let phase: BatchSandboxPhase | undefined;
   let conditions: BatchSandboxCondition[];
@@ -135,7 +169,7 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
     phase = current?.phase;
     conditions = [...existing.values()];
   } else {
-    const steady = steadyState(current?.phase, ready, podFailedCondition(pods), existing);
+    const steady = steadyState(current?.phase, ready, failedPodsCondition(pods), existing);
     phase = steady.phase;
     conditions = steady.conditions.map((c) => {
       const old = existing.get(c.type);
@@ -156,7 +190,7 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
     // The task counters belong to the tasks workflow (ADR 0005), which writes only them: carried over.
     ...taskCountersOf(current),
     replicas: counted.length,
-    allocated: counted.filter(isAssigned).length,
+    allocated: counted.filter((pod) => pod.assigned).length,
     ready,
     phase,
     conditions,
@@ -168,7 +202,7 @@ export function computeRuntimeStatus({ sandbox, pods, now }: RuntimeStatusInput)
   if (sandbox.spec.pause === undefined && !inLifecyclePhase(sandbox) && sandbox.metadata.generation !== undefined) {
     status.pauseObservedGeneration = sandbox.metadata.generation;
   }
-  const endpoints = counted.flatMap((pod) => (pod.status?.podIP ? [pod.status.podIP] : []));
+  const endpoints = counted.flatMap((pod) => (pod.ip ? [pod.ip] : []));
   return { status, endpoints };
 }
 

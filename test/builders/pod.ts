@@ -1,6 +1,8 @@
-// Test-object builder for Pods: aPod('p-1').inPool('pool').ready().build().
+// Test-object builder for Pods: aPod('p-1').inPool('pool').ready().build(), or .digest() as a pool round sees it.
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
+import { digestPod } from '../../activities/pool-views.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 export class PodBuilder {
   private readonly pod: V1Pod;
@@ -109,6 +111,11 @@ export class PodBuilder {
     return this;
   }
 
+  resourceVersion(version: string): this {
+    this.pod.metadata!.resourceVersion = version;
+    return this;
+  }
+
   terminating(at = '2026-01-01T00:01:00Z'): this {
     this.pod.metadata!.deletionTimestamp = new Date(at);
     return this;
@@ -116,6 +123,11 @@ export class PodBuilder {
 
   build(): V1Pod {
     return structuredClone(this.pod);
+  }
+
+  /** The pod as a pool round observes it (activities/pool-views.ts), restart facts included. */
+  digest(): PodDigest {
+    return digestPod(this.build(), true);
   }
 }
 

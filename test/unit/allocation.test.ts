@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import { ledgerFromSandboxes, planAllocation, type Ledger } from '../../planners/pool/allocation.js';
 import { defaultEvictionHandler, isAllocatable } from '../../planners/pool/pool-eviction.js';
 import type { SandboxView } from '../../planners/pool/pool-observation.js';
 import { aPod } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 import { sandboxView } from '../builders/sandbox-view.js';
 
-const readyPod = (name: string): V1Pod => aPod(name).inPool('p', 'rev1').ready().build();
-const podViews = (...names: string[]): V1Pod[] => names.map(readyPod);
+const readyPod = (name: string): PodDigest => aPod(name).inPool('p', 'rev1').ready().digest();
+const podViews = (...names: string[]): PodDigest[] => names.map(readyPod);
 
-const plan = (ledger: Ledger, pods: V1Pod[], sandboxes: SandboxView[]) =>
+const plan = (ledger: Ledger, pods: PodDigest[], sandboxes: SandboxView[]) =>
   planAllocation({ ledger, pods, sandboxes, allocatable: (pod) => isAllocatable(pod, 'rev1', defaultEvictionHandler) });
 
 describe('planAllocation', () => {
@@ -40,10 +40,10 @@ describe('planAllocation', () => {
       name: 'never hands out pods that are not ready, terminating, marked for eviction or of an old revision',
       ledger: {},
       pods: [
-        aPod('not-ready').inPool('p', 'rev1').build(),
-        aPod('terminating').inPool('p', 'rev1').ready().terminating().build(),
-        aPod('evicting').inPool('p', 'rev1').ready().label('pool.opensandbox.io/evict', '').build(),
-        aPod('old-revision').inPool('p', 'rev0').ready().build(),
+        aPod('not-ready').inPool('p', 'rev1').digest(),
+        aPod('terminating').inPool('p', 'rev1').ready().terminating().digest(),
+        aPod('evicting').inPool('p', 'rev1').ready().label('pool.opensandbox.io/evict', '').digest(),
+        aPod('old-revision').inPool('p', 'rev0').ready().digest(),
         readyPod('good'),
       ],
       sandboxes: [sandboxView('a', { replicas: 2 })],
@@ -93,7 +93,7 @@ describe('planAllocation', () => {
     {
       name: 'replaces a held pod that is terminating (deleted from outside, e.g. with its Pool)',
       ledger: {},
-      pods: [aPod('old-0').inPool('p', 'rev1').ready().terminating().build(), readyPod('n1')],
+      pods: [aPod('old-0').inPool('p', 'rev1').ready().terminating().digest(), readyPod('n1')],
       sandboxes: [sandboxView('a', { replicas: 1, allocated: ['old-0'] })],
       deliveries: [{ sandbox: 'a', allocStatus: ['old-0', 'n1'], newPods: ['n1'] }],
       shortfall: 0,
@@ -226,7 +226,7 @@ describe('an annotation naming pods that are not its own (issue 13)', () => {
 
 describe('ledgerFromSandboxes', () => {
   it('gives a pod two annotations claim to the sandbox its label names, else to the oldest claimant', () => {
-    const labelled = aPod('p1').inPool('p', 'rev1').ready().label('batch-sandbox.sandbox.opensandbox.io/name', 'owner').build();
+    const labelled = aPod('p1').inPool('p', 'rev1').ready().label('batch-sandbox.sandbox.opensandbox.io/name', 'owner').digest();
     const claims = [
       sandboxView('forger', { allocated: ['p1', 'p2'], createdAt: '2026-01-01T00:00:00Z' }),
       sandboxView('owner', { allocated: ['p1'], createdAt: '2026-01-01T00:00:05Z' }),

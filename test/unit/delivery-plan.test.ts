@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ANNOTATIONS, FINALIZERS } from '../../api/v1alpha1/contract.js';
 import type { AllocationPlan } from '../../planners/pool/allocation.js';
 import { deliveryWrites, planDeliveries, type DeliveryOrder } from '../../planners/pool/delivery-plan.js';
-import type { PoolSnapshot } from '../../planners/pool/pool-observation.js';
+import type { PoolObservation } from '../../planners/pool/pool-observation.js';
 import { aPod } from '../builders/pod.js';
 import { deliveredStatus, sandboxView } from '../builders/sandbox-view.js';
 
@@ -13,10 +13,10 @@ function plan(deliveries: AllocationPlan['deliveries']): AllocationPlan {
   return { ledger: {}, deliveries, releases: [], shortfall: 0, malformed: [] };
 }
 
-function observation(sandboxes: PoolSnapshot['sandboxes']): PoolSnapshot {
+function observation(sandboxes: PoolObservation['sandboxes']): PoolObservation {
   return {
     pool: undefined,
-    pods: [aPod('p-0').inPool('warm').ready('10.0.0.1').build(), aPod('p-1').inPool('warm').ready('10.0.0.2').build(), aPod('p-2').inPool('warm').build()],
+    pods: [aPod('p-0').inPool('warm').ready('10.0.0.1').digest(), aPod('p-1').inPool('warm').ready('10.0.0.2').digest(), aPod('p-2').inPool('warm').digest()],
     sandboxes,
   };
 }

@@ -6,7 +6,7 @@ import { aPod } from '../builders/pod.js';
 import { sandboxView } from '../builders/sandbox-view.js';
 import type { SandboxView } from '../../planners/pool/pool-observation.js';
 
-const pods = ['p1', 'p2', 'p3', 'p4'].map((name) => aPod(name, 'ns').inPool('pool').build());
+const pods = ['p1', 'p2', 'p3', 'p4'].map((name) => aPod(name, 'ns').inPool('pool').digest());
 
 describe('auditLedger', () => {
   const cases: { name: string; ledger: Ledger; sandboxes: SandboxView[]; repaired: Ledger; drift: LedgerDrift[] }[] = [

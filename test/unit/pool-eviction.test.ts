@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import { defaultEvictionHandler, evictionHandlerFor, isAllocatable, planEviction, type EvictionHandler } from '../../planners/pool/pool-eviction.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 import { aPool } from '../builders/pool.js';
 
 const pod = (name: string) => aPod(name).inPool('p', 'rev1');
@@ -15,7 +15,7 @@ describe('defaultEvictionHandler.needsEviction', () => {
     ['a pod that is not ready', pod('a').label(LABELS.evict, ''), true],
     ['a terminating pod', pod('a').ready().label(LABELS.evict, '').terminating(), false],
   ])('%s', (_, builder, expected) => {
-    expect(defaultEvictionHandler.needsEviction(builder.build())).toBe(expected);
+    expect(defaultEvictionHandler.needsEviction(builder.digest())).toBe(expected);
   });
 });
 
@@ -32,13 +32,13 @@ describe('evictionHandlerFor', () => {
 });
 
 describe('planEviction', () => {
-  const pods: V1Pod[] = [
-    pod('idle-marked').ready().label(LABELS.evict, '').build(),
-    pod('idle').ready().build(),
-    pod('allocated-marked').ready().label(LABELS.evict, 'x').build(),
-    pod('allocated').ready().build(),
-    pod('warming-marked').label(LABELS.evict, '').build(),
-    pod('going-marked').ready().label(LABELS.evict, '').terminating().build(),
+  const pods: PodDigest[] = [
+    pod('idle-marked').ready().label(LABELS.evict, '').digest(),
+    pod('idle').ready().digest(),
+    pod('allocated-marked').ready().label(LABELS.evict, 'x').digest(),
+    pod('allocated').ready().digest(),
+    pod('warming-marked').label(LABELS.evict, '').digest(),
+    pod('going-marked').ready().label(LABELS.evict, '').terminating().digest(),
   ];
 
   it.each<[string, string[], { evict: string[]; protected: string[] }]>([
@@ -63,6 +63,6 @@ describe('isAllocatable', () => {
     ['a pod of an old revision', aPod('a').inPool('p', 'rev0').ready(), false],
     ['a pod without a revision', aPod('a').ready(), false],
   ])('%s', (_, builder, expected) => {
-    expect(isAllocatable(builder.build(), 'rev1', defaultEvictionHandler)).toBe(expected);
+    expect(isAllocatable(builder.digest(), 'rev1', defaultEvictionHandler)).toBe(expected);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
-import { deletionPreference, oldestFirst } from '../../planners/kube/pod-order.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
+import { deletionPreference, oldestFirst } from '../../planners/pool/pool-pod-order.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
 
 const pod = (name: string) => aPod(name).inPool('p');
-const build = (builder: PodBuilder): V1Pod => builder.build();
+const build = (builder: PodBuilder): PodDigest => builder.digest();
 
 describe('deletionPreference: the first pod goes first', () => {
   it.each<[string, PodBuilder, PodBuilder]>([
@@ -26,10 +26,10 @@ describe('deletionPreference: the first pod goes first', () => {
     expect(deletionPreference(build(second), build(first))).toBeGreaterThan(0);
   });
 
-  it('reads timestamps that arrive as JSON strings', () => {
+  it('reads digests as the workflow history gives them back (JSON)', () => {
     const [older, newer] = [
-      JSON.parse(JSON.stringify(pod('a').ready().createdAt('2026-01-01T00:01:00Z').build())) as V1Pod,
-      JSON.parse(JSON.stringify(pod('b').ready().createdAt('2026-01-01T00:05:00Z').build())) as V1Pod,
+      JSON.parse(JSON.stringify(pod('a').ready().createdAt('2026-01-01T00:01:00Z').digest())) as PodDigest,
+      JSON.parse(JSON.stringify(pod('b').ready().createdAt('2026-01-01T00:05:00Z').digest())) as PodDigest,
     ];
     expect(deletionPreference(newer, older)).toBeLessThan(0);
     expect(oldestFirst(older, newer)).toBeLessThan(0);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import type { RecycleStrategy } from '../../api/v1alpha1/pool.js';
 import { planRecycle, type RecycleInput, type RecyclePlan } from '../../planners/pool/recycle.js';
 import { aPod, type PodBuilder } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 const NOW = new Date('2026-01-01T01:00:00.250Z');
 const NOW_RFC3339 = '2026-01-01T01:00:00Z';
@@ -21,7 +21,7 @@ function record(fields: { retryCount: number; lastRetryTime?: string; id?: strin
   return JSON.stringify({ id: 'bs', startTime: RECORD_START, containers: FIRST_IDS, ...fields });
 }
 
-function recycle(strategy: RecycleStrategy | undefined, pod: V1Pod | undefined, restartConfig?: string): RecyclePlan {
+function recycle(strategy: RecycleStrategy | undefined, pod: PodDigest | undefined, restartConfig?: string): RecyclePlan {
   const input: RecycleInput = { strategy, pod, restartConfig, sandboxName: 'bs', now: NOW };
   return planRecycle(input);
 }
@@ -29,17 +29,17 @@ function recycle(strategy: RecycleStrategy | undefined, pod: V1Pod | undefined, 
 const RESTART: RecycleStrategy = { type: 'Restart' };
 
 describe('planRecycle: strategies', () => {
-  it.each<[string, RecycleStrategy | undefined, V1Pod | undefined, RecyclePlan['outcome']]>([
-    ['Delete: a present pod is to be deleted', { type: 'Delete' }, running().build(), 'NeedDelete'],
-    ['Delete: a terminating pod is done', { type: 'Delete' }, running().terminating().build(), 'Succeeded'],
+  it.each<[string, RecycleStrategy | undefined, PodDigest | undefined, RecyclePlan['outcome']]>([
+    ['Delete: a present pod is to be deleted', { type: 'Delete' }, running().digest(), 'NeedDelete'],
+    ['Delete: a terminating pod is done', { type: 'Delete' }, running().terminating().digest(), 'Succeeded'],
     ['Delete: a gone pod is done', { type: 'Delete' }, undefined, 'Succeeded'],
-    ['no strategy means Delete', undefined, running().build(), 'NeedDelete'],
-    ['a strategy without type means Delete', {}, running().build(), 'NeedDelete'],
-    ['an unknown type means Delete', { type: 'Explode' } as unknown as RecycleStrategy, running().build(), 'NeedDelete'],
-    ['Noop: the pod is reused as is', { type: 'Noop' }, running().build(), 'Succeeded'],
-    ['Noop: even when it is not ready', { type: 'Noop' }, aPod('p-1').phase('Running').build(), 'Succeeded'],
+    ['no strategy means Delete', undefined, running().digest(), 'NeedDelete'],
+    ['a strategy without type means Delete', {}, running().digest(), 'NeedDelete'],
+    ['an unknown type means Delete', { type: 'Explode' } as unknown as RecycleStrategy, running().digest(), 'NeedDelete'],
+    ['Noop: the pod is reused as is', { type: 'Noop' }, running().digest(), 'Succeeded'],
+    ['Noop: even when it is not ready', { type: 'Noop' }, aPod('p-1').phase('Running').digest(), 'Succeeded'],
     ['Restart: a gone pod is done', RESTART, undefined, 'Succeeded'],
-    ['Restart: a terminating pod is done (e.g. after the Failed fallback)', RESTART, running().terminating().build(), 'Succeeded'],
+    ['Restart: a terminating pod is done (e.g. after the Failed fallback)', RESTART, running().terminating().digest(), 'Succeeded'],
   ])('%s', (_, strategy, pod, outcome) => {
     const plan = recycle(strategy, pod);
     expect(plan.outcome).toBe(outcome);
@@ -137,7 +137,7 @@ describe('planRecycle: the Restart state machine', () => {
     ['a Failed pod can never run again: Failed', aPod('p-1').phase('Failed'), { outcome: 'Failed' }],
     ['a Succeeded pod can never run again: Failed', aPod('p-1').phase('Succeeded'), { outcome: 'Failed' }],
   ])('%s', (_, builder, expected) => {
-    const { message, ...plan } = recycle(RESTART, builder.build());
+    const { message, ...plan } = recycle(RESTART, builder.digest());
     expect(plan).toEqual(expected);
     expect(message).not.toBe('');
   });
@@ -145,7 +145,7 @@ describe('planRecycle: the Restart state machine', () => {
 
 describe('planRecycle: the Pool restart-config', () => {
   const attempt = (config: string | undefined, pod = running()) => {
-    const { outcome, execCommand, retryAfterMs, recordToWrite } = recycle(RESTART, pod.build(), config);
+    const { outcome, execCommand, retryAfterMs, recordToWrite } = recycle(RESTART, pod.digest(), config);
     return { outcome, execCommand, retryAfterMs, recorded: recordToWrite && Object.keys(JSON.parse(recordToWrite).containers) };
   };
   const DEFAULTS = {
@@ -181,23 +181,23 @@ describe('planRecycle: the Pool restart-config', () => {
     ['a fractional maxRetries falls back to 3', JSON.stringify({ maxRetries: 2.5 }), 'Restarting'],
   ])('%s', (_, config, outcome) => {
     const pod = running().annotation(ANNOTATIONS.restartRecord, record({ retryCount: 2, lastRetryTime: secondsAgo(60) }));
-    expect(recycle(RESTART, pod.build(), config).outcome).toBe(outcome);
+    expect(recycle(RESTART, pod.digest(), config).outcome).toBe(outcome);
   });
 });
 
 describe('planRecycle: a Restart driven to the end', () => {
   /** Applies each plan to the pod as the caller would, advancing the clock by retryAfterMs. */
   function drive(restartsAfterAttempt: number | undefined): { outcome: string; attempts: number; elapsedMs: number } {
-    let pod = running().build();
+    let pod = running().digest();
     let now = NOW.getTime();
     let attempts = 0;
     for (;;) {
       const plan = planRecycle({ strategy: RESTART, pod, restartConfig: undefined, sandboxName: 'bs', now: new Date(now) });
       if (plan.outcome !== 'Restarting') return { outcome: plan.outcome, attempts, elapsedMs: now - NOW.getTime() };
-      if (plan.recordToWrite) pod.metadata!.annotations = { [ANNOTATIONS.restartRecord]: plan.recordToWrite };
+      if (plan.recordToWrite) pod = { ...pod, restart: { ...pod.restart!, record: plan.recordToWrite } };
       if (plan.execCommand && ++attempts === restartsAfterAttempt) {
-        const restarted = running().container('sandbox', { id: 'cri://sandbox-2' }).container('sidecar', { id: 'cri://sidecar-2' });
-        pod = { ...restarted.build(), metadata: pod.metadata };
+        const restarted = running().container('sandbox', { id: 'cri://sandbox-2' }).container('sidecar', { id: 'cri://sidecar-2' }).digest();
+        pod = { ...restarted, restart: { ...restarted.restart!, record: pod.restart!.record } };
       }
       now += plan.retryAfterMs!;
     }

@@ -1,22 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import type { IntOrPercent } from '../../api/v1alpha1/int-or-percent.js';
 import { planRollout, type RolloutPlan } from '../../planners/pool/pool-rollout.js';
 import { aPod } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 const NEW = 'rev-new';
 
 /** Ready pod `name` at `revision`, ready since minute `readyMinute` (more recently ready goes first). */
-function ready(name: string, revision = 'rev-old', readyMinute = 1): V1Pod {
-  return aPod(name).inPool('p', revision).ready('10.0.0.1', `2026-01-01T00:0${readyMinute}:00Z`).build();
+function ready(name: string, revision = 'rev-old', readyMinute = 1): PodDigest {
+  return aPod(name).inPool('p', revision).ready('10.0.0.1', `2026-01-01T00:0${readyMinute}:00Z`).digest();
 }
 
-function warming(name: string, revision = 'rev-old'): V1Pod {
-  return aPod(name).inPool('p', revision).build();
+function warming(name: string, revision = 'rev-old'): PodDigest {
+  return aPod(name).inPool('p', revision).digest();
 }
 
 interface Row {
-  schedulable: V1Pod[];
+  schedulable: PodDigest[];
   allocated?: string[];
   maxUnavailable?: IntOrPercent;
 }
@@ -43,7 +43,7 @@ describe('planRollout', () => {
       { schedulable: [ready('a'), warming('w'), ready('b')], allocated: ['a', 'w'], maxUnavailable: '100%' },
       ['b'],
     ],
-    ['a pod without a revision label is outdated', { schedulable: [aPod('bare').ready().build()] }, ['bare']],
+    ['a pod without a revision label is outdated', { schedulable: [aPod('bare').ready().digest()] }, ['bare']],
     ['an empty pool', { schedulable: [] }, []],
   ])('%s', (_, row, expected) => {
     expect(plan(row)).toEqual({ deletePods: expected, supply: expected.length });

@@ -1,24 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { overlayLandedWrites, planAllocation, type Ledger } from '../../planners/pool/allocation.js';
 import { defaultEvictionHandler, isAllocatable } from '../../planners/pool/pool-eviction.js';
-import type { PoolSnapshot } from '../../planners/pool/pool-observation.js';
+import type { PoolObservation } from '../../planners/pool/pool-observation.js';
 import type { PoolCreateRefusal } from '../../planners/pool/pool-create-refusal.js';
 import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool/pool-round.js';
 import { REFILL_HOLD_BURST, REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../../planners/pool/pool-refill.js';
 import { aPod } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
 import { sandboxView } from '../builders/sandbox-view.js';
 
 const NOW = new Date('2026-01-01T01:00:00Z');
 const REV = 'rev1';
-const ready = (name: string) => aPod(name).inPool('p', REV).ready().build();
+const ready = (name: string) => aPod(name).inPool('p', REV).ready().digest();
 
 function round(
   pool: PoolBuilder,
-  pods: V1Pod[],
-  sandboxes: PoolSnapshot['sandboxes'],
+  pods: PodDigest[],
+  sandboxes: PoolObservation['sandboxes'],
   ledger: Ledger,
   nextOrdinal = 0,
   createRefusal?: PoolCreateRefusal,
@@ -176,7 +176,7 @@ describe('planPoolRound', () => {
   });
 
   it('clears an allocation label left on an idle pod, and only there (issue 13 item 9)', () => {
-    const labelled = (name: string, sandbox: string) => aPod(name).inPool('p', REV).ready().label(LABELS.batchSandboxName, sandbox).build();
+    const labelled = (name: string, sandbox: string) => aPod(name).inPool('p', REV).ready().label(LABELS.batchSandboxName, sandbox).digest();
     const { plan } = round(
       aPool('p').capacity({ bufferMin: 0, bufferMax: 5, poolMin: 0, poolMax: 10 }).recycle('Noop'),
       // idle: its sandbox was released and deleted, then a retried labelling put the label back;
@@ -190,8 +190,8 @@ describe('planPoolRound', () => {
   });
 
   it('evicts idle pods labelled for eviction but keeps allocated ones', () => {
-    const evictIdle = aPod('idle').inPool('p', REV).ready().label('pool.opensandbox.io/evict', 'yes').build();
-    const evictBusy = aPod('busy').inPool('p', REV).ready().label('pool.opensandbox.io/evict', 'yes').build();
+    const evictIdle = aPod('idle').inPool('p', REV).ready().label('pool.opensandbox.io/evict', 'yes').digest();
+    const evictBusy = aPod('busy').inPool('p', REV).ready().label('pool.opensandbox.io/evict', 'yes').digest();
     const { plan } = round(
       aPool('p').capacity({ bufferMin: 0, bufferMax: 5, poolMin: 0, poolMax: 10 }),
       [evictIdle, evictBusy],
@@ -265,17 +265,15 @@ describe('planPoolRound: Restart recycle', () => {
   const pool = () => aPool('p').capacity({ bufferMin: 0, bufferMax: 5, poolMin: 0, poolMax: 10 }).recycle('Restart');
   /** A released pod of sandbox `gone` running one container, restart-record as given. */
   const released = (name: string, id = `cri://${name}-1`, record?: object) => {
-    const pod = aPod(name).inPool('p', REV).ready().container('sandbox', { id });
+    const pod = aPod(name).inPool('p', REV).ready().container('sandbox', { id }).resourceVersion(`rv-${name}`);
     if (record) pod.annotation(ANNOTATIONS.restartRecord, JSON.stringify({ id: 'gone', startTime: '2026-01-01T00:59:00Z', ...record }));
-    const built = pod.build();
-    built.metadata!.resourceVersion = `rv-${name}`;
-    return built;
+    return pod.digest();
   };
   const attemptOne = (name: string) => ({ containers: { sandbox: `cri://${name}-1` }, retryCount: 1, lastRetryTime: '2026-01-01T00:59:50Z' });
   const deleting = (allocated: string[]) => [sandboxView('gone', { deleting: true, allocated, hasAllocationFinalizer: true })];
 
   type Expected = Partial<Record<'restart' | 'deletePods' | 'records' | 'ledgerAfter' | 'recheckAfterMs' | 'allocated', unknown>>;
-  it.each<[string, V1Pod[], Expected]>([
+  it.each<[string, PodDigest[], Expected]>([
     [
       'first round: records attempt 1 guarded by the observed version, keeps the pod allocated, rechecks after the interval',
       [released('a')],
@@ -330,7 +328,7 @@ describe('planPoolRound: Restart recycle', () => {
       { restart: [], records: [{ sandbox: 'gone', pods: ['a'], final: false }], ledgerAfter: { b: 'gone' }, recheckAfterMs: 20_000, allocated: 1 },
     ],
   ])('%s', (_, pods, expected) => {
-    const names = pods.map((p) => p.metadata!.name!);
+    const names = pods.map((p) => p.name);
     const { plan } = round(pool(), pods, deleting(names), Object.fromEntries(names.map((n) => [n, 'gone'])));
     const { allocated, recheckAfterMs, ...release } = expected;
     expect(plan.release).toMatchObject(release);
@@ -339,7 +337,7 @@ describe('planPoolRound: Restart recycle', () => {
   });
 
   it('a restarting pod is neither evicted nor counted as surplus', () => {
-    const pod = aPod('a').inPool('p', REV).ready().container('sandbox').label('pool.opensandbox.io/evict', '').build();
+    const pod = aPod('a').inPool('p', REV).ready().container('sandbox').label('pool.opensandbox.io/evict', '').digest();
     const { plan } = round(pool().capacity({ bufferMin: 0, bufferMax: 0 }), [pod], deleting(['a']), { a: 'gone' });
     expect(plan.evict).toEqual([]);
     expect(plan.scale.deletePods).toEqual([]);

@@ -1,30 +1,30 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import type { CapacitySpec, PoolSpec } from '../../api/v1alpha1/pool.js';
 import { MAX_POOL_CREATES_PER_ROUND, planPoolScale, type PoolScaleInput, type PoolScalePlan } from '../../planners/pool/pool-scale.js';
 import { aPod } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 // The pool of the spec's worked example (§4.8).
 const EXAMPLE: CapacitySpec = { bufferMin: 2, bufferMax: 4, poolMin: 3, poolMax: 6 };
 
 /** `n` Ready pool pods named `<prefix>-<i>`, created a minute apart from `firstMinute`. */
-function ready(prefix: string, n: number, firstMinute = 0): V1Pod[] {
+function ready(prefix: string, n: number, firstMinute = 0): PodDigest[] {
   return Array.from({ length: n }, (_, i) =>
     aPod(`${prefix}-${i}`)
       .inPool('p')
       .ready()
       .createdAt(minute(firstMinute + i))
-      .build(),
+      .digest(),
   );
 }
 
 /** `n` pool pods still warming up (Pending). */
-function warming(prefix: string, n: number): V1Pod[] {
+function warming(prefix: string, n: number): PodDigest[] {
   return Array.from({ length: n }, (_, i) =>
     aPod(`${prefix}-${i}`)
       .inPool('p')
       .createdAt(minute(50 + i))
-      .build(),
+      .digest(),
   );
 }
 
@@ -35,7 +35,7 @@ function minute(m: number): string {
 interface Row {
   capacity?: CapacitySpec;
   scaleStrategy?: PoolSpec['scaleStrategy'];
-  schedulable: V1Pod[];
+  schedulable: PodDigest[];
   /** Defaults to schedulable.length. */
   total?: number;
   allocated?: string[];
@@ -156,7 +156,7 @@ describe('planPoolScale: scale-down', () => {
       'equal creation times are broken by name',
       {
         capacity: { bufferMin: 0, bufferMax: 0, poolMin: 0, poolMax: 6 },
-        schedulable: ['c', 'a', 'b'].map((n) => aPod(n).inPool('p').ready().build()),
+        schedulable: ['c', 'a', 'b'].map((n) => aPod(n).inPool('p').ready().digest()),
       },
       ['a', 'b', 'c'],
     ],

@@ -1,55 +1,55 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../api/v1alpha1/contract.js';
 import type { PoolStatus } from '../../api/v1alpha1/pool.js';
 import { defaultEvictionHandler } from '../../planners/pool/pool-eviction.js';
 import { computePoolStatus, lastWrittenStatusHolds, poolStatusChanged, STATUS_SETTLE_MS } from '../../planners/pool/pool-status.js';
 import { aPod } from '../builders/pod.js';
+import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 const REV = 'rev1';
 const pod = (name: string, revision = REV) => aPod(name).inPool('p', revision);
 
-function status(pods: V1Pod[], allocated: string[] = [], generation?: number): PoolStatus {
+function status(pods: PodDigest[], allocated: string[] = [], generation?: number): PoolStatus {
   return computePoolStatus({ generation, revision: REV, pods, allocatedPodNames: allocated, handler: defaultEvictionHandler });
 }
 
 describe('computePoolStatus', () => {
-  it.each<[string, V1Pod[], string[], Omit<PoolStatus, 'observedGeneration' | 'revision'>]>([
+  it.each<[string, PodDigest[], string[], Omit<PoolStatus, 'observedGeneration' | 'revision'>]>([
     ['an empty pool', [], [], { total: 0, allocated: 0, available: 0, updated: 0 }],
     [
       'steady: available + allocated == total',
-      [pod('a').ready().build(), pod('b').ready().build(), pod('c').ready().build()],
+      [pod('a').ready().digest(), pod('b').ready().digest(), pod('c').ready().digest()],
       ['a'],
       { total: 3, allocated: 1, available: 2, updated: 3 },
     ],
-    ['a warming pod counts in total only', [pod('a').ready().build(), pod('w').build()], [], { total: 2, allocated: 0, available: 1, updated: 2 }],
+    ['a warming pod counts in total only', [pod('a').ready().digest(), pod('w').digest()], [], { total: 2, allocated: 0, available: 1, updated: 2 }],
     [
       'terminating pods are left out',
-      [pod('a').ready().build(), pod('t').ready().terminating().build()],
+      [pod('a').ready().digest(), pod('t').ready().terminating().digest()],
       ['t'],
       { total: 1, allocated: 0, available: 1, updated: 1 },
     ],
     [
       'an evicting idle pod counts in total, not in available',
-      [pod('a').ready().build(), pod('e').ready().label(LABELS.evict, '').build()],
+      [pod('a').ready().digest(), pod('e').ready().label(LABELS.evict, '').digest()],
       [],
       { total: 2, allocated: 0, available: 1, updated: 2 },
     ],
     [
       'a protected (allocated, evicting) pod counts as allocated',
-      [pod('e').ready().label(LABELS.evict, '').build()],
+      [pod('e').ready().label(LABELS.evict, '').digest()],
       ['e'],
       { total: 1, allocated: 1, available: 0, updated: 1 },
     ],
     [
       'an idle old-revision pod is not available (it is never allocated) nor updated',
-      [pod('a').ready().build(), pod('o', 'rev0').ready().build(), pod('x', 'rev0').ready().build()],
+      [pod('a').ready().digest(), pod('o', 'rev0').ready().digest(), pod('x', 'rev0').ready().digest()],
       ['x'],
       { total: 3, allocated: 1, available: 1, updated: 1 },
     ],
     [
       'B6 fix: ledger entries of pods that are gone are not allocated',
-      [pod('a').ready().build()],
+      [pod('a').ready().digest()],
       ['gone-1', 'gone-2'],
       { total: 1, allocated: 0, available: 1, updated: 1 },
     ],

@@ -1,28 +1,31 @@
 import { describe, expect, it } from '@jest/globals';
 import { digestPod, toSandboxView } from '../../activities/pool-views.js';
-import { failingReason, isReady, isTerminating } from '../../planners/kube/pod-state.js';
-import { podFromDigest } from '../../planners/pool/pool-observation.js';
-import { planRecycle } from '../../planners/pool/recycle.js';
-import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
+import { isReady, isTerminating } from '../../planners/kube/pod-state.js';
+import { isReadyPod, isTerminatingPod, runtimePodOfDigest, type PodDigest } from '../../planners/pool/pool-observation.js';
+import { runtimePodOf } from '../../planners/sandbox/batch-sandbox-status.js';
+import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
 import { podRevision } from '../../planners/pool/pool-pod.js';
-import { defaultEvictionHandler } from '../../planners/pool/pool-eviction.js';
 import { aPod } from '../builders/pod.js';
+
+/** A round trip through the workflow history: JSON. */
+const recorded = (digest: PodDigest): PodDigest => JSON.parse(JSON.stringify(digest)) as PodDigest;
 
 describe('pod digests', () => {
   it.each([
     ['ready', aPod('p').inPool('pool', 'r1').ready('10.244.0.7').build()],
     ['pending', aPod('p').inPool('pool', 'r1').build()],
+    ['scheduled, no IP yet', aPod('p').inPool('pool', 'r1').onNode('n1').phase('Running').build()],
     ['terminating', aPod('p').inPool('pool', 'r1').ready().terminating().build()],
-    ['evicting', aPod('p').inPool('pool', 'r1').ready().label('pool.opensandbox.io/evict', '').build()],
+    ['evicting', aPod('p').inPool('pool', 'r1').ready().label(LABELS.evict, '').build()],
     ['crash-looping', aPod('p').inPool('pool', 'r1').phase('Running').waiting('CrashLoopBackOff').build()],
   ])('keep every fact the planners read (%s)', (_name, pod) => {
-    const back = podFromDigest(JSON.parse(JSON.stringify(digestPod(pod))));
-    expect(isReady(back)).toBe(isReady(pod));
-    expect(isTerminating(back)).toBe(isTerminating(pod));
-    expect(failingReason(back)).toBe(failingReason(pod));
-    expect(podRevision(back)).toBe(podRevision(pod));
-    expect(defaultEvictionHandler.needsEviction(back)).toBe(defaultEvictionHandler.needsEviction(pod));
-    expect(back.status?.podIP).toBe(pod.status?.podIP);
+    const digest = recorded(digestPod(pod));
+    expect(isReadyPod(digest)).toBe(isReady(pod));
+    expect(isTerminatingPod(digest)).toBe(isTerminating(pod));
+    expect(digest.revision).toBe(podRevision(pod));
+    expect(digest.evict === true).toBe(LABELS.evict in (pod.metadata?.labels ?? {}));
+    // What a sandbox's runtime status reads of it, the same as of the pod itself.
+    expect(runtimePodOfDigest(digest)).toEqual(runtimePodOf(pod));
   });
 
   it('stays small: a ready pod digests to under 250 bytes of JSON', () => {
@@ -41,26 +44,33 @@ describe('pod digests of Restart pools', () => {
     lastRetryTime: '2026-01-01T00:59:00Z',
     retryCount: 1,
   });
-  const NOW = new Date('2026-01-01T01:00:00Z');
 
   it.each([
-    ['no record yet', restarting()],
+    ['no record yet', restarting(), { sandbox: 'cri://sandbox-1', sidecar: 'cri://sidecar-1' }, undefined],
     [
       'restarted',
       restarting()
         .container('sandbox', { id: 'cri://sandbox-2' })
         .container('sidecar', { id: 'cri://sidecar-2' })
         .annotation(ANNOTATIONS.restartRecord, record),
+      { sandbox: 'cri://sandbox-2', sidecar: 'cri://sidecar-2' },
+      record,
     ],
-    ['one container not running', restarting().container('sidecar', { id: 'cri://sidecar-2', running: false }).annotation(ANNOTATIONS.restartRecord, record)],
-    ['kwok reports no container IDs', aPod('p').inPool('pool', 'r1').ready().container('digest', { id: '' })],
-  ])('keep what the Restart recycle reads (%s)', (_name, builder) => {
+    [
+      'one container not running',
+      restarting().container('sidecar', { id: 'cri://sidecar-2', running: false }).annotation(ANNOTATIONS.restartRecord, record),
+      { sandbox: 'cri://sandbox-1' },
+      record,
+    ],
+    ['kwok reports no container IDs', aPod('p').inPool('pool', 'r1').ready().container('main', { id: '' }), { main: '' }, undefined],
+  ])('keep what the Restart recycle reads: running containers, the record, the version (%s)', (_name, builder, running, expectedRecord) => {
     const pod = builder.build();
     pod.metadata!.resourceVersion = '42';
-    const back = podFromDigest(JSON.parse(JSON.stringify(digestPod(pod, true))));
-    const plan = (p: typeof pod) => planRecycle({ strategy: { type: 'Restart' }, pod: p, restartConfig: undefined, sandboxName: 'bs', now: NOW });
-    expect(plan(back)).toEqual(plan(pod));
-    expect(back.metadata?.resourceVersion).toBe('42');
+    expect(recorded(digestPod(pod, true)).restart).toEqual({
+      resourceVersion: '42',
+      running,
+      ...(expectedRecord === undefined ? {} : { record: expectedRecord }),
+    });
   });
 
   it('are carried only for Restart pools', () => {
