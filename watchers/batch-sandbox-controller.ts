@@ -184,7 +184,6 @@ export class BatchSandboxController {
     const [, namespace = '', name = ''] = key.split('/');
     const raw = this.writes.latest(key, this.opts.informers.batchSandboxes.get(name, namespace));
     if (raw === undefined) {
-      this.writes.forget(key);
       this.warnings.forget(key);
       for (const step of this.chain) step.forget?.(key);
       return;

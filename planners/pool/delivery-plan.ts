@@ -50,11 +50,14 @@ export interface StatusWrite {
 
 /** The orders of a round's deliveries: each one's writes decided from the observation at `now`. */
 export function planDeliveries(plan: AllocationPlan, observation: PoolObservation, namespace: string, now: Date): DeliveryOrder[] {
-  const pods = new Map(observation.pods.map((p) => [p.name, runtimePodOfDigest(p)]));
+  const pods = new Map(observation.pods.map((p) => [p.name, p]));
   const sandboxes = new Map(observation.sandboxes.map((s) => [s.name, s]));
   return plan.deliveries.map((d) => {
     const s = sandboxes.get(d.sandbox)!;
-    const held = d.allocStatus.filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name)).flatMap((name) => pods.get(name) ?? []);
+    const held = d.allocStatus
+      .filter((name) => !s.released.includes(name) && !s.releaseRequested.includes(name))
+      .flatMap((name) => pods.get(name) ?? [])
+      .map(runtimePodOfDigest);
     const sandbox: BatchSandbox = {
       apiVersion: API_VERSION,
       kind: BATCH_SANDBOX.kind,

@@ -32,16 +32,12 @@ export class SandboxWrites {
     private readonly clock: Clock,
   ) {}
 
-  /** The informer's copy, unless it is older than the answer to our own last write. */
+  /** The informer's copy, unless it is older than the answer to our own last write (which is forgotten once it is not). */
   latest(key: string, cached: KubernetesObject | undefined): KubernetesObject | undefined {
     const own = this.ownWrites.get(key);
     if (cached !== undefined && own?.staleVersions.has(cached.metadata?.resourceVersion ?? '')) return own.object;
     this.ownWrites.delete(key);
     return cached;
-  }
-
-  forget(key: string): void {
-    this.ownWrites.delete(key);
   }
 
   /** Endpoints first: a client that sees phase Succeed must find the IPs already there. */
