@@ -9,6 +9,15 @@
 //                             thread), in MB; the default grows to 16: idle RSS 262 -> 235 MB and a
 //                             lower peak while a pool warms.
 
+/**
+ * Node flags that NODE_OPTIONS may not carry, so they go on the command line (the image's entrypoint, the
+ * local stack's launcher):
+ *   --optimize-for-size       V8 grows its heap in smaller steps and collects sooner: the watch role with
+ *                             10,000 cached pods settled at 235 -> 164 MB RSS (2026-12-04; its live heap
+ *                             was the same 77 MB, V8 had only kept more of the initial list's garbage).
+ */
+export const OPERATOR_NODE_FLAGS = ['--optimize-for-size'] as const;
+
 /** The environment variables, with NODE_OPTIONS as the process gets it. */
 export const OPERATOR_MEMORY_ENV = {
   MALLOC_ARENA_MAX: '2',
