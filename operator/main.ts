@@ -28,7 +28,8 @@ const WORKER_START_WAIT_MS = 10_000;
 
 /**
  * The Temporal worker and what only it uses, loaded by a process with the work role: a watch-only replica
- * never loads them (the worker's module graph alone is about 70 MB of RSS, measured 2026-12-04).
+ * never loads them (Temporal's native core, webpack's and memfs's modules the worker pulls in); it needs
+ * only the client, to start and signal workflows.
  */
 async function loadWorkRole() {
   const [{ NativeConnection, Runtime }, { createOperatorWorker }, { temporalLogger }] = await Promise.all([
