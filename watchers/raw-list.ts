@@ -4,27 +4,20 @@
 // plain JSON anyway, so the cache held two shapes. Pages bound the peak of a large list to one page's
 // text, where one response of 10,000 pods is 25 MB of text parsed at once.
 import { fetch } from 'undici';
-import { HttpMethod, RequestContext, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, RequestContext, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 
 export const LIST_PAGE_SIZE = 500;
-
-/** A list request the API server refused; `code` is its HTTP status (410 when a continue token expired). */
-export class ListRequestError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-    this.name = 'ListRequestError';
-  }
-}
 
 export interface RawListOptions {
   labelSelector?: string;
   pageSize?: number;
 }
 
-/** Every object at `path` (e.g. `/api/v1/pods`), with the list's resourceVersion to watch from. */
+/**
+ * Every object at `path` (e.g. `/api/v1/pods`), with the list's resourceVersion to watch from. A refusal
+ * throws client-node's ApiException with the Status body, as its typed lists do, so kernel/kube-errors.ts
+ * reads it and ListWatch sees a 410 (expired continue token) by its code.
+ */
 export async function listRaw<T extends KubernetesObject>(
   kubeConfig: KubeConfig,
   path: string,
@@ -45,22 +38,11 @@ export async function listRaw<T extends KubernetesObject>(
     await kubeConfig.applySecurityAuthentication(context);
     const response = await fetch(url, { headers: context.getHeaders(), dispatcher: context.getDispatcher() });
     const text = await response.text();
-    if (response.status !== 200) throw new ListRequestError(`list ${path}: HTTP ${response.status}: ${statusMessage(text)}`, response.status);
+    if (response.status !== 200) throw new ApiException(response.status, `list ${path}`, text, {});
     const page = JSON.parse(text) as { metadata?: { resourceVersion?: string; continue?: string }; items?: T[] };
     for (const item of page.items ?? []) items.push(item);
     resourceVersion = page.metadata?.resourceVersion ?? '';
     continueToken = page.metadata?.continue || undefined;
   } while (continueToken !== undefined);
   return { metadata: { resourceVersion }, items };
-}
-
-/** The message of a Kubernetes Status body, or the body's start. */
-function statusMessage(text: string): string {
-  try {
-    const status = JSON.parse(text) as { message?: unknown };
-    if (typeof status.message === 'string') return status.message;
-  } catch {
-    // Not JSON: an HTML error page of a proxy, say.
-  }
-  return text.slice(0, 200);
 }

@@ -1,8 +1,9 @@
 // The informers' list: plain JSON, page by page, from the real API server; and the compact cache built on it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { waitUntil } from '../../stack/wait-until.js';
-import { ListRequestError, listRaw } from '../../watchers/raw-list.js';
+import { apiErrorMessage } from '../../kernel/kube-errors.js';
+import { listRaw } from '../../watchers/raw-list.js';
 import { makeTrimmedInformer } from '../../watchers/trimmed-informer.js';
 import { testKubeConfig } from '../support/stack.js';
 
@@ -40,10 +41,11 @@ describe('listRaw', () => {
     expect(listed.items.map((cm) => cm.metadata?.name).sort()).toEqual(['cm-1', 'cm-3']);
   });
 
-  it('fails with the HTTP status and the API message', async () => {
-    const failure = listRaw(kubeConfig, `/apis/nothing.example.com/v1/namespaces/${ns}/widgets`);
-    await expect(failure).rejects.toBeInstanceOf(ListRequestError);
-    await expect(failure).rejects.toMatchObject({ code: 404, message: expect.stringContaining('HTTP 404') });
+  it('fails with the HTTP status and the API message, as the typed lists do', async () => {
+    const err = await listRaw(kubeConfig, `/api/v1/namespaces/${ns}/widgets`).catch((failure: unknown) => failure);
+    expect(err).toBeInstanceOf(ApiException);
+    expect(err).toMatchObject({ code: 404, message: expect.stringContaining('HTTP-Code: 404') });
+    expect(apiErrorMessage(err)).toBe('the server could not find the requested resource');
   });
 });
 
