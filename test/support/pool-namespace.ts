@@ -1,7 +1,7 @@
 // The Pools, pooled BatchSandboxes and pool pods of one test namespace, read and written through the real
 // apiserver: what the upstream e2e cases (spec §8) observe with kubectl, with their waits and checks.
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import type { BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { AUTO_ASSIGN_POOL_REF, type BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import type { Pool, PoolStatus } from '../../api/v1alpha1/pool.js';
@@ -160,8 +160,23 @@ export class PoolNamespace {
         return pods.length >= replicas;
       },
       { what: `BatchSandbox ${name} allocated ${replicas} pods`, timeoutMs: WAIT_MS, intervalMs: 200 },
-    );
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}; ${await this.describeSandbox(name)}`);
+    });
     return pods;
+  }
+
+  /** A timed-out sandbox wait's account: the sandbox's status and, if pooled, its Pool's and the pool workflow's. */
+  private async describeSandbox(name: string): Promise<string> {
+    const sandbox = await this.getSandbox(name).catch((e: Error) => e);
+    if (sandbox instanceof Error) return `sandbox not read: ${sandbox.message}`;
+    const pool = sandbox.spec.poolRef;
+    const account = [`sandbox status ${JSON.stringify(sandbox.status)}`];
+    if (pool !== undefined && pool !== '' && pool !== AUTO_ASSIGN_POOL_REF) {
+      account.push(`pool status ${JSON.stringify(await this.poolStatus(pool).catch((e: Error) => e.message))}`);
+      if (this.diagnosePool) account.push(`pool workflow ${await this.diagnosePool(pool).catch((e: Error) => `not described: ${e.message}`)}`);
+    }
+    return account.join('; ');
   }
 }
 
