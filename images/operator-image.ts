@@ -3,12 +3,12 @@
 // bundle. Runs as a non-root user and writes nothing to its root filesystem, so it runs read-only.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
 import type { BuiltImage } from '../oci/build-image.js';
 import type { TarEntry } from '../oci/reproducible-tar.js';
-import { OPERATOR_MEMORY_ENV } from '../kernel/process-memory.js';
+import { OPERATOR_MEMORY_ENV, OPERATOR_NODE_FLAGS } from '../kernel/process-memory.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
 import { buildProjectImage } from './build-project-image.js';
+import { bundleOperator, type BundledOperator } from './operator-bundle.js';
 import { NODE_IN_IMAGE, nodeRuntimeLayer } from './node-runtime-layer.js';
 import { parentDirectories, type ProjectImage } from './project-image.js';
 import { packageClosure, packageFiles } from './runtime-packages.js';
@@ -25,41 +25,6 @@ export const operatorImageName = (): { repository: string; tag: string } => ({
   repository: 'opensandbox-temporal-operator/operator',
   tag: packageVersion(),
 });
-
-export interface BundledOperator {
-  code: Buffer;
-  /** The npm packages the bundle imports (left external: native code, and files they load by path). */
-  externalPackages: string[];
-}
-
-/** operator/main.ts and the project modules it imports as one ES module; npm packages stay imports. */
-export async function bundleOperator(): Promise<BundledOperator> {
-  const result = await build({
-    entryPoints: [join(REPO_ROOT, 'operator', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    packages: 'external',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return { code: Buffer.from(result.outputFiles[0]!.contents), externalPackages: importedPackages(result.metafile) };
-}
-
-/** `@scope/name/sub/path` → `@scope/name`; builtins (`node:…`) are not packages. */
-export function importedPackages(metafile: Metafile): string[] {
-  const names = new Set<string>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const { path, external } of output.imports) {
-      if (!external || path.startsWith('node:')) continue;
-      const parts = path.split('/');
-      names.add(path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
-    }
-  }
-  return [...names].sort();
-}
 
 /** The files of the packages a bundle imports, as image paths → files on this machine. */
 function dependencyFiles(packages: readonly string[]): { path: string; source: string }[] {
@@ -124,7 +89,7 @@ export function operatorImage(inputs: OperatorImageInputs, bundled: BundledOpera
       },
     ],
     config: {
-      entrypoint: [NODE_IN_IMAGE, `/${home}/main.js`],
+      entrypoint: [NODE_IN_IMAGE, ...OPERATOR_NODE_FLAGS, `/${home}/main.js`],
       env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production', ...Object.entries(OPERATOR_MEMORY_ENV).map(([key, value]) => `${key}=${value}`)],
       user: OPERATOR_USER,
       workingDir: `/${home}`,

@@ -2,7 +2,7 @@
 // One program, two roles: `watch` (informers) and `work` (the Temporal worker), both by default.
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad configuration.
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics } from 'prom-client';
 import { AssignProfileSource } from '../watchers/assign-profile-source.js';
@@ -10,8 +10,7 @@ import { registerPoolGauges } from '../watchers/pool-gauges.js';
 import { registerTaskGauges } from '../watchers/task-gauges.js';
 import { createOperatorInformers, type OperatorInformers } from '../watchers/operator-informers.js';
 import { createWatchRole, type WatchRole } from '../watchers/watch-role.js';
-import { createOperatorWorker, type OperatorWorker } from '../workers/operator-worker.js';
-import { temporalLogger } from '../workers/temporal-logger.js';
+import type { OperatorWorker } from '../workers/operator-worker.js';
 import { systemClock } from '../kernel/clock.js';
 import { createKubeClients } from '../kernel/kube-clients.js';
 import { ConfigError, loadProcessConfig, type OperatorConfig } from '../config/operator-config.js';
@@ -26,6 +25,20 @@ import { createLogger, type Logger } from '../kernel/logger.js';
 const SHUTDOWN_TIMEOUT_MS = 9_000;
 const READY_POLL_MS = 250;
 const WORKER_START_WAIT_MS = 10_000;
+
+/**
+ * The Temporal worker and what only it uses, loaded by a process with the work role: a watch-only replica
+ * never loads them (Temporal's native core, webpack's and memfs's modules the worker pulls in); it needs
+ * only the client, to start and signal workflows.
+ */
+async function loadWorkRole() {
+  const [{ NativeConnection, Runtime }, { createOperatorWorker }, { temporalLogger }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../workers/operator-worker.js'),
+    import('../workers/temporal-logger.js'),
+  ]);
+  return { NativeConnection, Runtime, createOperatorWorker, temporalLogger };
+}
 
 function loadConfigOrExit(): OperatorConfig {
   try {
@@ -43,15 +56,16 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
   const kubeConfig = buildKubeConfig(config.kube);
   const clients = createKubeClients(kubeConfig);
 
-  if (config.roles.has('work')) {
+  const work = config.roles.has('work') ? await loadWorkRole() : undefined;
+  if (work) {
     // Signals are ours to handle (below), so the SDK must not shut the worker down on its own.
-    Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
+    work.Runtime.install({ logger: work.temporalLogger(log), shutdownSignals: [] });
   }
   // Both roles in one process share one native connection: the watch role's workflow starts are then
   // eager (the server hands the first workflow task straight to this process's worker, saving a matching
   // round trip on every pause and resume).
-  const sharedConnection =
-    config.roles.has('watch') && config.roles.has('work') ? await NativeConnection.connect(temporalConnectionOptions(config.temporal)) : undefined;
+  const sharedConnection: NativeConnection | undefined =
+    work && config.roles.has('watch') ? await work.NativeConnection.connect(temporalConnectionOptions(config.temporal)) : undefined;
 
   let informers: OperatorInformers | undefined;
   let temporalClient: Client | undefined;
@@ -82,8 +96,8 @@ async function run(config: OperatorConfig, log: Logger): Promise<void> {
     watchRole.start();
   }
   let operatorWorker: OperatorWorker | undefined;
-  if (config.roles.has('work')) {
-    operatorWorker = await createOperatorWorker({ config, clients, log, cache: informers, connection: sharedConnection });
+  if (work) {
+    operatorWorker = await work.createOperatorWorker({ config, clients, log, cache: informers, connection: sharedConnection });
   }
 
   const notReady = (): string[] => {

@@ -1,12 +1,13 @@
-// The operator as its own process against the local stack, as deployed (dist/operator/main.js), for the
-// dev command, the benchmarks and the chaos run. Pauses go to the real node's registry and committer
-// (its node agent, else a commit Job) when the stack has one, else to a name the simulated committer accepts.
+// The operator as its own process against the local stack, as deployed (the bundle the image ships, with
+// its Node flags and memory settings), for the dev command, the benchmarks and the chaos run. Pauses go to
+// the real node's registry and committer (its node agent, else a commit Job) when the stack has one, else
+// to a name the simulated committer accepts.
 import { join } from 'node:path';
 import type { LocalStack } from './local-stack.js';
-import { withOperatorMemoryEnv } from '../kernel/process-memory.js';
+import { OPERATOR_NODE_FLAGS, withOperatorMemoryEnv } from '../kernel/process-memory.js';
+import { OPERATOR_BUNDLE_PATH } from '../images/operator-bundle.js';
 import { ManagedProcess } from './managed-process.js';
 import { realNodeCommitAgentEnv, realNodeOperatorEnv } from './real-node/real-node.js';
-import { REPO_ROOT } from './toolchain.js';
 import { waitUntil } from './wait-until.js';
 
 /** The simulated committer "pushes" anywhere; this name only has to be a valid reference. */
@@ -31,7 +32,7 @@ export function startOperatorOnStack(stack: LocalStack, opts: OperatorOnStackOpt
   return ManagedProcess.start({
     name: opts.name,
     command: process.execPath,
-    args: [join(REPO_ROOT, 'dist', 'operator', 'main.js')],
+    args: [...OPERATOR_NODE_FLAGS, OPERATOR_BUNDLE_PATH],
     logPath: join(stack.dataDir, `${opts.name}.log`),
     env: withOperatorMemoryEnv({
       ...process.env,

@@ -1,14 +1,15 @@
-// The operator as users run it, for integration tests: the compiled entry point (dist/operator/main.js)
-// as a child process, its output captured and its JSON log lines parsed. Every process started here is
+// The operator as users run it, for integration tests: the bundle the image ships (dist/operator.mjs), with
+// its Node flags, as a child process, its output captured and its JSON log lines parsed. Every process started here is
 // tracked, so a test's cleanup can SIGKILL whatever a failed test left behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPERATOR_BUNDLE_PATH } from '../../images/operator-bundle.js';
+import { OPERATOR_NODE_FLAGS } from '../../kernel/process-memory.js';
 import { REPO_ROOT } from '../../stack/toolchain.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import { testStackInfo } from './stack.js';
 
-const ENTRY_POINT = join(REPO_ROOT, 'dist', 'operator', 'main.js');
 const WORKFLOW_BUNDLE = join(REPO_ROOT, 'dist', 'workflow-bundle.js');
 const SOURCE_DIRS = ['api', 'operator', 'planners', 'watchers', 'workers', 'workflows', 'activities'];
 
@@ -31,11 +32,12 @@ function run(args: string[]): void {
 
 /** `npm run build`, unless dist/ is newer than every source file. */
 export function buildIfStale(): void {
-  const built = [ENTRY_POINT, WORKFLOW_BUNDLE].map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0));
+  const built = [OPERATOR_BUNDLE_PATH, WORKFLOW_BUNDLE].map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0));
   const sources = Math.max(...SOURCE_DIRS.map((d) => newestSourceMtime(join(REPO_ROOT, d))));
   if (Math.min(...built) > sources) return;
   run([join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run([join(REPO_ROOT, 'dist', 'workers', 'bundle-workflows.js')]);
+  run([join(REPO_ROOT, 'dist', 'images', 'operator-bundle.js')]);
 }
 
 export interface OperatorProcess {
@@ -51,7 +53,7 @@ const children: ChildProcess[] = [];
 
 /** Only PATH from the test's environment: stray TEMPORAL_* or KUBECONFIG settings must not leak in. */
 export function startOperator(args: string[], env: Record<string, string> = {}): OperatorProcess {
-  const child = spawn(process.execPath, [ENTRY_POINT, ...args], {
+  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, OPERATOR_BUNDLE_PATH, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

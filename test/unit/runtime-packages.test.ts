@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Metafile } from 'esbuild';
-import { importedPackages } from '../../images/operator-image.js';
+import { importedPackages } from '../../images/operator-bundle.js';
 import { findPackageDir, keepsPackageFile, packageClosure, packageFiles } from '../../images/runtime-packages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runtime-packages-'));
@@ -70,6 +70,8 @@ describe('importedPackages', () => {
           exports: [],
           imports: [
             { path: 'node:fs', kind: 'import-statement', external: true },
+            { path: 'assert', kind: 'require-call', external: true },
+            { path: 'fs/promises', kind: 'require-call', external: true },
             { path: '@temporalio/workflow/lib/x', kind: 'import-statement', external: true },
             { path: 'pino', kind: 'import-statement', external: true },
             { path: 'zod/v4', kind: 'import-statement', external: true },
