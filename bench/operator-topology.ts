@@ -6,7 +6,7 @@ import type { LocalStack } from '../stack/local-stack.js';
 import type { ManagedProcess } from '../stack/managed-process.js';
 import { startOperatorOnStack, waitForOperatorReady } from '../stack/operator-on-stack.js';
 import type { Role } from '../config/operator-config.js';
-import { residentMb } from './resident-memory.js';
+import { peakResidentMb, residentMb } from './resident-memory.js';
 
 /** One entry per process: the roles it runs. */
 export type OperatorTopology = readonly (readonly Role[])[];
@@ -54,13 +54,17 @@ export class BenchOperators {
     return operators;
   }
 
-  /** `operator_rss_mb` (all processes) and, with more than one, each process's in topology order. */
-  memoryFigures(): { operator_rss_mb: number; operators?: string; rss_mb_by_process?: number[] } {
+  /**
+   * `operator_rss_mb` (all processes) and `operator_peak_rss_mb` (the largest any one process has had, what
+   * a memory limit must allow) and, with more than one, each process's RSS in topology order.
+   */
+  memoryFigures(): { operator_rss_mb: number; operator_peak_rss_mb: number; operators?: string; rss_mb_by_process?: number[] } {
     const each = this.processes.map((p) => residentMb(p.pid));
     const total = each.reduce((a, b) => a + b, 0);
+    const peak = Math.max(...this.processes.map((p) => peakResidentMb(p.pid)));
     return this.processes.length === 1
-      ? { operator_rss_mb: total }
-      : { operator_rss_mb: total, operators: topologyName(this.topology), rss_mb_by_process: each };
+      ? { operator_rss_mb: total, operator_peak_rss_mb: peak }
+      : { operator_rss_mb: total, operator_peak_rss_mb: peak, operators: topologyName(this.topology), rss_mb_by_process: each };
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 // The informers of the `watch` role: the three OpenSandbox kinds, Pods and the snapshots' Jobs,
 // cluster-wide or in one namespace. Controllers subscribe to these (through per-object serial queues keyed
 // by kind/namespace/name); every event is also logged at debug and counted by the informer.
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../api/v1alpha1/contract.js';
 import { objectLogFields, type Logger } from '../kernel/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
@@ -29,43 +29,20 @@ export interface OperatorInformers {
 }
 
 export function createOperatorInformers({ kubeConfig, namespace, log }: OperatorInformersOptions): OperatorInformers {
-  const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const scoped = (prefix: string, plural: string) => (namespace ? `${prefix}/namespaces/${namespace}/${plural}` : `${prefix}/${plural}`);
 
   // Objects stay untyped KubernetesObjects here: they are raw API data until a controller validates them.
-  const sandboxInformer = ({ kind, plural }: ResourceNames) => {
-    const group = GROUP;
-    const version = VERSION;
-    const path = namespace ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
-    const list = namespace
-      ? () => customObjects.listNamespacedCustomObject({ group, version, namespace, plural })
-      : () => customObjects.listClusterCustomObject({ group, version, plural });
-    return new ResourceInformer<KubernetesObject>({ kind, listWatch: makeTrimmedInformer(kubeConfig, path, list), log });
-  };
+  const sandboxInformer = ({ kind, plural }: ResourceNames) =>
+    new ResourceInformer<KubernetesObject>({ kind, listWatch: makeTrimmedInformer(kubeConfig, scoped(`/apis/${GROUP}/${VERSION}`, plural)), log });
 
   // All pods, not a label selection: pooled and non-pooled sandbox pods carry different labels
   // (pool-name vs batch-sandbox name) and a selector cannot express "either".
-  const pods = new ResourceInformer<V1Pod>({
-    kind: 'Pod',
-    listWatch: namespace
-      ? makeTrimmedInformer(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace }))
-      : makeTrimmedInformer(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces()),
-    log,
-  });
+  const pods = new ResourceInformer<V1Pod>({ kind: 'Pod', listWatch: makeTrimmedInformer(kubeConfig, scoped('/api/v1', 'pods')), log });
 
   // Only the snapshots' Jobs: their events wake the pause or snapshot runs waiting on them.
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const labelSelector = LABELS.sandboxSnapshotName;
   const jobs = new ResourceInformer<V1Job>({
     kind: 'Job',
-    listWatch: namespace
-      ? makeTrimmedInformer(
-          kubeConfig,
-          `/apis/batch/v1/namespaces/${namespace}/jobs`,
-          () => batch.listNamespacedJob({ namespace, labelSelector }),
-          labelSelector,
-        )
-      : makeTrimmedInformer(kubeConfig, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector }), labelSelector),
+    listWatch: makeTrimmedInformer(kubeConfig, scoped('/apis/batch/v1', 'jobs'), LABELS.sandboxSnapshotName),
     log,
   });
 

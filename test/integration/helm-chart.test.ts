@@ -208,7 +208,7 @@ describe('Helm chart', () => {
     expect(container).toMatchObject({ image: `opensandbox-temporal-operator/operator:${version}`, imagePullPolicy: 'IfNotPresent' });
     expect(container.command).toBeUndefined();
     expect(container.args).toBeUndefined();
-    expect(container.resources).toEqual({ requests: { cpu: '200m', memory: '384Mi' }, limits: { memory: '1Gi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '768Mi' } });
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
     expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
