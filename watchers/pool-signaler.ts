@@ -69,17 +69,20 @@ export class PoolSignaler {
   constructor(private readonly opts: PoolSignalerOptions) {
     const { informers } = opts;
     this.clock = opts.clock ?? systemClock;
-    this.follow(informers.pools, (pool) => pool.metadata?.name, poolFingerprint);
-    this.follow(informers.pods, (pod) => pod.metadata?.labels?.[LABELS.poolName], podFingerprint);
-    this.follow(informers.batchSandboxes, pooledPoolRef, sandboxFingerprint);
+    this.follow('Pool', informers.pools, (pool) => pool.metadata?.name, poolFingerprint);
+    this.follow('Pod', informers.pods, (pod) => pod.metadata?.labels?.[LABELS.poolName], podFingerprint);
+    this.follow('BatchSandbox', informers.batchSandboxes, pooledPoolRef, sandboxFingerprint);
   }
 
   private follow<T extends KubernetesObject>(
+    kind: string,
     informer: Pick<ResourceInformer<T>, 'on'>,
     poolOf: (obj: T) => string | undefined,
     fingerprint: (obj: T) => string,
   ): void {
-    const key = (obj: T) => `${obj.kind ?? ''}/${obj.metadata?.namespace}/${obj.metadata?.name}/${obj.metadata?.uid}`;
+    // Not obj.kind: a list's items carry none (only watch events do), so the listed and the watched
+    // object would be two entries, the listed one never forgotten.
+    const key = (obj: T) => `${kind}/${obj.metadata?.namespace}/${obj.metadata?.name}/${obj.metadata?.uid}`;
     informer.on('add', (obj) => {
       const pool = poolOf(obj);
       this.seen.set(key(obj), { fingerprint: fingerprint(obj), pool });

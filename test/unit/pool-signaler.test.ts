@@ -138,6 +138,17 @@ describe('PoolSignaler', () => {
     expect(calls.map((c) => c.workflowId)).toEqual(['pool/ns/warm', 'pool/ns/warm']);
   });
 
+  it('knows a listed object (lists carry no kind) when its watch events (which do) change nothing for the pool', async () => {
+    const { calls, sandboxEvents, clock } = harness();
+    const sandbox = { metadata: { name: 'bs', namespace: 'ns', uid: 'u1' }, spec: { poolRef: 'warm', replicas: 1 } };
+    sandboxEvents.get('add')!(sandbox);
+    calls[0]!.finish();
+    await settle();
+    sandboxEvents.get('update')!({ kind: 'BatchSandbox', ...sandbox, status: { ready: 1 } });
+    await clock.advance(SIGNAL_INTERVAL_MS);
+    expect(calls).toHaveLength(1);
+  });
+
   it('signals each pool on its own: a hanging signal of one pool holds back no other pool', async () => {
     const { calls, signaler } = harness();
     signaler.poolChanged('ns', 'a');
