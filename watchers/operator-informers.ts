@@ -6,6 +6,7 @@ import { LABELS } from '../api/v1alpha1/contract.js';
 import { objectLogFields, type Logger } from '../kernel/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
 import { INFORMER_EVENT_TYPES, ResourceInformer } from './resource-informer.js';
+import { compactPod } from './compact-pod.js';
 import { makeTrimmedInformer } from './trimmed-informer.js';
 
 export interface OperatorInformersOptions {
@@ -37,12 +38,13 @@ export function createOperatorInformers({ kubeConfig, namespace, log }: Operator
 
   // All pods, not a label selection: pooled and non-pooled sandbox pods carry different labels
   // (pool-name vs batch-sandbox name) and a selector cannot express "either".
-  const pods = new ResourceInformer<V1Pod>({ kind: 'Pod', listWatch: makeTrimmedInformer(kubeConfig, scoped('/api/v1', 'pods')), log });
+  // Only what the operator reads of a pod is kept (compact-pod.ts): every pod of the namespaces is cached.
+  const pods = new ResourceInformer<V1Pod>({ kind: 'Pod', listWatch: makeTrimmedInformer(kubeConfig, scoped('/api/v1', 'pods'), { keep: compactPod }), log });
 
   // Only the snapshots' Jobs: their events wake the pause or snapshot runs waiting on them.
   const jobs = new ResourceInformer<V1Job>({
     kind: 'Job',
-    listWatch: makeTrimmedInformer(kubeConfig, scoped('/apis/batch/v1', 'jobs'), LABELS.sandboxSnapshotName),
+    listWatch: makeTrimmedInformer(kubeConfig, scoped('/apis/batch/v1', 'jobs'), { labelSelector: LABELS.sandboxSnapshotName }),
     log,
   });
 

@@ -77,7 +77,7 @@ describe('listRaw', () => {
 
 describe('makeTrimmedInformer', () => {
   it('caches listed and watched objects as plain JSON without managedFields', async () => {
-    const informer = makeTrimmedInformer<V1ConfigMap>(kubeConfig, `/api/v1/namespaces/${ns}/configmaps`, 'set=even');
+    const informer = makeTrimmedInformer<V1ConfigMap>(kubeConfig, `/api/v1/namespaces/${ns}/configmaps`, { labelSelector: 'set=even' });
     await informer.start();
     try {
       expect(
