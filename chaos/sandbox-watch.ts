@@ -1,10 +1,11 @@
 // The chaos run's eyes: one informer on every BatchSandbox (the operator's own resilient informer, so it
 // rides out apiserver restarts), each event passed to the allocation monitor, and waits on a sandbox's
 // observed state that end as soon as an event satisfies them.
-import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, VERSION } from '../api/v1alpha1/group.js';
 import type { Logger } from '../kernel/logger.js';
 import { ResourceInformer } from '../watchers/resource-informer.js';
+import { makeTrimmedInformer } from '../watchers/trimmed-informer.js';
 import type { AllocationMonitor, ObservedSandbox } from './allocation-monitor.js';
 
 export type SandboxObject = ObservedSandbox &
@@ -24,13 +25,8 @@ export class SandboxWatch {
   private readonly waiters = new Set<Waiter>();
 
   constructor(kc: KubeConfig, monitor: AllocationMonitor, log: Logger) {
-    const objects = kc.makeApiClient(CustomObjectsApi);
     const path = `/apis/${GROUP}/${VERSION}/${BATCH_SANDBOX.plural}`;
-    this.informer = new ResourceInformer<SandboxObject>({
-      kind: 'BatchSandbox',
-      listWatch: makeInformer<SandboxObject>(kc, path, () => objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: BATCH_SANDBOX.plural })),
-      log,
-    });
+    this.informer = new ResourceInformer<SandboxObject>({ kind: 'BatchSandbox', listWatch: makeTrimmedInformer<SandboxObject>(kc, path), log });
     const seen = (sandbox: SandboxObject): void => {
       monitor.observe(sandbox, performance.now());
       this.wake(sandbox);

@@ -126,6 +126,7 @@ export class ResourceInformer<T extends KubernetesObject> {
 
   private async connect(): Promise<void> {
     this.attemptFailed = false;
+    const started = performance.now();
     try {
       // ListWatch.start() resolves once it has listed (when needed) and opened the watch, or
       // right after reporting a failure through the error callback.
@@ -140,6 +141,9 @@ export class ResourceInformer<T extends KubernetesObject> {
       this.synced = true;
       syncedGauge.set({ kind: this.kind }, 1);
       this.log.info({ kind: this.kind }, 'Informer synced');
+    } else {
+      // A restart that never says so is one that hangs: this line is how a stalled informer shows.
+      this.log.info({ kind: this.kind, ms: Math.round(performance.now() - started) }, 'Informer restarted');
     }
   }
 
