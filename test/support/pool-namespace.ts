@@ -1,7 +1,7 @@
 // The Pools, pooled BatchSandboxes and pool pods of one test namespace, read and written through the real
 // apiserver: what the upstream e2e cases (spec §8) observe with kubectl, with their waits and checks.
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { AUTO_ASSIGN_POOL_REF, type BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
+import { namesPool, type BatchSandbox } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, LABELS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../../api/v1alpha1/group.js';
 import type { Pool, PoolStatus } from '../../api/v1alpha1/pool.js';
@@ -72,7 +72,7 @@ export class PoolNamespace {
       },
       { what: `pool ${name}: ${what}`, timeoutMs: WAIT_MS, intervalMs: 200 },
     ).catch(async (err: Error) => {
-      const workflow = this.diagnosePool ? await this.diagnosePool(name).catch((e: Error) => `not described: ${e.message}`) : undefined;
+      const workflow = await this.poolWorkflowAccount(name);
       throw new Error(`${err.message}; last status ${JSON.stringify(last)}${workflow ? `; pool workflow ${workflow}` : ''}`);
     });
     return last!;
@@ -172,11 +172,17 @@ export class PoolNamespace {
     if (sandbox instanceof Error) return `sandbox not read: ${sandbox.message}`;
     const pool = sandbox.spec.poolRef;
     const account = [`sandbox status ${JSON.stringify(sandbox.status)}`];
-    if (pool !== undefined && pool !== '' && pool !== AUTO_ASSIGN_POOL_REF) {
+    if (namesPool(pool)) {
       account.push(`pool status ${JSON.stringify(await this.poolStatus(pool).catch((e: Error) => e.message))}`);
-      if (this.diagnosePool) account.push(`pool workflow ${await this.diagnosePool(pool).catch((e: Error) => `not described: ${e.message}`)}`);
+      const workflow = await this.poolWorkflowAccount(pool);
+      if (workflow !== undefined) account.push(`pool workflow ${workflow}`);
     }
     return account.join('; ');
+  }
+
+  /** What the pool workflow says of itself, where an operator runs (or why it could not be asked). */
+  private async poolWorkflowAccount(pool: string): Promise<string | undefined> {
+    return this.diagnosePool?.(pool).catch((e: Error) => `not described: ${e.message}`);
   }
 }
 
