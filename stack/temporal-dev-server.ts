@@ -48,6 +48,14 @@ export function searchAttributeFlag(key: { name: string; type: SearchAttributeTy
   return `--search-attribute=${key.name}=${CLI_TYPE_NAMES[key.type]}`;
 }
 
+/**
+ * The dev server picks free ports for its history, matching and worker services itself, and another
+ * process can bind one between its pick and its bind (seen once in 15 chaos runs: it exits on
+ * `bind: address already in use`). It picks again when started again.
+ */
+const PORT_TAKEN = /bind: address already in use/;
+const PORT_RACE_ATTEMPTS = 3;
+
 export async function startTemporalDevServer(opts: TemporalStartOptions): Promise<RunningTemporal> {
   const [freeFrontend, freeUi, httpPort, metricsPort] = await freePorts(4);
   const preferred = opts.preferredPorts;
@@ -70,14 +78,20 @@ export async function startTemporalDevServer(opts: TemporalStartOptions): Promis
     ...OPERATOR_SEARCH_ATTRIBUTES.map(searchAttributeFlag),
   ];
   const launch = async (): Promise<ManagedProcess> => {
-    const process = ManagedProcess.start({ name: 'temporal', command: opts.binary, args, logPath: join(opts.dataDir, 'temporal.log') });
-    await waitUntil(() => searchAttributesRegistered(address, namespace), {
-      what: `Temporal dev server ${address} with the operator's search attributes`,
-      timeoutMs: opts.timeoutMs,
-      process,
-      intervalMs: 200,
-    });
-    return process;
+    for (let attempt = 1; ; attempt++) {
+      const process = ManagedProcess.start({ name: 'temporal', command: opts.binary, args, logPath: join(opts.dataDir, 'temporal.log') });
+      try {
+        await waitUntil(() => searchAttributesRegistered(address, namespace), {
+          what: `Temporal dev server ${address} with the operator's search attributes`,
+          timeoutMs: opts.timeoutMs,
+          process,
+          intervalMs: 200,
+        });
+        return process;
+      } catch (err) {
+        if (attempt >= PORT_RACE_ATTEMPTS || process.running || !PORT_TAKEN.test(process.logTail())) throw err;
+      }
+    }
   };
   const process = await RestartableProcess.start(launch);
   return { process, address, namespace, uiUrl: opts.ui ? `http://127.0.0.1:${uiPort}` : undefined };
