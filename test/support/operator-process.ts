@@ -11,7 +11,8 @@ import { waitUntil } from '../../stack/wait-until.js';
 import { testStackInfo } from './stack.js';
 
 const WORKFLOW_BUNDLE = join(REPO_ROOT, 'dist', 'workflow-bundle.js');
-const SOURCE_DIRS = ['api', 'operator', 'planners', 'watchers', 'workers', 'workflows', 'activities'];
+// Every directory the operator bundle draws code from (its imports reach config, kernel and oci too).
+const SOURCE_DIRS = ['activities', 'api', 'config', 'images', 'kernel', 'oci', 'operator', 'planners', 'watchers', 'workers', 'workflows'];
 
 function newestSourceMtime(dir: string): number {
   let newest = 0;
