@@ -26,7 +26,7 @@ import { evictionHandlerFor, isAllocatable } from '../planners/pool/pool-evictio
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool/pool-round.js';
 import { REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../planners/pool/pool-refill.js';
-import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool/pool-pod-writes.js';
+import { carriedPodWrites, hasPodWrites, NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool/pool-pod-writes.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool/pool-status.js';
 import { auditLedger } from '../planners/pool/ledger-audit.js';
 import { allocationEvents, driftEvent, shortfallEvent, upkeepEvents, upkeepRejectedEvent } from '../planners/pool/pool-events.js';
@@ -58,6 +58,12 @@ export interface PoolWorkflowInput {
    * observes from its cache at once instead of three API lists (see observePool).
    */
   observer?: string;
+  /**
+   * Pods the previous run created or deleted that its last observation did not show yet, and the Pool
+   * object (UID) they were written for: without them the first rounds of this run, observing a cache that
+   * has not caught up, would create those pods again.
+   */
+  podWrites?: { of: string; writes: PodWritesInFlight };
 }
 
 export const POOL_WORKFLOW_OPERATION = 'pool';
@@ -140,10 +146,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts): whether one is held, and whether one came since the last step. */
   const refill = patched(REFILL_AFTER_DELIVERIES_PATCH) ? { held: false, deliveredDuringStep: false } : undefined;
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
-  /** Pods this run created or deleted; each round overlays those its observation does not show yet. */
-  let podWrites: PodWritesInFlight = NO_POD_WRITES;
+  /** Pods this run (or the one it continues) created or deleted; each round overlays those its observation does not show yet. */
+  let podWrites: PodWritesInFlight = input.podWrites?.writes ?? NO_POD_WRITES;
   /** The Pool object (UID) whose pods podWrites are. */
-  let podWritesOf: string | undefined;
+  let podWritesOf: string | undefined = input.podWrites?.of;
   const writesKeepTheirPoolObject = patched(POD_WRITES_OF_THEIR_POOL_OBJECT_PATCH);
   const nextRun = continueAsNewGate(incremental ? CONTINUE_AS_NEW : WAIT_FOR_QUIET_SECOND, baseline);
   /** The last observation (incremental runs): each round asks only for what changed since. */
@@ -331,6 +337,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         ledger,
         nextOrdinal,
         ...(observer === undefined ? {} : { observer }),
+        ...(podWritesOf !== undefined && hasPodWrites(podWrites)
+          ? { podWrites: { of: podWritesOf, writes: carriedPodWrites(podWrites, progress.rounds) } }
+          : {}),
       });
     }
   }

@@ -4,7 +4,8 @@
 // whose poolMax is 100 in the 1,000-sandbox benchmark. Until the cache shows them, created pods count as
 // Pending pods of the current revision, and deleted ones as terminating (never handed out again). A write
 // the cache never shows (a pod deleted from outside right after its create) is forgotten after
-// POD_WRITE_MEMORY_ROUNDS rounds. Rounds, not workflow time: a round's clock after a local activity that
+// POD_WRITE_MEMORY_ROUNDS rounds; a run that continues as new hands the writes on (carriedPodWrites).
+// Rounds, not workflow time: a round's clock after a local activity that
 // outlived its workflow task reads differently on replay, and a decision taken on it would not replay.
 import type { PodDigest } from './pool-observation.js';
 
@@ -53,4 +54,14 @@ export function overlayPodWrites(
     ],
     stillPending: { created: Object.fromEntries(created), deleted: Object.fromEntries(deleted) },
   };
+}
+
+/**
+ * `writes` as the next run (continue-as-new) counts them: its rounds start again from 0, so each write's
+ * round moves back by the `rounds` this run made and keeps its age (a write made in this run's last round
+ * is one round old in the next run's first).
+ */
+export function carriedPodWrites(writes: PodWritesInFlight, rounds: number): PodWritesInFlight {
+  const rebase = (byName: Record<string, number>) => Object.fromEntries(Object.entries(byName).map(([name, at]) => [name, at - rounds]));
+  return { created: rebase(writes.created), deleted: rebase(writes.deleted) };
 }

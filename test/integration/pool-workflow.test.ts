@@ -359,30 +359,7 @@ describe('pool workflow (faked activities)', () => {
     await handle.signal(poolChangedSignal);
     await waitFor(cluster, 'a and b delivered, the buffer refilled', () => statusWritten(cluster, { allocated: 4, available: 2 }));
     const before = new Map(holdings(cluster));
-    const firstRunId = (await handle.describe()).runId;
-    const firstRun = client.workflow.getHandle(handle.workflowId, firstRunId);
-
-    // Each round records what changed, and a Pool that changed whole: a Pool carrying a large annotation
-    // (kubectl apply's last-applied-configuration of a big template, say) changed every round adds ~16 KB
-    // of history a round. Random, so that no compression makes it small. Each round is let finish before
-    // the next change, so the round that finds the run due has the quiet moment it continues in.
-    const annotation = 'kubectl.kubernetes.io/last-applied-configuration';
-    const firstRunGoesOn = async () => (await firstRun.describe()).status.name === 'RUNNING';
-    for (let i = 0; i < 20 && (await firstRunGoesOn()); i++) {
-      const { rounds } = await firstRun.query(progressQuery);
-      cluster.annotatePool(annotation, randomBytes(12 * 1024).toString('base64'));
-      await handle.signal(poolChangedSignal);
-      await waitFor(cluster, `round ${i} of history growth done`, async () => {
-        if (!(await firstRunGoesOn())) return true;
-        const progress = await firstRun.query(progressQuery);
-        return progress.rounds > rounds && progress.step === 'waiting for changes';
-      });
-    }
-    expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
-    // The next run's first observation records the Pool whole once more; from now on it stays small.
-    cluster.annotatePool(annotation, undefined);
-    await handle.signal(poolChangedSignal);
-    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    const firstRun = await growHistoryUntilContinued(cluster, handle);
 
     const carried = await continuedAsNewWith(firstRun);
     expect(carried.ledger).toEqual(Object.fromEntries([...before].flatMap(([sandbox, pods]) => pods.map((pod) => [pod, sandbox]))));
@@ -405,7 +382,70 @@ describe('pool workflow (faked activities)', () => {
     expectNoPodHandedOutTwice(cluster);
     expect((await handle.query(progressQuery)).allocatedPods).toBe(6);
   });
+  it('continues as new carrying the pod creates its observation did not show yet: the next run does not create them again', async () => {
+    const { cluster, handle } = await startPool(2);
+    await waitForWarmPool(cluster, 2);
+    const created = () => cluster.callsOf('createPoolPods').flatMap((c) => c.input.names);
+    // The refill after a's delivery lands, but the (cached) observations do not show it for a while.
+    cluster.withholdNewPods();
+    cluster.addSandbox('a', 2);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'a delivered and the buffer refilled', () => deliveredTo(cluster, 'a') && created().length === 4);
+    const firstRun = await growHistoryUntilContinued(cluster, handle);
+
+    const refill = created().slice(2);
+    const carried = await continuedAsNewWith(firstRun);
+    expect(Object.keys(carried.podWrites?.writes.created ?? {}).sort()).toEqual([...refill].sort());
+    expect(carried.podWrites?.of).toBe(cluster.poolUid());
+    // The next run's rounds count those pods as on their way: no pod is created again for the buffer.
+    for (let i = 0; i < 3; i++) {
+      const { rounds } = await handle.query(progressQuery);
+      await handle.signal(poolChangedSignal);
+      await waitFor(cluster, `round ${i} of the next run done`, async () => {
+        const progress = await handle.query(progressQuery);
+        return progress.rounds > rounds && progress.step === 'waiting for changes';
+      });
+    }
+    expect(created()).toHaveLength(4);
+    const since = cluster.calls.length;
+    expect(cluster.revealPods()).toEqual(refill);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the refill seen as the buffer', () => statusWritten(cluster, { total: 4, allocated: 2, available: 2 }, since));
+    expect(created()).toHaveLength(4);
+    // The run that started with the carried writes (the latest run of the workflow).
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow-carried-pod-writes.json');
+  });
 });
+
+/**
+ * Grows the current run's history until it continues as new, and returns that run. Each round records what
+ * changed, and a Pool that changed whole: a Pool carrying a large annotation (kubectl apply's
+ * last-applied-configuration of a big template, say) changed every round adds ~16 KB of history a round.
+ * Random, so that no compression makes it small. Each round is let finish before the next change, so the
+ * round that finds the run due has the quiet moment it continues in.
+ */
+async function growHistoryUntilContinued(cluster: FakePoolCluster, handle: PoolHandle): Promise<WorkflowHandle> {
+  const firstRunId = (await handle.describe()).runId;
+  const firstRun = client.workflow.getHandle(handle.workflowId, firstRunId);
+  const annotation = 'kubectl.kubernetes.io/last-applied-configuration';
+  const firstRunGoesOn = async () => (await firstRun.describe()).status.name === 'RUNNING';
+  for (let i = 0; i < 20 && (await firstRunGoesOn()); i++) {
+    const { rounds } = await firstRun.query(progressQuery);
+    cluster.annotatePool(annotation, randomBytes(12 * 1024).toString('base64'));
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, `round ${i} of history growth done`, async () => {
+      if (!(await firstRunGoesOn())) return true;
+      const progress = await firstRun.query(progressQuery);
+      return progress.rounds > rounds && progress.step === 'waiting for changes';
+    });
+  }
+  expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+  // The next run's first observation records the Pool whole once more; from now on it stays small.
+  cluster.annotatePool(annotation, undefined);
+  await handle.signal(poolChangedSignal);
+  expect((await handle.describe()).runId).not.toBe(firstRunId);
+  return firstRun;
+}
 
 /** The input a run continued as new with, read from the end of its history. */
 async function continuedAsNewWith(run: WorkflowHandle): Promise<PoolWorkflowInput> {

@@ -55,6 +55,8 @@ export class FakePoolCluster {
   /** In list order (creation order), as the informer lists them: idle pods are handed out in this order. */
   private readonly pods = new Map<string, FakePod>();
   private readonly sandboxes = new Map<string, SandboxView>();
+  /** Pods created while withholding: left out of observations (withholdNewPods). */
+  private withheld: Set<string> | undefined;
   private version = 0;
   private addresses = 0;
   private readonly before = new Map<PoolActivityName, Hook>();
@@ -122,6 +124,18 @@ export class FakePoolCluster {
   /** The kubelet runs the given Pending pods (default: all of them): Running, Ready, with an IP. */
   makePodsReady(names: string[] = this.podNames((p) => p.phase === 'Pending')): void {
     for (const name of names) this.makeReady(this.pods.get(name)!.digest);
+  }
+
+  /** Pods created from now on are left out of observations until revealPods: an informer cache lagging behind. */
+  withholdNewPods(): void {
+    this.withheld = new Set();
+  }
+
+  /** The pods withheld since withholdNewPods, in creation order; observations show them again. */
+  revealPods(): string[] {
+    const revealed = [...(this.withheld ?? [])];
+    this.withheld = undefined;
+    return revealed;
   }
 
   /** Changes (or with `undefined` removes) an annotation of the Pool: a new resourceVersion. */
@@ -200,6 +214,7 @@ export class FakePoolCluster {
             phase: 'Pending',
           };
           this.pods.set(name, { digest, owner: pool.metadata.uid! });
+          this.withheld?.add(name);
           if (this.options.podsReadyOnCreate ?? true) this.makeReady(digest);
         }
       }),
@@ -247,7 +262,9 @@ export class FakePoolCluster {
     const { status, ...object } = structuredClone(pool);
     return {
       pool: { object, revision: templateRevision(pool.spec.template), ...(status === undefined ? {} : { status }) },
-      pods: this.podNames().map((name) => structuredClone(this.pods.get(name)!.digest)),
+      pods: this.podNames()
+        .filter((name) => !this.withheld?.has(name))
+        .map((name) => structuredClone(this.pods.get(name)!.digest)),
       sandboxes: [...this.sandboxes.values()].map((s) => structuredClone(s)),
     };
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { hasPodWrites, NO_POD_WRITES, overlayPodWrites, POD_WRITE_MEMORY_ROUNDS, withPodWrites } from '../../planners/pool/pool-pod-writes.js';
+import {
+  carriedPodWrites,
+  hasPodWrites,
+  NO_POD_WRITES,
+  overlayPodWrites,
+  POD_WRITE_MEMORY_ROUNDS,
+  withPodWrites,
+} from '../../planners/pool/pool-pod-writes.js';
 import type { PodDigest } from '../../planners/pool/pool-observation.js';
 
 const ROUND = 40;
@@ -45,5 +52,23 @@ describe('pod writes the observation does not show yet', () => {
     expect(hasPodWrites(NO_POD_WRITES)).toBe(false);
     expect(hasPodWrites(withPodWrites(NO_POD_WRITES, 'created', ['p-0'], ROUND))).toBe(true);
     expect(hasPodWrites(withPodWrites(NO_POD_WRITES, 'deleted', ['p-0'], ROUND))).toBe(true);
+  });
+
+  it('hands writes on to the next run at their age: overlaid in its first rounds, forgotten when they would have been', () => {
+    const lastRound = 500;
+    const writes = withPodWrites(withPodWrites(NO_POD_WRITES, 'created', ['p-1'], lastRound), 'deleted', ['p-0'], lastRound - 10);
+    const carried = carriedPodWrites(writes, lastRound);
+
+    const first = overlayPodWrites([running('p-0')], carried, 'rev1', 1);
+    expect(first.pods).toEqual([
+      { ...running('p-0'), deletingSince: '' },
+      { name: 'p-1', phase: 'Pending', revision: 'rev1' },
+    ]);
+    expect(first.stillPending).toEqual(carried);
+
+    const deletionForgotten = overlayPodWrites([running('p-0')], carried, 'rev1', POD_WRITE_MEMORY_ROUNDS - 10);
+    expect(Object.keys(deletionForgotten.stillPending.deleted)).toEqual([]);
+    expect(Object.keys(deletionForgotten.stillPending.created)).toEqual(['p-1']);
+    expect(overlayPodWrites([running('p-0')], carried, 'rev1', POD_WRITE_MEMORY_ROUNDS).stillPending).toEqual(NO_POD_WRITES);
   });
 });
