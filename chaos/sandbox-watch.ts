@@ -26,7 +26,11 @@ export class SandboxWatch {
 
   constructor(kc: KubeConfig, monitor: AllocationMonitor, log: Logger) {
     const path = `/apis/${GROUP}/${VERSION}/${BATCH_SANDBOX.plural}`;
-    this.informer = new ResourceInformer<SandboxObject>({ kind: 'BatchSandbox', listWatch: makeTrimmedInformer<SandboxObject>(kc, path), log });
+    this.informer = new ResourceInformer<SandboxObject>({
+      kind: 'BatchSandbox',
+      listWatch: makeTrimmedInformer<SandboxObject>(kc, path, { kind: 'BatchSandbox', log }),
+      log,
+    });
     const seen = (sandbox: SandboxObject): void => {
       monitor.observe(sandbox, performance.now());
       this.wake(sandbox);

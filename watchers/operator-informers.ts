@@ -7,7 +7,7 @@ import { objectLogFields, type Logger } from '../kernel/logger.js';
 import { BATCH_SANDBOX, GROUP, POOL, SANDBOX_SNAPSHOT, VERSION, type ResourceNames } from '../api/v1alpha1/group.js';
 import { INFORMER_EVENT_TYPES, ResourceInformer } from './resource-informer.js';
 import { compactPod } from './compact-pod.js';
-import { makeTrimmedInformer } from './trimmed-informer.js';
+import { makeTrimmedInformer, type TrimmedInformerOptions } from './trimmed-informer.js';
 
 export interface OperatorInformersOptions {
   kubeConfig: KubeConfig;
@@ -32,21 +32,19 @@ export interface OperatorInformers {
 export function createOperatorInformers({ kubeConfig, namespace, log }: OperatorInformersOptions): OperatorInformers {
   const scoped = (prefix: string, plural: string) => (namespace ? `${prefix}/namespaces/${namespace}/${plural}` : `${prefix}/${plural}`);
 
+  const informer = <T extends KubernetesObject>(kind: string, path: string, options: Pick<TrimmedInformerOptions<T>, 'labelSelector' | 'keep'> = {}) =>
+    new ResourceInformer<T>({ kind, listWatch: makeTrimmedInformer<T>(kubeConfig, path, { kind, log, ...options }), log });
+
   // Objects stay untyped KubernetesObjects here: they are raw API data until a controller validates them.
-  const sandboxInformer = ({ kind, plural }: ResourceNames) =>
-    new ResourceInformer<KubernetesObject>({ kind, listWatch: makeTrimmedInformer(kubeConfig, scoped(`/apis/${GROUP}/${VERSION}`, plural)), log });
+  const sandboxInformer = ({ kind, plural }: ResourceNames) => informer<KubernetesObject>(kind, scoped(`/apis/${GROUP}/${VERSION}`, plural));
 
   // All pods, not a label selection: pooled and non-pooled sandbox pods carry different labels
   // (pool-name vs batch-sandbox name) and a selector cannot express "either".
   // Only what the operator reads of a pod is kept (compact-pod.ts): every pod of the namespaces is cached.
-  const pods = new ResourceInformer<V1Pod>({ kind: 'Pod', listWatch: makeTrimmedInformer(kubeConfig, scoped('/api/v1', 'pods'), { keep: compactPod }), log });
+  const pods = informer<V1Pod>('Pod', scoped('/api/v1', 'pods'), { keep: compactPod });
 
   // Only the snapshots' Jobs: their events wake the pause or snapshot runs waiting on them.
-  const jobs = new ResourceInformer<V1Job>({
-    kind: 'Job',
-    listWatch: makeTrimmedInformer(kubeConfig, scoped('/apis/batch/v1', 'jobs'), { labelSelector: LABELS.sandboxSnapshotName }),
-    log,
-  });
+  const jobs = informer<V1Job>('Job', scoped('/apis/batch/v1', 'jobs'), { labelSelector: LABELS.sandboxSnapshotName });
 
   const informers = {
     batchSandboxes: sandboxInformer(BATCH_SANDBOX),

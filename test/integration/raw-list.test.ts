@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { waitUntil } from '../../stack/wait-until.js';
 import { apiErrorMessage } from '../../kernel/kube-errors.js';
+import { createLogger } from '../../kernel/logger.js';
 import { listRaw } from '../../watchers/raw-list.js';
 import { makeTrimmedInformer } from '../../watchers/trimmed-informer.js';
 import { testKubeConfig } from '../support/stack.js';
@@ -77,7 +78,11 @@ describe('listRaw', () => {
 
 describe('makeTrimmedInformer', () => {
   it('caches listed and watched objects as plain JSON without managedFields', async () => {
-    const informer = makeTrimmedInformer<V1ConfigMap>(kubeConfig, `/api/v1/namespaces/${ns}/configmaps`, { labelSelector: 'set=even' });
+    const informer = makeTrimmedInformer<V1ConfigMap>(kubeConfig, `/api/v1/namespaces/${ns}/configmaps`, {
+      kind: 'ConfigMap',
+      log: createLogger('silent'),
+      labelSelector: 'set=even',
+    });
     await informer.start();
     try {
       expect(
