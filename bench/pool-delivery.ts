@@ -8,6 +8,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import { OPERATOR_SANDBOXES, watchSandboxes, type SandboxResource } from './sandbox-watch.js';
 import { deleteFloorSandboxes, FLOOR_SANDBOXES, installFloorCrd, startFloorController } from './apiserver-floor.js';
+import { isApiStatus } from '../kernel/kube-errors.js';
 import { waitUntil } from '../stack/wait-until.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
 import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
@@ -268,15 +269,32 @@ async function waitForWarmPools(core: CoreV1Api, objects: CustomObjectsApi, name
   );
 }
 
+/** Deletions in flight at once when a batch is cleared. */
+const DELETE_CONCURRENCY = 16;
+
 async function deleteBatch(objects: CustomObjectsApi, namespace: string): Promise<void> {
-  // A thousand deletions at once can outlast the call under load: asked again until it answers.
-  await waitUntil(
-    async () => {
-      await objects.deleteCollectionNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural });
-      return true;
-    },
-    { what: `batch sandboxes in ${namespace} asked to go`, timeoutMs: 120_000, intervalMs: 1_000 },
-  );
+  // One request per sandbox, each asked again until it answers: the apiserver makes a deleteCollection's
+  // deletions one after the other, and one of a thousand sandboxes outlasted its 60 s limit under load and
+  // was answered 504 for 2 minutes, starting over each time (workers-2, 2026-12-03 and 2026-12-05).
+  const { items } = (await objects.listNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural })) as {
+    items: { metadata: { name: string } }[];
+  };
+  const names = items.map((item) => item.metadata.name);
+  for (let i = 0; i < names.length; i += DELETE_CONCURRENCY) {
+    await Promise.all(
+      names.slice(i, i + DELETE_CONCURRENCY).map((name) =>
+        waitUntil(
+          async () => {
+            await objects.deleteNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural, name }).catch((err: unknown) => {
+              if (!isApiStatus(err, 404)) throw err;
+            });
+            return true;
+          },
+          { what: `batch sandbox ${namespace}/${name} asked to go`, timeoutMs: 120_000, intervalMs: 1_000 },
+        ),
+      ),
+    );
+  }
   await waitUntil(
     async () => {
       const list = (await objects.listNamespacedCustomObject({ ...crd, namespace, plural: BATCH_SANDBOX.plural })) as {
