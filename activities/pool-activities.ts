@@ -90,7 +90,7 @@ export function createPoolActivities({ clients, log, cache, concurrency = 64, no
   }
 
   /**
-   * Makes the two writes the plan decided (planners/pool/delivery-plan.ts): the metadata patch, re-planned
+   * Makes the writes the plan decided (planners/pool/delivery-plan.ts): the metadata patch, re-planned
    * on the fresh sandbox after a conflict, then the status patch; returns the outcome and the number of API
    * writes it took.
    */
@@ -100,22 +100,25 @@ export function createPoolActivities({ clients, log, cache, concurrency = 64, no
     for (let attempt = 0; ; attempt++) {
       const planned = deliveryWrites(order, current);
       if (planned === 'stale') return { outcome: 'stale', writes };
-      const [metadata, status] = planned;
-      try {
-        writes++;
-        await patchSandbox(namespace, order.sandbox, metadata.body);
-      } catch (err) {
-        if (isApiStatus(err, 404)) return { outcome: 'gone', writes };
-        if (!isApiStatus(err, 409) || attempt >= 5) throw err;
-        const fresh = await readCurrentSandbox(namespace, order.sandbox);
-        if (fresh === 'gone') return { outcome: 'gone', writes };
-        current = fresh;
-        continue;
+      if (planned.metadata) {
+        try {
+          writes++;
+          await patchSandbox(namespace, order.sandbox, planned.metadata.body);
+        } catch (err) {
+          if (isApiStatus(err, 404)) return { outcome: 'gone', writes };
+          if (!isApiStatus(err, 409) || attempt >= 5) throw err;
+          const fresh = await readCurrentSandbox(namespace, order.sandbox);
+          if (fresh === 'gone') return { outcome: 'gone', writes };
+          current = fresh;
+          continue;
+        }
       }
-      writes++;
-      await patchSandbox(namespace, order.sandbox, status.body, 'status').catch((err: unknown) => {
-        if (!isApiStatus(err, 404)) throw err;
-      });
+      if (planned.status) {
+        writes++;
+        await patchSandbox(namespace, order.sandbox, planned.status.body, 'status').catch((err: unknown) => {
+          if (!isApiStatus(err, 404)) throw err;
+        });
+      }
       return { outcome: 'delivered', writes };
     }
   }
@@ -125,7 +128,13 @@ export function createPoolActivities({ clients, log, cache, concurrency = 64, no
     try {
       const bs = (await objects.getNamespacedCustomObject({ ...bsApi, namespace, name })) as RawBatchSandbox;
       const view = toSandboxView(bs);
-      return { resourceVersion: view.resourceVersion, allocated: view.allocated, finalizers: view.finalizers };
+      return {
+        resourceVersion: view.resourceVersion,
+        allocated: view.allocated,
+        finalizers: view.finalizers,
+        endpoints: bs.metadata.annotations?.[ANNOTATIONS.endpoints],
+        status: view.status,
+      };
     } catch (err) {
       if (isApiStatus(err, 404)) return 'gone';
       throw err;

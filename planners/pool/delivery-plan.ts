@@ -2,10 +2,13 @@
 // alloc-status, endpoints and pool-allocation finalizer in one metadata patch, conditional on the
 // resourceVersion observed, then its runtime status in one status patch. The delivery activity writes
 // these two bodies and nothing else; after a conflict it re-reads the sandbox and asks deliveryWrites
-// again (planners/pool/delivery-conflict.ts says how the two alloc-status lists merge).
+// again (planners/pool/delivery-conflict.ts says how the two alloc-status lists merge), which leaves out
+// a write the sandbox already holds (the same delivery made by a workflow task that timed out and still
+// ran on: writing it again would be a duplicate).
 import type { BatchSandbox, BatchSandboxStatus } from '../../api/v1alpha1/batch-sandbox.js';
 import { ANNOTATIONS, FINALIZERS } from '../../api/v1alpha1/contract.js';
 import { API_VERSION, BATCH_SANDBOX } from '../../api/v1alpha1/group.js';
+import { mergePatchChanges } from '../kube/merge-patch.js';
 import { runtimeStatus } from '../sandbox/batch-sandbox-status.js';
 import type { AllocationPlan } from './allocation.js';
 import { allocStatusAfterConflict } from './delivery-conflict.js';
@@ -34,6 +37,9 @@ export interface CurrentSandbox {
   resourceVersion: string;
   allocated: readonly string[];
   finalizers: readonly string[];
+  /** The endpoints annotation as stored. */
+  endpoints: string | undefined;
+  status: BatchSandboxStatus | undefined;
 }
 
 /** A JSON merge patch of the sandbox's metadata. */
@@ -46,6 +52,12 @@ export interface MetadataWrite {
 export interface StatusWrite {
   target: 'status';
   body: { status: BatchSandboxStatus };
+}
+
+/** The writes a delivery still has to make, in this order: either may be absent after a conflict. */
+export interface DeliveryWrites {
+  metadata?: MetadataWrite;
+  status?: StatusWrite;
 }
 
 /** The orders of a round's deliveries: each one's writes decided from the observation at `now`. */
@@ -80,19 +92,28 @@ export function planDeliveries(plan: AllocationPlan, observation: PoolObservatio
 }
 
 /**
- * A delivery's two writes, in order: the metadata patch and the status patch. Rebased on `current` after
- * a conflict, or 'stale' when the sandbox now holds pods the plan never saw (it must be planned again).
+ * A delivery's writes: the metadata patch and the status patch. After a conflict they are rebased on
+ * `current` and each one `current` already holds is left out; 'stale' when the sandbox now holds pods the
+ * plan never saw (it must be planned again).
  */
-export function deliveryWrites(order: DeliveryOrder, current?: CurrentSandbox): [MetadataWrite, StatusWrite] | 'stale' {
+export function deliveryWrites(order: DeliveryOrder, current?: CurrentSandbox): DeliveryWrites | 'stale' {
   const allocStatus = current ? allocStatusAfterConflict(order.allocStatus, current.allocated) : order.allocStatus;
   if (allocStatus === 'stale') return 'stale';
-  const metadata = {
-    resourceVersion: current?.resourceVersion ?? order.resourceVersion,
-    annotations: { [ANNOTATIONS.allocStatus]: JSON.stringify({ pods: allocStatus }), [ANNOTATIONS.endpoints]: JSON.stringify(order.endpoints) },
-    finalizers: [...new Set([...(current?.finalizers ?? order.finalizers), FINALIZERS.poolAllocation])],
+  const endpoints = JSON.stringify(order.endpoints);
+  const metadata: MetadataWrite = {
+    target: 'metadata',
+    body: {
+      metadata: {
+        resourceVersion: current?.resourceVersion ?? order.resourceVersion,
+        annotations: { [ANNOTATIONS.allocStatus]: JSON.stringify({ pods: allocStatus }), [ANNOTATIONS.endpoints]: endpoints },
+        finalizers: [...new Set([...(current?.finalizers ?? order.finalizers), FINALIZERS.poolAllocation])],
+      },
+    },
   };
-  return [
-    { target: 'metadata', body: { metadata } },
-    { target: 'status', body: { status: order.status } },
-  ];
+  const status: StatusWrite = { target: 'status', body: { status: order.status } };
+  if (!current) return { metadata, status };
+  const metadataHeld =
+    allocStatus.length === current.allocated.length && current.endpoints === endpoints && current.finalizers.includes(FINALIZERS.poolAllocation);
+  if (!metadataHeld) return { metadata, status };
+  return mergePatchChanges(current.status, order.status) ? { status } : {};
 }

@@ -55,6 +55,8 @@ export class FakePoolCluster {
   /** In list order (creation order), as the informer lists them: idle pods are handed out in this order. */
   private readonly pods = new Map<string, FakePod>();
   private readonly sandboxes = new Map<string, SandboxView>();
+  /** Each sandbox's endpoints annotation, which SandboxView does not carry. */
+  private readonly endpoints = new Map<string, string>();
   /** Pods created while withholding: left out of observations (withholdNewPods). */
   private withheld: Set<string> | undefined;
   private version = 0;
@@ -112,7 +114,7 @@ export class FakePoolCluster {
   deleteSandbox(name: string): void {
     const s = this.sandboxes.get(name);
     if (!s) return;
-    if (s.finalizers.length === 0) this.sandboxes.delete(name);
+    if (s.finalizers.length === 0) this.forget(name);
     else Object.assign(s, { deleting: true, resourceVersion: this.bump() });
   }
 
@@ -231,7 +233,7 @@ export class FakePoolCluster {
             s.hasAllocationFinalizer = s.finalizers.includes(FINALIZERS.poolAllocation);
             s.resourceVersion = this.bump();
             // The apiserver finishes a deletion once the last finalizer is gone.
-            if (s.deleting && s.finalizers.length === 0) this.sandboxes.delete(sandbox);
+            if (s.deleting && s.finalizers.length === 0) this.forget(sandbox);
           }
           this.unlabel(reused.map((pod) => ({ pod, sandbox })));
         }
@@ -278,18 +280,32 @@ export class FakePoolCluster {
     const s = this.sandboxes.get(order.sandbox);
     if (!s) return 'gone';
     const conflict = s.resourceVersion !== order.resourceVersion;
-    const writes = deliveryWrites(order, conflict ? { resourceVersion: s.resourceVersion, allocated: s.allocated, finalizers: s.finalizers } : undefined);
+    const current = {
+      resourceVersion: s.resourceVersion,
+      allocated: s.allocated,
+      finalizers: s.finalizers,
+      endpoints: this.endpoints.get(s.name),
+      status: s.status,
+    };
+    const writes = deliveryWrites(order, conflict ? current : undefined);
     if (writes === 'stale') return 'stale';
-    const [{ body: patch }, { body: statusPatch }] = writes;
-    const finalizers = patch.metadata.finalizers;
-    Object.assign(s, {
-      allocated: parseAllocationAnnotation(patch.metadata.annotations[ANNOTATIONS.allocStatus]!).pods,
-      finalizers,
-      hasAllocationFinalizer: finalizers.includes(FINALIZERS.poolAllocation),
-      status: statusPatch.status,
-      resourceVersion: this.bump(),
-    });
+    if (writes.metadata) {
+      const { annotations, finalizers } = writes.metadata.body.metadata;
+      this.endpoints.set(s.name, annotations[ANNOTATIONS.endpoints]!);
+      Object.assign(s, {
+        allocated: parseAllocationAnnotation(annotations[ANNOTATIONS.allocStatus]!).pods,
+        finalizers,
+        hasAllocationFinalizer: finalizers.includes(FINALIZERS.poolAllocation),
+      });
+    }
+    if (writes.status) s.status = writes.status.body.status;
+    if (writes.metadata || writes.status) s.resourceVersion = this.bump();
     return 'delivered';
+  }
+
+  private forget(sandbox: string): void {
+    this.sandboxes.delete(sandbox);
+    this.endpoints.delete(sandbox);
   }
 
   /** Removes each pod's allocation label while it names the given sandbox. */

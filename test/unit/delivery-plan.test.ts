@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ANNOTATIONS, FINALIZERS } from '../../api/v1alpha1/contract.js';
 import type { AllocationPlan } from '../../planners/pool/allocation.js';
-import { deliveryWrites, planDeliveries, type DeliveryOrder } from '../../planners/pool/delivery-plan.js';
+import { deliveryWrites, planDeliveries, type CurrentSandbox, type DeliveryOrder } from '../../planners/pool/delivery-plan.js';
 import type { PoolObservation } from '../../planners/pool/pool-observation.js';
 import { aPod } from '../builders/pod.js';
 import { deliveredStatus, sandboxView } from '../builders/sandbox-view.js';
@@ -61,8 +61,8 @@ describe('deliveryWrites', () => {
   };
 
   it('is two writes: one metadata patch guarded by the observed resourceVersion, then one status patch', () => {
-    expect(deliveryWrites(order)).toEqual([
-      {
+    expect(deliveryWrites(order)).toEqual({
+      metadata: {
         target: 'metadata',
         body: {
           metadata: {
@@ -72,24 +72,58 @@ describe('deliveryWrites', () => {
           },
         },
       },
-      { target: 'status', body: { status: order.status } },
-    ]);
+      status: { target: 'status', body: { status: order.status } },
+    });
+  });
+
+  const conflicted = (current: Partial<CurrentSandbox>): CurrentSandbox => ({
+    resourceVersion: '9',
+    allocated: [],
+    finalizers: [],
+    endpoints: undefined,
+    status: undefined,
+    ...current,
   });
 
   it('after a conflict, guards with the fresh version, keeps its finalizers and merges alloc-status', () => {
-    const current = { resourceVersion: '9', allocated: ['p-0'], finalizers: ['keep.me/x', 'other.io/y'] };
-    const writes = deliveryWrites(order, current);
+    const writes = deliveryWrites(order, conflicted({ allocated: ['p-0'], finalizers: ['keep.me/x', 'other.io/y'] }));
     expect(writes).not.toBe('stale');
-    const [metadata, status] = writes as Exclude<typeof writes, 'stale'>;
-    expect(metadata.body.metadata).toEqual({
+    const { metadata, status } = writes as Exclude<typeof writes, 'stale'>;
+    expect(metadata?.body.metadata).toEqual({
       resourceVersion: '9',
       annotations: { [ANNOTATIONS.allocStatus]: '{"pods":["p-0","p-1"]}', [ANNOTATIONS.endpoints]: '["10.0.0.1","10.0.0.2"]' },
       finalizers: ['keep.me/x', 'other.io/y', FINALIZERS.poolAllocation],
     });
-    expect(status.body).toEqual({ status: order.status });
+    expect(status?.body).toEqual({ status: order.status });
+  });
+
+  // The same delivery already made (by a workflow task that timed out and ran on): not written again.
+  const delivered = conflicted({
+    allocated: ['p-0', 'p-1'],
+    finalizers: ['keep.me/x', FINALIZERS.poolAllocation],
+    endpoints: '["10.0.0.1","10.0.0.2"]',
+  });
+
+  it('after a conflict, writes nothing the sandbox already holds', () => {
+    expect(deliveryWrites(order, { ...delivered, status: { ...order.status, conditions: [] } })).toEqual({});
+  });
+
+  it('after a conflict, writes only the status when the metadata is already there', () => {
+    const writes = deliveryWrites(order, { ...delivered, status: { ...order.status, ready: 1 } });
+    expect(writes).toEqual({ status: { target: 'status', body: { status: order.status } } });
+  });
+
+  it('after a conflict, writes the metadata again when its endpoints or finalizer are not there', () => {
+    for (const current of [
+      { ...delivered, endpoints: '["10.0.0.1"]' },
+      { ...delivered, finalizers: ['keep.me/x'] },
+    ]) {
+      const writes = deliveryWrites(order, { ...current, status: order.status });
+      expect(writes).toMatchObject({ metadata: { target: 'metadata' }, status: { target: 'status' } });
+    }
   });
 
   it('writes nothing when the sandbox now holds a pod the plan never saw', () => {
-    expect(deliveryWrites(order, { resourceVersion: '9', allocated: ['p-9'], finalizers: [] })).toBe('stale');
+    expect(deliveryWrites(order, conflicted({ allocated: ['p-9'] }))).toBe('stale');
   });
 });
