@@ -34,6 +34,11 @@ export class BenchOperators {
     private readonly processes: ManagedProcess[],
   ) {}
 
+  /** The operator processes' pids, in topology order. */
+  get pids(): number[] {
+    return this.processes.map((p) => p.pid);
+  }
+
   static async start(stack: LocalStack, topology: OperatorTopology): Promise<BenchOperators> {
     const ports = await freePorts(topology.length);
     const processes = topology.map((roles, i) =>

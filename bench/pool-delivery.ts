@@ -10,6 +10,7 @@ import { OPERATOR_SANDBOXES, watchSandboxes, type SandboxResource } from './sand
 import { deleteFloorSandboxes, FLOOR_SANDBOXES, installFloorCrd, startFloorController } from './apiserver-floor.js';
 import { isApiStatus } from '../kernel/kube-errors.js';
 import { waitUntil } from '../stack/wait-until.js';
+import { cpuBetween, sampleCpu } from './cpu-usage.js';
 import { writeCounts, writeDelta, writesTo, type WriteCounterTarget } from './apiserver-writes.js';
 import { deleteNamespaceAndWait, percentile, type BenchRun } from './bench-run.js';
 import { workflowHistoryFigures, type HistoryFigures } from './pool-workflow-history.js';
@@ -111,12 +112,17 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
         writesPerBatch: [] as number[],
         floorLatencies: [] as number[],
         floorAll: [] as number[],
+        floorCpuBusy: [] as number[],
+        cpuBusy: [] as number[],
+        operatorCpuS: [] as number[],
       };
       const historyBefore = scenario.histories ? await poolHistories() : undefined;
       for (let trial = 0; trial < trials; trial++) {
         await waitForWarmPools(core, objects, namespace, scenario);
         await floor.nextTrial();
+        const cpuBefore = sampleCpu([]);
         const measured = await deliverBatch(kc, namespace, scenario, delivery, trial, FLOOR_SANDBOXES);
+        m.floorCpuBusy.push(cpuBetween(cpuBefore, sampleCpu([])).busyPct);
         m.floorLatencies.push(...measured.perSandbox);
         m.floorAll.push(measured.all);
         if (verbose) process.stderr.write(`${scenario.name} ${shape} trial ${trial}: floor all delivered ${Math.round(measured.all)} ms\n`);
@@ -145,6 +151,11 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
         // The client's own create calls, all in flight at once: part of "all delivered", not the operator's.
         creates_p50_ms: percentile(m.createCalls, 50),
         writes_per_batch: Math.max(...m.writesPerBatch),
+        // The machine's busy share while the operator delivered (and while the floor did), and the CPU
+        // seconds the operator processes spent on one delivery: bench/cpu-usage.ts.
+        cpu_busy_pct: percentile(m.cpuBusy, 50),
+        floor_cpu_busy_pct: percentile(m.floorCpuBusy, 50),
+        operator_cpu_s: percentile(m.operatorCpuS, 50),
         ...run.operators.memoryFigures(),
         ...history,
       });
@@ -158,12 +169,17 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
   async function operatorTrial(
     delivery: Delivery,
     trial: number,
-    m: { latencies: number[]; allDelivered: number[]; createCalls: number[]; writesPerBatch: number[] },
+    m: { latencies: number[]; allDelivered: number[]; createCalls: number[]; writesPerBatch: number[]; cpuBusy: number[]; operatorCpuS: number[] },
   ): Promise<void> {
     await waitForWarmPools(core, objects, namespace, scenario);
 
     const before = await writeCounts(target);
+    const pids = run.operators.pids;
+    const cpuBefore = sampleCpu(pids);
     const { perSandbox, all, createsTook } = await deliverBatch(kc, namespace, scenario, delivery, trial, OPERATOR_SANDBOXES);
+    const cpu = cpuBetween(cpuBefore, sampleCpu(pids));
+    m.cpuBusy.push(cpu.busyPct);
+    m.operatorCpuS.push(cpu.processCpuS);
     m.latencies.push(...perSandbox);
     m.allDelivered.push(all);
     m.createCalls.push(createsTook);
