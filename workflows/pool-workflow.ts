@@ -25,7 +25,13 @@ import { applyChanges, EMPTY_OBSERVATION, versionsOf } from '../planners/pool/po
 import { evictionHandlerFor, isAllocatable } from '../planners/pool/pool-eviction.js';
 import { POOL_POD_CREATE_REFUSED, type PoolCreateRefusal } from '../planners/pool/pool-create-refusal.js';
 import { planPoolRound, upkeepNeeded, type PoolRoundPlan } from '../planners/pool/pool-round.js';
-import { REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../planners/pool/pool-refill.js';
+import {
+  REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS,
+  REFILL_MAX_HOLD_MS,
+  REFILL_SETTLE_MS,
+  refillHoldGoesOn,
+  startsRefillHold,
+} from '../planners/pool/pool-refill.js';
 import { carriedPodWrites, hasPodWrites, NO_POD_WRITES, overlayPodWrites, withPodWrites, type PodWritesInFlight } from '../planners/pool/pool-pod-writes.js';
 import { lastWrittenStatusHolds, poolStatusChanged, type WrittenPoolStatus } from '../planners/pool/pool-status.js';
 import { auditLedger } from '../planners/pool/ledger-audit.js';
@@ -104,6 +110,8 @@ const HISTORY_BASELINE_PATCH = 'history-bound-by-pool-size';
 const HISTORY_BYTES_PER_POD = 32;
 /** Runs from this patch on hold a buffer refill back while deliveries go on (planners/pool/pool-refill.ts). */
 const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
+/** Runs from this patch on hold it up to REFILL_MAX_HOLD_MS, not 5 s (planners/pool/pool-refill.ts says why). */
+const LONGER_REFILL_HOLD_PATCH = 'longer-refill-hold';
 /** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool/pool-pod-writes.ts). */
 const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
 /**
@@ -144,7 +152,13 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const baselineByPoolSize = patched(HISTORY_BASELINE_PATCH);
   const baseline: RunBaseline = { bytes: 0 };
   /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts): whether one is held, and whether one came since the last step. */
-  const refill = patched(REFILL_AFTER_DELIVERIES_PATCH) ? { held: false, deliveredDuringStep: false } : undefined;
+  const refill = patched(REFILL_AFTER_DELIVERIES_PATCH)
+    ? {
+        held: false,
+        deliveredDuringStep: false,
+        maxHoldMs: patched(LONGER_REFILL_HOLD_PATCH) ? REFILL_MAX_HOLD_MS : REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS,
+      }
+    : undefined;
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
   /** Pods this run (or the one it continues) created or deleted; each round overlays those its observation does not show yet. */
   let podWrites: PodWritesInFlight = input.podWrites?.writes ?? NO_POD_WRITES;
@@ -435,7 +449,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
    * After a burst, holds a buffer refill while deliveries go on, in timer steps; its end starts a round,
    * which refills. Not tracked: a run that continues as new meanwhile just starts without a hold.
    */
-  function holdRefill(hold: { held: boolean; deliveredDuringStep: boolean }, served: number): void {
+  function holdRefill(hold: { held: boolean; deliveredDuringStep: boolean; maxHoldMs: number }, served: number): void {
     hold.deliveredDuringStep = true;
     if (hold.held || !startsRefillHold(served)) return;
     hold.held = true;
@@ -445,7 +459,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         hold.deliveredDuringStep = false;
         await sleep(REFILL_SETTLE_MS);
         heldMs += REFILL_SETTLE_MS;
-      } while (refillHoldGoesOn(hold.deliveredDuringStep, heldMs));
+      } while (refillHoldGoesOn(hold.deliveredDuringStep, heldMs, hold.maxHoldMs));
       hold.held = false;
       changed = true;
     })();

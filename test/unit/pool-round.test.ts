@@ -5,7 +5,14 @@ import { defaultEvictionHandler, isAllocatable } from '../../planners/pool/pool-
 import type { PoolObservation } from '../../planners/pool/pool-observation.js';
 import type { PoolCreateRefusal } from '../../planners/pool/pool-create-refusal.js';
 import { planPoolRound, poolPodName, upkeepNeeded } from '../../planners/pool/pool-round.js';
-import { REFILL_HOLD_BURST, REFILL_MAX_HOLD_MS, REFILL_SETTLE_MS, refillHoldGoesOn, startsRefillHold } from '../../planners/pool/pool-refill.js';
+import {
+  REFILL_HOLD_BURST,
+  REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS,
+  REFILL_MAX_HOLD_MS,
+  REFILL_SETTLE_MS,
+  refillHoldGoesOn,
+  startsRefillHold,
+} from '../../planners/pool/pool-refill.js';
 import { aPod } from '../builders/pod.js';
 import type { PodDigest } from '../../planners/pool/pool-observation.js';
 import { aPool, type PoolBuilder } from '../builders/pool.js';
@@ -118,6 +125,12 @@ describe('the refill hold', () => {
     expect(refillHoldGoesOn(true, REFILL_SETTLE_MS)).toBe(true);
     expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS - REFILL_SETTLE_MS)).toBe(true);
     expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS)).toBe(false);
+  });
+
+  it('goes on for at most 5 s in runs from before the longer hold', () => {
+    expect(REFILL_MAX_HOLD_MS).toBeGreaterThan(REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS);
+    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS - REFILL_SETTLE_MS, REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS)).toBe(true);
+    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS, REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS)).toBe(false);
   });
 
   it('ends after a step without deliveries', () => {
