@@ -193,7 +193,12 @@ export async function runPoolScenario(scenario: PoolScenario, run: BenchRun): Pr
     const sandboxWrites = writesTo(delta, BATCH_SANDBOX.plural) + writesTo(delta, `${BATCH_SANDBOX.plural}/status`);
     // The create itself is the client's write, not the delivery path's.
     m.writesPerBatch.push((sandboxWrites - delivery.sandboxes) / delivery.sandboxes);
+    const clearing = performance.now();
     await deleteBatch(objects, namespace);
+    if (verbose)
+      process.stderr.write(
+        `${scenario.name} ${delivery.sandboxes}x${delivery.replicas} trial ${trial}: batch deleted in ${Math.round(performance.now() - clearing)} ms\n`,
+      );
   }
 }
 
@@ -318,7 +323,9 @@ async function deleteBatch(objects: CustomObjectsApi, namespace: string): Promis
       };
       return list.items.length === 0;
     },
-    { what: `batch sandboxes in ${namespace} deleted`, timeoutMs: 120_000, intervalMs: 250 },
+    // Their finalizers go as the pool workflows release them: 1,000 at once took over 2 minutes three times
+    // on 2026-12-05 (two of them with two operator processes), with the machine busy throughout.
+    { what: `batch sandboxes in ${namespace} deleted`, timeoutMs: 300_000, intervalMs: 250 },
   );
 }
 
