@@ -151,7 +151,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
   const baselineByPoolSize = patched(HISTORY_BASELINE_PATCH);
   const baseline: RunBaseline = { bytes: 0 };
-  /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts): whether one is held, and whether one came since the last step. */
+  /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts): whether one is held, whether one came since the last step, and for how long at most. */
   const refill = patched(REFILL_AFTER_DELIVERIES_PATCH)
     ? {
         held: false,

@@ -8,9 +8,8 @@
 // so a steady stream still gets its buffer back. That was 5 s until 2026-12-05: a 1,000-sandbox burst
 // delivers for 10-30 s on the benchmark machine, and a refill that started mid-burst (861 pods created
 // while delivering, in the slowest of three trials) made that trial 32.6 s against 14.6-14.8 s for the two
-// that refilled 126 and 313 pods; a hold longer than the burst lets the burst finish first. A pool that
-// runs out meanwhile is not held (a shortfall, below). Demand the pool cannot serve (a shortfall) and rollouts
-// are never held: those pods are owed now. A steady trickle never starts a hold: there the buffer is what
+// that refilled 126 and 313 pods; a hold longer than the burst lets the burst finish first. Demand the
+// pool cannot serve (a shortfall) and rollouts are never held: those pods are owed now. A steady trickle never starts a hold: there the buffer is what
 // serves the next sandbox at once (holding it doubled the chaos run's allocation p50).
 
 /** Sandboxes one round must serve to start a hold. */
@@ -22,8 +21,8 @@ export const REFILL_MAX_HOLD_MS = 15_000;
 /** The longest hold of pool workflow runs started before it was raised to REFILL_MAX_HOLD_MS (their replay). */
 export const REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS = 5_000;
 
-/** Whether the hold goes on after a step: deliveries came during it and the hold has time left. */
-export function refillHoldGoesOn(deliveredDuringStep: boolean, heldMs: number, maxHoldMs: number = REFILL_MAX_HOLD_MS): boolean {
+/** Whether the hold goes on after a step: deliveries came during it and the hold has time left (of `maxHoldMs`). */
+export function refillHoldGoesOn(deliveredDuringStep: boolean, heldMs: number, maxHoldMs: number): boolean {
   return deliveredDuringStep && heldMs < maxHoldMs;
 }
 

@@ -13,27 +13,9 @@
 //
 // Uses node:crypto, so it runs in activities only; workflows receive the revision as data.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../kube/canonical-json.js';
 import type { PodTemplate } from '../../api/v1alpha1/pod-template.js';
 
 export function templateRevision(template: PodTemplate): string {
   return createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 16);
-}
-
-/** JSON.stringify with object keys sorted at every depth. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    // As JSON.stringify does, a member that has no JSON form becomes null inside an array.
-    return `[${value.map((member) => (member === undefined ? 'null' : canonicalJson(member))).join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return canonicalJson(toJSON.call(value));
-    const record = value as Record<string, unknown>;
-    const members = Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-    return `{${members.join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -18,6 +18,7 @@ import {
 } from '../../api/v1alpha1/conditions.js';
 import { ANNOTATIONS } from '../../api/v1alpha1/contract.js';
 import { parseDateTime } from '../../api/v1alpha1/formats.js';
+import { canonicalJson } from '../kube/canonical-json.js';
 import { failingReason, isAssigned, isReady, isTerminating, podName } from '../kube/pod-state.js';
 import { taskCountersOf } from '../tasks/task-round.js';
 
@@ -225,17 +226,7 @@ function comparable(status: BatchSandboxStatus): unknown {
 export function sameStatus(a: BatchSandboxStatus | undefined, b: BatchSandboxStatus | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   // Key order is the apiserver's on one side and ours on the other; absent and undefined fields are alike.
-  return JSON.stringify(sortKeys(comparable(a))) === JSON.stringify(sortKeys(comparable(b)));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, sortKeys(v)]),
-  );
+  return canonicalJson(comparable(a)) === canonicalJson(comparable(b));
 }
 
 /**

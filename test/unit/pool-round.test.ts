@@ -122,9 +122,9 @@ describe('planPoolRound while deliveries go on', () => {
 
 describe('the refill hold', () => {
   it('goes on after a step with deliveries, up to its longest', () => {
-    expect(refillHoldGoesOn(true, REFILL_SETTLE_MS)).toBe(true);
-    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS - REFILL_SETTLE_MS)).toBe(true);
-    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS)).toBe(false);
+    expect(refillHoldGoesOn(true, REFILL_SETTLE_MS, REFILL_MAX_HOLD_MS)).toBe(true);
+    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS - REFILL_SETTLE_MS, REFILL_MAX_HOLD_MS)).toBe(true);
+    expect(refillHoldGoesOn(true, REFILL_MAX_HOLD_MS, REFILL_MAX_HOLD_MS)).toBe(false);
   });
 
   it('goes on for at most 5 s in runs from before the longer hold', () => {
@@ -134,7 +134,7 @@ describe('the refill hold', () => {
   });
 
   it('ends after a step without deliveries', () => {
-    expect(refillHoldGoesOn(false, REFILL_SETTLE_MS)).toBe(false);
+    expect(refillHoldGoesOn(false, REFILL_SETTLE_MS, REFILL_MAX_HOLD_MS)).toBe(false);
   });
 
   it('starts only after a burst, never for a trickle', () => {
