@@ -112,6 +112,8 @@ const HISTORY_BYTES_PER_POD = 32;
 const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
 /** Runs from this patch on hold it up to REFILL_MAX_HOLD_MS, not 5 s (planners/pool/pool-refill.ts says why). */
 const LONGER_REFILL_HOLD_PATCH = 'longer-refill-hold';
+/** Runs from this patch on start the hold on the sandboxes served within one step, over any number of rounds, not by one round. */
+const BURST_ACROSS_ROUNDS_PATCH = 'refill-hold-burst-across-rounds';
 /** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool/pool-pod-writes.ts). */
 const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
 /**
@@ -151,12 +153,15 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
   const baselineByPoolSize = patched(HISTORY_BASELINE_PATCH);
   const baseline: RunBaseline = { bytes: 0 };
-  /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts): whether one is held, whether one came since the last step, and for how long at most. */
-  const refill = patched(REFILL_AFTER_DELIVERIES_PATCH)
+  /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts). */
+  const refill: RefillHold | undefined = patched(REFILL_AFTER_DELIVERIES_PATCH)
     ? {
         held: false,
         deliveredDuringStep: false,
         maxHoldMs: patched(LONGER_REFILL_HOLD_PATCH) ? REFILL_MAX_HOLD_MS : REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS,
+        burstAcrossRounds: patched(BURST_ACROSS_ROUNDS_PATCH),
+        stepping: false,
+        servedInStep: 0,
       }
     : undefined;
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
@@ -449,7 +454,41 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
    * After a burst, holds a buffer refill while deliveries go on, in timer steps; its end starts a round,
    * which refills. Not tracked: a run that continues as new meanwhile just starts without a hold.
    */
-  function holdRefill(hold: { held: boolean; deliveredDuringStep: boolean; maxHoldMs: number }, served: number): void {
+  function holdRefill(hold: RefillHold, served: number): void {
+    if (!hold.burstAcrossRounds) {
+      holdRefillAfterOneRound(hold, served);
+      return;
+    }
+    hold.servedInStep += served;
+    if (!hold.held && startsRefillHold(hold.servedInStep)) hold.held = true;
+    if (hold.stepping) {
+      hold.deliveredDuringStep = true;
+      return;
+    }
+    // Steps run while deliveries come, held or not: a burst is what one step serves, over any number of
+    // rounds (a pool whose rounds keep up with its sandboxes serves a few in each).
+    hold.stepping = true;
+    hold.deliveredDuringStep = false;
+    void (async () => {
+      let heldMs = 0;
+      let goesOn: boolean;
+      do {
+        await sleep(REFILL_SETTLE_MS);
+        if (hold.held) heldMs += REFILL_SETTLE_MS;
+        goesOn = refillHoldGoesOn(hold.deliveredDuringStep, heldMs, hold.maxHoldMs);
+        hold.deliveredDuringStep = false;
+        hold.servedInStep = 0;
+      } while (goesOn);
+      hold.stepping = false;
+      if (hold.held) {
+        hold.held = false;
+        changed = true;
+      }
+    })();
+  }
+
+  /** The hold of runs before BURST_ACROSS_ROUNDS_PATCH: started by a round that serves a burst on its own. */
+  function holdRefillAfterOneRound(hold: RefillHold, served: number): void {
     hold.deliveredDuringStep = true;
     if (hold.held || !startsRefillHold(served)) return;
     hold.held = true;
@@ -469,6 +508,21 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }
+}
+
+/** A buffer refill held back by deliveries (planners/pool/pool-refill.ts). */
+interface RefillHold {
+  held: boolean;
+  /** Whether a delivery came since the current step began. */
+  deliveredDuringStep: boolean;
+  /** The longest hold, however steadily deliveries come. */
+  maxHoldMs: number;
+  /** Whether a burst is counted over a step's rounds (BURST_ACROSS_ROUNDS_PATCH), not in one round. */
+  burstAcrossRounds: boolean;
+  /** Whether steps are running (burstAcrossRounds). */
+  stepping: boolean;
+  /** Sandboxes served since the current step began (burstAcrossRounds). */
+  servedInStep: number;
 }
 
 /** How long to wait for a signal before the next round: the resync interval, or less if a restart retry falls due sooner. */

@@ -50,12 +50,12 @@ afterAll(() => runs?.stop(), 60_000);
 type PoolHandle = WorkflowHandle<typeof poolWorkflow>;
 
 /**
- * A fake cluster holding one Pool that keeps `buffer` idle pods (of at most 20), without pods yet, and the
+ * A fake cluster holding one Pool that keeps `buffer` idle pods (of at most `poolMax`), without pods yet, and the
  * pool workflow started on it (as the watchers start it).
  */
-async function startPool(buffer: number, options: FakePoolClusterOptions = {}): Promise<{ cluster: FakePoolCluster; handle: PoolHandle }> {
+async function startPool(buffer: number, options: FakePoolClusterOptions = {}, poolMax = 20): Promise<{ cluster: FakePoolCluster; handle: PoolHandle }> {
   const namespace = `pool-${randomUUID().slice(0, 8)}`;
-  const pool = aPool(POOL, namespace).capacity({ bufferMin: buffer, bufferMax: buffer, poolMin: 0, poolMax: 20 }).scaleMaxUnavailable('100%').build();
+  const pool = aPool(POOL, namespace).capacity({ bufferMin: buffer, bufferMax: buffer, poolMin: 0, poolMax }).scaleMaxUnavailable('100%').build();
   const cluster = new FakePoolCluster(pool, options);
   clusters.set(namespace, cluster);
   const handle = await client.workflow.start(poolWorkflow, {
@@ -382,6 +382,34 @@ describe('pool workflow (faked activities)', () => {
     expectNoPodHandedOutTwice(cluster);
     expect((await handle.query(progressQuery)).allocatedPods).toBe(6);
   });
+  it('holds the buffer refill while a burst goes on, counting the sandboxes served over the rounds of one step (patch refill-hold-burst-across-rounds)', async () => {
+    const { cluster, handle } = await startPool(12, {}, 40);
+    await waitForWarmPool(cluster, 12);
+    const created = () => cluster.callsOf('createPoolPods').flatMap((c) => c.input.names);
+    const allDelivered = (names: string[]) => names.every((name) => deliveredTo(cluster, name));
+    const firstPart = ['a0', 'a1', 'a2', 'a3', 'a4'];
+    const secondPart = ['b0', 'b1', 'b2', 'b3', 'b4'];
+    // Five sandboxes, one round: too few to start a hold, so that round refills them.
+    for (const name of firstPart) cluster.addSandbox(name, 1);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the first five delivered', () => allDelivered(firstPart));
+    const firstDeliveredAt = performance.now();
+    // Five more in the next round, within the same step: ten served in it start the hold.
+    for (const name of secondPart) cluster.addSandbox(name, 1);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the next five delivered', () => allDelivered(secondPart));
+    const secondDeliveredAt = performance.now();
+    expect(cluster.callsOf('deliverAllocations').filter((c) => c.result?.delivered.length)).toHaveLength(2);
+    // The refill for the second part waits for a step without deliveries: it comes a second or more later.
+    await waitFor(cluster, 'the buffer refilled after the hold', () => created().length === 12 + 10);
+    const refilledAt = performance.now();
+    // Both parts in one step (1 s) is what this case is about.
+    expect(secondDeliveredAt - firstDeliveredAt).toBeLessThan(1_000);
+    expect(refilledAt - secondDeliveredAt).toBeGreaterThanOrEqual(700);
+    expect(cluster.callsOf('createPoolPods').map((c) => c.input.names.length)).toEqual([12, 5, 5]);
+    expectNoPodHandedOutTwice(cluster);
+  });
+
   it('continues as new carrying the pod creates its observation did not show yet: the next run does not create them again', async () => {
     const { cluster, handle } = await startPool(2);
     await waitForWarmPool(cluster, 2);
