@@ -83,13 +83,17 @@ const RESYNC_INTERVAL_MS = 30_000;
 /** Bounds the history (at the first round after it without upkeep in flight); the ledger carries over. */
 const MAX_ROUNDS_PER_RUN = 500;
 /**
- * A task held by a replica that is killed is retried after this long: the pool's deliveries wait that long
- * (the server's default, 10 s, held them so in the chaos run; at 5 s every kill cost each pool the replica
- * served 5-6 s). Runs stay small enough (continue-as-new by size, incremental observations) that a replica
- * taking one over replays it and runs its round well within it (0.2-1.6 s measured in a 10-minute chaos
- * run, 14 take-overs); a longer local activity extends the task by heartbeat.
+ * A task held by a replica that is killed is retried after this long: the pool's deliveries wait that long.
+ * 10 s (the server's default) since 2026-12-05, 3 s before. Under a 1,000-sandbox burst on the 2-core
+ * benchmark machine a round's deliveries (one local activity) take p50 1.7 s, p90 5.4 s, p99 8.6 s, and the
+ * SDK's heartbeat that extends such a task (at 80% of the timeout) went through a starved server too late:
+ * at 3 s 7.6-12.6% of the pool tasks timed out, pools went through streaks of 6-9 timeouts in a row
+ * (each a replay and the round's deliveries made again: 193-636 refused patches a trial) and bursts took
+ * 22-36 s; at 10 s the same trials took 13.8 and 16.4 s with no refused patch. What a killed replica costs
+ * instead: its pools wait up to 10 s for their next task (the chaos run's stall; the 2 s sticky timeout
+ * covers a replica that dies between tasks).
  */
-export const POOL_WORKFLOW_TASK_TIMEOUT = '3 seconds';
+export const POOL_WORKFLOW_TASK_TIMEOUT = '10 seconds';
 /**
  * Runs from before incremental observations (patch `incremental-observation`) keep recording whole
  * observations and waiting for a quiet second with nothing in flight to continue as new. Later runs observe
@@ -215,7 +219,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     progress.rounds++;
 
     progress.step = 'observing';
-    const observed = incremental ? await observeChanges() : await hot.observePool({ namespace, pool, previousObserver: observer });
+    const observed = incremental ? await observeChanges() : await settled(hot.observePool({ namespace, pool, previousObserver: observer }));
     observer = observed.observer;
     const overlay = overlayLandedWrites(observed.sandboxes, landed);
     landed = overlay.stillPending;
@@ -273,7 +277,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     let allocationOutdated = false;
     if (allocation.deliveries.length > 0) {
       progress.step = 'delivering';
-      const result = await hot.deliverAllocations({ namespace, pool, orders: planDeliveries(allocation, observation, namespace, new Date()) });
+      const result = await settled(hot.deliverAllocations({ namespace, pool, orders: planDeliveries(allocation, observation, namespace, new Date()) }));
       // Pods planned for sandboxes that vanished meanwhile go back to the pool, and so do the new pods of
       // deliveries refused as stale; the next round plans those sandboxes again from a fresh look.
       ledger = withoutSandboxes(ledger, result.gone);
@@ -365,7 +369,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
   /** The pool as observed now, recording only what changed since the last round in history. */
   async function observeChanges(): Promise<ObservedPool> {
-    const { observer: by, ...changes } = await hot.observePoolChanges({ namespace, pool, previousObserver: observer, known: versionsOf(held) });
+    const { observer: by, ...changes } = await settled(hot.observePoolChanges({ namespace, pool, previousObserver: observer, known: versionsOf(held) }));
     held = applyChanges(held, changes);
     return { ...held, observer: by };
   }
@@ -502,6 +506,22 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       hold.held = false;
       changed = true;
     })();
+  }
+
+  /**
+   * A local activity's result, once everything else this workflow task resolved has run its course. A local
+   * activity that outlives its workflow task (heartbeated) resolves in a later activation than the events
+   * that arrived meanwhile (an upkeep's activity ending, say); on replay both can resolve in one activation,
+   * where the local activity's continuation ran first and planned from state the original had already
+   * updated (nondeterminism: a pool stuck replaying, seen in the 1,000-sandbox benchmark's deletion).
+   * `condition` resolves only after the activation's microtasks have drained, in both.
+   */
+  async function settled<T>(result: Promise<T>): Promise<T> {
+    const value = await result;
+    // Not under a patch: runs recorded without it replay with it (test/histories), and runs stuck on this
+    // nondeterminism replay past it (pool-workflow-heartbeated-delivery.json).
+    await condition(() => true);
+    return value;
   }
 
   function track(work: Promise<unknown>): void {
