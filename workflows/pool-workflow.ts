@@ -139,6 +139,14 @@ const POD_WRITES_OF_THEIR_POOL_OBJECT_PATCH = 'pod-writes-of-their-pool-object';
  * plans both from a fresh observation.
  */
 const REPLAN_AFTER_REFUSED_DELIVERY_PATCH = 'replan-after-refused-delivery';
+/**
+ * Runs from this patch on date an upkeep's status write and a refused create by the round that planned
+ * them, not by the workflow task that brought their end. That task's clock reads differently on replay when
+ * the end arrived while a local activity outlived its tasks (replay resolves both in one activation, at the
+ * local activity's end), so a rule timed from it (the status settle, the create retry) could decide
+ * otherwise: nondeterminism, a pool stuck replaying (seen 2026-12-05 with three operator processes).
+ */
+const UPKEEP_DATED_BY_ROUND_PATCH = 'upkeep-dated-by-round';
 
 // Observation and delivery are on the hot path: local activities skip the task-queue round trip.
 const hot = proxyLocalActivities<PoolActivities>(QUICK_LOCAL_ACTIVITY);
@@ -156,6 +164,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   const { namespace, pool } = input;
   const incremental = patched(INCREMENTAL_OBSERVATION_PATCH);
   const baselineByPoolSize = patched(HISTORY_BASELINE_PATCH);
+  const upkeepDatedByRound = patched(UPKEEP_DATED_BY_ROUND_PATCH);
+  /** When an upkeep step planned at `plannedAt` ended, as far as rules timed from it are concerned. */
+  const upkeepEndedAt = (plannedAt: number): number => (upkeepDatedByRound ? plannedAt : Date.now());
   const baseline: RunBaseline = { bytes: 0 };
   /** Deliveries hold a buffer refill back (planners/pool/pool-refill.ts). */
   const refill: RefillHold | undefined = patched(REFILL_AFTER_DELIVERIES_PATCH)
@@ -303,6 +314,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
+    const plannedAt = Date.now();
     const round =
       maintaining || allocationOutdated
         ? undefined
@@ -310,7 +322,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
             observation: { ...observation, pool: observation.pool },
             allocation,
             nextOrdinal,
-            now: new Date(),
+            now: new Date(plannedAt),
             createRefusal,
             refillHeld: refill?.held,
           });
@@ -321,7 +333,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       // A pod waiting out its restart retry interval, or creation held back, needs a round then, even if
       // nothing else changes.
       const { recheckAfterMs } = round;
-      recheckAt = recheckAfterMs === undefined ? undefined : Date.now() + recheckAfterMs;
+      recheckAt = recheckAfterMs === undefined ? undefined : plannedAt + recheckAfterMs;
     }
     // Only an upkeep that writes something runs, and a round follows it to see its effect: an idle pool
     // waits for the next change instead of re-planning back to back.
@@ -329,7 +341,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       nextOrdinal = round.nextOrdinal;
       maintaining = true;
       track(
-        maintain(round, upkeepEvents(poolObject, round), poolObject).then(
+        maintain(round, upkeepEvents(poolObject, round), poolObject, plannedAt).then(
           (accepted) => {
             maintaining = false;
             if (accepted) changed = true;
@@ -379,7 +391,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
    * refused a step for good: no round follows at once then (it would plan the same step again at once),
    * the next change or resync does.
    */
-  async function maintain(round: PoolRoundPlan, events: PlannedEvent[], poolObject: Pool): Promise<boolean> {
+  async function maintain(round: PoolRoundPlan, events: PlannedEvent[], poolObject: Pool, plannedAt: number): Promise<boolean> {
     let accepted = true;
     const step = async (what: string, work: Promise<void>): Promise<boolean> => {
       const done = await unlessRejected(poolObject, what, work);
@@ -403,7 +415,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         landed.released[r.sandbox] = [...(landed.released[r.sandbox] ?? []), ...r.pods];
       }
     }
-    if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision, poolObject);
+    if (round.scale.create.length > 0) await createPoolPods(round.scale.create, round.status.revision, poolObject, plannedAt);
     if (round.scale.deletePods.length > 0 && (await step('deleting surplus pods', bulk.deletePoolPods({ namespace, pool, names: round.scale.deletePods })))) {
       recordPodWrites('deleted', round.scale.deletePods, poolObject);
     }
@@ -412,7 +424,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       poolStatusChanged(lastStatus?.status, round.status) &&
       (await step('writing the pool status', bulk.writePoolStatus({ namespace, pool, status: round.status })))
     ) {
-      lastStatus = { status: round.status, at: Date.now() };
+      lastStatus = { status: round.status, at: upkeepEndedAt(plannedAt) };
     }
     // Last: an exec may take seconds, and replenishing the pool or its status need not wait for it.
     if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });
@@ -435,7 +447,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
   }
 
   /** Creates pool pods; a refusal for good is kept (creation waits, the status says it), not retried here. */
-  async function createPoolPods(names: string[], revision: string, poolObject: Pool): Promise<void> {
+  async function createPoolPods(names: string[], revision: string, poolObject: Pool, plannedAt: number): Promise<void> {
     try {
       await bulk.createPoolPods({ namespace, pool, names });
       recordPodWrites('created', names, poolObject);
@@ -443,7 +455,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     } catch (err) {
       const refused = activityFailureOfType(err, POOL_POD_CREATE_REFUSED);
       if (!refused) throw err;
-      createRefusal = { message: refused.message, revision, at: Date.now() };
+      createRefusal = { message: refused.message, revision, at: upkeepEndedAt(plannedAt) };
       log.warn('Pool pods refused by the apiserver; creation held back', { kind: 'Pool', namespace, name: pool, reason: refused.message });
     }
   }

@@ -53,13 +53,16 @@ export function poolStatusChanged(current: PoolStatus | undefined, next: PoolSta
   return current === undefined || STATUS_FIELDS.some((field) => current[field] !== next[field]) || conditionsKey(current) !== conditionsKey(next);
 }
 
-/** A status the pool workflow wrote, and when (workflow time, ms). */
+/**
+ * A status the pool workflow wrote, and when: the workflow time (ms) of the round that planned the write,
+ * which reads the same on replay (workflows/pool-workflow.ts, patch upkeep-dated-by-round).
+ */
 export interface WrittenPoolStatus {
   status: PoolStatus;
   at: number;
 }
 
-/** How long after its own write a differing observation is taken for lag (an informer cache), not a rewrite. */
+/** How long after its own write (planned) a differing observation is taken for lag (an informer cache), not a rewrite. */
 export const STATUS_SETTLE_MS = 5_000;
 
 /**

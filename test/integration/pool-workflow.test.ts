@@ -5,13 +5,16 @@
 // run continuing as new with its ledger. What the activities do to a real cluster is for
 // test/integration/pooled-batch-sandbox.test.ts and the other pool tests.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import type { DeliveryResult } from '../../activities/pool-activities.js';
 import type { DeliveryOrder } from '../../planners/pool/delivery-plan.js';
-import type { PoolStatus } from '../../api/v1alpha1/pool.js';
+import type { Pool, PoolStatus } from '../../api/v1alpha1/pool.js';
 import { compressingCodec } from '../../kernel/payload-compression.js';
 import { poolPodName } from '../../planners/pool/pool-round.js';
+import { STATUS_SETTLE_MS } from '../../planners/pool/pool-status.js';
 import { waitUntil } from '../../stack/wait-until.js';
 import {
   poolChangedSignal,
@@ -25,7 +28,7 @@ import { aPool } from '../builders/pool.js';
 import { startFakeActivityWorker, type FakeActivityWorker } from '../support/fake-activity-worker.js';
 import { FakePoolCluster, routedPoolActivities, type FakePoolClusterOptions } from '../support/fake-pool-cluster.js';
 import { describePoolWorkflow } from '../support/pool-workflow-diagnosis.js';
-import { recordingWorkflowHistories, saveWorkflowHistory } from '../support/workflow-history.js';
+import { recordingWorkflowHistories, replayWorkflowHistory, saveWorkflowHistory } from '../support/workflow-history.js';
 
 const POOL = 'p';
 
@@ -54,15 +57,25 @@ type PoolHandle = WorkflowHandle<typeof poolWorkflow>;
  * pool workflow started on it (as the watchers start it).
  */
 async function startPool(buffer: number, options: FakePoolClusterOptions = {}, poolMax = 20): Promise<{ cluster: FakePoolCluster; handle: PoolHandle }> {
+  return startPoolWorkflow(
+    (namespace) => aPool(POOL, namespace).capacity({ bufferMin: buffer, bufferMax: buffer, poolMin: 0, poolMax }).scaleMaxUnavailable('100%').build(),
+    { options },
+  );
+}
+
+/** A fake cluster holding the Pool `build` makes (in a namespace of its own), and the pool workflow started on it. */
+async function startPoolWorkflow(
+  build: (namespace: string) => Pool,
+  { options = {}, workflowTaskTimeout = POOL_WORKFLOW_TASK_TIMEOUT }: { options?: FakePoolClusterOptions; workflowTaskTimeout?: Duration } = {},
+): Promise<{ cluster: FakePoolCluster; handle: PoolHandle }> {
   const namespace = `pool-${randomUUID().slice(0, 8)}`;
-  const pool = aPool(POOL, namespace).capacity({ bufferMin: buffer, bufferMax: buffer, poolMin: 0, poolMax }).scaleMaxUnavailable('100%').build();
-  const cluster = new FakePoolCluster(pool, options);
+  const cluster = new FakePoolCluster(build(namespace), options);
   clusters.set(namespace, cluster);
   const handle = await client.workflow.start(poolWorkflow, {
     taskQueue: runs.temporal.taskQueue,
     workflowId: poolWorkflowId(namespace, POOL),
     args: [{ namespace, pool: POOL }],
-    workflowTaskTimeout: POOL_WORKFLOW_TASK_TIMEOUT,
+    workflowTaskTimeout,
     workflowExecutionTimeout: '5 minutes',
   });
   runs.track(handle);
@@ -85,9 +98,14 @@ async function waitFor(cluster: FakePoolCluster, what: string, probe: () => bool
 
 /** Whether a status with these fields was written (at or after call `since`). */
 function statusWritten(cluster: FakePoolCluster, expected: Partial<PoolStatus>, since = 0): boolean {
+  return statusWrites(cluster, expected).some((c) => c.seq >= since);
+}
+
+/** The status writes with these fields, in call order. */
+function statusWrites(cluster: FakePoolCluster, expected: Partial<PoolStatus>) {
   return cluster
     .callsOf('writePoolStatus')
-    .some((c) => c.seq >= since && Object.entries(expected).every(([field, value]) => (c.input.status as Record<string, unknown>)[field] === value));
+    .filter((c) => Object.entries(expected).every(([field, value]) => (c.input.status as Record<string, unknown>)[field] === value));
 }
 
 /** Waits until the pool holds `pods` Ready idle pods (its status says so): what every case starts from. */
@@ -409,6 +427,34 @@ describe('pool workflow (faked activities)', () => {
     expect(cluster.callsOf('createPoolPods').map((c) => c.input.names.length)).toEqual([12, 5, 5]);
     expectNoPodHandedOutTwice(cluster);
   });
+
+  it('replays a run whose status write ended while an observation outlived its workflow tasks (patch upkeep-dated-by-round)', async () => {
+    // A short task timeout: the SDK heartbeats a local activity's workflow task at 80% of it, so the slow
+    // observation below spans several tasks within a few seconds.
+    const { cluster, handle } = await startPoolWorkflow(
+      (namespace) => aPool(POOL, namespace).capacity({ bufferMin: 0, bufferMax: 0, poolMin: 1, poolMax: 1 }).build(),
+      { workflowTaskTimeout: '2 seconds' },
+    );
+    await waitForWarmPool(cluster, 1);
+    const warm = statusWrites(cluster, { total: 1, allocated: 0, available: 1 })[0]!.input.status as PoolStatus;
+    // The upkeep after the delivery writes only the status. While that write runs, the next round starts
+    // and its observation takes longer than the status settle (5 s) after the write's end; meanwhile
+    // another writer puts the old status back, so that observation finds the written status replaced.
+    cluster.beforeNext('writePoolStatus', async () => {
+      cluster.beforeNext('observePoolChanges', () => delay(STATUS_SETTLE_MS + 4_000));
+      await handle.signal(poolChangedSignal);
+      await delay(2_500);
+    });
+    cluster.afterNext('writePoolStatus', () => cluster.replacePoolStatus(warm));
+    cluster.addSandbox('a', 1);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the replaced status written again', () => statusWrites(cluster, { total: 1, allocated: 1, available: 0 }).length >= 2, 60_000);
+    // The original wrote the status again; a replay must make the same decision (it did not when the
+    // write's end was stamped with the clock of the activation that brought it: replay merges that
+    // activation with the observation's).
+    expect(await replayWorkflowHistory(handle.workflowId)).toContain('replayed');
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow-status-write-during-heartbeat.json');
+  }, 90_000);
 
   it('continues as new carrying the pod creates its observation did not show yet: the next run does not create them again', async () => {
     const { cluster, handle } = await startPool(2);

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolActivities } from '../../activities/pool-activities.js';
 import { ANNOTATIONS, FINALIZERS, parseAllocationAnnotation } from '../../api/v1alpha1/contract.js';
-import type { Pool } from '../../api/v1alpha1/pool.js';
+import type { Pool, PoolStatus } from '../../api/v1alpha1/pool.js';
 import type { PodDigest, PoolObservation, SandboxView } from '../../planners/pool/pool-observation.js';
 import { deliveryWrites, type DeliveryOrder } from '../../planners/pool/delivery-plan.js';
 import { changesSince } from '../../planners/pool/pool-observation-changes.js';
@@ -148,6 +148,13 @@ export class FakePoolCluster {
     pool.metadata.resourceVersion = this.bump();
   }
 
+  /** Another writer (a retried write of a worker that died, a person) replaces the Pool's status. */
+  replacePoolStatus(status: PoolStatus): void {
+    const pool = this.pool!;
+    pool.status = structuredClone(status);
+    pool.metadata.resourceVersion = this.bump();
+  }
+
   /** The Pool is deleted; garbage collection takes its pods with it (at once here). */
   deletePool(): void {
     const uid = this.poolUid();
@@ -167,8 +174,8 @@ export class FakePoolCluster {
     this.pool = { ...structuredClone(withoutStatus), metadata: { ...structuredClone(old.metadata), uid, resourceVersion: this.bump() } };
   }
 
-  /** Runs `change` once, when `activity` is next called, before the fake acts on the call. */
-  beforeNext<K extends PoolActivityName>(activity: K, change: (input: PoolActivityInput<K>) => void): void {
+  /** Runs `change` once, when `activity` is next called, before the fake acts on the call (once `change` has finished). */
+  beforeNext<K extends PoolActivityName>(activity: K, change: (input: PoolActivityInput<K>) => void | Promise<void>): void {
     this.before.set(activity, change);
   }
 
