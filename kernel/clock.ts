@@ -18,3 +18,18 @@ export const systemClock: Clock = {
     return () => clearTimeout(timer);
   },
 };
+
+/** Calls `callback` every `ms` (each time `ms` after the last call) until the returned function is called. */
+export function repeat(clock: Clock, ms: number, callback: () => void): () => void {
+  let cancel = clock.schedule(tick, ms);
+  let stopped = false;
+  function tick(): void {
+    if (stopped) return;
+    callback();
+    cancel = clock.schedule(tick, ms);
+  }
+  return () => {
+    stopped = true;
+    cancel();
+  };
+}

@@ -10,6 +10,9 @@
 // not wait for it.
 // A signal that fails (Temporal unreachable, restarting) is sent again with backoff until one gets
 // through: the events it carried happened, and nothing else would wake the pool before its resync.
+// Every pool is also woken every POOL_WAKE_INTERVAL_MS, changed or not (wakeAll, run by the watch role):
+// a run that failed (workers/workflow-failure-policy.ts) or was terminated by hand is replaced then, even
+// in a pool where nothing happens.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { namesPool } from '../api/v1alpha1/batch-sandbox.js';
@@ -31,6 +34,8 @@ export interface PoolSignalerOptions {
   clock?: Clock;
 }
 
+/** How often every pool is woken without a change (wakeAll): the longest a quiet pool goes without a run. */
+export const POOL_WAKE_INTERVAL_MS = 5 * 60_000;
 /** The shortest time between two signals of one pool (a signal outstanding this long holds nothing back). */
 export const SIGNAL_INTERVAL_MS = 100;
 /** At most this many signals per pool are outstanding at once (slow ones included). */
@@ -132,6 +137,11 @@ export class PoolSignaler {
     });
     sending.add(signal);
     this.inFlight.set(key, sending);
+  }
+
+  /** Signals every Pool the informer holds, changed or not (see the top of this file). */
+  wakeAll(): void {
+    for (const pool of this.opts.informers.pools.list()) this.poolChanged(pool.metadata?.namespace, pool.metadata?.name);
   }
 
   /** Pools the signaler keeps any state for. */

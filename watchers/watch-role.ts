@@ -2,7 +2,7 @@
 // pool signaler and the handles on the pause/resume/snapshot and tasks workflows. One assembly for the operator
 // process and for the in-process operator of the integration tests.
 import type { Client } from '@temporalio/client';
-import type { Clock } from '../kernel/clock.js';
+import { repeat, type Clock } from '../kernel/clock.js';
 import { createEventRecorder, type KubeEventRecorder } from '../kernel/events.js';
 import type { KubeClients } from '../kernel/kube-clients.js';
 import type { Logger } from '../kernel/logger.js';
@@ -10,7 +10,7 @@ import type { AssignProfile } from '../planners/auto-assign/assign-plugins.js';
 import { BatchSandboxController } from './batch-sandbox-controller.js';
 import { TemporalLifecycleWorkflows, type LifecycleDeadlines, type LifecycleWorkflows } from './lifecycle-workflows.js';
 import type { OperatorInformers } from './operator-informers.js';
-import { PoolSignaler } from './pool-signaler.js';
+import { POOL_WAKE_INTERVAL_MS, PoolSignaler } from './pool-signaler.js';
 import { SnapshotController } from './snapshot-controller.js';
 import { TemporalTaskWorkflows } from './task-workflows.js';
 
@@ -70,13 +70,16 @@ export function createWatchRole(opts: WatchRoleOptions): WatchRole {
       }),
     };
   }
+  let stopWaking: (() => void) | undefined;
   return {
     poolSignaler,
     start: () => {
       controllers?.batchSandboxes.start();
       controllers?.snapshots.start();
+      stopWaking = repeat(clock, POOL_WAKE_INTERVAL_MS, () => poolSignaler.wakeAll());
     },
     stop: async () => {
+      stopWaking?.();
       await controllers?.batchSandboxes.stop();
       await controllers?.snapshots.stop();
       await controllers?.lifecycle.idle();

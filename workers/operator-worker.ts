@@ -14,6 +14,7 @@ import type { Logger } from '../kernel/logger.js';
 import { poolMetrics } from '../kernel/operator-metrics.js';
 import { operatorDataConverter } from '../kernel/payload-compression.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
+import { WORKFLOW_FAILURE_ERROR_TYPES } from './workflow-failure-policy.js';
 
 export interface OperatorWorkerOptions {
   config: Pick<OperatorConfig, 'temporal' | 'workflowBundlePath' | 'snapshot' | 'taskExecutorUrl'>;
@@ -60,6 +61,7 @@ export async function createOperatorWorker({ config, clients, log, cache, connec
       // (measured by the chaos run). Another replica replays the workflow after it. A live worker always
       // keeps a poll waiting on its sticky queue, so a short timeout costs it nothing.
       stickyQueueScheduleToStartTimeout: '2 seconds',
+      workflowFailureErrorTypes: WORKFLOW_FAILURE_ERROR_TYPES,
     });
     return {
       worker,

@@ -7,7 +7,7 @@ import { createLogger } from '../../kernel/logger.js';
 import { PoolSignaler, SIGNAL_INTERVAL_MS, type PoolSignalerOptions } from '../../watchers/pool-signaler.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 
-function harness() {
+function harness(pools: { namespace: string; name: string }[] = []) {
   const clock = new FakeClock();
   const calls: { workflowId: string; finish: () => void; fail: () => void }[] = [];
   const client = {
@@ -25,7 +25,11 @@ function harness() {
   const signaler = new PoolSignaler({
     client,
     taskQueue: 'test',
-    informers: { pools: informer, pods: informer, batchSandboxes } as unknown as PoolSignalerOptions['informers'],
+    informers: {
+      pools: { ...informer, list: () => pools.map((metadata) => ({ metadata })) },
+      pods: informer,
+      batchSandboxes,
+    } as unknown as PoolSignalerOptions['informers'],
     log: createLogger('error'),
     clock,
   });
@@ -33,6 +37,15 @@ function harness() {
 }
 
 describe('PoolSignaler', () => {
+  it('wakes every pool the informer holds, changed or not: a run that failed or was terminated by hand is replaced', () => {
+    const { calls, signaler } = harness([
+      { namespace: 'a', name: 'warm' },
+      { namespace: 'b', name: 'cold' },
+    ]);
+    signaler.wakeAll();
+    expect(calls.map((c) => c.workflowId)).toEqual(['pool/a/warm', 'pool/b/cold']);
+  });
+
   it('sends a failed signal again with a growing delay until one gets through (Temporal restarting)', async () => {
     const { calls, signaler, clock } = harness();
     signaler.poolChanged('ns', 'warm');
