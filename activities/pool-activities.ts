@@ -27,7 +27,7 @@ import { finalOnRejection } from './api-rejection.js';
 import type { ClusterCache } from './cluster-cache.js';
 import { mapBounded } from './map-bounded.js';
 import { execInContainer } from './pod-exec.js';
-import { digestPod, toSandboxView, type RawBatchSandbox } from './pool-views.js';
+import { digestPod, toSandboxView, waitsInAnotherPool, type RawBatchSandbox } from './pool-views.js';
 
 const LABELLING_CONCURRENCY = 4;
 /** As upstream: an exec that has not finished by then is abandoned (the next round checks the pod). */
@@ -153,6 +153,7 @@ export function createPoolActivities({ clients, log, cache, concurrency = 64, no
       pool: pool && { object: trimPool(pool), revision: templateRevision(pool.spec.template), status: pool.status },
       pods: owned.map((p) => digestPod(p, pool?.spec.recycleStrategy?.type === 'Restart')),
       sandboxes: pooled.map(toSandboxView),
+      waitingInOtherPools: sandboxes.filter((bs) => waitsInAnotherPool(bs, ref.pool)).length,
       observer,
     };
     log.debug({ kind: 'Pool', namespace: ref.namespace, name: ref.pool, fromCache, ms: performance.now() - started }, 'Observed pool');

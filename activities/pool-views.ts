@@ -1,7 +1,7 @@
 // Turns API objects into the compact views a pool round plans with (planners/pool/pool-observation.ts).
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, FINALIZERS, LABELS, parseAllocationAnnotation } from '../api/v1alpha1/contract.js';
-import type { BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
+import { namesPool, type BatchSandboxStatus } from '../api/v1alpha1/batch-sandbox.js';
 import { failingReason, isReady } from '../planners/kube/pod-state.js';
 import type { PodDigest, RestartFacts, SandboxView } from '../planners/pool/pool-observation.js';
 import { podRevision } from '../planners/pool/pool-pod.js';
@@ -55,6 +55,17 @@ export interface RawBatchSandbox {
   };
   spec: { replicas?: number; poolRef?: string; template?: unknown };
   status?: BatchSandboxStatus;
+}
+
+/**
+ * Whether `bs` is a pooled sandbox of a Pool other than `pool` that still waits for pods: not being
+ * deleted, and its status shows fewer pods allocated than replicas (read from the status, not the
+ * annotations: every observation counts these over the whole namespace).
+ */
+export function waitsInAnotherPool(bs: RawBatchSandbox, pool: string): boolean {
+  const { poolRef, template, replicas } = bs.spec;
+  if (!namesPool(poolRef) || poolRef === pool || template !== undefined || bs.metadata.deletionTimestamp) return false;
+  return (bs.status?.allocated ?? 0) < (replicas ?? 1);
 }
 
 export function toSandboxView(bs: RawBatchSandbox): SandboxView {

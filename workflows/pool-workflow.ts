@@ -29,6 +29,7 @@ import {
   REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS,
   REFILL_MAX_HOLD_MS,
   REFILL_SETTLE_MS,
+  burstWaitsElsewhere,
   refillHoldGoesOn,
   startsRefillHold,
 } from '../planners/pool/pool-refill.js';
@@ -118,6 +119,11 @@ const REFILL_AFTER_DELIVERIES_PATCH = 'refill-after-deliveries';
 const LONGER_REFILL_HOLD_PATCH = 'longer-refill-hold';
 /** Runs from this patch on start the hold on the sandboxes served within one step, over any number of rounds, not by one round. */
 const BURST_ACROSS_ROUNDS_PATCH = 'refill-hold-burst-across-rounds';
+/**
+ * Runs from this patch on keep a hold going while the namespace's other pools still have a burst of
+ * sandboxes waiting, not only while their own deliveries go on (planners/pool/pool-refill.ts).
+ */
+const HOLD_WHILE_OTHER_POOLS_WAIT_PATCH = 'refill-hold-while-other-pools-wait';
 /** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool/pool-pod-writes.ts). */
 const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
 /**
@@ -177,6 +183,8 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         burstAcrossRounds: patched(BURST_ACROSS_ROUNDS_PATCH),
         stepping: false,
         servedInStep: 0,
+        whileOtherPoolsWait: patched(HOLD_WHILE_OTHER_POOLS_WAIT_PATCH),
+        waitingInOtherPools: 0,
       }
     : undefined;
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
@@ -266,6 +274,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
 
     const { object: poolObject, revision } = observation.pool;
     lastStatus = lastWrittenStatusHolds(lastStatus, observation.pool.status, Date.now());
+    if (refill?.whileOtherPoolsWait) refill.waitingInOtherPools = observation.waitingInOtherPools ?? 0;
     const audit = auditLedger(ledger, observation.sandboxes, observation.pods);
     ledger = audit.ledger;
     if (ledgerKnown && audit.drift.length > 0) {
@@ -491,7 +500,10 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       do {
         await sleep(REFILL_SETTLE_MS);
         if (hold.held) heldMs += REFILL_SETTLE_MS;
-        goesOn = refillHoldGoesOn(hold.deliveredDuringStep, heldMs, hold.maxHoldMs);
+        const othersBusy = hold.held && hold.whileOtherPoolsWait && burstWaitsElsewhere(hold.waitingInOtherPools);
+        goesOn = refillHoldGoesOn(hold.deliveredDuringStep || othersBusy, heldMs, hold.maxHoldMs);
+        // Held for the other pools alone: a round looks at them again (this pool may have nothing to do).
+        if (goesOn && !hold.deliveredDuringStep) changed = true;
         hold.deliveredDuringStep = false;
         hold.servedInStep = 0;
       } while (goesOn);
@@ -555,6 +567,10 @@ interface RefillHold {
   stepping: boolean;
   /** Sandboxes served since the current step began (burstAcrossRounds). */
   servedInStep: number;
+  /** Whether a hold also goes on while other pools' sandboxes wait (HOLD_WHILE_OTHER_POOLS_WAIT_PATCH). */
+  whileOtherPoolsWait: boolean;
+  /** Sandboxes waiting in the namespace's other pools, as of the last observation (whileOtherPoolsWait). */
+  waitingInOtherPools: number;
 }
 
 /** How long to wait for a signal before the next round: the resync interval, or less if a restart retry falls due sooner. */

@@ -23,6 +23,8 @@ export interface PoolObservationChanges {
   pool?: { value?: PoolObservation['pool'] };
   pods: { changed: PodDigest[]; removed: string[] };
   sandboxes: { changed: SandboxView[]; removed: string[] };
+  /** Not a change: the current count, whenever the observation has one. */
+  waitingInOtherPools?: number;
 }
 
 export const EMPTY_OBSERVATION: PoolObservation = { pool: undefined, pods: [], sandboxes: [] };
@@ -59,6 +61,7 @@ export function changesSince(known: ObservedVersions, current: PoolObservation):
         current.sandboxes.map((s) => s.name),
       ),
     },
+    ...(current.waitingInOtherPools === undefined ? {} : { waitingInOtherPools: current.waitingInOtherPools }),
   };
 }
 
@@ -71,6 +74,7 @@ export function applyChanges(previous: PoolObservation, changes: PoolObservation
     pool: changes.pool ? changes.pool.value : previous.pool,
     pods: merged(previous.pods, changes.pods.changed, changes.pods.removed, (p) => p.name),
     sandboxes: merged(previous.sandboxes, changes.sandboxes.changed, changes.sandboxes.removed, (s) => s.name),
+    ...(changes.waitingInOtherPools === undefined ? {} : { waitingInOtherPools: changes.waitingInOtherPools }),
   };
 }
 

@@ -81,6 +81,12 @@ export interface PoolObservation {
   /** Pods of this Pool object (owner UID). */
   pods: PodDigest[];
   sandboxes: SandboxView[];
+  /**
+   * Pooled sandboxes of the namespace's other Pools still waiting for pods (their status says fewer
+   * allocated than replicas): a burst being served there holds this pool's refill (pool-refill.ts).
+   * Absent in observations recorded before it was counted.
+   */
+  waitingInOtherPools?: number;
 }
 
 /** Running and Ready (a digest carries readySince only then). */

@@ -14,6 +14,10 @@
 // burst (850-948 pods in the slow trials). Demand the pool cannot serve (a shortfall) and rollouts are never
 // held: those pods are owed now. A steady trickle never starts a hold: there the buffer is what serves the
 // next sandbox at once (holding it doubled the chaos run's allocation p50; its pools serve 2-4 a second).
+// A burst across many pools (1,000 sandboxes over 20): a pool served first ended its hold a step after its
+// last delivery and refilled while the others still delivered (202-626 pods created mid-burst, 2026-12-05).
+// Since then a pool that holds keeps holding while a burst still waits in the namespace's other pools
+// (counted by each observation), a round a step looking at them again.
 
 /** Sandboxes served within one step (one round, before 2026-12-05) that start a hold. */
 export const REFILL_HOLD_BURST = 10;
@@ -27,6 +31,15 @@ export const REFILL_MAX_HOLD_BEFORE_LONGER_HOLD_MS = 5_000;
 /** Whether the hold goes on after a step: deliveries came during it and the hold has time left (of `maxHoldMs`). */
 export function refillHoldGoesOn(deliveredDuringStep: boolean, heldMs: number, maxHoldMs: number): boolean {
   return deliveredDuringStep && heldMs < maxHoldMs;
+}
+
+/**
+ * Whether the sandboxes still waiting in the namespace's other pools are a burst: a pool that held its
+ * refill for a burst of its own keeps holding while they are served (up to REFILL_MAX_HOLD_MS), since its
+ * creates would compete with their deliveries for the apiserver.
+ */
+export function burstWaitsElsewhere(waitingInOtherPools: number): boolean {
+  return waitingInOtherPools >= REFILL_HOLD_BURST;
 }
 
 /** Whether `sandboxes` served within one step (or one round) start a hold. */

@@ -428,6 +428,28 @@ describe('pool workflow (faked activities)', () => {
     expectNoPodHandedOutTwice(cluster);
   });
 
+  it('keeps holding the buffer refill while a burst still waits in other pools, and refills once it is served (patch refill-hold-while-other-pools-wait)', async () => {
+    const { cluster, handle } = await startPool(12, {}, 40);
+    await waitForWarmPool(cluster, 12);
+    const created = () => cluster.callsOf('createPoolPods').flatMap((c) => c.input.names);
+    const burst = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    // Ten sandboxes served at once start a hold; fifty more wait in the namespace's other pools.
+    cluster.setWaitingInOtherPools(50);
+    for (const name of burst) cluster.addSandbox(name, 1);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the burst delivered', () => burst.every((name) => deliveredTo(cluster, name)));
+    // Its own deliveries are over: alone, the pool would refill a step (1 s) later. The others' burst holds it.
+    await delay(3_000);
+    expect(created()).toHaveLength(12);
+    const servedElsewhere = cluster.calls.length;
+    cluster.setWaitingInOtherPools(0);
+    // No signal: the hold's own rounds look at the other pools again.
+    await waitFor(cluster, 'the buffer refilled once the other pools are served', () => created().length === 22, 10_000);
+    expect(cluster.callsOf('createPoolPods').at(-1)!.seq).toBeGreaterThan(servedElsewhere);
+    expectNoPodHandedOutTwice(cluster);
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow-hold-while-other-pools-wait.json');
+  });
+
   it('replays a run whose status write ended while an observation outlived its workflow tasks (patch upkeep-dated-by-round)', async () => {
     // A short task timeout: the SDK heartbeats a local activity's workflow task at 80% of it, so the slow
     // observation below spans several tasks within a few seconds.

@@ -61,6 +61,8 @@ export class FakePoolCluster {
   private withheld: Set<string> | undefined;
   private version = 0;
   private addresses = 0;
+  /** Sandboxes of the namespace's other pools still waiting, as observations report them. */
+  private waitingInOtherPools = 0;
   private readonly before = new Map<PoolActivityName, Hook>();
   private readonly after = new Map<PoolActivityName, Hook>();
 
@@ -146,6 +148,11 @@ export class FakePoolCluster {
     const { [key]: _old, ...others } = pool.metadata.annotations ?? {};
     pool.metadata.annotations = value === undefined ? others : { ...others, [key]: value };
     pool.metadata.resourceVersion = this.bump();
+  }
+
+  /** The namespace's other pools have `count` sandboxes waiting for pods (what observations report from now on). */
+  setWaitingInOtherPools(count: number): void {
+    this.waitingInOtherPools = count;
   }
 
   /** Another writer (a retried write of a worker that died, a person) replaces the Pool's status. */
@@ -275,6 +282,7 @@ export class FakePoolCluster {
         .filter((name) => !this.withheld?.has(name))
         .map((name) => structuredClone(this.pods.get(name)!.digest)),
       sandboxes: [...this.sandboxes.values()].map((s) => structuredClone(s)),
+      waitingInOtherPools: this.waitingInOtherPools,
     };
   }
 

@@ -28,6 +28,15 @@ describe('incremental pool observations', () => {
     expect(applyChanges(before, changes)).toEqual(before);
   });
 
+  it('send the count of sandboxes waiting in other pools every time, as it is now (not a change)', () => {
+    const counted = { ...before, waitingInOtherPools: 40 };
+    expect(changesSince(versionsOf(before), counted).waitingInOtherPools).toBe(40);
+    expect(roundTrip(before, counted)).toEqual(counted);
+    expect(roundTrip(counted, { ...before, waitingInOtherPools: 0 })).toEqual({ ...before, waitingInOtherPools: 0 });
+    // An activity from before the count: the workflow holds none, not the last one it had.
+    expect(roundTrip(counted, before)).toEqual(before);
+  });
+
   it('send only the objects whose resourceVersion moved, and the names of those gone', () => {
     const current: PoolObservation = {
       pool: poolAt('10'),

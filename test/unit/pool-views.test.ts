@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { digestPod, toSandboxView } from '../../activities/pool-views.js';
+import { digestPod, toSandboxView, waitsInAnotherPool, type RawBatchSandbox } from '../../activities/pool-views.js';
 import { isReady, isTerminating } from '../../planners/kube/pod-state.js';
 import { isReadyPod, isTerminatingPod, runtimePodOfDigest, type PodDigest } from '../../planners/pool/pool-observation.js';
 import { runtimePodOf } from '../../planners/sandbox/batch-sandbox-status.js';
 import { ANNOTATIONS, LABELS } from '../../api/v1alpha1/contract.js';
+import { AUTO_ASSIGN_POOL_REF } from '../../api/v1alpha1/batch-sandbox.js';
 import { podRevision } from '../../planners/pool/pool-pod.js';
 import { aPod } from '../builders/pod.js';
 
@@ -100,5 +101,29 @@ describe('toSandboxView', () => {
   it('marks a malformed annotation with the key and reason instead of failing', () => {
     const view = toSandboxView(sandbox({ 'sandbox.opensandbox.io/alloc-status': '{invalid json missing closing brace' }));
     expect(view.malformed).toMatch(/^sandbox\.opensandbox\.io\/alloc-status: not JSON/);
+  });
+});
+
+describe('sandboxes waiting in other pools', () => {
+  const sandbox = (spec: RawBatchSandbox['spec'], status?: { allocated: number }, deleting = false): RawBatchSandbox => ({
+    metadata: { name: 's', ...(deleting ? { deletionTimestamp: '2026-12-05T12:00:00Z' } : {}) },
+    spec,
+    ...(status ? { status: status as RawBatchSandbox['status'] } : {}),
+  });
+
+  it('counts a pooled sandbox of another pool whose status shows fewer pods than replicas', () => {
+    expect(waitsInAnotherPool(sandbox({ poolRef: 'other', replicas: 2 }), 'mine')).toBe(true);
+    expect(waitsInAnotherPool(sandbox({ poolRef: 'other', replicas: 2 }, { allocated: 1 }), 'mine')).toBe(true);
+    expect(waitsInAnotherPool(sandbox({ poolRef: 'other' }), 'mine')).toBe(true);
+  });
+
+  it('leaves out served, deleting, own, non-pooled, detached and auto-assigned sandboxes', () => {
+    expect(waitsInAnotherPool(sandbox({ poolRef: 'other', replicas: 2 }, { allocated: 2 }), 'mine')).toBe(false);
+    expect(waitsInAnotherPool(sandbox({ poolRef: 'other' }, undefined, true), 'mine')).toBe(false);
+    expect(waitsInAnotherPool(sandbox({ poolRef: 'mine' }), 'mine')).toBe(false);
+    expect(waitsInAnotherPool(sandbox({ template: {} }), 'mine')).toBe(false);
+    expect(waitsInAnotherPool(sandbox({ poolRef: '', template: {} }), 'mine')).toBe(false);
+    expect(waitsInAnotherPool(sandbox({ poolRef: '' }), 'mine')).toBe(false);
+    expect(waitsInAnotherPool(sandbox({ poolRef: AUTO_ASSIGN_POOL_REF }), 'mine')).toBe(false);
   });
 });
