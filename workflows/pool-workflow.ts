@@ -124,6 +124,13 @@ const BURST_ACROSS_ROUNDS_PATCH = 'refill-hold-burst-across-rounds';
  * sandboxes waiting, not only while their own deliveries go on (planners/pool/pool-refill.ts).
  */
 const HOLD_WHILE_OTHER_POOLS_WAIT_PATCH = 'refill-hold-while-other-pools-wait';
+/**
+ * Runs from this patch on label the pods they hand out during a refill hold (a burst) once it ends, not at
+ * once: the label is the operator's own (the server reads none; pause finds pods by alloc-status) and in a
+ * 1,000-sandbox burst its 1,000 patches went to the apiserver beside the deliveries. Labels still held
+ * when a run continues as new are written first.
+ */
+const LABELS_AFTER_BURST_PATCH = 'labels-after-burst';
 /** Runs from this patch on count the pods they created or deleted before the cache shows it (planners/pool/pool-pod-writes.ts). */
 const POD_WRITES_IN_FLIGHT_PATCH = 'pod-writes-in-flight';
 /**
@@ -187,6 +194,9 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
         waitingInOtherPools: 0,
       }
     : undefined;
+  const labelsAfterBurst = patched(LABELS_AFTER_BURST_PATCH);
+  /** Pods handed out during a refill hold, labelled once it ends (LABELS_AFTER_BURST_PATCH). */
+  let labelsHeld: PodAssignment[] = [];
   const overlaysPodWrites = patched(POD_WRITES_IN_FLIGHT_PATCH);
   /** Pods this run (or the one it continues) created or deleted; each round overlays those its observation does not show yet. */
   let podWrites: PodWritesInFlight = input.podWrites?.writes ?? NO_POD_WRITES;
@@ -316,10 +326,13 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
       for (const d of delivered) landed.allocStatus[d.sandbox] = d.allocStatus;
       const assignments = delivered.flatMap((d) => d.newPods.map((pod) => ({ pod, sandbox: d.sandbox })));
       // Off the delivery path: the sandbox is already served.
-      if (assignments.length > 0) track(unlessRejected(poolObject, 'labelling allocated pods', bulk.labelAllocatedPods({ namespace, assignments })));
+      if (labelsAfterBurst && refill?.held) labelsHeld.push(...assignments);
+      else labelAllocatedPods(assignments, poolObject);
       const events = allocationEvents(poolObject, delivered, observation.sandboxes);
       if (events.length > 0) track(hot.recordEvents({ events }));
     }
+
+    if (labelsHeld.length > 0 && !refill?.held) releaseHeldLabels(poolObject);
 
     // Slow upkeep (recycling, replenishing, status) runs beside later rounds, so demand that arrives
     // meanwhile is delivered at once; one upkeep at a time, planned from a fresh observation.
@@ -369,6 +382,7 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     // run starts no new upkeep (above), so its next run, not this one, plans the next.
     const ready = incremental ? !maintaining : inFlight.size === 0;
     if (await nextRun.now({ roundsDone: progress.rounds >= MAX_ROUNDS_PER_RUN, ready, changed: () => changed })) {
+      if (labelsHeld.length > 0) releaseHeldLabels(poolObject);
       await Promise.all(inFlight);
       // From a workflow task of its own, which completes in milliseconds: a signal that arrives while the
       // continuing task runs makes the server reject it (UnhandledCommand), and the run is evicted and
@@ -439,6 +453,17 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     if (round.release.restart.length > 0) await bulk.restartPoolPods({ namespace, pool, attempts: round.release.restart });
     if (events.length > 0) track(hot.recordEvents({ events }));
     return accepted;
+  }
+
+  function labelAllocatedPods(assignments: PodAssignment[], poolObject: Pool): void {
+    if (assignments.length > 0) track(unlessRejected(poolObject, 'labelling allocated pods', bulk.labelAllocatedPods({ namespace, assignments })));
+  }
+
+  /** Labels the pods held back during a hold that their sandboxes still hold. */
+  function releaseHeldLabels(poolObject: Pool): void {
+    const stillHeld = labelsHeld.filter(({ pod, sandbox }) => ledger[pod] === sandbox);
+    labelsHeld = [];
+    labelAllocatedPods(stillHeld, poolObject);
   }
 
   /** Whether `work` went through; a refusal for good is logged and said on the Pool, and left to a later round. */
@@ -552,6 +577,12 @@ export async function poolWorkflow(input: PoolWorkflowInput): Promise<void> {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }
+}
+
+/** A pod handed to a sandbox, to be labelled with its name. */
+interface PodAssignment {
+  pod: string;
+  sandbox: string;
 }
 
 /** A buffer refill held back by deliveries (planners/pool/pool-refill.ts). */

@@ -428,6 +428,41 @@ describe('pool workflow (faked activities)', () => {
     expectNoPodHandedOutTwice(cluster);
   });
 
+  it('labels the pods a burst hands out once its refill hold ends, in one call (patch labels-after-burst)', async () => {
+    const { cluster, handle } = await startPool(12, {}, 40);
+    await waitForWarmPool(cluster, 12);
+    const burst = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    for (const name of burst) cluster.addSandbox(name, 1);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the burst delivered', () => burst.every((name) => deliveredTo(cluster, name)));
+    const deliveredAt = performance.now();
+    await waitFor(cluster, 'the burst labelled', () => burst.every((name) => labellingsOf(cluster, name).length > 0));
+    // The hold ends a step (1 s) after the last delivery; the round that refills labels them all at once.
+    expect(performance.now() - deliveredAt).toBeGreaterThanOrEqual(700);
+    const labelCalls = cluster.callsOf('labelAllocatedPods');
+    expect(labelCalls).toHaveLength(1);
+    expect(labelCalls[0]!.input.assignments.map((a) => a.sandbox).sort()).toEqual([...burst].sort());
+    for (const name of burst) expect(labellingsOf(cluster, name)[0]!.pods).toEqual(deliveriesTo(cluster, name)[0]!.order.allocStatus);
+    await waitFor(cluster, 'the buffer refilled', () => cluster.callsOf('createPoolPods').length === 2);
+    if (recordingWorkflowHistories()) saveWorkflowHistory(handle.workflowId, 'pool-workflow-labels-after-burst.json');
+  });
+
+  it('writes the labels it holds for a burst before it continues as new (patch labels-after-burst)', async () => {
+    const { cluster, handle } = await startPool(12, {}, 40);
+    await waitForWarmPool(cluster, 12);
+    const burst = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    // Others' waiting sandboxes keep the hold (and the labels) past the rounds that grow the history.
+    cluster.setWaitingInOtherPools(50);
+    for (const name of burst) cluster.addSandbox(name, 1);
+    await handle.signal(poolChangedSignal);
+    await waitFor(cluster, 'the burst delivered', () => burst.every((name) => deliveredTo(cluster, name)));
+    expect(cluster.callsOf('labelAllocatedPods')).toEqual([]);
+    await growHistoryUntilContinued(cluster, handle);
+    await waitFor(cluster, 'the burst labelled', () => burst.every((name) => labellingsOf(cluster, name).length > 0));
+    // Still held when it continued: nothing was created for the burst yet.
+    expect(cluster.callsOf('createPoolPods')).toHaveLength(1);
+  });
+
   it('keeps holding the buffer refill while a burst still waits in other pools, and refills once it is served (patch refill-hold-while-other-pools-wait)', async () => {
     const { cluster, handle } = await startPool(12, {}, 40);
     await waitForWarmPool(cluster, 12);
