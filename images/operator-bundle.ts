@@ -12,6 +12,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { withLatin1Source } from '../kernel/latin1-source.js';
 import { REPO_ROOT } from '../stack/toolchain.js';
 import { findPackageDir } from './runtime-packages.js';
 
@@ -50,7 +51,7 @@ export async function bundleOperator(): Promise<BundledOperator> {
   // esbuild also leaves external what it cannot resolve inside a try/catch: optional packages that are not
   // installed (ws's bufferutil), which the bundle does without at run time too.
   const externalPackages = importedPackages(result.metafile).filter((name) => findPackageDir(name, REPO_ROOT) !== undefined);
-  return { code: Buffer.from(result.outputFiles[0]!.contents), externalPackages };
+  return { code: Buffer.from(withLatin1Source(result.outputFiles[0]!.text)), externalPackages };
 }
 
 /** `@scope/name/sub/path` → `@scope/name`; Node's built-ins (`node:fs`, and `assert` as bundled CommonJS names it) are not packages. */
