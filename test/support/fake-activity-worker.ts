@@ -3,7 +3,6 @@
 // so the worker can drain.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -30,7 +29,8 @@ export async function startFakeActivityWorker(taskQueuePrefix: string, activitie
     taskQueue: `${taskQueuePrefix}-${randomUUID()}`,
     tls: false,
   };
-  const bundleDir = mkdtempSync(join(tmpdir(), `opensandbox-${taskQueuePrefix}-bundle-`));
+  // In the stack's data dir, which the run's teardown removes should the test never stop this worker.
+  const bundleDir = mkdtempSync(join(stack.dataDir, `${taskQueuePrefix}-bundle-`));
   const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
   await bundleOperatorWorkflows(workflowBundlePath);
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));

@@ -6,8 +6,7 @@
 // e2e 19 and 31 (pool-recycle.test.ts) failed once on CI (a released Noop pod deleted as surplus); until
 // that is understood the tests keep the path they have always passed on.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -36,12 +35,13 @@ export function testSnapshotSettings(overrides: Partial<SnapshotSettings> = {}):
 
 let bundled: Promise<string> | undefined;
 
-/** Bundles the workflows from source once per test file (webpack takes seconds): restarts reuse it. */
+/**
+ * Bundles the workflows from source once per test file (webpack takes seconds): restarts reuse it. It goes
+ * in the stack's data dir, which the run's teardown removes (jest ends its workers without an exit event).
+ */
 function workflowBundle(): Promise<string> {
   bundled ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opensandbox-bundle-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'workflow-bundle.js');
+    const path = join(mkdtempSync(join(testStackInfo().dataDir, 'workflow-bundle-')), 'workflow-bundle.js');
     await bundleOperatorWorkflows(path);
     return path;
   })();
