@@ -2,9 +2,9 @@
 // (one pool of the size delivered), sandboxes-1000 (1,000 single-replica sandboxes at once across 20
 // pools) and pool-10k (1×1000 and 100×10 from one pool of 10,000, with the pool workflow's history). Latency runs from the create call returning to a watching client seeing status.allocated >=
 // replicas; writes are counted by the kube-apiserver (apiserver_request_total), not by the operator.
-// Each trial of the operator follows one of the apiserver floor (bench/apiserver-floor.ts): the same creates and
-// two writes per sandbox with no operator, so `ratio` compares the two under the same conditions. The
-// short scenarios begin with one such pair of trials that is reported apart (PoolScenario.warmUpTrial).
+// Each trial of the operator follows one of the apiserver floor (bench/apiserver-floor.ts): the same
+// creates and two writes per sandbox with no operator, so `ratio` compares the two under the same
+// conditions. The short scenarios begin with one such pair of trials, reported apart (warmUpTrial).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { BATCH_SANDBOX, GROUP, POOL, VERSION } from '../api/v1alpha1/group.js';
 import { OPERATOR_SANDBOXES, watchSandboxes, type SandboxResource } from './sandbox-watch.js';
